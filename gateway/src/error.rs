@@ -1,0 +1,63 @@
+//! HTTP errors: `{"error":{"code","message","field"}}` with the status from the shared table
+//! in `wuguan_platform::error`, so a gRPC status and its HTTP response always agree.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use wuguan_platform::{ErrorCode, ServiceError};
+
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let body = Body { error: Detail { code: e.code.as_str(), message: &e.message, field: e.field.as_deref() } };
+        (e.code.http_status(), Json(body)).into_response()
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<tonic::Status> for ApiError {
+    fn from(status: tonic::Status) -> Self {
+        if status.code() == tonic::Code::Unavailable || status.code() == tonic::Code::Unknown {
+            tracing::warn!(code = ?status.code(), message = status.message(), "upstream call failed");
+        }
+        ApiError(ServiceError::from_status(&status))
+    }
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError(ServiceError::invalid(field, message))
+    }
+
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError(ServiceError::new(code, message))
+    }
+}
+
+/// JSON 404 for paths that match no route.
+pub async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route")
+}

@@ -1,0 +1,115 @@
+//! Request extractors that fail with our JSON error body (naming the field) instead of axum's
+//! plain-text rejections.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use wuguan_platform::ErrorCode;
+
+/// A JSON body; unknown fields and wrong types are 400 naming the field.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::new(ErrorCode::InvalidArgument, "Content-Type must be application/json"));
+        }
+        let bytes = body_bytes(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let message = inner.to_string();
+        // serde reports an unknown field at its parent's path; name the field itself.
+        let field = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
+        ApiError::invalid(&field, format!("invalid request body: {message}"))
+    })
+}
+
+/// The raw body, within the route's size limit (413 with a JSON body beyond it).
+pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
+        } else {
+            ApiError::invalid("body", format!("unreadable request body: {}", rejection.body_text()))
+        }
+    })
+}
+
+/// Query parameters; a bad value is 400 naming the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let field = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+                .unwrap_or(path);
+            ApiError::invalid(&field, format!("invalid query parameter: {message}"))
+        })
+    }
+}
+
+/// The caller's bearer token, passed on to the services, which verify it.
+#[derive(Clone, Default)]
+pub struct Bearer(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(http::header::AUTHORIZATION) else { return Ok(Bearer(None)) };
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::new(ErrorCode::Unauthenticated, "malformed Authorization header"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "Authorization must be a Bearer token"))?;
+        Ok(Bearer(Some(token.trim().to_owned())))
+    }
+}
+
+/// The `Idempotency-Key` header, if any.
+pub struct IdempotencyKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.headers.get("idempotency-key") {
+            None => Ok(IdempotencyKey(String::new())),
+            Some(v) => v
+                .to_str()
+                .map(|s| IdempotencyKey(s.trim().to_owned()))
+                .map_err(|_| ApiError::invalid("Idempotency-Key", "Idempotency-Key must be ASCII")),
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! wuguan gateway: HTTP/JSON under `/api/v1` in front of the gRPC services. It signs tokens at
+//! sign-in and otherwise passes the caller's token on; the services authorise every call.
+
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod upstream;
+pub mod views;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use std::future::Future;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use wuguan_platform::identity::{TokenSigner, TokenVerifier};
+
+pub use upstream::Upstreams;
+
+/// Largest JSON body accepted.
+pub const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+/// Largest CSV import accepted.
+pub const MAX_IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub registry_url: String,
+    pub jwt_private_key: std::path::PathBuf,
+    pub token_ttl: Duration,
+    pub request_timeout: Duration,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub upstreams: Upstreams,
+    pub signer: TokenSigner,
+    pub verifier: TokenVerifier,
+    pub token_ttl: Duration,
+}
+
+impl AppState {
+    pub fn new(config: &GatewayConfig) -> anyhow::Result<Self> {
+        let private_pem = std::fs::read_to_string(&config.jwt_private_key)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", config.jwt_private_key.display()))?;
+        let public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
+        Ok(Self {
+            upstreams: Upstreams::new(&config.registry_url, config.request_timeout)?,
+            signer: TokenSigner::from_pem(&private_pem)?,
+            verifier: TokenVerifier::from_public_pem(&public_pem)?,
+            token_ttl: config.token_ttl,
+        })
+    }
+}
+
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    use routes::{auth, health, ledger};
+    let import = Router::new()
+        .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
+        .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
+    let api = Router::new()
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
+        .route("/api/v1/towns", get(ledger::list_towns))
+        .route("/api/v1/towns/{town}", get(ledger::get_town))
+        .route("/api/v1/towns/{town}/summary", get(ledger::summary))
+        .route("/api/v1/towns/{town}/coverage", get(ledger::coverage))
+        .route("/api/v1/towns/{town}/estates", get(ledger::list_estates).post(ledger::create_estate))
+        .route("/api/v1/towns/{town}/estates/export", get(ledger::export_estates))
+        .route("/api/v1/estates/{id}", get(ledger::get_estate).patch(ledger::update_estate))
+        .route("/api/v1/estates/{id}/changes", get(ledger::estate_changes))
+        .route("/api/v1/estates/{id}/routing", get(ledger::routing_facts))
+        .route("/api/v1/towns/{town}/communities", get(ledger::list_communities).post(ledger::create_community))
+        .route("/api/v1/communities/{id}", get(ledger::get_community))
+        .route(
+            "/api/v1/towns/{town}/property-companies",
+            get(ledger::list_property_companies).post(ledger::create_property_company),
+        )
+        .route("/api/v1/property-companies/{id}", get(ledger::get_property_company))
+        .route("/api/v1/towns/{town}/units", get(ledger::list_units).post(ledger::create_unit))
+        .route("/api/v1/units/{id}", get(ledger::get_unit))
+        .route("/api/v1/towns/{town}/persons", get(ledger::list_persons).post(ledger::create_person))
+        .route("/api/v1/towns/{town}/accounts", get(ledger::list_accounts).post(ledger::create_account))
+        .route("/healthz", get(health::healthz))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(import)
+        .merge(api)
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
+        })
+        .with_state(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::GATEWAY_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let span = tracing::info_span!(
+                "http",
+                otel.name = %format!("{} {}", req.method(), req.uri().path()),
+                http.method = %req.method(),
+                http.path = %req.uri().path(),
+                request_id = %request_id,
+            );
+            wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
+            span
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Serves the gateway on `listener` until `shutdown` resolves, then drains.
+pub async fn run(
+    config: GatewayConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = AppState::new(&config)?;
+    tracing::info!(addr = %listener.local_addr()?, "gateway starting");
+    axum::serve(listener, router(state, config.request_timeout)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}

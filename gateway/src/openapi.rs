@@ -1,0 +1,112 @@
+//! The OpenAPI document served at `/api/v1/openapi.json`. Operations are listed once here;
+//! a test checks that every listed operation is routed.
+
+use serde_json::{Value, json};
+
+/// (method, path, tag, summary, request body schema or "", success status)
+pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
+    ("post", "/api/v1/auth/login", "auth", "Sign in; returns a bearer token", "Login", 200),
+    ("get", "/api/v1/me", "auth", "Who the token belongs to", "", 200),
+    ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
+    ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
+    ("get", "/api/v1/towns/{town}/summary", "ledger", "Totals over the town's estates", "", 200),
+    ("get", "/api/v1/towns/{town}/coverage", "ledger", "Property-management coverage of old estates", "", 200),
+    ("get", "/api/v1/towns/{town}/estates", "ledger", "List estates (filters, paginated)", "", 200),
+    ("post", "/api/v1/towns/{town}/estates", "ledger", "Create an estate (Idempotency-Key honoured)", "Estate", 201),
+    ("post", "/api/v1/towns/{town}/estates/import", "ledger", "Import estates from CSV (all or nothing)", "Csv", 200),
+    ("get", "/api/v1/towns/{town}/estates/export", "ledger", "Export the estate ledger as CSV", "", 200),
+    ("get", "/api/v1/estates/{id}", "ledger", "One estate", "", 200),
+    ("patch", "/api/v1/estates/{id}", "ledger", "Change an estate's fields", "Estate", 200),
+    ("get", "/api/v1/estates/{id}/changes", "ledger", "The estate's change history", "", 200),
+    ("get", "/api/v1/estates/{id}/routing", "ledger", "Units a complaint about the estate goes to", "", 200),
+    ("get", "/api/v1/towns/{town}/communities", "ledger", "List neighbourhood committees", "", 200),
+    ("post", "/api/v1/towns/{town}/communities", "ledger", "Create a neighbourhood committee", "Community", 201),
+    ("get", "/api/v1/communities/{id}", "ledger", "One neighbourhood committee", "", 200),
+    ("get", "/api/v1/towns/{town}/property-companies", "ledger", "List property companies", "", 200),
+    ("post", "/api/v1/towns/{town}/property-companies", "ledger", "Create a property company", "PropertyCompany", 201),
+    ("get", "/api/v1/property-companies/{id}", "ledger", "One property company", "", 200),
+    ("get", "/api/v1/towns/{town}/units", "ledger", "List responsible units", "", 200),
+    ("post", "/api/v1/towns/{town}/units", "ledger", "Create a responsible unit", "Unit", 201),
+    ("get", "/api/v1/units/{id}", "ledger", "One responsible unit", "", 200),
+    ("get", "/api/v1/towns/{town}/persons", "ledger", "List responsible persons", "", 200),
+    ("post", "/api/v1/towns/{town}/persons", "ledger", "Create a responsible person", "Person", 201),
+    ("get", "/api/v1/towns/{town}/accounts", "accounts", "List the town's accounts", "", 200),
+    ("post", "/api/v1/towns/{town}/accounts", "accounts", "Create an account", "Account", 201),
+    ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
+];
+
+fn request_schema(name: &str) -> Value {
+    match name {
+        "Login" => json!({"type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
+        "Estate" => json!({"type": "object", "additionalProperties": false, "properties": {
+            "community_id": {"type": "string"}, "name": {"type": "string"}, "address": {"type": "string"},
+            "planned_floor_area_m2": {"type": "integer", "minimum": 0},
+            "built_floor_area_m2": {"type": "integer", "minimum": 0},
+            "designed_households": {"type": "integer", "minimum": 0},
+            "occupied_households": {"type": "integer", "minimum": 0},
+            "residents": {"type": "integer", "minimum": 0},
+            "is_old_estate": {"type": "boolean"},
+            "management_mode": {"enum": ["property_company", "self_governed", "none"]},
+            "property_company_id": {"type": "string"},
+            "owners_committee": {"enum": ["none", "formed", "reorganise"]},
+            "target": {"enum": ["boutique", "standard", "none"]},
+            "security": {"type": "object", "properties": {
+                "guards": {"type": "integer"}, "cameras": {"type": "integer"},
+                "access_control": {"type": "boolean"}, "fences_and_gates": {"type": "boolean"}}},
+            "expected_version": {"type": "integer"}}}),
+        "Community" => json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"}, "party_secretary": {"type": "string"}}}),
+        "PropertyCompany" => json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"}, "contact_person": {"type": "string"}, "contact_phone": {"type": "string"}}}),
+        "Unit" => json!({"type": "object", "required": ["unit_type", "name"], "properties": {
+            "unit_type": {"enum": ["urban_management", "police", "owner_reps", "construction_bureau", "developer", "town_office", "county"]},
+            "name": {"type": "string"}}}),
+        "Person" => json!({"type": "object", "required": ["unit_id", "name"], "properties": {
+            "unit_id": {"type": "string"}, "name": {"type": "string"}, "title": {"type": "string"},
+            "phone": {"type": "string"}, "designated": {"type": "boolean"}}}),
+        "Account" => json!({"type": "object", "required": ["username", "password", "role"], "properties": {
+            "username": {"type": "string"}, "password": {"type": "string", "minLength": 8},
+            "role": {"type": "string"}, "unit_id": {"type": "string"}, "display_name": {"type": "string"}}}),
+        _ => json!({}),
+    }
+}
+
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for (method, path, tag, summary, body, status) in OPERATIONS {
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut op = json!({
+            "tags": [tag],
+            "summary": summary,
+            "parameters": params,
+            "responses": {
+                status.to_string(): {"description": "success"},
+                "4XX": {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        if *body == "Csv" {
+            op["requestBody"] = json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
+        } else if !body.is_empty() {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": request_schema(body)}}});
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "wuguan (物管) API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Town property-management supervision. Lists take page_size (capped at 500) and page_token; errors are {\"error\":{\"code\",\"message\",\"field\"}}."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}}}}}
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    })
+}

@@ -1,0 +1,57 @@
+//! Sign-in: checks the password with the registry and signs a token for the account.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Bearer, JsonBody};
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use wuguan_platform::{ErrorCode, Principal, Role};
+use wuguan_proto::registry::v1 as pb;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct TokenView {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Json<TokenView>> {
+    let request = state
+        .upstreams
+        .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
+    let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
+    let role = Role::from_proto(account.role).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
+    let principal = Principal {
+        subject: account.username,
+        role,
+        town: (!account.town.is_empty()).then_some(account.town),
+        county: account.county,
+        unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
+    };
+    let token = state.signer.sign(&principal, state.token_ttl).map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
+    Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
+}
+
+#[derive(Serialize)]
+pub struct MeView {
+    username: String,
+    role: &'static str,
+    town: Option<String>,
+    county: String,
+    unit_id: Option<String>,
+}
+
+/// Who the token says the caller is.
+pub async fn me(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Json<MeView>> {
+    let token = bearer.0.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
+    let p = state.verifier.verify(&token)?;
+    Ok(Json(MeView { username: p.subject, role: p.role.as_str(), town: p.town, county: p.county, unit_id: p.unit }))
+}

@@ -1,0 +1,364 @@
+//! The ledger (台账) over HTTP: towns, summaries, coverage, estates, communities, property
+//! companies, units, persons, accounts, CSV import and export. Each handler is a thin
+//! translation to one registry RPC; the registry authorises and validates.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, body_bytes};
+use crate::views::*;
+use axum::Json;
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use wuguan_platform::ErrorCode;
+use wuguan_proto::registry::v1 as pb;
+
+#[derive(Serialize)]
+pub struct TownList {
+    items: Vec<TownView>,
+}
+
+pub async fn list_towns(State(s): State<AppState>, bearer: Bearer) -> ApiResult<Json<TownList>> {
+    let resp = s.upstreams.registry().list_towns(s.upstreams.request(&bearer, pb::ListTownsRequest {})).await?;
+    Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
+}
+
+pub async fn get_town(State(s): State<AppState>, bearer: Bearer, Path(town): Path<String>) -> ApiResult<Json<TownView>> {
+    let resp = s.upstreams.registry().get_town(s.upstreams.request(&bearer, pb::GetTownRequest { town })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn summary(State(s): State<AppState>, bearer: Bearer, Path(town): Path<String>) -> ApiResult<Json<SummaryView>> {
+    let resp = s
+        .upstreams
+        .registry()
+        .get_town_summary(s.upstreams.request(&bearer, pb::GetTownSummaryRequest { town }))
+        .await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn coverage(State(s): State<AppState>, bearer: Bearer, Path(town): Path<String>) -> ApiResult<Json<CoverageView>> {
+    let resp =
+        s.upstreams.registry().get_coverage(s.upstreams.request(&bearer, pb::GetCoverageRequest { town })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn list_estates(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<EstateQuery>,
+) -> ApiResult<Json<Page<EstateView>>> {
+    let req = pb::ListEstatesRequest {
+        town,
+        community_id: q.community_id.unwrap_or_default(),
+        property_company_id: q.property_company_id.unwrap_or_default(),
+        management_mode: q
+            .management_mode
+            .as_deref()
+            .map(|m| parse_management_mode("management_mode", m).map(|v| v as i32))
+            .transpose()?
+            .unwrap_or(0),
+        is_old_estate: q.is_old_estate,
+        target: q.target.as_deref().map(|t| parse_target("target", t).map(|v| v as i32)).transpose()?.unwrap_or(0),
+        name_contains: q.q.unwrap_or_default(),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
+    };
+    let resp = s.upstreams.registry().list_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.estates.into_iter().map(EstateView::from).collect(), resp.page)))
+}
+
+pub async fn create_estate(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<EstateInput>,
+) -> ApiResult<(StatusCode, Json<EstateView>)> {
+    if input.expected_version.is_some() {
+        return Err(ApiError::invalid("expected_version", "expected_version applies to PATCH only"));
+    }
+    let req = pb::CreateEstateRequest { town, estate: Some(input.to_pb()?), idempotency_key: key };
+    let resp = s.upstreams.registry().create_estate(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+pub async fn get_estate(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<EstateView>> {
+    let resp = s.upstreams.registry().get_estate(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn update_estate(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<EstateInput>,
+) -> ApiResult<Json<EstateView>> {
+    let req = pb::UpdateEstateRequest {
+        id,
+        estate: Some(input.to_pb()?),
+        expected_version: input.expected_version.unwrap_or(0),
+    };
+    let resp = s.upstreams.registry().update_estate(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn estate_changes(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(estate_id): Path<String>,
+    QueryParams(q): QueryParams<PageQuery>,
+) -> ApiResult<Json<Page<EstateChangeView>>> {
+    let req = pb::ListEstateChangesRequest { estate_id, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_estate_changes(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.changes.into_iter().map(EstateChangeView::from).collect(), resp.page)))
+}
+
+pub async fn routing_facts(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RoutingFactsView>> {
+    let resp =
+        s.upstreams.registry().get_estate_routing_facts(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn list_communities(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<PageQuery>,
+) -> ApiResult<Json<Page<CommunityView>>> {
+    let req = pb::ListCommunitiesRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_communities(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.communities.into_iter().map(CommunityView::from).collect(), resp.page)))
+}
+
+pub async fn get_community(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CommunityView>> {
+    let resp = s.upstreams.registry().get_community(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn create_community(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<CommunityInput>,
+) -> ApiResult<(StatusCode, Json<CommunityView>)> {
+    let req = pb::CreateCommunityRequest {
+        town,
+        name: input.name,
+        party_secretary: input.party_secretary,
+        idempotency_key: key,
+    };
+    let resp = s.upstreams.registry().create_community(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+pub async fn list_property_companies(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<PageQuery>,
+) -> ApiResult<Json<Page<PropertyCompanyView>>> {
+    let req = pb::ListPropertyCompaniesRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_property_companies(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.property_companies.into_iter().map(PropertyCompanyView::from).collect(), resp.page)))
+}
+
+pub async fn get_property_company(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PropertyCompanyView>> {
+    let resp =
+        s.upstreams.registry().get_property_company(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn create_property_company(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<PropertyCompanyInput>,
+) -> ApiResult<(StatusCode, Json<PropertyCompanyView>)> {
+    let req = pb::CreatePropertyCompanyRequest {
+        town,
+        name: input.name,
+        contact_person: input.contact_person,
+        contact_phone: input.contact_phone,
+        idempotency_key: key,
+    };
+    let resp = s.upstreams.registry().create_property_company(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+pub async fn list_units(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<UnitQuery>,
+) -> ApiResult<Json<Page<UnitView>>> {
+    let unit_type = q.unit_type.as_deref().map(|t| parse_unit_type("unit_type", t).map(|v| v as i32)).transpose()?;
+    let req = pb::ListUnitsRequest {
+        town,
+        unit_type: unit_type.unwrap_or(0),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
+    };
+    let resp = s.upstreams.registry().list_units(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.units.into_iter().map(UnitView::from).collect(), resp.page)))
+}
+
+pub async fn get_unit(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<UnitView>> {
+    let resp = s.upstreams.registry().get_unit(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn create_unit(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<UnitInput>,
+) -> ApiResult<(StatusCode, Json<UnitView>)> {
+    let req = pb::CreateUnitRequest {
+        town,
+        unit_type: parse_unit_type("unit_type", &input.unit_type)? as i32,
+        name: input.name,
+        idempotency_key: key,
+    };
+    let resp = s.upstreams.registry().create_unit(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+pub async fn list_persons(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<PersonQuery>,
+) -> ApiResult<Json<Page<PersonView>>> {
+    let req = pb::ListPersonsRequest {
+        town,
+        unit_id: q.unit_id.unwrap_or_default(),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
+    };
+    let resp = s.upstreams.registry().list_persons(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.persons.into_iter().map(PersonView::from).collect(), resp.page)))
+}
+
+pub async fn create_person(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<PersonInput>,
+) -> ApiResult<(StatusCode, Json<PersonView>)> {
+    let req = pb::CreatePersonRequest {
+        town,
+        unit_id: input.unit_id,
+        name: input.name,
+        title: input.title,
+        phone: input.phone,
+        designated: input.designated,
+        idempotency_key: key,
+    };
+    let resp = s.upstreams.registry().create_person(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+pub async fn list_accounts(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<PageQuery>,
+) -> ApiResult<Json<Page<AccountView>>> {
+    let req = pb::ListAccountsRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.accounts().list_accounts(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.accounts.into_iter().map(AccountView::from).collect(), resp.page)))
+}
+
+pub async fn create_account(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<AccountInput>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    let role = wuguan_platform::Role::parse(&input.role)
+        .ok_or_else(|| ApiError::invalid("role", format!("unknown role {:?}", input.role)))?;
+    let req = pb::CreateAccountRequest {
+        username: input.username,
+        password: input.password,
+        role: role.to_proto() as i32,
+        town,
+        unit_id: input.unit_id,
+        display_name: input.display_name,
+    };
+    let resp = s.upstreams.accounts().create_account(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /towns/{town}/estates/import` with a `text/csv` body. 200 with counts when written;
+/// 400 with every bad row (line and field) when not, and nothing is written.
+pub async fn import_estates(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<ImportQuery>,
+    request: Request,
+) -> ApiResult<Response> {
+    let csv = body_bytes(request, &s).await?;
+    let req = pb::ImportEstatesRequest { town, csv: csv.to_vec(), dry_run: q.dry_run };
+    let resp = s.upstreams.registry().import_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
+    let failed = !resp.errors.is_empty();
+    let view = ImportView {
+        created: resp.created,
+        updated: resp.updated,
+        dry_run: q.dry_run,
+        errors: resp
+            .errors
+            .into_iter()
+            .map(|e| ImportRowErrorView { line: e.line, field: e.field, message: e.message })
+            .collect(),
+    };
+    if failed {
+        let first = &view.errors[0];
+        let body = serde_json::json!({
+            "error": {
+                "code": ErrorCode::InvalidArgument.as_str(),
+                "message": format!("line {}: {}", first.line, first.message),
+                "field": first.field,
+            },
+            "errors": view.errors,
+        });
+        return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
+    }
+    Ok(Json(view).into_response())
+}
+
+pub async fn export_estates(State(s): State<AppState>, bearer: Bearer, Path(town): Path<String>) -> ApiResult<Response> {
+    let req = pb::ExportEstatesRequest { town: town.clone() };
+    let resp = s.upstreams.registry().export_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{town}-estates.csv\"")),
+        ],
+        resp.csv,
+    )
+        .into_response())
+}

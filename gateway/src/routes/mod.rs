@@ -1,0 +1,5 @@
+//! HTTP routes under `/api/v1`, one file per area.
+
+pub mod auth;
+pub mod health;
+pub mod ledger;

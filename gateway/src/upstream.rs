@@ -1,0 +1,50 @@
+//! The gateway's gRPC clients. Every call carries the caller's token, the current trace
+//! context and a deadline.
+
+use crate::extract::Bearer;
+use std::time::Duration;
+use tonic::transport::{Channel, Endpoint};
+use wuguan_proto::registry::v1::account_service_client::AccountServiceClient;
+use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
+
+#[derive(Clone)]
+pub struct Upstreams {
+    pub registry: Channel,
+    pub registry_url: String,
+    pub call_timeout: Duration,
+}
+
+impl Upstreams {
+    /// Channels connect lazily, so the gateway starts even while a service is still starting.
+    pub fn new(registry_url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
+        Ok(Self { registry: lazy_channel(registry_url)?, registry_url: registry_url.to_owned(), call_timeout })
+    }
+
+    pub fn registry(&self) -> RegistryServiceClient<Channel> {
+        RegistryServiceClient::new(self.registry.clone())
+    }
+
+    pub fn accounts(&self) -> AccountServiceClient<Channel> {
+        AccountServiceClient::new(self.registry.clone())
+    }
+
+    /// Wraps `message` for a call on behalf of `bearer`.
+    pub fn request<T>(&self, bearer: &Bearer, message: T) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(message);
+        req.set_timeout(self.call_timeout);
+        if let Some(token) = &bearer.0
+            && let Ok(value) = format!("Bearer {token}").parse()
+        {
+            req.metadata_mut().insert("authorization", value);
+        }
+        wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
+        req
+    }
+}
+
+pub fn lazy_channel(url: &str) -> anyhow::Result<Channel> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(3))
+        .tcp_nodelay(true)
+        .connect_lazy())
+}

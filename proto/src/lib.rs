@@ -1,0 +1,20 @@
+//! wuguan's gRPC contracts. Other departments can use the `.proto` files beside this crate
+//! directly; Rust code uses the generated modules below.
+
+#![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation)]
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("wuguan.common.v1");
+    }
+}
+
+pub mod registry {
+    pub mod v1 {
+        tonic::include_proto!("wuguan.registry.v1");
+    }
+}
+
+/// Encoded `FileDescriptorSet` of every wuguan proto, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/wuguan_descriptor.bin"));

@@ -1,0 +1,206 @@
+//! One error vocabulary for every service and the gateway. Each [`ErrorCode`] maps to exactly
+//! one gRPC code and one HTTP status, in the table in [`ErrorCode::grpc_code`] /
+//! [`ErrorCode::http_status`]; the gateway turns a gRPC status back into the same code.
+
+use tonic::metadata::MetadataValue;
+
+/// Metadata key that carries the offending request field, so a gRPC client and the gateway can
+/// name it without parsing the message.
+pub const FIELD_METADATA_KEY: &str = "wuguan-error-field";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidArgument,
+    Unauthenticated,
+    PermissionDenied,
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    Aborted,
+    ResourceExhausted,
+    PayloadTooLarge,
+    Unavailable,
+    DeadlineExceeded,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The snake_case code in JSON error bodies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidArgument => "invalid_argument",
+            Self::Unauthenticated => "unauthenticated",
+            Self::PermissionDenied => "permission_denied",
+            Self::NotFound => "not_found",
+            Self::AlreadyExists => "already_exists",
+            Self::FailedPrecondition => "failed_precondition",
+            Self::Aborted => "aborted",
+            Self::ResourceExhausted => "resource_exhausted",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Unavailable => "unavailable",
+            Self::DeadlineExceeded => "deadline_exceeded",
+            Self::Internal => "internal",
+        }
+    }
+
+    pub fn grpc_code(self) -> tonic::Code {
+        match self {
+            Self::InvalidArgument => tonic::Code::InvalidArgument,
+            Self::Unauthenticated => tonic::Code::Unauthenticated,
+            Self::PermissionDenied => tonic::Code::PermissionDenied,
+            Self::NotFound => tonic::Code::NotFound,
+            Self::AlreadyExists => tonic::Code::AlreadyExists,
+            Self::FailedPrecondition => tonic::Code::FailedPrecondition,
+            Self::Aborted => tonic::Code::Aborted,
+            Self::ResourceExhausted => tonic::Code::ResourceExhausted,
+            Self::PayloadTooLarge => tonic::Code::OutOfRange,
+            Self::Unavailable => tonic::Code::Unavailable,
+            Self::DeadlineExceeded => tonic::Code::DeadlineExceeded,
+            Self::Internal => tonic::Code::Internal,
+        }
+    }
+
+    pub fn http_status(self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::InvalidArgument => S::BAD_REQUEST,
+            Self::Unauthenticated => S::UNAUTHORIZED,
+            Self::PermissionDenied => S::FORBIDDEN,
+            Self::NotFound => S::NOT_FOUND,
+            Self::AlreadyExists => S::CONFLICT,
+            Self::FailedPrecondition => S::CONFLICT,
+            Self::Aborted => S::CONFLICT,
+            Self::ResourceExhausted => S::SERVICE_UNAVAILABLE,
+            Self::PayloadTooLarge => S::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => S::SERVICE_UNAVAILABLE,
+            Self::DeadlineExceeded => S::GATEWAY_TIMEOUT,
+            Self::Internal => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The inverse of [`ErrorCode::grpc_code`], for the gateway and clients.
+    pub fn from_grpc(code: tonic::Code) -> Self {
+        use tonic::Code as C;
+        match code {
+            C::InvalidArgument => Self::InvalidArgument,
+            C::Unauthenticated => Self::Unauthenticated,
+            C::PermissionDenied => Self::PermissionDenied,
+            C::NotFound => Self::NotFound,
+            C::AlreadyExists => Self::AlreadyExists,
+            C::FailedPrecondition => Self::FailedPrecondition,
+            C::Aborted => Self::Aborted,
+            C::ResourceExhausted => Self::ResourceExhausted,
+            C::OutOfRange => Self::PayloadTooLarge,
+            C::Unavailable | C::Cancelled => Self::Unavailable,
+            C::DeadlineExceeded => Self::DeadlineExceeded,
+            _ => Self::Internal,
+        }
+    }
+}
+
+/// An error a service returns to its caller. Internal causes are logged where they occur and
+/// never put into the message.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct ServiceError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl ServiceError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// A bad value in a named request field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: ErrorCode::InvalidArgument, message: message.into(), field: Some(field.into()) }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{} not found", what.into()))
+    }
+
+    pub fn permission_denied(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::PermissionDenied, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthenticated, message)
+    }
+
+    pub fn already_exists(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code: ErrorCode::AlreadyExists, message: message.into(), field: Some(field.into()) }
+    }
+
+    /// Logs the cause and returns an opaque internal error.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+
+    /// Reads an error back from a gRPC status (the gateway's side of the table).
+    pub fn from_status(status: &tonic::Status) -> Self {
+        let field = status
+            .metadata()
+            .get(FIELD_METADATA_KEY)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let code = ErrorCode::from_grpc(status.code());
+        let message = if code == ErrorCode::Internal {
+            "internal error".to_owned()
+        } else {
+            status.message().to_owned()
+        };
+        Self { code, message, field }
+    }
+}
+
+impl From<ServiceError> for tonic::Status {
+    fn from(err: ServiceError) -> Self {
+        let mut status = tonic::Status::new(err.code.grpc_code(), err.message);
+        if let Some(field) = err.field
+            && let Ok(value) = MetadataValue::try_from(field.as_str())
+        {
+            status.metadata_mut().insert(FIELD_METADATA_KEY, value);
+        }
+        status
+    }
+}
+
+impl From<sqlx::Error> for ServiceError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => Self::new(ErrorCode::NotFound, "not found"),
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("database pool timed out");
+                Self::new(ErrorCode::Unavailable, "database busy, retry later")
+            }
+            _ => Self::internal(err),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_survives_the_round_trip_through_grpc() {
+        let status: tonic::Status = ServiceError::invalid("name", "must not be empty").into();
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        let back = ServiceError::from_status(&status);
+        assert_eq!(back.code, ErrorCode::InvalidArgument);
+        assert_eq!(back.field.as_deref(), Some("name"));
+        assert_eq!(back.code.http_status(), http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn internal_messages_are_not_passed_on() {
+        let status = tonic::Status::internal("connection refused to 10.0.0.3");
+        assert_eq!(ServiceError::from_status(&status).message, "internal error");
+    }
+}

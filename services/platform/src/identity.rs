@@ -1,0 +1,345 @@
+//! Identity: who is calling, and the tokens that say so.
+//!
+//! The gateway signs short-lived JWTs with an Ed25519 key (EdDSA); every service verifies them
+//! itself with the public key, because other departments call services directly over gRPC.
+
+use crate::error::{ServiceError, ServiceResult};
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const ISSUER: &str = "wuguan";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    County,
+    TownOffice,
+    Community,
+    PropertyCompany,
+    Police,
+    UrbanManagement,
+    OwnerRep,
+    Resident,
+    Service,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::County,
+        Role::TownOffice,
+        Role::Community,
+        Role::PropertyCompany,
+        Role::Police,
+        Role::UrbanManagement,
+        Role::OwnerRep,
+        Role::Resident,
+        Role::Service,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::County => "county",
+            Role::TownOffice => "town_office",
+            Role::Community => "community",
+            Role::PropertyCompany => "property_company",
+            Role::Police => "police",
+            Role::UrbanManagement => "urban_management",
+            Role::OwnerRep => "owner_rep",
+            Role::Resident => "resident",
+            Role::Service => "service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn to_proto(self) -> wuguan_proto::common::v1::Role {
+        use wuguan_proto::common::v1::Role as P;
+        match self {
+            Role::County => P::County,
+            Role::TownOffice => P::TownOffice,
+            Role::Community => P::Community,
+            Role::PropertyCompany => P::PropertyCompany,
+            Role::Police => P::Police,
+            Role::UrbanManagement => P::UrbanManagement,
+            Role::OwnerRep => P::OwnerRep,
+            Role::Resident => P::Resident,
+            Role::Service => P::Service,
+        }
+    }
+
+    pub fn from_proto(role: i32) -> Option<Role> {
+        use wuguan_proto::common::v1::Role as P;
+        Some(match P::try_from(role).ok()? {
+            P::Unspecified => return None,
+            P::County => Role::County,
+            P::TownOffice => Role::TownOffice,
+            P::Community => Role::Community,
+            P::PropertyCompany => Role::PropertyCompany,
+            P::Police => Role::Police,
+            P::UrbanManagement => Role::UrbanManagement,
+            P::OwnerRep => Role::OwnerRep,
+            P::Resident => Role::Resident,
+            P::Service => Role::Service,
+        })
+    }
+}
+
+/// The claims of a wuguan token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    /// The caller's town; absent for county principals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
+    /// The county the caller belongs to.
+    pub county: String,
+    /// The responsible unit the caller acts for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    pub iss: String,
+    pub iat: u64,
+    pub exp: u64,
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    pub town: Option<String>,
+    pub county: String,
+    pub unit: Option<String>,
+}
+
+impl Principal {
+    /// Whether this principal may see records of `town`, which belongs to `town_county`.
+    pub fn can_see_town(&self, town: &str, town_county: &str) -> bool {
+        match self.role {
+            Role::County => self.county == town_county,
+            _ => self.town.as_deref() == Some(town),
+        }
+    }
+
+    pub fn is_one_of(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
+    }
+
+    /// Fails with PERMISSION_DENIED unless the principal has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> ServiceResult<()> {
+        if self.is_one_of(roles) {
+            Ok(())
+        } else {
+            Err(ServiceError::permission_denied(format!(
+                "role {} may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Signs tokens; held by the gateway and by `wuguan token`.
+#[derive(Clone)]
+pub struct TokenSigner {
+    key: EncodingKey,
+}
+
+impl TokenSigner {
+    pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
+        Ok(Self { key: EncodingKey::from_ed_pem(pem.as_bytes())? })
+    }
+
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading signing key {}: {e}", path.display()))?;
+        Self::from_pem(&pem)
+    }
+
+    pub fn sign(&self, principal: &Principal, ttl: Duration) -> anyhow::Result<String> {
+        let iat = now_secs();
+        let claims = Claims {
+            sub: principal.subject.clone(),
+            role: principal.role,
+            town: principal.town.clone(),
+            county: principal.county.clone(),
+            unit: principal.unit.clone(),
+            iss: ISSUER.to_owned(),
+            iat,
+            exp: iat + ttl.as_secs(),
+        };
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key)?)
+    }
+}
+
+/// Verifies tokens; held by every service.
+#[derive(Clone)]
+pub struct TokenVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn from_public_pem(pem: &str) -> anyhow::Result<Self> {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.leeway = 30;
+        Ok(Self { key: DecodingKey::from_ed_pem(pem.as_bytes())?, validation })
+    }
+
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading public key {}: {e}", path.display()))?;
+        Self::from_public_pem(&pem)
+    }
+
+    pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+            tracing::debug!(error = %e, "token rejected");
+            ServiceError::unauthenticated("invalid or expired token")
+        })?;
+        let c = data.claims;
+        if c.role != Role::County && c.town.is_none() {
+            return Err(ServiceError::unauthenticated("token has no town"));
+        }
+        Ok(Principal { subject: c.sub, role: c.role, town: c.town, county: c.county, unit: c.unit })
+    }
+
+    /// Reads `authorization: Bearer …` from gRPC metadata.
+    pub fn verify_metadata(&self, metadata: &tonic::metadata::MetadataMap) -> ServiceResult<Principal> {
+        let header = metadata
+            .get("authorization")
+            .ok_or_else(|| ServiceError::unauthenticated("missing bearer token"))?
+            .to_str()
+            .map_err(|_| ServiceError::unauthenticated("malformed authorization header"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| ServiceError::unauthenticated("authorization must be a Bearer token"))?;
+        self.verify(token.trim())
+    }
+}
+
+/// An Ed25519 key pair as PKCS#8 / SPKI PEM.
+pub struct KeyPair {
+    pub private_pem: String,
+    pub public_pem: String,
+}
+
+impl KeyPair {
+    pub fn generate() -> anyhow::Result<Self> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Self::from_signing_key(&SigningKey::from_bytes(&seed))
+    }
+
+    fn from_signing_key(key: &SigningKey) -> anyhow::Result<Self> {
+        let private_pem = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
+        let public_pem = key.verifying_key().to_public_key_pem(LineEnding::LF)?;
+        Ok(Self { private_pem, public_pem })
+    }
+
+    /// The public half of a private key PEM.
+    pub fn public_pem_of(private_pem: &str) -> anyhow::Result<String> {
+        let key = SigningKey::from_pkcs8_pem(private_pem)?;
+        Ok(Self::from_signing_key(&key)?.public_pem)
+    }
+
+    /// Loads `dir/jwt-private.pem`, creating the pair on first start. Returns the file paths.
+    pub fn ensure_in_dir(dir: &Path) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+        let private = dir.join("jwt-private.pem");
+        let public = dir.join("jwt-public.pem");
+        if !private.exists() {
+            let pair = Self::generate()?;
+            write_private(&private, &pair.private_pem)?;
+            std::fs::write(&public, pair.public_pem)?;
+        } else if !public.exists() {
+            let pem = std::fs::read_to_string(&private)?;
+            std::fs::write(&public, Self::public_pem_of(&pem)?)?;
+        }
+        Ok((private, public))
+    }
+}
+
+fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        f.write_all(pem.as_bytes())?;
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, pem)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            subject: "zhongxing.police".into(),
+            role: Role::Police,
+            town: Some("zhongxing".into()),
+            county: "demo".into(),
+            unit: Some("u1".into()),
+        }
+    }
+
+    #[test]
+    fn signed_token_verifies_and_forged_does_not() {
+        let pair = KeyPair::generate().unwrap();
+        let signer = TokenSigner::from_pem(&pair.private_pem).unwrap();
+        let verifier = TokenVerifier::from_public_pem(&pair.public_pem).unwrap();
+        let token = signer.sign(&principal(), Duration::from_secs(60)).unwrap();
+        assert_eq!(verifier.verify(&token).unwrap(), principal());
+
+        let other = KeyPair::generate().unwrap();
+        let forged = TokenSigner::from_pem(&other.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
+        assert!(verifier.verify(&forged).is_err());
+        assert!(verifier.verify("not-a-token").is_err());
+    }
+
+    #[test]
+    fn expired_token_is_rejected() {
+        let pair = KeyPair::generate().unwrap();
+        let signer = TokenSigner::from_pem(&pair.private_pem).unwrap();
+        let verifier = TokenVerifier::from_public_pem(&pair.public_pem).unwrap();
+        let claims = Claims {
+            sub: "x".into(),
+            role: Role::Police,
+            town: Some("t".into()),
+            county: "c".into(),
+            unit: None,
+            iss: ISSUER.into(),
+            iat: 1,
+            exp: 2,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
+        assert!(verifier.verify(&token).is_err());
+    }
+
+    #[test]
+    fn county_sees_its_county_only() {
+        let county = Principal { subject: "c".into(), role: Role::County, town: None, county: "demo".into(), unit: None };
+        assert!(county.can_see_town("zhongxing", "demo"));
+        assert!(!county.can_see_town("elsewhere", "other"));
+        assert!(principal().can_see_town("zhongxing", "demo"));
+        assert!(!principal().can_see_town("anhe", "demo"));
+    }
+}

@@ -1,0 +1,13 @@
+//! What every wuguan process shares: the error vocabulary, identity (tokens and principals),
+//! database connection and migrations, gRPC serving (health, reflection, limits, shutdown),
+//! telemetry and paging.
+
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod paging;
+pub mod serving;
+pub mod telemetry;
+
+pub use error::{ErrorCode, ServiceError};
+pub use identity::{Principal, Role};

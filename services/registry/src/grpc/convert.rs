@@ -1,0 +1,309 @@
+//! The one place where registry wire types meet domain types, and where enum fields coming off
+//! the wire are checked.
+
+use crate::model::*;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::ServiceError;
+use wuguan_proto::common::v1 as common;
+use wuguan_proto::registry::v1 as pb;
+
+pub fn town(t: Town) -> pb::Town {
+    pb::Town { code: t.code, name: t.name, county: t.county, county_name: t.county_name, time_zone: t.time_zone }
+}
+
+pub fn community(c: Community) -> pb::Community {
+    pb::Community {
+        id: c.id,
+        town: c.town,
+        name: c.name,
+        party_secretary: c.party_secretary,
+        unit_id: c.unit_id,
+        version: c.version,
+    }
+}
+
+pub fn property_company(c: PropertyCompany) -> pb::PropertyCompany {
+    pb::PropertyCompany {
+        id: c.id,
+        town: c.town,
+        name: c.name,
+        contact_person: c.contact_person,
+        contact_phone: c.contact_phone,
+        unit_id: c.unit_id,
+        version: c.version,
+    }
+}
+
+pub fn unit_type_to_pb(t: UnitType) -> common::UnitType {
+    match t {
+        UnitType::Community => common::UnitType::Community,
+        UnitType::UrbanManagement => common::UnitType::UrbanManagement,
+        UnitType::Police => common::UnitType::Police,
+        UnitType::PropertyCompany => common::UnitType::PropertyCompany,
+        UnitType::OwnerReps => common::UnitType::OwnerReps,
+        UnitType::ConstructionBureau => common::UnitType::ConstructionBureau,
+        UnitType::Developer => common::UnitType::Developer,
+        UnitType::TownOffice => common::UnitType::TownOffice,
+        UnitType::County => common::UnitType::County,
+    }
+}
+
+/// `Ok(None)` for UNSPECIFIED (no filter); INVALID_ARGUMENT for values outside the enum.
+pub fn unit_type_from_pb(field: &str, v: i32) -> ServiceResult<Option<UnitType>> {
+    let t = common::UnitType::try_from(v).map_err(|_| ServiceError::invalid(field, format!("unknown {field} {v}")))?;
+    Ok(match t {
+        common::UnitType::Unspecified => None,
+        common::UnitType::Community => Some(UnitType::Community),
+        common::UnitType::UrbanManagement => Some(UnitType::UrbanManagement),
+        common::UnitType::Police => Some(UnitType::Police),
+        common::UnitType::PropertyCompany => Some(UnitType::PropertyCompany),
+        common::UnitType::OwnerReps => Some(UnitType::OwnerReps),
+        common::UnitType::ConstructionBureau => Some(UnitType::ConstructionBureau),
+        common::UnitType::Developer => Some(UnitType::Developer),
+        common::UnitType::TownOffice => Some(UnitType::TownOffice),
+        common::UnitType::County => Some(UnitType::County),
+    })
+}
+
+pub fn unit(u: Unit) -> pb::Unit {
+    pb::Unit {
+        id: u.id,
+        town: u.town,
+        unit_type: unit_type_to_pb(u.unit_type) as i32,
+        name: u.name,
+        ref_id: u.ref_id.unwrap_or_default(),
+    }
+}
+
+pub fn person(p: Person, show_phone: bool) -> pb::Person {
+    pb::Person {
+        id: p.id,
+        town: p.town,
+        unit_id: p.unit_id,
+        name: p.name,
+        title: p.title,
+        phone: if show_phone { p.phone } else { mask_phone(&p.phone) },
+        designated: p.designated,
+    }
+}
+
+/// Keeps the first three and last four digits: enough to recognise, not to call.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
+    format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
+}
+
+pub fn management_mode_to_pb(m: ManagementMode) -> pb::ManagementMode {
+    match m {
+        ManagementMode::PropertyCompany => pb::ManagementMode::PropertyCompany,
+        ManagementMode::SelfGoverned => pb::ManagementMode::SelfGoverned,
+        ManagementMode::None => pb::ManagementMode::None,
+    }
+}
+
+pub fn management_mode_from_pb(field: &str, v: i32) -> ServiceResult<Option<ManagementMode>> {
+    match pb::ManagementMode::try_from(v) {
+        Ok(pb::ManagementMode::Unspecified) => Ok(None),
+        Ok(pb::ManagementMode::PropertyCompany) => Ok(Some(ManagementMode::PropertyCompany)),
+        Ok(pb::ManagementMode::SelfGoverned) => Ok(Some(ManagementMode::SelfGoverned)),
+        Ok(pb::ManagementMode::None) => Ok(Some(ManagementMode::None)),
+        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
+    }
+}
+
+pub fn owners_committee_to_pb(o: OwnersCommittee) -> pb::OwnersCommittee {
+    match o {
+        OwnersCommittee::None => pb::OwnersCommittee::None,
+        OwnersCommittee::Formed => pb::OwnersCommittee::Formed,
+        OwnersCommittee::Reorganise => pb::OwnersCommittee::Reorganise,
+    }
+}
+
+pub fn owners_committee_from_pb(field: &str, v: i32) -> ServiceResult<Option<OwnersCommittee>> {
+    match pb::OwnersCommittee::try_from(v) {
+        Ok(pb::OwnersCommittee::Unspecified) => Ok(None),
+        Ok(pb::OwnersCommittee::None) => Ok(Some(OwnersCommittee::None)),
+        Ok(pb::OwnersCommittee::Formed) => Ok(Some(OwnersCommittee::Formed)),
+        Ok(pb::OwnersCommittee::Reorganise) => Ok(Some(OwnersCommittee::Reorganise)),
+        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
+    }
+}
+
+pub fn target_to_pb(t: EstateTarget) -> pb::EstateTarget {
+    match t {
+        EstateTarget::None => pb::EstateTarget::None,
+        EstateTarget::Boutique => pb::EstateTarget::Boutique,
+        EstateTarget::Standard => pb::EstateTarget::Standard,
+    }
+}
+
+pub fn target_from_pb(field: &str, v: i32) -> ServiceResult<Option<EstateTarget>> {
+    match pb::EstateTarget::try_from(v) {
+        Ok(pb::EstateTarget::Unspecified) => Ok(None),
+        Ok(pb::EstateTarget::None) => Ok(Some(EstateTarget::None)),
+        Ok(pb::EstateTarget::Boutique) => Ok(Some(EstateTarget::Boutique)),
+        Ok(pb::EstateTarget::Standard) => Ok(Some(EstateTarget::Standard)),
+        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
+    }
+}
+
+pub fn estate(e: Estate) -> pb::Estate {
+    let d = e.data;
+    pb::Estate {
+        id: e.id,
+        town: e.town,
+        community_id: d.community_id,
+        name: d.name,
+        address: d.address,
+        planned_floor_area_m2: d.planned_floor_area_m2,
+        built_floor_area_m2: d.built_floor_area_m2,
+        designed_households: d.designed_households,
+        occupied_households: d.occupied_households,
+        residents: d.residents,
+        is_old_estate: d.is_old_estate,
+        management_mode: management_mode_to_pb(d.management_mode) as i32,
+        property_company_id: d.property_company_id.unwrap_or_default(),
+        owners_committee: owners_committee_to_pb(d.owners_committee) as i32,
+        target: target_to_pb(d.target) as i32,
+        security: Some(pb::SecurityProvision {
+            guards: d.security.guards,
+            cameras: d.security.cameras,
+            access_control: d.security.access_control,
+            fences_and_gates: d.security.fences_and_gates,
+        }),
+        version: e.version,
+        created_at_ms: e.created_at_ms,
+        updated_at_ms: e.updated_at_ms,
+    }
+}
+
+pub fn estate_patch(f: Option<pb::EstateFields>) -> ServiceResult<EstatePatch> {
+    let f = f.unwrap_or_default();
+    Ok(EstatePatch {
+        community_id: f.community_id,
+        name: f.name,
+        address: f.address,
+        planned_floor_area_m2: f.planned_floor_area_m2,
+        built_floor_area_m2: f.built_floor_area_m2,
+        designed_households: f.designed_households,
+        occupied_households: f.occupied_households,
+        residents: f.residents,
+        is_old_estate: f.is_old_estate,
+        management_mode: match f.management_mode {
+            Some(v) => management_mode_from_pb("management_mode", v)?,
+            None => None,
+        },
+        property_company_id: f.property_company_id,
+        owners_committee: match f.owners_committee {
+            Some(v) => owners_committee_from_pb("owners_committee", v)?,
+            None => None,
+        },
+        target: match f.target {
+            Some(v) => target_from_pb("target", v)?,
+            None => None,
+        },
+        guards: f.guards,
+        cameras: f.cameras,
+        access_control: f.access_control,
+        fences_and_gates: f.fences_and_gates,
+    })
+}
+
+pub fn estate_change(c: EstateChange) -> pb::EstateChange {
+    pb::EstateChange {
+        id: c.id,
+        estate_id: c.estate_id,
+        actor: c.actor,
+        at_ms: c.at_ms,
+        action: c.action,
+        changes: c
+            .changes
+            .into_iter()
+            .map(|f| pb::FieldChange { field: f.field, old_value: f.old_value, new_value: f.new_value })
+            .collect(),
+    }
+}
+
+pub fn summary(s: TownSummary) -> pb::TownSummary {
+    pb::TownSummary {
+        town: s.town,
+        estates: s.estates,
+        planned_floor_area_m2: s.planned_floor_area_m2,
+        built_floor_area_m2: s.built_floor_area_m2,
+        designed_households: s.designed_households,
+        occupied_households: s.occupied_households,
+        residents: s.residents,
+        old_estates: s.old_estates,
+        communities: s.communities,
+        property_companies: s.property_companies,
+        managed_by_property_company: s.managed_by_property_company,
+        self_governed: s.self_governed,
+        unmanaged: s.unmanaged,
+        owners_committees_formed: s.owners_committees_formed,
+        owners_committees_none: s.owners_committees_none,
+        owners_committees_reorganise: s.owners_committees_reorganise,
+        boutique_target: s.boutique_target,
+        standard_target: s.standard_target,
+        with_guards: s.with_guards,
+        with_cameras: s.with_cameras,
+        with_access_control: s.with_access_control,
+        with_fences_and_gates: s.with_fences_and_gates,
+    }
+}
+
+pub fn coverage(c: Coverage) -> pb::Coverage {
+    pb::Coverage {
+        town: c.town,
+        old_estates: c.old_estates,
+        with_property_company: c.with_property_company,
+        self_governed: c.self_governed,
+        uncovered: c.uncovered.len() as u32,
+        coverage_rate: c.coverage_rate,
+        uncovered_estates: c
+            .uncovered
+            .into_iter()
+            .map(|e| pb::EstateRef { id: e.id, name: e.data.name, community_id: e.data.community_id })
+            .collect(),
+    }
+}
+
+pub fn unit_contact(c: UnitContact) -> pb::UnitContact {
+    let (person_id, person_name) = c.person.map(|p| (p.id, p.name)).unwrap_or_default();
+    pb::UnitContact {
+        unit_id: c.unit.id,
+        unit_type: unit_type_to_pb(c.unit.unit_type) as i32,
+        unit_name: c.unit.name,
+        person_id,
+        person_name,
+    }
+}
+
+pub fn account(a: Account) -> pb::Account {
+    pb::Account {
+        username: a.username,
+        role: a.role.to_proto() as i32,
+        town: a.town.unwrap_or_default(),
+        county: a.county,
+        unit_id: a.unit_id.unwrap_or_default(),
+        display_name: a.display_name,
+    }
+}
+
+/// An optional string field: empty on the wire means "not given".
+pub fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_middle_digits() {
+        assert_eq!(super::mask_phone("13812345678"), "138****5678");
+        assert_eq!(super::mask_phone("110"), "***");
+    }
+}

@@ -1,0 +1,73 @@
+//! Starting the registry: connect and migrate its database, load the demo data when asked,
+//! and serve gRPC on an already-bound listener until shutdown.
+
+use crate::grpc::{RegistryGrpc, SERVICE_NAMES};
+use crate::store::{PgStore, RegistryStore, SqliteStore};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use wuguan_platform::db::{Db, PoolConfig};
+use wuguan_platform::identity::TokenVerifier;
+use wuguan_platform::serving::{self, Limits};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    pub database_url: String,
+    pub jwt_public_key: PathBuf,
+    pub load_demo: bool,
+    pub pool: PoolConfig,
+    pub limits: Limits,
+}
+
+/// Connects to the database and brings its schema up to date.
+pub async fn open_database(url: &str, pool: PoolConfig) -> anyhow::Result<Db> {
+    let db = Db::connect(url, pool).await?;
+    db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
+    Ok(db)
+}
+
+pub async fn run(
+    config: RegistryConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (ready, _) = tokio::sync::oneshot::channel();
+    run_with_ready(config, listener, shutdown, ready).await
+}
+
+/// Like [`run`], and sends on `ready` once migrations and the demo load are done and the
+/// server is about to take calls.
+pub async fn run_with_ready(
+    config: RegistryConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> anyhow::Result<()> {
+    let verifier = TokenVerifier::from_file(&config.jwt_public_key)?;
+    let db = open_database(&config.database_url, config.pool).await?;
+    tracing::info!(store = db.kind(), addr = %listener.local_addr()?, "registry starting");
+    match db {
+        Db::Sqlite(pool) => serve(SqliteStore::new(pool), verifier, &config, listener, shutdown, ready).await,
+        Db::Postgres(pool) => serve(PgStore::new(pool), verifier, &config, listener, shutdown, ready).await,
+    }
+}
+
+async fn serve<S: RegistryStore>(
+    store: S,
+    verifier: TokenVerifier,
+    config: &RegistryConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> anyhow::Result<()> {
+    if config.load_demo && crate::demo::load(&store).await? {
+        tracing::info!("demo data loaded");
+    }
+    let routes = RegistryGrpc::new(Arc::new(store), verifier).routes(config.limits.max_message_bytes);
+    let _ = ready.send(());
+    serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await
+}

@@ -1,0 +1,122 @@
+//! The registry's storage, behind one trait with a SQLite and a Postgres implementation
+//! (`sql.rs`), both checked by the same conformance suite (`tests/store_conformance.rs`).
+
+mod sql;
+
+pub use sql::{PgStore, SqliteStore};
+
+use crate::model::*;
+use std::future::Future;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::paging::Page;
+
+/// Who made a change and with which idempotency key, if any.
+#[derive(Debug, Clone)]
+pub struct WriteContext {
+    pub actor: String,
+    pub idempotency_key: Option<String>,
+}
+
+/// A row of an import, resolved and validated: create (no id) or update of an existing estate.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub existing: Option<Estate>,
+    pub data: EstateData,
+}
+
+pub trait RegistryStore: Send + Sync + 'static {
+    fn upsert_county(&self, code: &str, name: &str) -> impl Future<Output = ServiceResult<()>> + Send;
+    fn upsert_town(&self, town: &Town) -> impl Future<Output = ServiceResult<()>> + Send;
+    fn get_town(&self, code: &str) -> impl Future<Output = ServiceResult<Option<Town>>> + Send;
+    fn list_towns(&self) -> impl Future<Output = ServiceResult<Vec<Town>>> + Send;
+
+    fn create_unit(&self, unit: &Unit, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Unit>> + Send;
+    fn get_unit(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Unit>>> + Send;
+    fn list_units(
+        &self,
+        town: &str,
+        unit_type: Option<UnitType>,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<Unit>>> + Send;
+
+    fn create_person(&self, person: &Person, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Person>> + Send;
+    fn list_persons(
+        &self,
+        town: &str,
+        unit_id: Option<&str>,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<Person>>> + Send;
+
+    /// Creates the community and its responsible unit in one transaction.
+    fn create_community(
+        &self,
+        community: &Community,
+        ctx: &WriteContext,
+    ) -> impl Future<Output = ServiceResult<Community>> + Send;
+    fn get_community(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Community>>> + Send;
+    fn list_communities(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Community>>> + Send;
+
+    /// Creates the company and its responsible unit in one transaction.
+    fn create_property_company(
+        &self,
+        company: &PropertyCompany,
+        ctx: &WriteContext,
+    ) -> impl Future<Output = ServiceResult<PropertyCompany>> + Send;
+    fn get_property_company(&self, id: &str) -> impl Future<Output = ServiceResult<Option<PropertyCompany>>> + Send;
+    fn list_property_companies(
+        &self,
+        town: &str,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<PropertyCompany>>> + Send;
+
+    fn create_estate(
+        &self,
+        town: &str,
+        data: &EstateData,
+        ctx: &WriteContext,
+    ) -> impl Future<Output = ServiceResult<Estate>> + Send;
+    fn get_estate(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Estate>>> + Send;
+    /// Writes `data` if the estate is still at `expected_version`; ABORTED otherwise.
+    fn update_estate(
+        &self,
+        id: &str,
+        expected_version: i64,
+        data: &EstateData,
+        ctx: &WriteContext,
+    ) -> impl Future<Output = ServiceResult<Estate>> + Send;
+    fn list_estates(
+        &self,
+        town: &str,
+        filter: &EstateFilter,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<Estate>>> + Send;
+    /// Every estate of the town, for summaries and export.
+    fn all_estates(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<Estate>>> + Send;
+    fn list_estate_changes(
+        &self,
+        estate_id: &str,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<EstateChange>>> + Send;
+    /// Writes every row in one transaction; returns (created, updated).
+    fn import_estates(
+        &self,
+        town: &str,
+        rows: &[ImportRow],
+        ctx: &WriteContext,
+    ) -> impl Future<Output = ServiceResult<(u32, u32)>> + Send;
+    fn count_communities(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
+    fn count_property_companies(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
+    /// Units of the town that handle complaints about any estate (police, urban management,
+    /// town office, construction bureau, ...) with their designated persons.
+    fn town_wide_units(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<UnitContact>>> + Send;
+    fn unit_contact(&self, unit_id: &str) -> impl Future<Output = ServiceResult<Option<UnitContact>>> + Send;
+
+    fn create_account(
+        &self,
+        account: &Account,
+        password_hash: &str,
+    ) -> impl Future<Output = ServiceResult<Account>> + Send;
+    /// The account and its password hash.
+    fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
+    fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
+}

@@ -1,0 +1,195 @@
+//! `wuguan`: one binary, a subcommand per process.
+//!
+//! - `wuguan up`        the whole stack on SQLite under --data-dir, with the demo data
+//! - `wuguan registry`  the registry service (台账)
+//! - `wuguan gateway`   the HTTP gateway
+//! - `wuguan token`     a token for another department's system
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+use wuguan::stack::{Stack, StackConfig};
+use wuguan_platform::db::PoolConfig;
+use wuguan_platform::identity::{Principal, TokenSigner};
+use wuguan_platform::serving::{self, Limits};
+use wuguan_platform::{Role, telemetry};
+
+#[derive(Parser)]
+#[command(name = "wuguan", version, about = "wuguan (物管): town property-management supervision")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the whole stack locally on SQLite, with the demo data on first start.
+    Up(UpArgs),
+    /// Run the registry service (台账).
+    Registry(RegistryArgs),
+    /// Run the HTTP gateway.
+    Gateway(GatewayArgs),
+    /// Mint a token for another department's system (role `service`).
+    Token(TokenArgs),
+}
+
+#[derive(Args)]
+struct UpArgs {
+    /// Where the SQLite databases and the signing key live.
+    #[arg(long, env = "WUGUAN_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// Skip loading the demo data.
+    #[arg(long)]
+    no_demo: bool,
+    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
+    registry_listen: String,
+    #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    gateway_listen: String,
+}
+
+#[derive(Args)]
+struct RegistryArgs {
+    /// gRPC listen address; port 0 picks a free port.
+    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
+    listen: String,
+    /// `sqlite://path/registry.db` or `postgres://user:password@host/db` (secret when it holds a password).
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", default_value = "sqlite://data/registry.db")]
+    database_url: String,
+    /// PEM file with the gateway's Ed25519 public key, to verify tokens.
+    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
+    jwt_public_key: PathBuf,
+    /// Load the demo county on first start.
+    #[arg(long, env = "WUGUAN_DEMO")]
+    demo: bool,
+    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    db_max_connections: u32,
+    #[arg(long, env = "WUGUAN_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    max_concurrent_requests: usize,
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+#[derive(Args)]
+struct GatewayArgs {
+    #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
+    registry_url: String,
+    /// PEM file with the Ed25519 private key tokens are signed with (secret).
+    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
+    jwt_private_key: PathBuf,
+    /// Lifetime of a sign-in token.
+    #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
+    token_ttl_secs: u64,
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    /// Name of the calling system, e.g. `hotline-12345`.
+    #[arg(long)]
+    subject: String,
+    /// The town the system acts in.
+    #[arg(long)]
+    town: String,
+    #[arg(long, default_value = "demo")]
+    county: String,
+    /// The responsible unit the system acts for, if any (e.g. the police station's unit id).
+    #[arg(long)]
+    unit: Option<String>,
+    /// Lifetime in days.
+    #[arg(long, default_value_t = 90)]
+    days: u64,
+    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
+    jwt_private_key: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Up(args) => up(args).await,
+        Command::Registry(args) => registry(args).await,
+        Command::Gateway(args) => gateway(args).await,
+        Command::Token(args) => token(args),
+    }
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan");
+    let mut config = StackConfig::sqlite(args.data_dir.clone(), &args.registry_listen, &args.gateway_listen);
+    config.load_demo = !args.no_demo;
+    let mut stack = Stack::start(config).await?;
+    let base = format!("http://{}", stack.gateway_addr);
+    println!();
+    println!("wuguan is running (data in {})", args.data_dir.display());
+    println!("  gateway   {base}   (health: {base}/healthz, API: {base}/api/v1/openapi.json)");
+    println!("  registry  grpc://{}", stack.registry_addr);
+    if !args.no_demo {
+        println!();
+        println!("demo accounts (password: {}):", wuguan_registry::demo::DEMO_PASSWORD);
+        for (username, role, name) in wuguan_registry::demo::ACCOUNTS {
+            println!("  {username:<30} {:<18} {name}", role.as_str());
+        }
+    }
+    println!();
+    println!("sign in:  curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\");
+    println!("            -d '{{\"username\":\"zhongxing.town_office\",\"password\":\"demo\"}}'");
+    println!("Ctrl-C stops it.");
+    tokio::select! {
+        result = stack.wait_any() => result?,
+        _ = serving::shutdown_signal() => {
+            tracing::info!("shutting down");
+            stack.stop().await?;
+        }
+    }
+    Ok(())
+}
+
+async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan-registry");
+    let (listener, addr) = serving::bind(&args.listen).await?;
+    tracing::info!(%addr, "registry listening");
+    let config = wuguan_registry::server::RegistryConfig {
+        database_url: args.database_url,
+        jwt_public_key: args.jwt_public_key,
+        load_demo: args.demo,
+        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
+        limits: Limits {
+            max_concurrent_requests: args.max_concurrent_requests,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            ..Limits::default()
+        },
+    };
+    wuguan_registry::server::run(config, listener, serving::shutdown_signal()).await
+}
+
+async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan-gateway");
+    let (listener, addr) = serving::bind(&args.listen).await?;
+    tracing::info!(%addr, "gateway listening");
+    let config = wuguan_gateway::GatewayConfig {
+        registry_url: args.registry_url,
+        jwt_private_key: args.jwt_private_key,
+        token_ttl: Duration::from_secs(args.token_ttl_secs),
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+    };
+    wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
+}
+
+fn token(args: TokenArgs) -> anyhow::Result<()> {
+    if args.subject.trim().is_empty() {
+        anyhow::bail!("--subject must not be empty");
+    }
+    let signer = TokenSigner::from_file(&args.jwt_private_key)?;
+    let principal = Principal {
+        subject: args.subject,
+        role: Role::Service,
+        town: Some(args.town),
+        county: args.county,
+        unit: args.unit,
+    };
+    println!("{}", signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?);
+    Ok(())
+}
