@@ -15,7 +15,11 @@ use wuguan_platform::serving::{self, Limits};
 use wuguan_platform::{Role, telemetry};
 
 #[derive(Parser)]
-#[command(name = "wuguan", version, about = "wuguan (物管): town property-management supervision")]
+#[command(
+    name = "wuguan",
+    version,
+    about = "wuguan (物管): town property-management supervision"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +45,11 @@ struct UpArgs {
     /// Skip loading the demo data.
     #[arg(long)]
     no_demo: bool,
-    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "WUGUAN_REGISTRY_LISTEN",
+        default_value = "127.0.0.1:50051"
+    )]
     registry_listen: String,
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: String,
@@ -50,13 +58,25 @@ struct UpArgs {
 #[derive(Args)]
 struct RegistryArgs {
     /// gRPC listen address; port 0 picks a free port.
-    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "WUGUAN_REGISTRY_LISTEN",
+        default_value = "127.0.0.1:50051"
+    )]
     listen: String,
     /// `sqlite://path/registry.db` or `postgres://user:password@host/db` (secret when it holds a password).
-    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", default_value = "sqlite://data/registry.db")]
+    #[arg(
+        long,
+        env = "WUGUAN_REGISTRY_DATABASE_URL",
+        default_value = "sqlite://data/registry.db"
+    )]
     database_url: String,
     /// PEM file with the gateway's Ed25519 public key, to verify tokens.
-    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
+    #[arg(
+        long,
+        env = "WUGUAN_JWT_PUBLIC_KEY",
+        default_value = "data/jwt-public.pem"
+    )]
     jwt_public_key: PathBuf,
     /// Load the demo county on first start.
     #[arg(long, env = "WUGUAN_DEMO")]
@@ -73,10 +93,18 @@ struct RegistryArgs {
 struct GatewayArgs {
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
-    #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        env = "WUGUAN_REGISTRY_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
     registry_url: String,
     /// PEM file with the Ed25519 private key tokens are signed with (secret).
-    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
+    #[arg(
+        long,
+        env = "WUGUAN_JWT_PRIVATE_KEY",
+        default_value = "data/jwt-private.pem"
+    )]
     jwt_private_key: PathBuf,
     /// Lifetime of a sign-in token.
     #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
@@ -101,7 +129,11 @@ struct TokenArgs {
     /// Lifetime in days.
     #[arg(long, default_value_t = 90)]
     days: u64,
-    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
+    #[arg(
+        long,
+        env = "WUGUAN_JWT_PRIVATE_KEY",
+        default_value = "data/jwt-private.pem"
+    )]
     jwt_private_key: PathBuf,
 }
 
@@ -118,7 +150,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan");
-    let mut config = StackConfig::sqlite(args.data_dir.clone(), &args.registry_listen, &args.gateway_listen);
+    let mut config = StackConfig::sqlite(
+        args.data_dir.clone(),
+        &args.registry_listen,
+        &args.gateway_listen,
+    );
     config.load_demo = !args.no_demo;
     let mut stack = Stack::start(config).await?;
     let base = format!("http://{}", stack.gateway_addr);
@@ -128,13 +164,18 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("  registry  grpc://{}", stack.registry_addr);
     if !args.no_demo {
         println!();
-        println!("demo accounts (password: {}):", wuguan_registry::demo::DEMO_PASSWORD);
+        println!(
+            "demo accounts (password: {}):",
+            wuguan_registry::demo::DEMO_PASSWORD
+        );
         for (username, role, name) in wuguan_registry::demo::ACCOUNTS {
             println!("  {username:<30} {:<18} {name}", role.as_str());
         }
     }
     println!();
-    println!("sign in:  curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\");
+    println!(
+        "sign in:  curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\"
+    );
     println!("            -d '{{\"username\":\"zhongxing.town_office\",\"password\":\"demo\"}}'");
     println!("Ctrl-C stops it.");
     tokio::select! {
@@ -155,7 +196,10 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
         database_url: args.database_url,
         jwt_public_key: args.jwt_public_key,
         load_demo: args.demo,
-        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
+        pool: PoolConfig {
+            max_connections: args.db_max_connections,
+            ..PoolConfig::default()
+        },
         limits: Limits {
             max_concurrent_requests: args.max_concurrent_requests,
             request_timeout: Duration::from_secs(args.request_timeout_secs),
@@ -190,6 +234,9 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
         county: args.county,
         unit: args.unit,
     };
-    println!("{}", signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?);
+    println!(
+        "{}",
+        signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?
+    );
     Ok(())
 }

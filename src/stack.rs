@@ -55,7 +55,8 @@ fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> 
 impl Stack {
     pub async fn start(config: StackConfig) -> anyhow::Result<Stack> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let (private_key, public_key) = wuguan_platform::identity::KeyPair::ensure_in_dir(&config.data_dir)?;
+        let (private_key, public_key) =
+            wuguan_platform::identity::KeyPair::ensure_in_dir(&config.data_dir)?;
         let (stop, stop_rx) = watch::channel(false);
 
         let (registry_listener, registry_addr) = serving::bind(&config.registry_listen).await?;
@@ -95,7 +96,11 @@ impl Stack {
             token_ttl: config.token_ttl,
             request_timeout: Duration::from_secs(30),
         };
-        let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
+        let gateway = tokio::spawn(wuguan_gateway::run(
+            gateway_config,
+            gateway_listener,
+            stopped(&stop_rx),
+        ));
         Ok(Stack {
             registry_addr,
             gateway_addr,

@@ -59,32 +59,62 @@ impl AppState {
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     use routes::{auth, health, ledger};
     let import = Router::new()
-        .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
+        .route(
+            "/api/v1/towns/{town}/estates/import",
+            post(ledger::import_estates),
+        )
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
     let api = Router::new()
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
+        )
         .route("/api/v1/towns", get(ledger::list_towns))
         .route("/api/v1/towns/{town}", get(ledger::get_town))
         .route("/api/v1/towns/{town}/summary", get(ledger::summary))
         .route("/api/v1/towns/{town}/coverage", get(ledger::coverage))
-        .route("/api/v1/towns/{town}/estates", get(ledger::list_estates).post(ledger::create_estate))
-        .route("/api/v1/towns/{town}/estates/export", get(ledger::export_estates))
-        .route("/api/v1/estates/{id}", get(ledger::get_estate).patch(ledger::update_estate))
+        .route(
+            "/api/v1/towns/{town}/estates",
+            get(ledger::list_estates).post(ledger::create_estate),
+        )
+        .route(
+            "/api/v1/towns/{town}/estates/export",
+            get(ledger::export_estates),
+        )
+        .route(
+            "/api/v1/estates/{id}",
+            get(ledger::get_estate).patch(ledger::update_estate),
+        )
         .route("/api/v1/estates/{id}/changes", get(ledger::estate_changes))
         .route("/api/v1/estates/{id}/routing", get(ledger::routing_facts))
-        .route("/api/v1/towns/{town}/communities", get(ledger::list_communities).post(ledger::create_community))
+        .route(
+            "/api/v1/towns/{town}/communities",
+            get(ledger::list_communities).post(ledger::create_community),
+        )
         .route("/api/v1/communities/{id}", get(ledger::get_community))
         .route(
             "/api/v1/towns/{town}/property-companies",
             get(ledger::list_property_companies).post(ledger::create_property_company),
         )
-        .route("/api/v1/property-companies/{id}", get(ledger::get_property_company))
-        .route("/api/v1/towns/{town}/units", get(ledger::list_units).post(ledger::create_unit))
+        .route(
+            "/api/v1/property-companies/{id}",
+            get(ledger::get_property_company),
+        )
+        .route(
+            "/api/v1/towns/{town}/units",
+            get(ledger::list_units).post(ledger::create_unit),
+        )
         .route("/api/v1/units/{id}", get(ledger::get_unit))
-        .route("/api/v1/towns/{town}/persons", get(ledger::list_persons).post(ledger::create_person))
-        .route("/api/v1/towns/{town}/accounts", get(ledger::list_accounts).post(ledger::create_account))
+        .route(
+            "/api/v1/towns/{town}/persons",
+            get(ledger::list_persons).post(ledger::create_person),
+        )
+        .route(
+            "/api/v1/towns/{town}/accounts",
+            get(ledger::list_accounts).post(ledger::create_account),
+        )
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 
@@ -94,7 +124,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(api)
         .fallback(error::not_found)
         .method_not_allowed_fallback(|| async {
-            error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
+            error::ApiError::new(
+                wuguan_platform::ErrorCode::InvalidArgument,
+                "method not allowed for this route",
+            )
         })
         .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -102,18 +135,24 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             request_timeout,
         ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            let span = tracing::info_span!(
-                "http",
-                otel.name = %format!("{} {}", req.method(), req.uri().path()),
-                http.method = %req.method(),
-                http.path = %req.uri().path(),
-                request_id = %request_id,
-            );
-            wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
-            span
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let span = tracing::info_span!(
+                    "http",
+                    otel.name = %format!("{} {}", req.method(), req.uri().path()),
+                    http.method = %req.method(),
+                    http.path = %req.uri().path(),
+                    request_id = %request_id,
+                );
+                wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
+                span
+            }),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -125,6 +164,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let state = AppState::new(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway starting");
-    axum::serve(listener, router(state, config.request_timeout)).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, router(state, config.request_timeout))
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }

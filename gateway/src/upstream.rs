@@ -17,7 +17,11 @@ pub struct Upstreams {
 impl Upstreams {
     /// Channels connect lazily, so the gateway starts even while a service is still starting.
     pub fn new(registry_url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
-        Ok(Self { registry: lazy_channel(registry_url)?, registry_url: registry_url.to_owned(), call_timeout })
+        Ok(Self {
+            registry: lazy_channel(registry_url)?,
+            registry_url: registry_url.to_owned(),
+            call_timeout,
+        })
     }
 
     pub fn registry(&self) -> RegistryServiceClient<Channel> {

@@ -22,7 +22,10 @@ pub struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -40,7 +43,9 @@ impl Db {
             let options = if in_memory {
                 options
             } else {
-                options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full)
+                options
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
             };
             // An in-memory database exists once per connection: keep exactly one.
             let max = if in_memory { 1 } else { pool.max_connections };

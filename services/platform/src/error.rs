@@ -110,12 +110,20 @@ pub struct ServiceError {
 
 impl ServiceError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     /// A bad value in a named request field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::InvalidArgument, message: message.into(), field: Some(field.into()) }
+        Self {
+            code: ErrorCode::InvalidArgument,
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -131,7 +139,11 @@ impl ServiceError {
     }
 
     pub fn already_exists(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::AlreadyExists, message: message.into(), field: Some(field.into()) }
+        Self {
+            code: ErrorCode::AlreadyExists,
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 
     /// Logs the cause and returns an opaque internal error.
@@ -153,7 +165,11 @@ impl ServiceError {
         } else {
             status.message().to_owned()
         };
-        Self { code, message, field }
+        Self {
+            code,
+            message,
+            field,
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 
 use crate::error::{ServiceError, ServiceResult};
 use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
+use ed25519_dalek::pkcs8::{
+    DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding,
+};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -145,7 +147,10 @@ impl Principal {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Signs tokens; held by the gateway and by `wuguan token`.
@@ -156,7 +161,9 @@ pub struct TokenSigner {
 
 impl TokenSigner {
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        Ok(Self { key: EncodingKey::from_ed_pem(pem.as_bytes())? })
+        Ok(Self {
+            key: EncodingKey::from_ed_pem(pem.as_bytes())?,
+        })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -177,7 +184,11 @@ impl TokenSigner {
             iat,
             exp: iat + ttl.as_secs(),
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &self.key,
+        )?)
     }
 }
 
@@ -194,7 +205,10 @@ impl TokenVerifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         validation.leeway = 30;
-        Ok(Self { key: DecodingKey::from_ed_pem(pem.as_bytes())?, validation })
+        Ok(Self {
+            key: DecodingKey::from_ed_pem(pem.as_bytes())?,
+            validation,
+        })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -204,19 +218,29 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-            tracing::debug!(error = %e, "token rejected");
-            ServiceError::unauthenticated("invalid or expired token")
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+                tracing::debug!(error = %e, "token rejected");
+                ServiceError::unauthenticated("invalid or expired token")
+            })?;
         let c = data.claims;
         if c.role != Role::County && c.town.is_none() {
             return Err(ServiceError::unauthenticated("token has no town"));
         }
-        Ok(Principal { subject: c.sub, role: c.role, town: c.town, county: c.county, unit: c.unit })
+        Ok(Principal {
+            subject: c.sub,
+            role: c.role,
+            town: c.town,
+            county: c.county,
+            unit: c.unit,
+        })
     }
 
     /// Reads `authorization: Bearer …` from gRPC metadata.
-    pub fn verify_metadata(&self, metadata: &tonic::metadata::MetadataMap) -> ServiceResult<Principal> {
+    pub fn verify_metadata(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+    ) -> ServiceResult<Principal> {
         let header = metadata
             .get("authorization")
             .ok_or_else(|| ServiceError::unauthenticated("missing bearer token"))?
@@ -246,7 +270,10 @@ impl KeyPair {
     fn from_signing_key(key: &SigningKey) -> anyhow::Result<Self> {
         let private_pem = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
         let public_pem = key.verifying_key().to_public_key_pem(LineEnding::LF)?;
-        Ok(Self { private_pem, public_pem })
+        Ok(Self {
+            private_pem,
+            public_pem,
+        })
     }
 
     /// The public half of a private key PEM.
@@ -276,7 +303,11 @@ fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
         f.write_all(pem.as_bytes())?;
         Ok(())
     }
@@ -310,7 +341,10 @@ mod tests {
         assert_eq!(verifier.verify(&token).unwrap(), principal());
 
         let other = KeyPair::generate().unwrap();
-        let forged = TokenSigner::from_pem(&other.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
+        let forged = TokenSigner::from_pem(&other.private_pem)
+            .unwrap()
+            .sign(&principal(), Duration::from_secs(60))
+            .unwrap();
         assert!(verifier.verify(&forged).is_err());
         assert!(verifier.verify("not-a-token").is_err());
     }
@@ -330,13 +364,20 @@ mod tests {
             iat: 1,
             exp: 2,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
         assert!(verifier.verify(&token).is_err());
     }
 
     #[test]
     fn county_sees_its_county_only() {
-        let county = Principal { subject: "c".into(), role: Role::County, town: None, county: "demo".into(), unit: None };
+        let county = Principal {
+            subject: "c".into(),
+            role: Role::County,
+            town: None,
+            county: "demo".into(),
+            unit: None,
+        };
         assert!(county.can_see_town("zhongxing", "demo"));
         assert!(!county.can_see_town("elsewhere", "other"));
         assert!(principal().can_see_town("zhongxing", "demo"));

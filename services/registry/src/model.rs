@@ -256,7 +256,12 @@ pub struct TownSummary {
 impl TownSummary {
     /// Totals over `estates`, which must all be of `town`.
     pub fn over(town: &str, estates: &[Estate], communities: u32, property_companies: u32) -> Self {
-        let mut s = TownSummary { town: town.to_owned(), communities, property_companies, ..Default::default() };
+        let mut s = TownSummary {
+            town: town.to_owned(),
+            communities,
+            property_companies,
+            ..Default::default()
+        };
         for e in estates {
             let d = &e.data;
             s.estates += 1;
@@ -304,12 +309,24 @@ impl Coverage {
     /// Coverage of property management over the old estates among `estates`.
     pub fn over(town: &str, estates: &[Estate]) -> Self {
         let old: Vec<&Estate> = estates.iter().filter(|e| e.data.is_old_estate).collect();
-        let with_pc = old.iter().filter(|e| e.data.management_mode == ManagementMode::PropertyCompany).count() as u32;
-        let self_gov = old.iter().filter(|e| e.data.management_mode == ManagementMode::SelfGoverned).count() as u32;
-        let uncovered: Vec<Estate> =
-            old.iter().filter(|e| e.data.management_mode == ManagementMode::None).map(|e| (*e).clone()).collect();
-        let coverage_rate =
-            if old.is_empty() { 1.0 } else { f64::from(with_pc + self_gov) / old.len() as f64 };
+        let with_pc = old
+            .iter()
+            .filter(|e| e.data.management_mode == ManagementMode::PropertyCompany)
+            .count() as u32;
+        let self_gov = old
+            .iter()
+            .filter(|e| e.data.management_mode == ManagementMode::SelfGoverned)
+            .count() as u32;
+        let uncovered: Vec<Estate> = old
+            .iter()
+            .filter(|e| e.data.management_mode == ManagementMode::None)
+            .map(|e| (*e).clone())
+            .collect();
+        let coverage_rate = if old.is_empty() {
+            1.0
+        } else {
+            f64::from(with_pc + self_gov) / old.len() as f64
+        };
         Coverage {
             town: town.to_owned(),
             old_estates: old.len() as u32,

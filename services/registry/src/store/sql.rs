@@ -6,10 +6,10 @@
 use super::{ImportRow, RegistryStore, WriteContext};
 use crate::model::*;
 use sqlx::{FromRow, PgPool, SqlitePool};
+use wuguan_platform::Role;
 use wuguan_platform::db::now_ms;
 use wuguan_platform::error::{ServiceError, ServiceResult};
 use wuguan_platform::paging::Page;
-use wuguan_platform::Role;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -44,7 +44,13 @@ struct TownRow {
 
 impl From<TownRow> for Town {
     fn from(r: TownRow) -> Self {
-        Town { code: r.code, name: r.name, county: r.county, county_name: r.county_name, time_zone: r.time_zone }
+        Town {
+            code: r.code,
+            name: r.name,
+            county: r.county,
+            county_name: r.county_name,
+            time_zone: r.time_zone,
+        }
     }
 }
 
@@ -61,7 +67,8 @@ impl TryFrom<UnitRow> for Unit {
     type Error = ServiceError;
     fn try_from(r: UnitRow) -> ServiceResult<Unit> {
         Ok(Unit {
-            unit_type: UnitType::parse(&r.unit_type).ok_or_else(|| corrupt("units.unit_type", &r.unit_type))?,
+            unit_type: UnitType::parse(&r.unit_type)
+                .ok_or_else(|| corrupt("units.unit_type", &r.unit_type))?,
             id: r.id,
             town: r.town,
             name: r.name,
@@ -188,7 +195,8 @@ impl TryFrom<EstateRow> for Estate {
                 property_company_id: r.property_company_id,
                 owners_committee: OwnersCommittee::parse(&r.owners_committee)
                     .ok_or_else(|| corrupt("estates.owners_committee", &r.owners_committee))?,
-                target: EstateTarget::parse(&r.target).ok_or_else(|| corrupt("estates.target", &r.target))?,
+                target: EstateTarget::parse(&r.target)
+                    .ok_or_else(|| corrupt("estates.target", &r.target))?,
                 security: SecurityProvision {
                     guards: u32::try_from(r.guards).unwrap_or(0),
                     cameras: u32::try_from(r.cameras).unwrap_or(0),
@@ -263,7 +271,10 @@ fn corrupt(column: &str, value: &str) -> ServiceError {
 
 /// Maps a unique-constraint violation to ALREADY_EXISTS on `field`.
 fn unique_violation(err: sqlx::Error, field: &str, what: &str) -> ServiceError {
-    if err.as_database_error().is_some_and(|e| e.is_unique_violation()) {
+    if err
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+    {
         ServiceError::already_exists(field, format!("{what} already exists in this town"))
     } else {
         ServiceError::from(err)
@@ -271,7 +282,8 @@ fn unique_violation(err: sqlx::Error, field: &str, what: &str) -> ServiceError {
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 const ESTATE_COLUMNS: &str = "id, town, community_id, name, address, planned_floor_area_m2, built_floor_area_m2, \
