@@ -4,19 +4,14 @@
 use prost::Message;
 use std::path::PathBuf;
 
-const PROTOS: &[&str] = &[
-    "wuguan/common/v1/common.proto",
-    "wuguan/registry/v1/registry.proto",
-];
+const PROTOS: &[&str] =
+    &["wuguan/common/v1/common.proto", "wuguan/registry/v1/registry.proto", "wuguan/dispatch/v1/dispatch.proto"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     let fds = protox::compile(PROTOS, ["."])?;
     std::fs::write(out_dir.join("wuguan_descriptor.bin"), fds.encode_to_vec())?;
-    tonic_prost_build::configure()
-        .build_client(true)
-        .build_server(true)
-        .compile_fds(fds)?;
+    tonic_prost_build::configure().build_client(true).build_server(true).compile_fds(fds)?;
     for proto in PROTOS {
         println!("cargo:rerun-if-changed={proto}");
     }

@@ -15,11 +15,7 @@ use wuguan_platform::serving::{self, Limits};
 use wuguan_platform::{Role, telemetry};
 
 #[derive(Parser)]
-#[command(
-    name = "wuguan",
-    version,
-    about = "wuguan (物管): town property-management supervision"
-)]
+#[command(name = "wuguan", version, about = "wuguan (物管): town property-management supervision")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +27,8 @@ enum Command {
     Up(UpArgs),
     /// Run the registry service (台账).
     Registry(RegistryArgs),
+    /// Run the dispatch service (诉求派单).
+    Dispatch(DispatchArgs),
     /// Run the HTTP gateway.
     Gateway(GatewayArgs),
     /// Mint a token for another department's system (role `service`).
@@ -45,38 +43,55 @@ struct UpArgs {
     /// Skip loading the demo data.
     #[arg(long)]
     no_demo: bool,
-    #[arg(
-        long,
-        env = "WUGUAN_REGISTRY_LISTEN",
-        default_value = "127.0.0.1:50051"
-    )]
+    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
     registry_listen: String,
+    #[arg(long, env = "WUGUAN_DISPATCH_LISTEN", default_value = "127.0.0.1:50052")]
+    dispatch_listen: String,
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: String,
 }
 
 #[derive(Args)]
+struct DispatchArgs {
+    #[arg(long, env = "WUGUAN_DISPATCH_LISTEN", default_value = "127.0.0.1:50052")]
+    listen: String,
+    /// `sqlite://path/dispatch.db` or `postgres://…` (secret when it holds a password).
+    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL", default_value = "sqlite://data/dispatch.db")]
+    database_url: String,
+    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
+    jwt_public_key: PathBuf,
+    #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
+    registry_url: String,
+    /// Dispatch's own token for reading the registry (secret): `wuguan token --role county --subject wuguan-dispatch`.
+    #[arg(long, env = "WUGUAN_DISPATCH_REGISTRY_TOKEN", hide_env_values = true)]
+    registry_token: String,
+    /// Load the demo tickets on first start (needs the registry's demo data).
+    #[arg(long, env = "WUGUAN_DEMO")]
+    demo: bool,
+    /// How often each replica sweeps for overdue tickets.
+    #[arg(long, env = "WUGUAN_SWEEP_INTERVAL_SECS", default_value_t = 30)]
+    sweep_interval_secs: u64,
+    /// How long a ticket may stay overdue under town-office supervision before the county is told.
+    #[arg(long, env = "WUGUAN_LEVEL_ONE_WINDOW_SECS", default_value_t = 24 * 3600)]
+    level_one_window_secs: u64,
+    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    db_max_connections: u32,
+    #[arg(long, env = "WUGUAN_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    max_concurrent_requests: usize,
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+#[derive(Args)]
 struct RegistryArgs {
     /// gRPC listen address; port 0 picks a free port.
-    #[arg(
-        long,
-        env = "WUGUAN_REGISTRY_LISTEN",
-        default_value = "127.0.0.1:50051"
-    )]
+    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
     listen: String,
     /// `sqlite://path/registry.db` or `postgres://user:password@host/db` (secret when it holds a password).
-    #[arg(
-        long,
-        env = "WUGUAN_REGISTRY_DATABASE_URL",
-        default_value = "sqlite://data/registry.db"
-    )]
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", default_value = "sqlite://data/registry.db")]
     database_url: String,
     /// PEM file with the gateway's Ed25519 public key, to verify tokens.
-    #[arg(
-        long,
-        env = "WUGUAN_JWT_PUBLIC_KEY",
-        default_value = "data/jwt-public.pem"
-    )]
+    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
     jwt_public_key: PathBuf,
     /// Load the demo county on first start.
     #[arg(long, env = "WUGUAN_DEMO")]
@@ -93,18 +108,12 @@ struct RegistryArgs {
 struct GatewayArgs {
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
-    #[arg(
-        long,
-        env = "WUGUAN_REGISTRY_URL",
-        default_value = "http://127.0.0.1:50051"
-    )]
+    #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
     registry_url: String,
+    #[arg(long, env = "WUGUAN_DISPATCH_URL", default_value = "http://127.0.0.1:50052")]
+    dispatch_url: String,
     /// PEM file with the Ed25519 private key tokens are signed with (secret).
-    #[arg(
-        long,
-        env = "WUGUAN_JWT_PRIVATE_KEY",
-        default_value = "data/jwt-private.pem"
-    )]
+    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
     jwt_private_key: PathBuf,
     /// Lifetime of a sign-in token.
     #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
@@ -118,9 +127,13 @@ struct TokenArgs {
     /// Name of the calling system, e.g. `hotline-12345`.
     #[arg(long)]
     subject: String,
-    /// The town the system acts in.
+    /// `service` (another department's system, one town) or `county` (a county-wide
+    /// service identity, e.g. dispatch's token for the registry).
+    #[arg(long, default_value = "service")]
+    role: String,
+    /// The town the system acts in (required for `service`).
     #[arg(long)]
-    town: String,
+    town: Option<String>,
     #[arg(long, default_value = "demo")]
     county: String,
     /// The responsible unit the system acts for, if any (e.g. the police station's unit id).
@@ -129,11 +142,7 @@ struct TokenArgs {
     /// Lifetime in days.
     #[arg(long, default_value_t = 90)]
     days: u64,
-    #[arg(
-        long,
-        env = "WUGUAN_JWT_PRIVATE_KEY",
-        default_value = "data/jwt-private.pem"
-    )]
+    #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
     jwt_private_key: PathBuf,
 }
 
@@ -143,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up(args).await,
         Command::Registry(args) => registry(args).await,
+        Command::Dispatch(args) => dispatch(args).await,
         Command::Gateway(args) => gateway(args).await,
         Command::Token(args) => token(args),
     }
@@ -150,11 +160,8 @@ async fn main() -> anyhow::Result<()> {
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan");
-    let mut config = StackConfig::sqlite(
-        args.data_dir.clone(),
-        &args.registry_listen,
-        &args.gateway_listen,
-    );
+    let mut config =
+        StackConfig::sqlite(args.data_dir.clone(), &args.registry_listen, &args.dispatch_listen, &args.gateway_listen);
     config.load_demo = !args.no_demo;
     let mut stack = Stack::start(config).await?;
     let base = format!("http://{}", stack.gateway_addr);
@@ -162,20 +169,16 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("wuguan is running (data in {})", args.data_dir.display());
     println!("  gateway   {base}   (health: {base}/healthz, API: {base}/api/v1/openapi.json)");
     println!("  registry  grpc://{}", stack.registry_addr);
+    println!("  dispatch  grpc://{}", stack.dispatch_addr);
     if !args.no_demo {
         println!();
-        println!(
-            "demo accounts (password: {}):",
-            wuguan_registry::demo::DEMO_PASSWORD
-        );
+        println!("demo accounts (password: {}):", wuguan_registry::demo::DEMO_PASSWORD);
         for (username, role, name) in wuguan_registry::demo::ACCOUNTS {
             println!("  {username:<30} {:<18} {name}", role.as_str());
         }
     }
     println!();
-    println!(
-        "sign in:  curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\"
-    );
+    println!("sign in:  curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' \\");
     println!("            -d '{{\"username\":\"zhongxing.town_office\",\"password\":\"demo\"}}'");
     println!("Ctrl-C stops it.");
     tokio::select! {
@@ -196,10 +199,7 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
         database_url: args.database_url,
         jwt_public_key: args.jwt_public_key,
         load_demo: args.demo,
-        pool: PoolConfig {
-            max_connections: args.db_max_connections,
-            ..PoolConfig::default()
-        },
+        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
         limits: Limits {
             max_concurrent_requests: args.max_concurrent_requests,
             request_timeout: Duration::from_secs(args.request_timeout_secs),
@@ -209,12 +209,38 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
     wuguan_registry::server::run(config, listener, serving::shutdown_signal()).await
 }
 
+async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan-dispatch");
+    let (listener, addr) = serving::bind(&args.listen).await?;
+    tracing::info!(%addr, "dispatch listening");
+    let config = wuguan_dispatch::server::DispatchConfig {
+        database_url: args.database_url,
+        jwt_public_key: args.jwt_public_key,
+        registry_url: args.registry_url,
+        registry_token: args.registry_token,
+        load_demo: args.demo,
+        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
+        limits: Limits {
+            max_concurrent_requests: args.max_concurrent_requests,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            ..Limits::default()
+        },
+        sweep: wuguan_dispatch::escalation::SweepConfig {
+            interval: Duration::from_secs(args.sweep_interval_secs.max(1)),
+            level_one_window: Duration::from_secs(args.level_one_window_secs),
+        },
+    };
+    let (ready, _) = tokio::sync::oneshot::channel();
+    wuguan_dispatch::server::run(config, listener, serving::shutdown_signal(), ready).await
+}
+
 async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-gateway");
     let (listener, addr) = serving::bind(&args.listen).await?;
     tracing::info!(%addr, "gateway listening");
     let config = wuguan_gateway::GatewayConfig {
         registry_url: args.registry_url,
+        dispatch_url: args.dispatch_url,
         jwt_private_key: args.jwt_private_key,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),
@@ -226,17 +252,18 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.subject.trim().is_empty() {
         anyhow::bail!("--subject must not be empty");
     }
-    let signer = TokenSigner::from_file(&args.jwt_private_key)?;
-    let principal = Principal {
-        subject: args.subject,
-        role: Role::Service,
-        town: Some(args.town),
-        county: args.county,
-        unit: args.unit,
+    let role = match args.role.as_str() {
+        "service" => Role::Service,
+        "county" => Role::County,
+        other => anyhow::bail!("--role must be service or county, got {other:?}"),
     };
-    println!(
-        "{}",
-        signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?
-    );
+    let town = match (role, args.town) {
+        (Role::Service, None) => anyhow::bail!("--town is required for a service token"),
+        (Role::County, Some(_)) => anyhow::bail!("a county token covers every town: leave out --town"),
+        (_, town) => town,
+    };
+    let signer = TokenSigner::from_file(&args.jwt_private_key)?;
+    let principal = Principal { subject: args.subject, role, town, county: args.county, unit: args.unit };
+    println!("{}", signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?);
     Ok(())
 }

@@ -14,7 +14,12 @@ pub struct StackConfig {
     /// Where keys (and SQLite files, when no URL is given) live.
     pub data_dir: PathBuf,
     pub registry_database_url: String,
+    pub dispatch_database_url: String,
     pub registry_listen: String,
+    pub dispatch_listen: String,
+    /// The county this deployment serves (dispatch's registry token is scoped to it).
+    pub county: String,
+    pub sweep: wuguan_dispatch::escalation::SweepConfig,
     pub gateway_listen: String,
     pub load_demo: bool,
     pub token_ttl: Duration,
@@ -22,12 +27,17 @@ pub struct StackConfig {
 
 impl StackConfig {
     /// Everything on SQLite under `data_dir`, on the given addresses.
-    pub fn sqlite(data_dir: PathBuf, registry_listen: &str, gateway_listen: &str) -> Self {
+    pub fn sqlite(data_dir: PathBuf, registry_listen: &str, dispatch_listen: &str, gateway_listen: &str) -> Self {
         let registry_database_url = format!("sqlite://{}", data_dir.join("registry.db").display());
+        let dispatch_database_url = format!("sqlite://{}", data_dir.join("dispatch.db").display());
         Self {
             data_dir,
             registry_database_url,
+            dispatch_database_url,
             registry_listen: registry_listen.to_owned(),
+            dispatch_listen: dispatch_listen.to_owned(),
+            county: wuguan_registry::demo::COUNTY.to_owned(),
+            sweep: Default::default(),
             gateway_listen: gateway_listen.to_owned(),
             load_demo: true,
             token_ttl: Duration::from_secs(8 * 3600),
@@ -38,6 +48,7 @@ impl StackConfig {
 /// A running stack. Dropping it does not stop it; call [`Stack::stop`].
 pub struct Stack {
     pub registry_addr: SocketAddr,
+    pub dispatch_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
     pub jwt_private_key: PathBuf,
     pub jwt_public_key: PathBuf,
@@ -52,14 +63,28 @@ fn stopped(rx: &watch::Receiver<bool>) -> impl std::future::Future<Output = ()> 
     }
 }
 
+type Task = JoinHandle<anyhow::Result<()>>;
+
+/// Waits until a service reports ready; if it ends first, returns why.
+async fn wait_ready(name: &str, task: Task, ready: tokio::sync::oneshot::Receiver<()>) -> anyhow::Result<Task> {
+    match ready.await {
+        Ok(()) => Ok(task),
+        Err(_) => Err(match task.await {
+            Ok(Err(e)) => e.context(format!("{name} failed to start")),
+            Ok(Ok(())) => anyhow::anyhow!("{name} stopped during start-up"),
+            Err(e) => anyhow::anyhow!("{name} task failed: {e}"),
+        }),
+    }
+}
+
 impl Stack {
     pub async fn start(config: StackConfig) -> anyhow::Result<Stack> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let (private_key, public_key) =
-            wuguan_platform::identity::KeyPair::ensure_in_dir(&config.data_dir)?;
+        let (private_key, public_key) = wuguan_platform::identity::KeyPair::ensure_in_dir(&config.data_dir)?;
         let (stop, stop_rx) = watch::channel(false);
 
         let (registry_listener, registry_addr) = serving::bind(&config.registry_listen).await?;
+        let (dispatch_listener, dispatch_addr) = serving::bind(&config.dispatch_listen).await?;
         let (gateway_listener, gateway_addr) = serving::bind(&config.gateway_listen).await?;
 
         // Migrate and load the demo before anything is reported as started, so a caller that
@@ -78,36 +103,51 @@ impl Stack {
             stopped(&stop_rx),
             ready_tx,
         ));
-        match ready_rx.await {
-            Ok(()) => {}
-            Err(_) => {
-                // The registry ended before it was ready: report why.
-                return Err(match registry.await {
-                    Ok(Err(e)) => e,
-                    Ok(Ok(())) => anyhow::anyhow!("registry stopped during start-up"),
-                    Err(e) => anyhow::anyhow!("registry task failed: {e}"),
-                });
-            }
-        }
+        let registry = wait_ready("registry", registry, ready_rx).await?;
+
+        // Dispatch reads the registry with its own county-wide token.
+        let signer = wuguan_platform::identity::TokenSigner::from_file(&private_key)?;
+        let registry_token = signer.sign(
+            &wuguan_platform::Principal {
+                subject: "wuguan-dispatch".into(),
+                role: wuguan_platform::Role::County,
+                town: None,
+                county: config.county.clone(),
+                unit: None,
+            },
+            Duration::from_secs(3650 * 24 * 3600),
+        )?;
+        let dispatch_config = wuguan_dispatch::server::DispatchConfig {
+            database_url: config.dispatch_database_url.clone(),
+            jwt_public_key: public_key.clone(),
+            registry_url: format!("http://{registry_addr}"),
+            registry_token,
+            load_demo: config.load_demo,
+            pool: PoolConfig::default(),
+            limits: Limits::default(),
+            sweep: config.sweep,
+        };
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let dispatch =
+            tokio::spawn(wuguan_dispatch::server::run(dispatch_config, dispatch_listener, stopped(&stop_rx), ready_tx));
+        let dispatch = wait_ready("dispatch", dispatch, ready_rx).await?;
 
         let gateway_config = wuguan_gateway::GatewayConfig {
             registry_url: format!("http://{registry_addr}"),
+            dispatch_url: format!("http://{dispatch_addr}"),
             jwt_private_key: private_key.clone(),
             token_ttl: config.token_ttl,
             request_timeout: Duration::from_secs(30),
         };
-        let gateway = tokio::spawn(wuguan_gateway::run(
-            gateway_config,
-            gateway_listener,
-            stopped(&stop_rx),
-        ));
+        let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
         Ok(Stack {
             registry_addr,
+            dispatch_addr,
             gateway_addr,
             jwt_private_key: private_key,
             jwt_public_key: public_key,
             stop,
-            tasks: vec![registry, gateway],
+            tasks: vec![registry, dispatch, gateway],
         })
     }
 

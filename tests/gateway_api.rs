@@ -38,24 +38,16 @@ async fn health_and_openapi(t: &TestStack) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["services"]["registry"], "serving");
 
-    let (status, doc) = t
-        .send(Method::GET, "/api/v1/openapi.json", None, None)
-        .await;
+    let (status, doc) = t.send(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
     // Every documented operation is routed: without a token it is 401 or 400, never "no such route".
     for (method, path, ..) in wuguan_gateway::openapi::OPERATIONS {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} missing from the document"
-        );
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the document");
         let concrete = path.replace("{town}", "zhongxing").replace("{id}", "x");
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let (status, body) = t.send(m, &concrete, None, Some(json!({}))).await;
-        assert_ne!(
-            body["error"]["message"], "no such route",
-            "{method} {path} is not routed"
-        );
+        assert_ne!(body["error"]["message"], "no such route", "{method} {path} is not routed");
         assert!(status.as_u16() < 500, "{method} {path}: {status} {body}");
     }
 }
@@ -70,35 +62,14 @@ async fn sign_in(t: &TestStack) {
         )
         .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    let (status, body) = t
-        .send(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "nobody", "password": "demo"})),
-        )
-        .await;
+    let (status, body) =
+        t.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "nobody", "password": "demo"}))).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    let (status, body) = t
-        .send(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "x"})),
-        )
-        .await;
+    let (status, body) = t.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "x"}))).await;
     let err = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
-    assert!(
-        err["message"].as_str().unwrap().contains("password"),
-        "{body}"
-    );
+    assert!(err["message"].as_str().unwrap().contains("password"), "{body}");
     let (status, body) = t
-        .send(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": "x", "password": "y", "extra": 1})),
-        )
+        .send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "x", "password": "y", "extra": 1})))
         .await;
     let err = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
     assert_eq!(err["field"], "extra");
@@ -106,10 +77,7 @@ async fn sign_in(t: &TestStack) {
     let token = t.login("zhongxing.police").await;
     let (status, me) = t.get("/api/v1/me", &token).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        (me["role"].as_str(), me["town"].as_str()),
-        (Some("police"), Some("zhongxing"))
-    );
+    assert_eq!((me["role"].as_str(), me["town"].as_str()), (Some("police"), Some("zhongxing")));
     assert!(me["unit_id"].is_string());
 }
 
@@ -127,13 +95,9 @@ async fn summary_and_coverage(t: &TestStack) {
     let (status, c) = t.get("/api/v1/towns/zhongxing/coverage", &token).await;
     assert_eq!(status, StatusCode::OK);
     let old = c["old_estates"].as_u64().unwrap();
-    let covered =
-        c["with_property_company"].as_u64().unwrap() + c["self_governed"].as_u64().unwrap();
+    let covered = c["with_property_company"].as_u64().unwrap() + c["self_governed"].as_u64().unwrap();
     assert_eq!(c["uncovered"].as_u64().unwrap(), old - covered);
-    assert_eq!(
-        c["uncovered_estates"].as_array().unwrap().len() as u64,
-        old - covered
-    );
+    assert_eq!(c["uncovered_estates"].as_array().unwrap().len() as u64, old - covered);
     let rate = c["coverage_rate"].as_f64().unwrap();
     assert!((rate - covered as f64 / old as f64).abs() < 1e-9);
 
@@ -149,15 +113,11 @@ async fn summary_and_coverage(t: &TestStack) {
 async fn town_isolation(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
     let anhe = t.login("anhe.town_office").await;
-    let estates = t
-        .get_all("/api/v1/towns/zhongxing/estates?page_size=100", &zx)
-        .await;
+    let estates = t.get_all("/api/v1/towns/zhongxing/estates?page_size=100", &zx).await;
     let estate_id = estates[0]["id"].as_str().unwrap().to_owned();
     let (_, communities) = t.get("/api/v1/towns/zhongxing/communities", &zx).await;
     let community_id = communities["items"][0]["id"].as_str().unwrap().to_owned();
-    let (_, companies) = t
-        .get("/api/v1/towns/zhongxing/property-companies", &zx)
-        .await;
+    let (_, companies) = t.get("/api/v1/towns/zhongxing/property-companies", &zx).await;
     let company_id = companies["items"][0]["id"].as_str().unwrap().to_owned();
     let (_, units) = t.get("/api/v1/towns/zhongxing/units", &zx).await;
     let unit_id = units["items"][0]["id"].as_str().unwrap().to_owned();
@@ -186,34 +146,16 @@ async fn town_isolation(t: &TestStack) {
         assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     }
     // Writes into another town are 404 too, and change nothing.
-    let (status, body) = t
-        .patch(
-            &format!("/api/v1/estates/{estate_id}"),
-            &anhe,
-            json!({"residents": 1}),
-        )
-        .await;
+    let (status, body) = t.patch(&format!("/api/v1/estates/{estate_id}"), &anhe, json!({"residents": 1})).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
-    let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/communities",
-            &anhe,
-            json!({"name": "入侵社区"}),
-        )
-        .await;
+    let (status, body) = t.post("/api/v1/towns/zhongxing/communities", &anhe, json!({"name": "入侵社区"})).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (_, after) = t.get(&format!("/api/v1/estates/{estate_id}"), &zx).await;
     assert_eq!(after["residents"], estates[0]["residents"]);
     // An estate cannot be created in one town under another town's community.
     let (_, anhe_communities) = t.get("/api/v1/towns/anhe/communities", &anhe).await;
     assert_eq!(anhe_communities["items"].as_array().unwrap().len(), 1);
-    let (status, body) = t
-        .post(
-            "/api/v1/towns/anhe/estates",
-            &anhe,
-            estate_body(&community_id, "越界小区"),
-        )
-        .await;
+    let (status, body) = t.post("/api/v1/towns/anhe/estates", &anhe, estate_body(&community_id, "越界小区")).await;
     let err = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
     assert_eq!(err["field"], "community_id");
 }
@@ -232,13 +174,9 @@ fn estate_body(community_id: &str, name: &str) -> Value {
 }
 
 async fn auth_failures(t: &TestStack) {
-    let (status, body) = t
-        .send(Method::GET, "/api/v1/towns/zhongxing/summary", None, None)
-        .await;
+    let (status, body) = t.send(Method::GET, "/api/v1/towns/zhongxing/summary", None, None).await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
-    let (status, body) = t
-        .get("/api/v1/towns/zhongxing/summary", "not.a.token")
-        .await;
+    let (status, body) = t.get("/api/v1/towns/zhongxing/summary", "not.a.token").await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
     // A token signed with another key is refused.
     let other = wuguan_platform::identity::KeyPair::generate().unwrap();
@@ -261,22 +199,15 @@ async fn auth_failures(t: &TestStack) {
     let police = t.login("zhongxing.police").await;
     let (_, communities) = t.get("/api/v1/towns/zhongxing/communities", &police).await;
     let community_id = communities["items"][0]["id"].as_str().unwrap().to_owned();
-    let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/estates",
-            &police,
-            estate_body(&community_id, "警察建的小区"),
-        )
-        .await;
+    let (status, body) =
+        t.post("/api/v1/towns/zhongxing/estates", &police, estate_body(&community_id, "警察建的小区")).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
     let (status, body) = t.get("/api/v1/towns/zhongxing/accounts", &police).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
 }
 
 async fn estate_count(t: &TestStack, token: &str) -> usize {
-    t.get_all("/api/v1/towns/zhongxing/estates?page_size=500", token)
-        .await
-        .len()
+    t.get_all("/api/v1/towns/zhongxing/estates?page_size=500", token).await.len()
 }
 
 async fn estate_writes(t: &TestStack) {
@@ -303,17 +234,11 @@ async fn estate_writes(t: &TestStack) {
     let mut bad = estate_body(&community_id, "坏数据小区");
     bad["residents"] = json!("many");
     let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, bad).await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "residents"
-    );
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "residents");
     let mut bad = estate_body(&community_id, "坏数据小区");
     bad["management_mode"] = json!("company");
     let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, bad).await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "management_mode"
-    );
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "management_mode");
     let mut bad = estate_body(&community_id, "坏数据小区");
     bad["management_mode"] = json!("property_company");
     let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, bad).await;
@@ -324,34 +249,14 @@ async fn estate_writes(t: &TestStack) {
     let mut bad = estate_body(&community_id, "");
     bad["name"] = json!("   ");
     let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, bad).await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "name"
-    );
-    let (status, body) = t
-        .send(
-            Method::POST,
-            "/api/v1/towns/zhongxing/estates",
-            Some(&zx),
-            None,
-        )
-        .await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "name");
+    let (status, body) = t.send(Method::POST, "/api/v1/towns/zhongxing/estates", Some(&zx), None).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
-    let existing_name = t
-        .get_all("/api/v1/towns/zhongxing/estates?page_size=1", &zx)
-        .await[0]["name"]
-        .clone();
+    let existing_name = t.get_all("/api/v1/towns/zhongxing/estates?page_size=1", &zx).await[0]["name"].clone();
     let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/estates",
-            &zx,
-            estate_body(&community_id, existing_name.as_str().unwrap()),
-        )
+        .post("/api/v1/towns/zhongxing/estates", &zx, estate_body(&community_id, existing_name.as_str().unwrap()))
         .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::CONFLICT, "already_exists")["field"],
-        "name"
-    );
+    assert_eq!(assert_error(status, &body, StatusCode::CONFLICT, "already_exists")["field"], "name");
     assert_eq!(estate_count(t, &zx).await, before);
 
     // Create, retried with the same Idempotency-Key: one estate.
@@ -366,12 +271,7 @@ async fn estate_writes(t: &TestStack) {
     let first = create("estate-create-1").await.unwrap();
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
-    let second: Value = create("estate-create-1")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let second: Value = create("estate-create-1").await.unwrap().json().await.unwrap();
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["target"], "standard");
     assert_eq!(first["management_mode"], "none");
@@ -381,17 +281,10 @@ async fn estate_writes(t: &TestStack) {
 
     // Patch with a stale version conflicts; a good patch is recorded in the history.
     let id = first["id"].as_str().unwrap();
-    let (status, body) = t
-        .patch(
-            &format!("/api/v1/estates/{id}"),
-            &zx,
-            json!({"residents": 500, "expected_version": 7}),
-        )
-        .await;
+    let (status, body) =
+        t.patch(&format!("/api/v1/estates/{id}"), &zx, json!({"residents": 500, "expected_version": 7})).await;
     assert_error(status, &body, StatusCode::CONFLICT, "aborted");
-    let (_, companies) = t
-        .get("/api/v1/towns/zhongxing/property-companies", &zx)
-        .await;
+    let (_, companies) = t.get("/api/v1/towns/zhongxing/property-companies", &zx).await;
     let company_id = companies["items"][0]["id"].as_str().unwrap();
     let (status, patched) = t
         .patch(
@@ -402,101 +295,41 @@ async fn estate_writes(t: &TestStack) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
-    assert_eq!(
-        (patched["residents"].as_i64(), patched["version"].as_i64()),
-        (Some(500), Some(2))
-    );
+    assert_eq!((patched["residents"].as_i64(), patched["version"].as_i64()), (Some(500), Some(2)));
     assert_eq!(patched["security"]["guards"], 2);
-    let (status, body) = t
-        .patch(
-            &format!("/api/v1/estates/{id}"),
-            &zx,
-            json!({"planned_floor_area_m2": -5}),
-        )
-        .await;
+    let (status, body) = t.patch(&format!("/api/v1/estates/{id}"), &zx, json!({"planned_floor_area_m2": -5})).await;
     assert_eq!(
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
         "planned_floor_area_m2"
     );
-    let history = t
-        .get_all(&format!("/api/v1/estates/{id}/changes"), &zx)
-        .await;
+    let history = t.get_all(&format!("/api/v1/estates/{id}/changes"), &zx).await;
     assert_eq!(history.len(), 2);
     assert_eq!(history[1]["actor"], "zhongxing.town_office");
-    let fields: Vec<&str> = history[1]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        fields,
-        vec![
-            "residents",
-            "management_mode",
-            "property_company_id",
-            "guards"
-        ]
-    );
+    let fields: Vec<&str> =
+        history[1]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["residents", "management_mode", "property_company_id", "guards"]);
 
     // Routing facts name the estate's community and company units with their persons.
     let (status, facts) = t.get(&format!("/api/v1/estates/{id}/routing"), &zx).await;
     assert_eq!(status, StatusCode::OK);
-    let types: Vec<&str> = facts["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["unit_type"].as_str().unwrap())
-        .collect();
-    for expected in [
-        "community",
-        "property_company",
-        "police",
-        "urban_management",
-        "town_office",
-        "construction_bureau",
-    ] {
-        assert!(
-            types.contains(&expected),
-            "{expected} missing from {types:?}"
-        );
+    let types: Vec<&str> =
+        facts["units"].as_array().unwrap().iter().map(|u| u["unit_type"].as_str().unwrap()).collect();
+    for expected in
+        ["community", "property_company", "police", "urban_management", "town_office", "construction_bureau"]
+    {
+        assert!(types.contains(&expected), "{expected} missing from {types:?}");
     }
-    assert!(
-        facts["units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|u| u["person_name"].is_string())
-    );
+    assert!(facts["units"].as_array().unwrap().iter().all(|u| u["person_name"].is_string()));
 
     // Other ledger creates.
-    let (status, c) = t
-        .post(
-            "/api/v1/towns/zhongxing/communities",
-            &zx,
-            json!({"name": "新城社区", "party_secretary": "王"}),
-        )
-        .await;
+    let (status, c) =
+        t.post("/api/v1/towns/zhongxing/communities", &zx, json!({"name": "新城社区", "party_secretary": "王"})).await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
-    let (status, u) = t
-        .post(
-            "/api/v1/towns/zhongxing/units",
-            &zx,
-            json!({"unit_type": "developer", "name": "某开发公司"}),
-        )
-        .await;
+    let (status, u) =
+        t.post("/api/v1/towns/zhongxing/units", &zx, json!({"unit_type": "developer", "name": "某开发公司"})).await;
     assert_eq!(status, StatusCode::CREATED, "{u}");
-    let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/units",
-            &zx,
-            json!({"unit_type": "army", "name": "x"}),
-        )
-        .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "unit_type"
-    );
+    let (status, body) = t.post("/api/v1/towns/zhongxing/units", &zx, json!({"unit_type": "army", "name": "x"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "unit_type");
     let (status, p) = t
         .post(
             "/api/v1/towns/zhongxing/persons",
@@ -506,16 +339,9 @@ async fn estate_writes(t: &TestStack) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/persons",
-            &zx,
-            json!({"unit_id": u["id"], "name": "钱", "phone": "call me"}),
-        )
+        .post("/api/v1/towns/zhongxing/persons", &zx, json!({"unit_id": u["id"], "name": "钱", "phone": "call me"}))
         .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "phone"
-    );
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "phone");
     let (status, a) = t
         .post(
             "/api/v1/towns/zhongxing/accounts",
@@ -534,112 +360,54 @@ async fn estate_writes(t: &TestStack) {
         .await;
     assert_eq!(status, StatusCode::OK, "{token}");
     let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/accounts",
-            &zx,
-            json!({"username": "x", "password": "short", "role": "police"}),
-        )
+        .post("/api/v1/towns/zhongxing/accounts", &zx, json!({"username": "x", "password": "short", "role": "police"}))
         .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "username"
-    );
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "username");
 }
 
 async fn pagination(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
-    let all = t
-        .get_all("/api/v1/towns/zhongxing/estates?page_size=10", &zx)
-        .await;
+    let all = t.get_all("/api/v1/towns/zhongxing/estates?page_size=10", &zx).await;
     let mut ids: Vec<&str> = all.iter().map(|e| e["id"].as_str().unwrap()).collect();
     let n = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), n, "a page repeated an estate");
     assert!(n >= 65);
-    let (status, page) = t
-        .get("/api/v1/towns/zhongxing/estates?page_size=100000", &zx)
-        .await;
+    let (status, page) = t.get("/api/v1/towns/zhongxing/estates?page_size=100000", &zx).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page["items"].as_array().unwrap().len() <= 500);
-    let (status, body) = t
-        .get("/api/v1/towns/zhongxing/estates?page_size=abc", &zx)
-        .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "page_size"
-    );
-    let (status, body) = t
-        .get(
-            "/api/v1/towns/zhongxing/estates?page_token=%27%20OR%201%3D1",
-            &zx,
-        )
-        .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "page_token"
-    );
-    let (status, body) = t
-        .get("/api/v1/towns/zhongxing/estates?colour=red", &zx)
-        .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "colour"
-    );
-    let (status, body) = t
-        .get("/api/v1/towns/zhongxing/estates?target=gold", &zx)
-        .await;
-    assert_eq!(
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
-        "target"
-    );
-    let boutique = t
-        .get_all("/api/v1/towns/zhongxing/estates?target=boutique", &zx)
-        .await;
+    let (status, body) = t.get("/api/v1/towns/zhongxing/estates?page_size=abc", &zx).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "page_size");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/estates?page_token=%27%20OR%201%3D1", &zx).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "page_token");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/estates?colour=red", &zx).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "colour");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/estates?target=gold", &zx).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "target");
+    let boutique = t.get_all("/api/v1/towns/zhongxing/estates?target=boutique", &zx).await;
     assert!(!boutique.is_empty());
     assert!(
-        boutique.iter().all(|e| e["target"] == "boutique"
-            && e["planned_floor_area_m2"].as_i64().unwrap() >= 100_000)
+        boutique.iter().all(|e| e["target"] == "boutique" && e["planned_floor_area_m2"].as_i64().unwrap() >= 100_000)
     );
-    let old = t
-        .get_all(
-            "/api/v1/towns/zhongxing/estates?is_old_estate=true&management_mode=none",
-            &zx,
-        )
-        .await;
+    let old = t.get_all("/api/v1/towns/zhongxing/estates?is_old_estate=true&management_mode=none", &zx).await;
     assert!(!old.is_empty());
-    assert!(
-        old.iter()
-            .all(|e| e["is_old_estate"] == true && e["management_mode"] == "none")
-    );
+    assert!(old.iter().all(|e| e["is_old_estate"] == true && e["management_mode"] == "none"));
 }
 
 async fn csv_round_trip(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
     let before = estate_count(t, &zx).await;
-    let resp = t
-        .http
-        .get(format!("{}/api/v1/towns/zhongxing/estates/export", t.base))
-        .bearer_auth(&zx)
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        t.http.get(format!("{}/api/v1/towns/zhongxing/estates/export", t.base)).bearer_auth(&zx).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(
-        resp.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = resp.text().await.unwrap();
     assert!(csv.contains("小区名称(name)"));
     assert_eq!(csv.trim_end().lines().count(), before + 1);
 
     let import = |body: String, dry_run: bool| {
         t.http
-            .post(format!(
-                "{}/api/v1/towns/zhongxing/estates/import?dry_run={dry_run}",
-                t.base
-            ))
+            .post(format!("{}/api/v1/towns/zhongxing/estates/import?dry_run={dry_run}", t.base))
             .bearer_auth(&zx)
             .header("content-type", "text/csv")
             .body(body)
@@ -649,24 +417,14 @@ async fn csv_round_trip(t: &TestStack) {
     let resp = import(csv.clone(), false).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(
-        (body["created"].as_u64(), body["updated"].as_u64()),
-        (Some(0), Some(0)),
-        "{body}"
-    );
+    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(0), Some(0)), "{body}");
 
     // One new row and one bad row: the bad row is reported by line and field; nothing is written.
     let header = csv.lines().next().unwrap();
     let community = "城东社区";
-    let good = format!(
-        "导入新小区,{community},新路1号,30000,30000,300,200,650,是,无,,未成立,规范小区,0,0,否,是"
-    );
-    let bad = format!(
-        "导入坏小区,{community},新路2号,30000,40000,300,200,650,是,无,,未成立,规范小区,0,0,否,是"
-    );
-    let resp = import(format!("{header}\n{good}\n{bad}\n"), false)
-        .await
-        .unwrap();
+    let good = format!("导入新小区,{community},新路1号,30000,30000,300,200,650,是,无,,未成立,规范小区,0,0,否,是");
+    let bad = format!("导入坏小区,{community},新路2号,30000,40000,300,200,650,是,无,,未成立,规范小区,0,0,否,是");
+    let resp = import(format!("{header}\n{good}\n{bad}\n"), false).await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_argument");
@@ -677,30 +435,14 @@ async fn csv_round_trip(t: &TestStack) {
     // English headers, a dry run, then the real import.
     let english = "name,community,planned_floor_area_m2,built_floor_area_m2,designed_households,occupied_households,residents,is_old_estate\n\
                    导入新小区,城东社区,30000,30000,300,200,650,true\n";
-    let body: Value = import(english.to_owned(), true)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (body["created"].as_u64(), body["dry_run"].as_bool()),
-        (Some(1), Some(true)),
-        "{body}"
-    );
+    let body: Value = import(english.to_owned(), true).await.unwrap().json().await.unwrap();
+    assert_eq!((body["created"].as_u64(), body["dry_run"].as_bool()), (Some(1), Some(true)), "{body}");
     assert_eq!(estate_count(t, &zx).await, before);
-    let body: Value = import(english.to_owned(), false)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = import(english.to_owned(), false).await.unwrap().json().await.unwrap();
     assert_eq!(body["created"], 1, "{body}");
     assert_eq!(estate_count(t, &zx).await, before + 1);
 
-    let resp = import("小区名称,颜色\n甲,红\n".to_owned(), false)
-        .await
-        .unwrap();
+    let resp = import("小区名称,颜色\n甲,红\n".to_owned(), false).await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let police = t.login("zhongxing.police").await;
     let resp = t
@@ -717,37 +459,14 @@ async fn csv_round_trip(t: &TestStack) {
 async fn limits_and_unknown_routes(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
     let huge = "x".repeat(wuguan_gateway::MAX_JSON_BODY_BYTES + 1);
-    let (status, body) = t
-        .post(
-            "/api/v1/towns/zhongxing/communities",
-            &zx,
-            json!({"name": huge}),
-        )
-        .await;
-    assert_error(
-        status,
-        &body,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-    );
+    let (status, body) = t.post("/api/v1/towns/zhongxing/communities", &zx, json!({"name": huge})).await;
+    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     let (status, body) = t.get("/api/v1/no/such/route", &zx).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
-    let (status, body) = t
-        .send(
-            Method::DELETE,
-            "/api/v1/towns/zhongxing/estates",
-            Some(&zx),
-            None,
-        )
-        .await;
+    let (status, body) = t.send(Method::DELETE, "/api/v1/towns/zhongxing/estates", Some(&zx), None).await;
     assert!(status.is_client_error(), "{status} {body}");
     assert!(body["error"]["code"].is_string());
-    let resp = t
-        .http
-        .get(format!("{}/healthz", t.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = t.http.get(format!("{}/healthz", t.base)).send().await.unwrap();
     assert!(resp.headers().contains_key("x-request-id"));
 }
 
@@ -755,15 +474,10 @@ async fn people_and_phones(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
     let resident = t.login("zhongxing.resident").await;
     let staff_view = t.get_all("/api/v1/towns/zhongxing/persons", &zx).await;
-    let resident_view = t
-        .get_all("/api/v1/towns/zhongxing/persons", &resident)
-        .await;
+    let resident_view = t.get_all("/api/v1/towns/zhongxing/persons", &resident).await;
     assert_eq!(staff_view.len(), resident_view.len());
     let phone = staff_view[0]["phone"].as_str().unwrap();
-    assert!(
-        phone.len() == 11 && phone.chars().all(|c| c.is_ascii_digit()),
-        "{phone}"
-    );
+    assert!(phone.len() == 11 && phone.chars().all(|c| c.is_ascii_digit()), "{phone}");
     let masked = resident_view[0]["phone"].as_str().unwrap();
     assert!(masked.contains("****"), "{masked}");
     assert_ne!(phone, masked);

@@ -48,11 +48,7 @@ async fn python_client_generated_from_proto_lists_estates() {
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&result.stdout);
-    assert!(
-        result.status.success(),
-        "python client failed: {stdout}{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    assert!(result.status.success(), "python client failed: {stdout}{}", String::from_utf8_lossy(&result.stderr));
     assert_eq!(stdout.trim(), "estates=65 residents=57694");
     t.stop().await;
 }

@@ -16,12 +16,7 @@ fn start(data_dir: &std::path::Path) -> Up {
         .arg("up")
         .arg("--data-dir")
         .arg(data_dir)
-        .args([
-            "--registry-listen",
-            "127.0.0.1:0",
-            "--gateway-listen",
-            "127.0.0.1:0",
-        ])
+        .args(["--registry-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -54,11 +49,7 @@ fn start(data_dir: &std::path::Path) -> Up {
 }
 
 fn stop(mut up: Up) {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(up.child.id().to_string())
-        .status()
-        .unwrap();
+    let status = Command::new("kill").arg("-TERM").arg(up.child.id().to_string()).status().unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -104,11 +95,7 @@ async fn up_serves_the_demo_stops_on_sigterm_and_keeps_data_across_restarts() {
     let http = reqwest::Client::new();
 
     let up = start(dir.path());
-    let health = http
-        .get(format!("{}/healthz", up.base))
-        .send()
-        .await
-        .unwrap();
+    let health = http.get(format!("{}/healthz", up.base)).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let token = login(&http, &up.base).await;
     assert_eq!(summary(&http, &up.base, &token).await["residents"], 57_694);

@@ -27,13 +27,7 @@ struct Detail<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let body = Body {
-            error: Detail {
-                code: e.code.as_str(),
-                message: &e.message,
-                field: e.field.as_deref(),
-            },
-        };
+        let body = Body { error: Detail { code: e.code.as_str(), message: &e.message, field: e.field.as_deref() } };
         (e.code.http_status(), Json(body)).into_response()
     }
 }

@@ -21,10 +21,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !is_json {
-            return Err(ApiError::new(
-                ErrorCode::InvalidArgument,
-                "Content-Type must be application/json",
-            ));
+            return Err(ApiError::new(ErrorCode::InvalidArgument, "Content-Type must be application/json"));
         }
         let bytes = body_bytes(req, state).await?;
         parse_json(&bytes).map(JsonBody)
@@ -53,10 +50,7 @@ pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes
         if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
         } else {
-            ApiError::invalid(
-                "body",
-                format!("unreadable request body: {}", rejection.body_text()),
-            )
+            ApiError::invalid("body", format!("unreadable request body: {}", rejection.body_text()))
         }
     })
 }
@@ -70,18 +64,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(QueryParams)
-            .map_err(|err| {
-                let path = err.path().to_string();
-                let message = err.into_inner().to_string();
-                let field = message
-                    .strip_prefix("unknown field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .map(str::to_owned)
-                    .unwrap_or(path);
-                ApiError::invalid(&field, format!("invalid query parameter: {message}"))
-            })
+        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let field = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+                .unwrap_or(path);
+            ApiError::invalid(&field, format!("invalid query parameter: {message}"))
+        })
     }
 }
 
@@ -96,18 +88,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
         let Some(value) = parts.headers.get(http::header::AUTHORIZATION) else {
             return Ok(Bearer(None));
         };
-        let value = value.to_str().map_err(|_| {
-            ApiError::new(ErrorCode::Unauthenticated, "malformed Authorization header")
-        })?;
+        let value =
+            value.to_str().map_err(|_| ApiError::new(ErrorCode::Unauthenticated, "malformed Authorization header"))?;
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthenticated,
-                    "Authorization must be a Bearer token",
-                )
-            })?;
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "Authorization must be a Bearer token"))?;
         Ok(Bearer(Some(token.trim().to_owned())))
     }
 }

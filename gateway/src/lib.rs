@@ -1,6 +1,7 @@
 //! wuguan gateway: HTTP/JSON under `/api/v1` in front of the gRPC services. It signs tokens at
 //! sign-in and otherwise passes the caller's token on; the services authorise every call.
 
+pub mod complaint_views;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -29,6 +30,7 @@ pub const MAX_IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     pub registry_url: String,
+    pub dispatch_url: String,
     pub jwt_private_key: std::path::PathBuf,
     pub token_ttl: Duration,
     pub request_timeout: Duration,
@@ -48,7 +50,7 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", config.jwt_private_key.display()))?;
         let public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
         Ok(Self {
-            upstreams: Upstreams::new(&config.registry_url, config.request_timeout)?,
+            upstreams: Upstreams::new(&config.registry_url, &config.dispatch_url, config.request_timeout)?,
             signer: TokenSigner::from_pem(&private_pem)?,
             verifier: TokenVerifier::from_public_pem(&public_pem)?,
             token_ttl: config.token_ttl,
@@ -57,64 +59,43 @@ impl AppState {
 }
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    use routes::{auth, health, ledger};
+    use routes::{auth, complaints, health, ledger};
     let import = Router::new()
-        .route(
-            "/api/v1/towns/{town}/estates/import",
-            post(ledger::import_estates),
-        )
+        .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
     let api = Router::new()
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/me", get(auth::me))
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { axum::Json(openapi::document()) }),
-        )
+        .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route("/api/v1/towns", get(ledger::list_towns))
         .route("/api/v1/towns/{town}", get(ledger::get_town))
         .route("/api/v1/towns/{town}/summary", get(ledger::summary))
         .route("/api/v1/towns/{town}/coverage", get(ledger::coverage))
-        .route(
-            "/api/v1/towns/{town}/estates",
-            get(ledger::list_estates).post(ledger::create_estate),
-        )
-        .route(
-            "/api/v1/towns/{town}/estates/export",
-            get(ledger::export_estates),
-        )
-        .route(
-            "/api/v1/estates/{id}",
-            get(ledger::get_estate).patch(ledger::update_estate),
-        )
+        .route("/api/v1/towns/{town}/estates", get(ledger::list_estates).post(ledger::create_estate))
+        .route("/api/v1/towns/{town}/estates/export", get(ledger::export_estates))
+        .route("/api/v1/estates/{id}", get(ledger::get_estate).patch(ledger::update_estate))
         .route("/api/v1/estates/{id}/changes", get(ledger::estate_changes))
         .route("/api/v1/estates/{id}/routing", get(ledger::routing_facts))
-        .route(
-            "/api/v1/towns/{town}/communities",
-            get(ledger::list_communities).post(ledger::create_community),
-        )
+        .route("/api/v1/towns/{town}/communities", get(ledger::list_communities).post(ledger::create_community))
         .route("/api/v1/communities/{id}", get(ledger::get_community))
         .route(
             "/api/v1/towns/{town}/property-companies",
             get(ledger::list_property_companies).post(ledger::create_property_company),
         )
-        .route(
-            "/api/v1/property-companies/{id}",
-            get(ledger::get_property_company),
-        )
-        .route(
-            "/api/v1/towns/{town}/units",
-            get(ledger::list_units).post(ledger::create_unit),
-        )
+        .route("/api/v1/property-companies/{id}", get(ledger::get_property_company))
+        .route("/api/v1/towns/{town}/units", get(ledger::list_units).post(ledger::create_unit))
         .route("/api/v1/units/{id}", get(ledger::get_unit))
-        .route(
-            "/api/v1/towns/{town}/persons",
-            get(ledger::list_persons).post(ledger::create_person),
-        )
-        .route(
-            "/api/v1/towns/{town}/accounts",
-            get(ledger::list_accounts).post(ledger::create_account),
-        )
+        .route("/api/v1/towns/{town}/persons", get(ledger::list_persons).post(ledger::create_person))
+        .route("/api/v1/towns/{town}/accounts", get(ledger::list_accounts).post(ledger::create_account))
+        .route("/api/v1/complaints", get(complaints::list).post(complaints::submit))
+        .route("/api/v1/complaints/{id}", get(complaints::get))
+        .route("/api/v1/complaints/{id}/{action}", post(complaints::act))
+        .route("/api/v1/track/{code}", get(complaints::track))
+        .route("/api/v1/towns/{town}/routing-rules", get(complaints::list_rules))
+        .route("/api/v1/towns/{town}/routing-rules/{category}", axum::routing::put(complaints::set_rule))
+        .route("/api/v1/towns/{town}/stats/complaints", get(complaints::stats))
+        .route("/api/v1/towns/{town}/supervision", get(complaints::supervision))
+        .route("/api/v1/towns/{town}/county-report", get(complaints::county_report))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 
@@ -124,35 +105,23 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(api)
         .fallback(error::not_found)
         .method_not_allowed_fallback(|| async {
-            error::ApiError::new(
-                wuguan_platform::ErrorCode::InvalidArgument,
-                "method not allowed for this route",
-            )
+            error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
         })
         .with_state(state)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            http::StatusCode::GATEWAY_TIMEOUT,
-            request_timeout,
-        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let request_id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                let span = tracing::info_span!(
-                    "http",
-                    otel.name = %format!("{} {}", req.method(), req.uri().path()),
-                    http.method = %req.method(),
-                    http.path = %req.uri().path(),
-                    request_id = %request_id,
-                );
-                wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
-                span
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let span = tracing::info_span!(
+                "http",
+                otel.name = %format!("{} {}", req.method(), req.uri().path()),
+                http.method = %req.method(),
+                http.path = %req.uri().path(),
+                request_id = %request_id,
+            );
+            wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
+            span
+        }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -164,8 +133,6 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let state = AppState::new(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway starting");
-    axum::serve(listener, router(state, config.request_timeout))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, router(state, config.request_timeout)).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

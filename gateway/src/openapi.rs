@@ -5,223 +5,34 @@ use serde_json::{Value, json};
 
 /// (method, path, tag, summary, request body schema or "", success status)
 pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
-    (
-        "post",
-        "/api/v1/auth/login",
-        "auth",
-        "Sign in; returns a bearer token",
-        "Login",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/me",
-        "auth",
-        "Who the token belongs to",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns",
-        "ledger",
-        "Towns the caller may see",
-        "",
-        200,
-    ),
+    ("post", "/api/v1/auth/login", "auth", "Sign in; returns a bearer token", "Login", 200),
+    ("get", "/api/v1/me", "auth", "Who the token belongs to", "", 200),
+    ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
     ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
-    (
-        "get",
-        "/api/v1/towns/{town}/summary",
-        "ledger",
-        "Totals over the town's estates",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/coverage",
-        "ledger",
-        "Property-management coverage of old estates",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/estates",
-        "ledger",
-        "List estates (filters, paginated)",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/estates",
-        "ledger",
-        "Create an estate (Idempotency-Key honoured)",
-        "Estate",
-        201,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/estates/import",
-        "ledger",
-        "Import estates from CSV (all or nothing)",
-        "Csv",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/estates/export",
-        "ledger",
-        "Export the estate ledger as CSV",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/estates/{id}",
-        "ledger",
-        "One estate",
-        "",
-        200,
-    ),
-    (
-        "patch",
-        "/api/v1/estates/{id}",
-        "ledger",
-        "Change an estate's fields",
-        "Estate",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/estates/{id}/changes",
-        "ledger",
-        "The estate's change history",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/estates/{id}/routing",
-        "ledger",
-        "Units a complaint about the estate goes to",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/communities",
-        "ledger",
-        "List neighbourhood committees",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/communities",
-        "ledger",
-        "Create a neighbourhood committee",
-        "Community",
-        201,
-    ),
-    (
-        "get",
-        "/api/v1/communities/{id}",
-        "ledger",
-        "One neighbourhood committee",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/property-companies",
-        "ledger",
-        "List property companies",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/property-companies",
-        "ledger",
-        "Create a property company",
-        "PropertyCompany",
-        201,
-    ),
-    (
-        "get",
-        "/api/v1/property-companies/{id}",
-        "ledger",
-        "One property company",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/units",
-        "ledger",
-        "List responsible units",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/units",
-        "ledger",
-        "Create a responsible unit",
-        "Unit",
-        201,
-    ),
-    (
-        "get",
-        "/api/v1/units/{id}",
-        "ledger",
-        "One responsible unit",
-        "",
-        200,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/persons",
-        "ledger",
-        "List responsible persons",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/persons",
-        "ledger",
-        "Create a responsible person",
-        "Person",
-        201,
-    ),
-    (
-        "get",
-        "/api/v1/towns/{town}/accounts",
-        "accounts",
-        "List the town's accounts",
-        "",
-        200,
-    ),
-    (
-        "post",
-        "/api/v1/towns/{town}/accounts",
-        "accounts",
-        "Create an account",
-        "Account",
-        201,
-    ),
-    (
-        "get",
-        "/healthz",
-        "ops",
-        "200 when every upstream service is serving",
-        "",
-        200,
-    ),
+    ("get", "/api/v1/towns/{town}/summary", "ledger", "Totals over the town's estates", "", 200),
+    ("get", "/api/v1/towns/{town}/coverage", "ledger", "Property-management coverage of old estates", "", 200),
+    ("get", "/api/v1/towns/{town}/estates", "ledger", "List estates (filters, paginated)", "", 200),
+    ("post", "/api/v1/towns/{town}/estates", "ledger", "Create an estate (Idempotency-Key honoured)", "Estate", 201),
+    ("post", "/api/v1/towns/{town}/estates/import", "ledger", "Import estates from CSV (all or nothing)", "Csv", 200),
+    ("get", "/api/v1/towns/{town}/estates/export", "ledger", "Export the estate ledger as CSV", "", 200),
+    ("get", "/api/v1/estates/{id}", "ledger", "One estate", "", 200),
+    ("patch", "/api/v1/estates/{id}", "ledger", "Change an estate's fields", "Estate", 200),
+    ("get", "/api/v1/estates/{id}/changes", "ledger", "The estate's change history", "", 200),
+    ("get", "/api/v1/estates/{id}/routing", "ledger", "Units a complaint about the estate goes to", "", 200),
+    ("get", "/api/v1/towns/{town}/communities", "ledger", "List neighbourhood committees", "", 200),
+    ("post", "/api/v1/towns/{town}/communities", "ledger", "Create a neighbourhood committee", "Community", 201),
+    ("get", "/api/v1/communities/{id}", "ledger", "One neighbourhood committee", "", 200),
+    ("get", "/api/v1/towns/{town}/property-companies", "ledger", "List property companies", "", 200),
+    ("post", "/api/v1/towns/{town}/property-companies", "ledger", "Create a property company", "PropertyCompany", 201),
+    ("get", "/api/v1/property-companies/{id}", "ledger", "One property company", "", 200),
+    ("get", "/api/v1/towns/{town}/units", "ledger", "List responsible units", "", 200),
+    ("post", "/api/v1/towns/{town}/units", "ledger", "Create a responsible unit", "Unit", 201),
+    ("get", "/api/v1/units/{id}", "ledger", "One responsible unit", "", 200),
+    ("get", "/api/v1/towns/{town}/persons", "ledger", "List responsible persons", "", 200),
+    ("post", "/api/v1/towns/{town}/persons", "ledger", "Create a responsible person", "Person", 201),
+    ("get", "/api/v1/towns/{town}/accounts", "accounts", "List the town's accounts", "", 200),
+    ("post", "/api/v1/towns/{town}/accounts", "accounts", "Create an account", "Account", 201),
+    ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 
 fn request_schema(name: &str) -> Value {
@@ -259,6 +70,37 @@ fn request_schema(name: &str) -> Value {
             "username": {"type": "string"}, "password": {"type": "string", "minLength": 8},
             "role": {"type": "string"}, "unit_id": {"type": "string"}, "display_name": {"type": "string"}}})
         }
+        "Complaint" => {
+            json!({"type": "object", "required": ["town", "estate_id", "category", "description"], "properties": {
+            "town": {"type": "string"}, "estate_id": {"type": "string"},
+            "category": {"enum": ["security", "illegal_construction", "illegal_renovation", "structural_damage", "illegal_stall",
+                "sanitation", "repair", "property_service", "property_fees", "owners_committee", "neighbour_dispute",
+                "building_quality", "missing_facilities", "other"]},
+            "source": {"enum": ["resident", "owner_rep", "inspection", "hotline", "department", "town_office"]},
+            "description": {"type": "string", "maxLength": 2000}, "reporter_name": {"type": "string"},
+            "reporter_phone": {"type": "string"}, "anonymous": {"type": "boolean"},
+            "reported_at": {"type": "string", "format": "date-time"}}})
+        }
+        "Measures" => {
+            json!({"type": "object", "required": ["measures"], "properties": {"measures": {"type": "string"}}})
+        }
+        "Reason" => json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}),
+        "Note" => json!({"type": "object", "required": ["note"], "properties": {"note": {"type": "string"}}}),
+        "Reassign" => json!({"type": "object", "required": ["unit_id"], "properties": {
+            "unit_id": {"type": "string"}, "person_id": {"type": "string"}, "note": {"type": "string"}}}),
+        "Extend" => json!({"type": "object", "required": ["deadline", "note"], "properties": {
+            "deadline": {"type": "string", "format": "date-time"}, "note": {"type": "string"}}}),
+        "Resolve" => {
+            json!({"type": "object", "required": ["measures_taken"], "properties": {"measures_taken": {"type": "string"}}})
+        }
+        "Verify" => json!({"type": "object", "required": ["satisfaction"], "properties": {
+            "satisfaction": {"enum": ["satisfied", "basically_satisfied", "not_satisfied"]}, "note": {"type": "string"}}}),
+        "Rule" => {
+            json!({"type": "object", "required": ["target", "response_minutes", "resolution_minutes"], "properties": {
+            "target": {"enum": ["police", "urban_management", "property_company", "community", "construction_bureau", "town_office"]},
+            "response_minutes": {"type": "integer"}, "resolution_minutes": {"type": "integer"},
+            "initial_level": {"type": "integer", "maximum": 2}, "owner_reps_co_handle": {"type": "boolean"}}})
+        }
         _ => json!({}),
     }
 }
@@ -281,10 +123,10 @@ pub fn document() -> Value {
             }
         });
         if *body == "Csv" {
-            op["requestBody"] =
-                json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
+            op["requestBody"] = json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}});
         } else if !body.is_empty() {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": request_schema(body)}}});
+            op["requestBody"] =
+                json!({"required": true, "content": {"application/json": {"schema": request_schema(body)}}});
         }
         let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
         entry[*method] = op;

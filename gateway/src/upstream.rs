@@ -3,25 +3,26 @@
 
 use crate::extract::Bearer;
 use std::time::Duration;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
+use wuguan_proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use wuguan_proto::registry::v1::account_service_client::AccountServiceClient;
 use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
 
 #[derive(Clone)]
 pub struct Upstreams {
     pub registry: Channel,
-    pub registry_url: String,
+    pub dispatch: Channel,
     pub call_timeout: Duration,
 }
 
 impl Upstreams {
     /// Channels connect lazily, so the gateway starts even while a service is still starting.
-    pub fn new(registry_url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
-        Ok(Self {
-            registry: lazy_channel(registry_url)?,
-            registry_url: registry_url.to_owned(),
-            call_timeout,
-        })
+    pub fn new(registry_url: &str, dispatch_url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
+        Ok(Self { registry: lazy_channel(registry_url)?, dispatch: lazy_channel(dispatch_url)?, call_timeout })
+    }
+
+    pub fn dispatch(&self) -> DispatchServiceClient<Channel> {
+        DispatchServiceClient::new(self.dispatch.clone())
     }
 
     pub fn registry(&self) -> RegistryServiceClient<Channel> {
@@ -46,9 +47,4 @@ impl Upstreams {
     }
 }
 
-pub fn lazy_channel(url: &str) -> anyhow::Result<Channel> {
-    Ok(Endpoint::from_shared(url.to_owned())?
-        .connect_timeout(Duration::from_secs(3))
-        .tcp_nodelay(true)
-        .connect_lazy())
-}
+use wuguan_platform::serving::lazy_channel;

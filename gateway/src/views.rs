@@ -16,10 +16,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, page: Option<common::PageResponse>) -> Self {
         let next = page.map(|p| p.next_page_token).filter(|t| !t.is_empty());
-        Page {
-            items,
-            next_page_token: next,
-        }
+        Page { items, next_page_token: next }
     }
 }
 
@@ -56,10 +53,7 @@ pub fn parse_management_mode(field: &str, s: &str) -> Result<pb::ManagementMode,
         "property_company" => Ok(pb::ManagementMode::PropertyCompany),
         "self_governed" => Ok(pb::ManagementMode::SelfGoverned),
         "none" => Ok(pb::ManagementMode::None),
-        _ => Err(ApiError::invalid(
-            field,
-            format!("{field} must be property_company, self_governed or none"),
-        )),
+        _ => Err(ApiError::invalid(field, format!("{field} must be property_company, self_governed or none"))),
     }
 }
 
@@ -76,10 +70,7 @@ pub fn parse_owners_committee(field: &str, s: &str) -> Result<pb::OwnersCommitte
         "none" => Ok(pb::OwnersCommittee::None),
         "formed" => Ok(pb::OwnersCommittee::Formed),
         "reorganise" => Ok(pb::OwnersCommittee::Reorganise),
-        _ => Err(ApiError::invalid(
-            field,
-            format!("{field} must be none, formed or reorganise"),
-        )),
+        _ => Err(ApiError::invalid(field, format!("{field} must be none, formed or reorganise"))),
     }
 }
 
@@ -96,10 +87,7 @@ pub fn parse_target(field: &str, s: &str) -> Result<pb::EstateTarget, ApiError> 
         "boutique" => Ok(pb::EstateTarget::Boutique),
         "standard" => Ok(pb::EstateTarget::Standard),
         "none" => Ok(pb::EstateTarget::None),
-        _ => Err(ApiError::invalid(
-            field,
-            format!("{field} must be boutique, standard or none"),
-        )),
+        _ => Err(ApiError::invalid(field, format!("{field} must be boutique, standard or none"))),
     }
 }
 
@@ -116,11 +104,7 @@ pub const UNIT_TYPES: &[(&str, common::UnitType)] = &[
 ];
 
 pub fn unit_type_str(v: i32) -> &'static str {
-    UNIT_TYPES
-        .iter()
-        .find(|(_, t)| *t as i32 == v)
-        .map(|(s, _)| *s)
-        .unwrap_or("unspecified")
+    UNIT_TYPES.iter().find(|(_, t)| *t as i32 == v).map(|(s, _)| *s).unwrap_or("unspecified")
 }
 
 pub fn parse_unit_type(field: &str, s: &str) -> Result<common::UnitType, ApiError> {
@@ -132,9 +116,7 @@ pub fn parse_unit_type(field: &str, s: &str) -> Result<common::UnitType, ApiErro
 }
 
 pub fn role_str(v: i32) -> &'static str {
-    wuguan_platform::Role::from_proto(v)
-        .map(|r| r.as_str())
-        .unwrap_or("unspecified")
+    wuguan_platform::Role::from_proto(v).map(|r| r.as_str()).unwrap_or("unspecified")
 }
 
 #[derive(Serialize)]
@@ -148,13 +130,7 @@ pub struct TownView {
 
 impl From<pb::Town> for TownView {
     fn from(t: pb::Town) -> Self {
-        TownView {
-            code: t.code,
-            name: t.name,
-            county: t.county,
-            county_name: t.county_name,
-            time_zone: t.time_zone,
-        }
+        TownView { code: t.code, name: t.name, county: t.county, county_name: t.county_name, time_zone: t.time_zone }
     }
 }
 
@@ -277,11 +253,7 @@ impl EstateInput {
                 .as_deref()
                 .map(|s| parse_owners_committee("owners_committee", s).map(|v| v as i32))
                 .transpose()?,
-            target: self
-                .target
-                .as_deref()
-                .map(|s| parse_target("target", s).map(|v| v as i32))
-                .transpose()?,
+            target: self.target.as_deref().map(|s| parse_target("target", s).map(|v| v as i32)).transpose()?,
             guards: sec.and_then(|s| s.guards),
             cameras: sec.and_then(|s| s.cameras),
             access_control: sec.and_then(|s| s.access_control),
@@ -366,10 +338,7 @@ impl From<pb::TownSummary> for SummaryView {
                 none: s.owners_committees_none,
                 reorganise: s.owners_committees_reorganise,
             },
-            targets: TargetCounts {
-                boutique: s.boutique_target,
-                standard: s.standard_target,
-            },
+            targets: TargetCounts { boutique: s.boutique_target, standard: s.standard_target },
             security: SecurityCounts {
                 with_guards: s.with_guards,
                 with_cameras: s.with_cameras,
@@ -410,11 +379,7 @@ impl From<pb::Coverage> for CoverageView {
             uncovered_estates: c
                 .uncovered_estates
                 .into_iter()
-                .map(|e| EstateRefView {
-                    id: e.id,
-                    name: e.name,
-                    community_id: e.community_id,
-                })
+                .map(|e| EstateRefView { id: e.id, name: e.name, community_id: e.community_id })
                 .collect(),
         }
     }
@@ -431,13 +396,7 @@ pub struct CommunityView {
 
 impl From<pb::Community> for CommunityView {
     fn from(c: pb::Community) -> Self {
-        CommunityView {
-            id: c.id,
-            town: c.town,
-            name: c.name,
-            party_secretary: c.party_secretary,
-            unit_id: c.unit_id,
-        }
+        CommunityView { id: c.id, town: c.town, name: c.name, party_secretary: c.party_secretary, unit_id: c.unit_id }
     }
 }
 
@@ -592,11 +551,7 @@ impl From<pb::EstateChange> for EstateChangeView {
             changes: c
                 .changes
                 .into_iter()
-                .map(|f| FieldChangeView {
-                    field: f.field,
-                    old_value: f.old_value,
-                    new_value: f.new_value,
-                })
+                .map(|f| FieldChangeView { field: f.field, old_value: f.old_value, new_value: f.new_value })
                 .collect(),
         }
     }

@@ -15,6 +15,11 @@ pub mod registry {
     }
 }
 
+pub mod dispatch {
+    pub mod v1 {
+        tonic::include_proto!("wuguan.dispatch.v1");
+    }
+}
+
 /// Encoded `FileDescriptorSet` of every wuguan proto, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/wuguan_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wuguan_descriptor.bin"));

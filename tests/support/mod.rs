@@ -17,7 +17,7 @@ pub struct TestStack {
     pub base: String,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
-    _pg: Option<wuguan_testkit::PgDb>,
+    _pg: Vec<wuguan_testkit::PgDb>,
 }
 
 impl TestStack {
@@ -25,23 +25,22 @@ impl TestStack {
     /// (and not required).
     pub async fn start(store: Store) -> Option<TestStack> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config =
-            StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0");
-        let mut pg = None;
+        let mut config = StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
+        let mut pg = Vec::new();
         if let Store::Postgres = store {
-            let db = wuguan_testkit::pg_db().await?;
-            config.registry_database_url = db.url.clone();
-            pg = Some(db);
+            let registry_db = wuguan_testkit::pg_db().await?;
+            let dispatch_db = wuguan_testkit::pg_db().await?;
+            config.registry_database_url = registry_db.url.clone();
+            config.dispatch_database_url = dispatch_db.url.clone();
+            pg = vec![registry_db, dispatch_db];
         }
         let stack = Stack::start(config).await.expect("stack starts");
         let base = format!("http://{}", stack.gateway_addr);
-        Some(TestStack {
-            stack: Some(stack),
-            base,
-            http: reqwest::Client::new(),
-            dir,
-            _pg: pg,
-        })
+        Some(TestStack { stack: Some(stack), base, http: reqwest::Client::new(), dir, _pg: pg })
+    }
+
+    pub fn dispatch_url(&self) -> String {
+        format!("http://{}", self.stack.as_ref().unwrap().dispatch_addr)
     }
 
     pub fn registry_url(&self) -> String {
@@ -91,18 +90,15 @@ impl TestStack {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::GET, path, Some(token), None)
-            .await
+        self.send(reqwest::Method::GET, path, Some(token), None).await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, path, Some(token), Some(body))
-            .await
+        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PATCH, path, Some(token), Some(body))
-            .await
+        self.send(reqwest::Method::PATCH, path, Some(token), Some(body)).await
     }
 
     /// Every item of a paginated list, following next_page_token.
@@ -132,9 +128,6 @@ pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code
     assert_eq!(status, expected, "body: {body}");
     let err = &body["error"];
     assert_eq!(err["code"], code, "body: {body}");
-    assert!(
-        err["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "body: {body}"
-    );
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "body: {body}");
     err.clone()
 }

@@ -23,25 +23,13 @@ pub struct TokenView {
     expires_in: u64,
 }
 
-pub async fn login(
-    State(state): State<AppState>,
-    JsonBody(input): JsonBody<LoginInput>,
-) -> ApiResult<Json<TokenView>> {
-    let request = state.upstreams.request(
-        &Bearer(None),
-        pb::AuthenticateRequest {
-            username: input.username,
-            password: input.password,
-        },
-    );
-    let account = state
+pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Json<TokenView>> {
+    let request = state
         .upstreams
-        .accounts()
-        .authenticate(request)
-        .await?
-        .into_inner();
-    let role = Role::from_proto(account.role)
-        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
+        .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
+    let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
+    let role =
+        Role::from_proto(account.role).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
     let principal = Principal {
         subject: account.username,
         role,
@@ -53,11 +41,7 @@ pub async fn login(
         .signer
         .sign(&principal, state.token_ttl)
         .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
-    Ok(Json(TokenView {
-        access_token: token,
-        token_type: "Bearer",
-        expires_in: state.token_ttl.as_secs(),
-    }))
+    Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
 }
 
 #[derive(Serialize)]
@@ -71,15 +55,7 @@ pub struct MeView {
 
 /// Who the token says the caller is.
 pub async fn me(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Json<MeView>> {
-    let token = bearer
-        .0
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
+    let token = bearer.0.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
     let p = state.verifier.verify(&token)?;
-    Ok(Json(MeView {
-        username: p.subject,
-        role: p.role.as_str(),
-        town: p.town,
-        county: p.county,
-        unit_id: p.unit,
-    }))
+    Ok(Json(MeView { username: p.subject, role: p.role.as_str(), town: p.town, county: p.county, unit_id: p.unit }))
 }

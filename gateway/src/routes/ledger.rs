@@ -20,19 +20,8 @@ pub struct TownList {
 }
 
 pub async fn list_towns(State(s): State<AppState>, bearer: Bearer) -> ApiResult<Json<TownList>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .list_towns(s.upstreams.request(&bearer, pb::ListTownsRequest {}))
-        .await?;
-    Ok(Json(TownList {
-        items: resp
-            .into_inner()
-            .towns
-            .into_iter()
-            .map(TownView::from)
-            .collect(),
-    }))
+    let resp = s.upstreams.registry().list_towns(s.upstreams.request(&bearer, pb::ListTownsRequest {})).await?;
+    Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
 }
 
 pub async fn get_town(
@@ -40,11 +29,7 @@ pub async fn get_town(
     bearer: Bearer,
     Path(town): Path<String>,
 ) -> ApiResult<Json<TownView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_town(s.upstreams.request(&bearer, pb::GetTownRequest { town }))
-        .await?;
+    let resp = s.upstreams.registry().get_town(s.upstreams.request(&bearer, pb::GetTownRequest { town })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -56,10 +41,7 @@ pub async fn summary(
     let resp = s
         .upstreams
         .registry()
-        .get_town_summary(
-            s.upstreams
-                .request(&bearer, pb::GetTownSummaryRequest { town }),
-        )
+        .get_town_summary(s.upstreams.request(&bearer, pb::GetTownSummaryRequest { town }))
         .await?;
     Ok(Json(resp.into_inner().into()))
 }
@@ -69,14 +51,8 @@ pub async fn coverage(
     bearer: Bearer,
     Path(town): Path<String>,
 ) -> ApiResult<Json<CoverageView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_coverage(
-            s.upstreams
-                .request(&bearer, pb::GetCoverageRequest { town }),
-        )
-        .await?;
+    let resp =
+        s.upstreams.registry().get_coverage(s.upstreams.request(&bearer, pb::GetCoverageRequest { town })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -97,29 +73,12 @@ pub async fn list_estates(
             .transpose()?
             .unwrap_or(0),
         is_old_estate: q.is_old_estate,
-        target: q
-            .target
-            .as_deref()
-            .map(|t| parse_target("target", t).map(|v| v as i32))
-            .transpose()?
-            .unwrap_or(0),
+        target: q.target.as_deref().map(|t| parse_target("target", t).map(|v| v as i32)).transpose()?.unwrap_or(0),
         name_contains: q.q.unwrap_or_default(),
-        page: PageQuery {
-            page_size: q.page_size,
-            page_token: q.page_token,
-        }
-        .to_pb(),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_estates(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.estates.into_iter().map(EstateView::from).collect(),
-        resp.page,
-    )))
+    let resp = s.upstreams.registry().list_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.estates.into_iter().map(EstateView::from).collect(), resp.page)))
 }
 
 pub async fn create_estate(
@@ -130,21 +89,10 @@ pub async fn create_estate(
     JsonBody(input): JsonBody<EstateInput>,
 ) -> ApiResult<(StatusCode, Json<EstateView>)> {
     if input.expected_version.is_some() {
-        return Err(ApiError::invalid(
-            "expected_version",
-            "expected_version applies to PATCH only",
-        ));
+        return Err(ApiError::invalid("expected_version", "expected_version applies to PATCH only"));
     }
-    let req = pb::CreateEstateRequest {
-        town,
-        estate: Some(input.to_pb()?),
-        idempotency_key: key,
-    };
-    let resp = s
-        .upstreams
-        .registry()
-        .create_estate(s.upstreams.request(&bearer, req))
-        .await?;
+    let req = pb::CreateEstateRequest { town, estate: Some(input.to_pb()?), idempotency_key: key };
+    let resp = s.upstreams.registry().create_estate(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -153,11 +101,7 @@ pub async fn get_estate(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EstateView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_estate(s.upstreams.request(&bearer, pb::GetByIdRequest { id }))
-        .await?;
+    let resp = s.upstreams.registry().get_estate(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -172,11 +116,7 @@ pub async fn update_estate(
         estate: Some(input.to_pb()?),
         expected_version: input.expected_version.unwrap_or(0),
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .update_estate(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.registry().update_estate(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -186,23 +126,9 @@ pub async fn estate_changes(
     Path(estate_id): Path<String>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Page<EstateChangeView>>> {
-    let req = pb::ListEstateChangesRequest {
-        estate_id,
-        page: q.to_pb(),
-    };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_estate_changes(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.changes
-            .into_iter()
-            .map(EstateChangeView::from)
-            .collect(),
-        resp.page,
-    )))
+    let req = pb::ListEstateChangesRequest { estate_id, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_estate_changes(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.changes.into_iter().map(EstateChangeView::from).collect(), resp.page)))
 }
 
 pub async fn routing_facts(
@@ -224,23 +150,9 @@ pub async fn list_communities(
     Path(town): Path<String>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Page<CommunityView>>> {
-    let req = pb::ListCommunitiesRequest {
-        town,
-        page: q.to_pb(),
-    };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_communities(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.communities
-            .into_iter()
-            .map(CommunityView::from)
-            .collect(),
-        resp.page,
-    )))
+    let req = pb::ListCommunitiesRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_communities(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.communities.into_iter().map(CommunityView::from).collect(), resp.page)))
 }
 
 pub async fn get_community(
@@ -248,11 +160,7 @@ pub async fn get_community(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CommunityView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_community(s.upstreams.request(&bearer, pb::GetByIdRequest { id }))
-        .await?;
+    let resp = s.upstreams.registry().get_community(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -269,11 +177,7 @@ pub async fn create_community(
         party_secretary: input.party_secretary,
         idempotency_key: key,
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .create_community(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.registry().create_community(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -283,23 +187,9 @@ pub async fn list_property_companies(
     Path(town): Path<String>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Page<PropertyCompanyView>>> {
-    let req = pb::ListPropertyCompaniesRequest {
-        town,
-        page: q.to_pb(),
-    };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_property_companies(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.property_companies
-            .into_iter()
-            .map(PropertyCompanyView::from)
-            .collect(),
-        resp.page,
-    )))
+    let req = pb::ListPropertyCompaniesRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.registry().list_property_companies(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.property_companies.into_iter().map(PropertyCompanyView::from).collect(), resp.page)))
 }
 
 pub async fn get_property_company(
@@ -307,11 +197,8 @@ pub async fn get_property_company(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PropertyCompanyView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_property_company(s.upstreams.request(&bearer, pb::GetByIdRequest { id }))
-        .await?;
+    let resp =
+        s.upstreams.registry().get_property_company(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -329,11 +216,7 @@ pub async fn create_property_company(
         contact_phone: input.contact_phone,
         idempotency_key: key,
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .create_property_company(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.registry().create_property_company(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -343,42 +226,18 @@ pub async fn list_units(
     Path(town): Path<String>,
     QueryParams(q): QueryParams<UnitQuery>,
 ) -> ApiResult<Json<Page<UnitView>>> {
-    let unit_type = q
-        .unit_type
-        .as_deref()
-        .map(|t| parse_unit_type("unit_type", t).map(|v| v as i32))
-        .transpose()?;
+    let unit_type = q.unit_type.as_deref().map(|t| parse_unit_type("unit_type", t).map(|v| v as i32)).transpose()?;
     let req = pb::ListUnitsRequest {
         town,
         unit_type: unit_type.unwrap_or(0),
-        page: PageQuery {
-            page_size: q.page_size,
-            page_token: q.page_token,
-        }
-        .to_pb(),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_units(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.units.into_iter().map(UnitView::from).collect(),
-        resp.page,
-    )))
+    let resp = s.upstreams.registry().list_units(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.units.into_iter().map(UnitView::from).collect(), resp.page)))
 }
 
-pub async fn get_unit(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-) -> ApiResult<Json<UnitView>> {
-    let resp = s
-        .upstreams
-        .registry()
-        .get_unit(s.upstreams.request(&bearer, pb::GetByIdRequest { id }))
-        .await?;
+pub async fn get_unit(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<UnitView>> {
+    let resp = s.upstreams.registry().get_unit(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
@@ -395,11 +254,7 @@ pub async fn create_unit(
         name: input.name,
         idempotency_key: key,
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .create_unit(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.registry().create_unit(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -412,22 +267,10 @@ pub async fn list_persons(
     let req = pb::ListPersonsRequest {
         town,
         unit_id: q.unit_id.unwrap_or_default(),
-        page: PageQuery {
-            page_size: q.page_size,
-            page_token: q.page_token,
-        }
-        .to_pb(),
+        page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .list_persons(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.persons.into_iter().map(PersonView::from).collect(),
-        resp.page,
-    )))
+    let resp = s.upstreams.registry().list_persons(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.persons.into_iter().map(PersonView::from).collect(), resp.page)))
 }
 
 pub async fn create_person(
@@ -446,11 +289,7 @@ pub async fn create_person(
         designated: input.designated,
         idempotency_key: key,
     };
-    let resp = s
-        .upstreams
-        .registry()
-        .create_person(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.registry().create_person(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -460,20 +299,9 @@ pub async fn list_accounts(
     Path(town): Path<String>,
     QueryParams(q): QueryParams<PageQuery>,
 ) -> ApiResult<Json<Page<AccountView>>> {
-    let req = pb::ListAccountsRequest {
-        town,
-        page: q.to_pb(),
-    };
-    let resp = s
-        .upstreams
-        .accounts()
-        .list_accounts(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
-    Ok(Json(Page::new(
-        resp.accounts.into_iter().map(AccountView::from).collect(),
-        resp.page,
-    )))
+    let req = pb::ListAccountsRequest { town, page: q.to_pb() };
+    let resp = s.upstreams.accounts().list_accounts(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.accounts.into_iter().map(AccountView::from).collect(), resp.page)))
 }
 
 pub async fn create_account(
@@ -492,11 +320,7 @@ pub async fn create_account(
         unit_id: input.unit_id,
         display_name: input.display_name,
     };
-    let resp = s
-        .upstreams
-        .accounts()
-        .create_account(s.upstreams.request(&bearer, req))
-        .await?;
+    let resp = s.upstreams.accounts().create_account(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
@@ -517,17 +341,8 @@ pub async fn import_estates(
     request: Request,
 ) -> ApiResult<Response> {
     let csv = body_bytes(request, &s).await?;
-    let req = pb::ImportEstatesRequest {
-        town,
-        csv: csv.to_vec(),
-        dry_run: q.dry_run,
-    };
-    let resp = s
-        .upstreams
-        .registry()
-        .import_estates(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
+    let req = pb::ImportEstatesRequest { town, csv: csv.to_vec(), dry_run: q.dry_run };
+    let resp = s.upstreams.registry().import_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
     let failed = !resp.errors.is_empty();
     let view = ImportView {
         created: resp.created,
@@ -536,11 +351,7 @@ pub async fn import_estates(
         errors: resp
             .errors
             .into_iter()
-            .map(|e| ImportRowErrorView {
-                line: e.line,
-                field: e.field,
-                message: e.message,
-            })
+            .map(|e| ImportRowErrorView { line: e.line, field: e.field, message: e.message })
             .collect(),
     };
     if failed {
@@ -564,19 +375,11 @@ pub async fn export_estates(
     Path(town): Path<String>,
 ) -> ApiResult<Response> {
     let req = pb::ExportEstatesRequest { town: town.clone() };
-    let resp = s
-        .upstreams
-        .registry()
-        .export_estates(s.upstreams.request(&bearer, req))
-        .await?
-        .into_inner();
+    let resp = s.upstreams.registry().export_estates(s.upstreams.request(&bearer, req)).await?.into_inner();
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{town}-estates.csv\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{town}-estates.csv\"")),
         ],
         resp.csv,
     )

@@ -22,10 +22,7 @@ pub struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -43,9 +40,7 @@ impl Db {
             let options = if in_memory {
                 options
             } else {
-                options
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
+                options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Full)
             };
             // An in-memory database exists once per connection: keep exactly one.
             let max = if in_memory { 1 } else { pool.max_connections };
@@ -93,8 +88,5 @@ impl Db {
 
 /// Milliseconds since the Unix epoch: how every table stores instants, identically on both stores.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -110,20 +110,12 @@ pub struct ServiceError {
 
 impl ServiceError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            field: None,
-        }
+        Self { code, message: message.into(), field: None }
     }
 
     /// A bad value in a named request field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::InvalidArgument,
-            message: message.into(),
-            field: Some(field.into()),
-        }
+        Self { code: ErrorCode::InvalidArgument, message: message.into(), field: Some(field.into()) }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -139,11 +131,7 @@ impl ServiceError {
     }
 
     pub fn already_exists(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            code: ErrorCode::AlreadyExists,
-            message: message.into(),
-            field: Some(field.into()),
-        }
+        Self { code: ErrorCode::AlreadyExists, message: message.into(), field: Some(field.into()) }
     }
 
     /// Logs the cause and returns an opaque internal error.
@@ -154,22 +142,11 @@ impl ServiceError {
 
     /// Reads an error back from a gRPC status (the gateway's side of the table).
     pub fn from_status(status: &tonic::Status) -> Self {
-        let field = status
-            .metadata()
-            .get(FIELD_METADATA_KEY)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let field = status.metadata().get(FIELD_METADATA_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let code = ErrorCode::from_grpc(status.code());
-        let message = if code == ErrorCode::Internal {
-            "internal error".to_owned()
-        } else {
-            status.message().to_owned()
-        };
-        Self {
-            code,
-            message,
-            field,
-        }
+        let message =
+            if code == ErrorCode::Internal { "internal error".to_owned() } else { status.message().to_owned() };
+        Self { code, message, field }
     }
 }
 

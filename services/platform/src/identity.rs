@@ -5,15 +5,17 @@
 
 use crate::error::{ServiceError, ServiceResult};
 use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::{
-    DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding,
-};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const ISSUER: &str = "wuguan";
+
+/// The subject of the short-lived token the gateway gives a resident who submits a complaint
+/// without signing in. The colon keeps it from ever being a username.
+pub const ANONYMOUS_SUBJECT: &str = "anonymous:web";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -138,19 +140,13 @@ impl Principal {
         if self.is_one_of(roles) {
             Ok(())
         } else {
-            Err(ServiceError::permission_denied(format!(
-                "role {} may not do this",
-                self.role.as_str()
-            )))
+            Err(ServiceError::permission_denied(format!("role {} may not do this", self.role.as_str())))
         }
     }
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Signs tokens; held by the gateway and by `wuguan token`.
@@ -161,9 +157,7 @@ pub struct TokenSigner {
 
 impl TokenSigner {
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        Ok(Self {
-            key: EncodingKey::from_ed_pem(pem.as_bytes())?,
-        })
+        Ok(Self { key: EncodingKey::from_ed_pem(pem.as_bytes())? })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -184,11 +178,7 @@ impl TokenSigner {
             iat,
             exp: iat + ttl.as_secs(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::EdDSA),
-            &claims,
-            &self.key,
-        )?)
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key)?)
     }
 }
 
@@ -205,42 +195,29 @@ impl TokenVerifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         validation.leeway = 30;
-        Ok(Self {
-            key: DecodingKey::from_ed_pem(pem.as_bytes())?,
-            validation,
-        })
+        Ok(Self { key: DecodingKey::from_ed_pem(pem.as_bytes())?, validation })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading public key {}: {e}", path.display()))?;
+        let pem =
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading public key {}: {e}", path.display()))?;
         Self::from_public_pem(&pem)
     }
 
     pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
-                tracing::debug!(error = %e, "token rejected");
-                ServiceError::unauthenticated("invalid or expired token")
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+            tracing::debug!(error = %e, "token rejected");
+            ServiceError::unauthenticated("invalid or expired token")
+        })?;
         let c = data.claims;
         if c.role != Role::County && c.town.is_none() {
             return Err(ServiceError::unauthenticated("token has no town"));
         }
-        Ok(Principal {
-            subject: c.sub,
-            role: c.role,
-            town: c.town,
-            county: c.county,
-            unit: c.unit,
-        })
+        Ok(Principal { subject: c.sub, role: c.role, town: c.town, county: c.county, unit: c.unit })
     }
 
     /// Reads `authorization: Bearer …` from gRPC metadata.
-    pub fn verify_metadata(
-        &self,
-        metadata: &tonic::metadata::MetadataMap,
-    ) -> ServiceResult<Principal> {
+    pub fn verify_metadata(&self, metadata: &tonic::metadata::MetadataMap) -> ServiceResult<Principal> {
         let header = metadata
             .get("authorization")
             .ok_or_else(|| ServiceError::unauthenticated("missing bearer token"))?
@@ -270,10 +247,7 @@ impl KeyPair {
     fn from_signing_key(key: &SigningKey) -> anyhow::Result<Self> {
         let private_pem = key.to_pkcs8_pem(LineEnding::LF)?.to_string();
         let public_pem = key.verifying_key().to_public_key_pem(LineEnding::LF)?;
-        Ok(Self {
-            private_pem,
-            public_pem,
-        })
+        Ok(Self { private_pem, public_pem })
     }
 
     /// The public half of a private key PEM.
@@ -303,11 +277,7 @@ fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)?;
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
         f.write_all(pem.as_bytes())?;
         Ok(())
     }
@@ -341,10 +311,8 @@ mod tests {
         assert_eq!(verifier.verify(&token).unwrap(), principal());
 
         let other = KeyPair::generate().unwrap();
-        let forged = TokenSigner::from_pem(&other.private_pem)
-            .unwrap()
-            .sign(&principal(), Duration::from_secs(60))
-            .unwrap();
+        let forged =
+            TokenSigner::from_pem(&other.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
         assert!(verifier.verify(&forged).is_err());
         assert!(verifier.verify("not-a-token").is_err());
     }
@@ -364,20 +332,14 @@ mod tests {
             iat: 1,
             exp: 2,
         };
-        let token =
-            jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
         assert!(verifier.verify(&token).is_err());
     }
 
     #[test]
     fn county_sees_its_county_only() {
-        let county = Principal {
-            subject: "c".into(),
-            role: Role::County,
-            town: None,
-            county: "demo".into(),
-            unit: None,
-        };
+        let county =
+            Principal { subject: "c".into(), role: Role::County, town: None, county: "demo".into(), unit: None };
         assert!(county.can_see_town("zhongxing", "demo"));
         assert!(!county.can_see_town("elsewhere", "other"));
         assert!(principal().can_see_town("zhongxing", "demo"));

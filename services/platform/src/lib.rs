@@ -3,6 +3,7 @@
 //! telemetry and paging.
 
 pub mod db;
+pub mod enums;
 pub mod error;
 pub mod identity;
 pub mod paging;

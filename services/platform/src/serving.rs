@@ -30,9 +30,7 @@ impl Default for Limits {
 
 /// Binds `addr` (e.g. `127.0.0.1:0`) and returns the listener and the real address.
 pub async fn bind(addr: &str) -> anyhow::Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
+    let listener = TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("binding {addr}: {e}"))?;
     let local = listener.local_addr()?;
     Ok((listener, local))
 }
@@ -70,13 +68,9 @@ pub async fn serve_grpc(
 ) -> anyhow::Result<()> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
     for name in service_names {
-        reporter
-            .set_service_status(*name, ServingStatus::Serving)
-            .await;
+        reporter.set_service_status(*name, ServingStatus::Serving).await;
     }
-    reporter
-        .set_service_status("", ServingStatus::Serving)
-        .await;
+    reporter.set_service_status("", ServingStatus::Serving).await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(wuguan_proto::FILE_DESCRIPTOR_SET)
@@ -89,21 +83,15 @@ pub async fn serve_grpc(
         shutdown.await;
         // Tell load balancers first, then stop taking calls.
         for name in &names {
-            reporter
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
+            reporter.set_service_status(name, ServingStatus::NotServing).await;
         }
-        reporter
-            .set_service_status("", ServingStatus::NotServing)
-            .await;
+        reporter.set_service_status("", ServingStatus::NotServing).await;
         tracing::info!("draining gRPC server");
     };
 
     let limits_layer = tower::ServiceBuilder::new()
         .load_shed()
-        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
-            limits.max_concurrent_requests,
-        ))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.max_concurrent_requests))
         .into_inner();
 
     tonic::transport::Server::builder()
@@ -123,4 +111,12 @@ pub async fn serve_grpc(
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), drain)
         .await?;
     Ok(())
+}
+
+/// A gRPC channel that connects on first use, so a service can start before its upstreams.
+pub fn lazy_channel(url: &str) -> anyhow::Result<tonic::transport::Channel> {
+    Ok(tonic::transport::Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(Duration::from_secs(3))
+        .tcp_nodelay(true)
+        .connect_lazy())
 }

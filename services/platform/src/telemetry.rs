@@ -30,50 +30,28 @@ pub fn init(service_name: &'static str) -> TelemetryGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("WUGUAN_LOG_FORMAT").is_ok_and(|v| v == "json");
     let fmt_layer = if json {
-        tracing_subscriber::fmt::layer()
-            .json()
-            .with_writer(std::io::stderr)
-            .with_filter(filter)
-            .boxed()
+        tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr).with_filter(filter).boxed()
     } else {
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_filter(filter)
-            .boxed()
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter).boxed()
     };
 
-    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .and_then(|_| {
-            match opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .build()
-            {
-                Ok(exporter) => Some(
-                    SdkTracerProvider::builder()
-                        .with_batch_exporter(exporter)
-                        .with_resource(
-                            opentelemetry_sdk::Resource::builder()
-                                .with_service_name(service_name)
-                                .build(),
-                        )
-                        .build(),
-                ),
-                Err(e) => {
-                    eprintln!("OTLP exporter not started: {e}");
-                    None
-                }
+    let provider = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|v| !v.is_empty()).and_then(|_| {
+        match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
+            Ok(exporter) => Some(
+                SdkTracerProvider::builder()
+                    .with_batch_exporter(exporter)
+                    .with_resource(opentelemetry_sdk::Resource::builder().with_service_name(service_name).build())
+                    .build(),
+            ),
+            Err(e) => {
+                eprintln!("OTLP exporter not started: {e}");
+                None
             }
-        });
-    let otel_layer = provider
-        .as_ref()
-        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
+        }
+    });
+    let otel_layer = provider.as_ref().map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service_name)));
     // try_init: tests start several services in one process; the first one wins.
-    let _ = tracing_subscriber::registry()
-        .with(fmt_layer)
-        .with(otel_layer)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(fmt_layer).with(otel_layer).try_init();
     TelemetryGuard { provider }
 }
 
@@ -103,15 +81,12 @@ impl Injector for MetadataInjector<'_> {
 
 /// Makes `span` a child of the trace context in incoming HTTP/gRPC headers (`traceparent`).
 pub fn set_parent_from_headers(span: &tracing::Span, headers: &http::HeaderMap) {
-    let parent =
-        opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
     let _ = span.set_parent(parent);
 }
 
 /// Writes the current span's trace context into outgoing gRPC metadata.
 pub fn inject_current_context(metadata: &mut tonic::metadata::MetadataMap) {
     let cx = tracing::Span::current().context();
-    opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&cx, &mut MetadataInjector(metadata))
-    });
+    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&cx, &mut MetadataInjector(metadata)));
 }

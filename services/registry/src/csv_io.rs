@@ -55,45 +55,29 @@ pub struct Parsed {
 fn field_for_header(header: &str) -> Option<&'static str> {
     let h = header.trim().trim_start_matches('\u{feff}').trim();
     // "中文(english)" as exported: the part in brackets is the field name.
-    let inner = h
-        .rsplit_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'));
+    let inner = h.rsplit_once('(').and_then(|(_, rest)| rest.strip_suffix(')'));
     COLUMNS.iter().find_map(|(en, zh)| {
-        let matches = h == *en
-            || h == *zh
-            || inner == Some(*en)
-            || h.split('(').next() == zh.split('(').next();
+        let matches = h == *en || h == *zh || inner == Some(*en) || h.split('(').next() == zh.split('(').next();
         matches.then_some(*en)
     })
 }
 
 pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ServiceError::invalid("csv", format!("csv must be UTF-8: {e}")))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ServiceError::invalid("csv", format!("unreadable header: {e}")))?
-        .clone();
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| ServiceError::invalid("csv", format!("csv must be UTF-8: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers =
+        reader.headers().map_err(|e| ServiceError::invalid("csv", format!("unreadable header: {e}")))?.clone();
     let mut columns = Vec::with_capacity(headers.len());
     let mut errors = Vec::new();
     for h in headers.iter() {
         match field_for_header(h) {
-            Some(f) if columns.contains(&Some(f)) => errors.push(RowError {
-                line: 1,
-                field: f.into(),
-                message: format!("column {h:?} appears twice"),
-            }),
+            Some(f) if columns.contains(&Some(f)) => {
+                errors.push(RowError { line: 1, field: f.into(), message: format!("column {h:?} appears twice") })
+            }
             Some(f) => columns.push(Some(f)),
             None if h.trim().is_empty() => columns.push(None),
-            None => errors.push(RowError {
-                line: 1,
-                field: h.into(),
-                message: format!("unknown column {h:?}"),
-            }),
+            None => errors.push(RowError { line: 1, field: h.into(), message: format!("unknown column {h:?}") }),
         }
     }
     for req in REQUIRED {
@@ -106,10 +90,7 @@ pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
         }
     }
     if !errors.is_empty() {
-        return Ok(Parsed {
-            rows: Vec::new(),
-            errors,
-        });
+        return Ok(Parsed { rows: Vec::new(), errors });
     }
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -117,11 +98,7 @@ pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as u32).unwrap_or(0);
-                errors.push(RowError {
-                    line,
-                    field: String::new(),
-                    message: format!("unreadable row: {e}"),
-                });
+                errors.push(RowError { line, field: String::new(), message: format!("unreadable row: {e}") });
                 continue;
             }
         };
@@ -137,10 +114,7 @@ pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
         }
         rows.push(CsvRow { line, fields });
         if rows.len() > 10_000 {
-            return Err(ServiceError::invalid(
-                "csv",
-                "at most 10000 rows per import",
-            ));
+            return Err(ServiceError::invalid("csv", "at most 10000 rows per import"));
         }
     }
     Ok(Parsed { rows, errors })
@@ -150,9 +124,10 @@ fn int(row: &CsvRow, field: &'static str) -> ServiceResult<Option<i64>> {
     match row.fields.get(field).map(|s| s.replace([',', '，'], "")) {
         None => Ok(None),
         Some(s) if s.is_empty() => Ok(None),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            ServiceError::invalid(field, format!("{field} must be a whole number, got {s:?}"))
-        }),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ServiceError::invalid(field, format!("{field} must be a whole number, got {s:?}"))),
     }
 }
 
@@ -170,23 +145,14 @@ fn boolean(row: &CsvRow, field: &'static str) -> ServiceResult<Option<bool>> {
         None | Some("") => Ok(None),
         Some("是" | "有" | "true" | "yes" | "1" | "Y" | "y") => Ok(Some(true)),
         Some("否" | "无" | "false" | "no" | "0" | "N" | "n") => Ok(Some(false)),
-        Some(other) => Err(ServiceError::invalid(
-            field,
-            format!("{field} must be 是 or 否, got {other:?}"),
-        )),
+        Some(other) => Err(ServiceError::invalid(field, format!("{field} must be 是 or 否, got {other:?}"))),
     }
 }
 
-fn choice<T>(
-    row: &CsvRow,
-    field: &'static str,
-    parse: fn(&str) -> Option<T>,
-) -> ServiceResult<Option<T>> {
+fn choice<T>(row: &CsvRow, field: &'static str, parse: fn(&str) -> Option<T>) -> ServiceResult<Option<T>> {
     match row.fields.get(field).map(|s| s.trim()) {
         None | Some("") => Ok(None),
-        Some(v) => parse(v)
-            .map(Some)
-            .ok_or_else(|| ServiceError::invalid(field, format!("unknown {field} {v:?}"))),
+        Some(v) => parse(v).map(Some).ok_or_else(|| ServiceError::invalid(field, format!("unknown {field} {v:?}"))),
     }
 }
 
@@ -197,23 +163,12 @@ pub fn resolve(
     companies: &[PropertyCompany],
     existing: &[Estate],
 ) -> ServiceResult<ImportRow> {
-    let text = |f: &'static str| {
-        row.fields
-            .get(f)
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-    };
-    let community_name = text("community")
-        .ok_or_else(|| ServiceError::invalid("community", "community is required"))?;
-    let community = communities
-        .iter()
-        .find(|c| c.name == community_name)
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "community",
-                format!("no community named {community_name:?} in this town"),
-            )
-        })?;
+    let text = |f: &'static str| row.fields.get(f).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let community_name =
+        text("community").ok_or_else(|| ServiceError::invalid("community", "community is required"))?;
+    let community = communities.iter().find(|c| c.name == community_name).ok_or_else(|| {
+        ServiceError::invalid("community", format!("no community named {community_name:?} in this town"))
+    })?;
     let property_company_id = match text("property_company") {
         None => None,
         Some(name) => Some(
@@ -221,10 +176,7 @@ pub fn resolve(
                 .iter()
                 .find(|c| c.name == name)
                 .ok_or_else(|| {
-                    ServiceError::invalid(
-                        "property_company",
-                        format!("no property company named {name:?}"),
-                    )
+                    ServiceError::invalid("property_company", format!("no property company named {name:?}"))
                 })?
                 .id
                 .clone(),
@@ -253,10 +205,7 @@ pub fn resolve(
         access_control: boolean(row, "access_control")?,
         fences_and_gates: boolean(row, "fences_and_gates")?,
     };
-    let name = patch
-        .name
-        .clone()
-        .ok_or_else(|| ServiceError::invalid("name", "name is required"))?;
+    let name = patch.name.clone().ok_or_else(|| ServiceError::invalid("name", "name is required"))?;
     let current = existing.iter().find(|e| e.data.name == name).cloned();
     // Every required figure is in the row, so the row stands alone: validate it as a create.
     let mut data = crate::validate::apply_estate_patch(None, &patch)?;
@@ -265,47 +214,27 @@ pub fn resolve(
     {
         data.target = cur.data.target;
     }
-    Ok(ImportRow {
-        existing: current,
-        data,
-    })
+    Ok(ImportRow { existing: current, data })
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
 }
 
-pub fn export(
-    estates: &[Estate],
-    communities: &[Community],
-    companies: &[PropertyCompany],
-) -> ServiceResult<Vec<u8>> {
-    let community_name: HashMap<&str, &str> = communities
-        .iter()
-        .map(|c| (c.id.as_str(), c.name.as_str()))
-        .collect();
-    let company_name: HashMap<&str, &str> = companies
-        .iter()
-        .map(|c| (c.id.as_str(), c.name.as_str()))
-        .collect();
+pub fn export(estates: &[Estate], communities: &[Community], companies: &[PropertyCompany]) -> ServiceResult<Vec<u8>> {
+    let community_name: HashMap<&str, &str> = communities.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
+    let company_name: HashMap<&str, &str> = companies.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
     // A BOM so that Excel, which clerks open these in, reads the file as UTF-8.
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        let header: Vec<String> = COLUMNS
-            .iter()
-            .map(|(en, zh)| format!("{zh}({en})"))
-            .collect();
+        let header: Vec<String> = COLUMNS.iter().map(|(en, zh)| format!("{zh}({en})")).collect();
         w.write_record(&header).map_err(ServiceError::internal)?;
         for e in estates {
             let d = &e.data;
             w.write_record([
                 d.name.clone(),
-                community_name
-                    .get(d.community_id.as_str())
-                    .copied()
-                    .unwrap_or_default()
-                    .to_owned(),
+                community_name.get(d.community_id.as_str()).copied().unwrap_or_default().to_owned(),
                 d.address.clone(),
                 d.planned_floor_area_m2.to_string(),
                 d.built_floor_area_m2.to_string(),
@@ -341,14 +270,8 @@ mod tests {
     fn headers_in_either_language() {
         assert_eq!(field_for_header("小区名称"), Some("name"));
         assert_eq!(field_for_header("name"), Some("name"));
-        assert_eq!(
-            field_for_header("规划建筑面积(平方米)(planned_floor_area_m2)"),
-            Some("planned_floor_area_m2")
-        );
-        assert_eq!(
-            field_for_header("规划建筑面积(平方米)"),
-            Some("planned_floor_area_m2")
-        );
+        assert_eq!(field_for_header("规划建筑面积(平方米)(planned_floor_area_m2)"), Some("planned_floor_area_m2"));
+        assert_eq!(field_for_header("规划建筑面积(平方米)"), Some("planned_floor_area_m2"));
         assert_eq!(field_for_header("\u{feff}小区名称(name)"), Some("name"));
         assert_eq!(field_for_header("颜色"), None);
     }
@@ -369,11 +292,6 @@ mod tests {
     #[test]
     fn missing_required_column_is_an_error_on_line_one() {
         let parsed = parse("小区名称,所属社区\n甲,城东社区\n".as_bytes()).unwrap();
-        assert!(
-            parsed
-                .errors
-                .iter()
-                .any(|e| e.line == 1 && e.field == "residents")
-        );
+        assert!(parsed.errors.iter().any(|e| e.line == 1 && e.field == "residents"));
     }
 }

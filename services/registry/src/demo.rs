@@ -21,33 +21,17 @@ pub const ZHONGXING_RESIDENTS: i64 = 57_694;
 /// Every demo account, as (username, role, display name). All have password `demo`.
 pub const ACCOUNTS: &[(&str, Role, &str)] = &[
     ("county.admin", Role::County, "县建设局房管处"),
-    (
-        "zhongxing.town_office",
-        Role::TownOffice,
-        "众兴镇物管办 周天照",
-    ),
+    ("zhongxing.town_office", Role::TownOffice, "众兴镇物管办 周天照"),
     ("zhongxing.police", Role::Police, "众兴派出所"),
-    (
-        "zhongxing.urban_management",
-        Role::UrbanManagement,
-        "众兴镇城管中队",
-    ),
+    ("zhongxing.urban_management", Role::UrbanManagement, "众兴镇城管中队"),
     ("zhongxing.community", Role::Community, "城东社区"),
-    (
-        "zhongxing.property_company",
-        Role::PropertyCompany,
-        "恒安物业服务有限公司",
-    ),
+    ("zhongxing.property_company", Role::PropertyCompany, "恒安物业服务有限公司"),
     ("zhongxing.owner_rep", Role::OwnerRep, "业主代表"),
     ("zhongxing.resident", Role::Resident, "居民"),
     ("anhe.town_office", Role::TownOffice, "安和镇物管办"),
     ("anhe.police", Role::Police, "安和派出所"),
     ("anhe.community", Role::Community, "安和社区"),
-    (
-        "anhe.property_company",
-        Role::PropertyCompany,
-        "安和物业服务有限公司",
-    ),
+    ("anhe.property_company", Role::PropertyCompany, "安和物业服务有限公司"),
 ];
 
 /// A deterministic pseudo-random sequence, so the demo ledger is the same on every machine.
@@ -55,10 +39,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     /// Uniform in [lo, hi].
@@ -72,11 +53,7 @@ impl Lcg {
 fn apportion(total: i64, weights: &[f64], caps: &[i64]) -> Vec<i64> {
     let sum: f64 = weights.iter().sum();
     let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
-    let mut out: Vec<i64> = exact
-        .iter()
-        .zip(caps)
-        .map(|(x, cap)| (x.floor() as i64).min(*cap))
-        .collect();
+    let mut out: Vec<i64> = exact.iter().zip(caps).map(|(x, cap)| (x.floor() as i64).min(*cap)).collect();
     let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by(|&a, &b| {
         let fa = exact[a] - exact[a].floor();
@@ -139,10 +116,8 @@ pub const ZHONGXING_COMPANIES: &[&str] = &[
 ];
 
 pub fn zhongxing_estates() -> Vec<DemoEstate> {
-    const PREFIXES: &[&str] = &[
-        "阳光", "锦绣", "翠湖", "金色", "幸福", "和谐", "书香", "御景", "东方", "滨河", "世纪",
-        "紫荆", "盛世",
-    ];
+    const PREFIXES: &[&str] =
+        &["阳光", "锦绣", "翠湖", "金色", "幸福", "和谐", "书香", "御景", "东方", "滨河", "世纪", "紫荆", "盛世"];
     const SUFFIXES: &[&str] = &["花园", "华庭", "家园", "名苑", "小区"];
     let mut rng = Lcg(20_240_916);
     // 10 large (boutique), 20 old (standard), 35 regular.
@@ -172,32 +147,12 @@ pub fn zhongxing_estates() -> Vec<DemoEstate> {
             Class::Old => 1.0,
         })
         .collect();
-    let built_w: Vec<f64> = planned
-        .iter()
-        .zip(&built_ratio)
-        .map(|(p, r)| *p as f64 * r)
-        .collect();
+    let built_w: Vec<f64> = planned.iter().zip(&built_ratio).map(|(p, r)| *p as f64 * r).collect();
     let built = apportion(ZHONGXING_BUILT_M2, &built_w, &planned);
-    let area_per_household: Vec<f64> = classes
-        .iter()
-        .map(|c| {
-            if *c == Class::Old {
-                95.0
-            } else {
-                rng.range(130, 160) as f64
-            }
-        })
-        .collect();
-    let designed_w: Vec<f64> = planned
-        .iter()
-        .zip(&area_per_household)
-        .map(|(p, a)| *p as f64 / a)
-        .collect();
-    let designed = apportion(
-        ZHONGXING_DESIGNED_HOUSEHOLDS,
-        &designed_w,
-        &vec![i64::MAX; n],
-    );
+    let area_per_household: Vec<f64> =
+        classes.iter().map(|c| if *c == Class::Old { 95.0 } else { rng.range(130, 160) as f64 }).collect();
+    let designed_w: Vec<f64> = planned.iter().zip(&area_per_household).map(|(p, a)| *p as f64 / a).collect();
+    let designed = apportion(ZHONGXING_DESIGNED_HOUSEHOLDS, &designed_w, &vec![i64::MAX; n]);
     let occupancy: Vec<f64> = classes
         .iter()
         .map(|c| match c {
@@ -206,16 +161,9 @@ pub fn zhongxing_estates() -> Vec<DemoEstate> {
             Class::Old => rng.range(75, 90) as f64 / 100.0,
         })
         .collect();
-    let occupied_w: Vec<f64> = designed
-        .iter()
-        .zip(&occupancy)
-        .map(|(d, o)| *d as f64 * o)
-        .collect();
+    let occupied_w: Vec<f64> = designed.iter().zip(&occupancy).map(|(d, o)| *d as f64 * o).collect();
     let occupied = apportion(ZHONGXING_OCCUPIED_HOUSEHOLDS, &occupied_w, &designed);
-    let residents_w: Vec<f64> = occupied
-        .iter()
-        .map(|o| *o as f64 * rng.range(32, 38) as f64 / 10.0)
-        .collect();
+    let residents_w: Vec<f64> = occupied.iter().map(|o| *o as f64 * rng.range(32, 38) as f64 / 10.0).collect();
     let residents = apportion(ZHONGXING_RESIDENTS, &residents_w, &vec![i64::MAX; n]);
 
     let mut old_seen = 0;
@@ -223,11 +171,7 @@ pub fn zhongxing_estates() -> Vec<DemoEstate> {
     (0..n)
         .map(|i| {
             let class = classes[i];
-            let name = format!(
-                "{}{}",
-                PREFIXES[i % PREFIXES.len()],
-                SUFFIXES[i / PREFIXES.len()]
-            );
+            let name = format!("{}{}", PREFIXES[i % PREFIXES.len()], SUFFIXES[i / PREFIXES.len()]);
             let is_old = class == Class::Old;
             // Of the 20 old estates: 5 have no property management yet, 4 govern themselves.
             let mode = if is_old {
@@ -278,11 +222,7 @@ pub fn zhongxing_estates() -> Vec<DemoEstate> {
                 data: EstateData {
                     community_id: String::new(),
                     name: String::new(),
-                    address: format!(
-                        "众兴镇{}路{}号",
-                        ["人民", "建设", "淮海", "文化", "幸福"][i % 5],
-                        10 + i * 7
-                    ),
+                    address: format!("众兴镇{}路{}号", ["人民", "建设", "淮海", "文化", "幸福"][i % 5], 10 + i * 7),
                     planned_floor_area_m2: planned[i],
                     built_floor_area_m2: built[i],
                     designed_households: designed[i],
@@ -312,78 +252,34 @@ struct TownSeed<'a> {
 
 fn anhe_estates() -> Vec<DemoEstate> {
     let figures = [
-        (
-            "安和新村",
-            36_000,
-            36_000,
-            380,
-            310,
-            1_050,
-            true,
-            ManagementMode::None,
-            None,
-        ),
-        (
-            "河畔人家",
-            88_000,
-            70_000,
-            620,
-            300,
-            1_020,
-            false,
-            ManagementMode::PropertyCompany,
-            Some(0),
-        ),
-        (
-            "安和花苑",
-            120_000,
-            80_000,
-            850,
-            260,
-            880,
-            false,
-            ManagementMode::PropertyCompany,
-            Some(1),
-        ),
-        (
-            "老街小区",
-            22_000,
-            22_000,
-            240,
-            210,
-            700,
-            true,
-            ManagementMode::SelfGoverned,
-            None,
-        ),
+        ("安和新村", 36_000, 36_000, 380, 310, 1_050, true, ManagementMode::None, None),
+        ("河畔人家", 88_000, 70_000, 620, 300, 1_020, false, ManagementMode::PropertyCompany, Some(0)),
+        ("安和花苑", 120_000, 80_000, 850, 260, 880, false, ManagementMode::PropertyCompany, Some(1)),
+        ("老街小区", 22_000, 22_000, 240, 210, 700, true, ManagementMode::SelfGoverned, None),
     ];
     figures
         .into_iter()
-        .map(
-            |(name, planned, built, designed, occupied, residents, old, mode, company)| {
-                DemoEstate {
-                    name: name.to_owned(),
-                    community: 0,
-                    company,
-                    data: EstateData {
-                        community_id: String::new(),
-                        name: String::new(),
-                        address: "安和镇".into(),
-                        planned_floor_area_m2: planned,
-                        built_floor_area_m2: built,
-                        designed_households: designed,
-                        occupied_households: occupied,
-                        residents,
-                        is_old_estate: old,
-                        management_mode: mode,
-                        property_company_id: None,
-                        owners_committee: OwnersCommittee::None,
-                        target: EstateTarget::derive(planned, old),
-                        security: SecurityProvision::default(),
-                    },
-                }
+        .map(|(name, planned, built, designed, occupied, residents, old, mode, company)| DemoEstate {
+            name: name.to_owned(),
+            community: 0,
+            company,
+            data: EstateData {
+                community_id: String::new(),
+                name: String::new(),
+                address: "安和镇".into(),
+                planned_floor_area_m2: planned,
+                built_floor_area_m2: built,
+                designed_households: designed,
+                occupied_households: occupied,
+                residents,
+                is_old_estate: old,
+                management_mode: mode,
+                property_company_id: None,
+                owners_committee: OwnersCommittee::None,
+                target: EstateTarget::derive(planned, old),
+                security: SecurityProvision::default(),
             },
-        )
+        })
         .collect()
 }
 
@@ -393,45 +289,21 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
         return Ok(false);
     }
     store.upsert_county(COUNTY, COUNTY_NAME).await?;
-    let password_hash =
-        tokio::task::spawn_blocking(|| crate::password::hash(DEMO_PASSWORD)).await??;
-    let ctx = WriteContext {
-        actor: "demo-loader".into(),
-        idempotency_key: None,
-    };
+    let password_hash = tokio::task::spawn_blocking(|| crate::password::hash(DEMO_PASSWORD)).await??;
+    let ctx = WriteContext { actor: "demo-loader".into(), idempotency_key: None };
 
     let zhongxing_units: &[(UnitType, &str, &str, &str)] = &[
         (UnitType::TownOffice, "众兴镇物管办", "周天照", "物管办主任"),
         (UnitType::Police, "众兴派出所", "吴振华", "副所长"),
-        (
-            UnitType::UrbanManagement,
-            "众兴镇城管中队",
-            "郑永强",
-            "中队长",
-        ),
-        (
-            UnitType::ConstructionBureau,
-            "县建设局房管处",
-            "冯志远",
-            "处长",
-        ),
-        (
-            UnitType::Developer,
-            "开发建设单位(经建设局协调)",
-            "褚明",
-            "联络员",
-        ),
+        (UnitType::UrbanManagement, "众兴镇城管中队", "郑永强", "中队长"),
+        (UnitType::ConstructionBureau, "县建设局房管处", "冯志远", "处长"),
+        (UnitType::Developer, "开发建设单位(经建设局协调)", "褚明", "联络员"),
         (UnitType::OwnerReps, "众兴镇业主代表", "卫丽君", "业主代表"),
     ];
     let anhe_units: &[(UnitType, &str, &str, &str)] = &[
         (UnitType::TownOffice, "安和镇物管办", "蒋文", "物管办主任"),
         (UnitType::Police, "安和派出所", "沈涛", "所长"),
-        (
-            UnitType::UrbanManagement,
-            "安和镇城管中队",
-            "韩磊",
-            "中队长",
-        ),
+        (UnitType::UrbanManagement, "安和镇城管中队", "韩磊", "中队长"),
     ];
     let seeds = [
         TownSeed {
@@ -499,29 +371,14 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
                     &ctx,
                 )
                 .await?;
-            let unit = store
-                .get_unit(&c.unit_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("community unit missing"))?;
-            add_person(
-                store,
-                &unit,
-                secretary,
-                "社区书记(第一责任人)",
-                next_phone(),
-                &ctx,
-            )
-            .await?;
+            let unit = store.get_unit(&c.unit_id).await?.ok_or_else(|| anyhow::anyhow!("community unit missing"))?;
+            add_person(store, &unit, secretary, "社区书记(第一责任人)", next_phone(), &ctx).await?;
             communities.push(c);
         }
         let mut companies = Vec::new();
         for (i, name) in seed.companies.iter().enumerate() {
-            let manager = format!(
-                "{}经理",
-                [
-                    "钱", "李", "周", "何", "吕", "施", "张", "孔", "曹", "严", "华", "金"
-                ][i % 12]
-            );
+            let manager =
+                format!("{}经理", ["钱", "李", "周", "何", "吕", "施", "张", "孔", "曹", "严", "华", "金"][i % 12]);
             let c = store
                 .create_property_company(
                     &PropertyCompany {
@@ -536,10 +393,7 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
                     &ctx,
                 )
                 .await?;
-            let unit = store
-                .get_unit(&c.unit_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("company unit missing"))?;
+            let unit = store.get_unit(&c.unit_id).await?.ok_or_else(|| anyhow::anyhow!("company unit missing"))?;
             add_person(store, &unit, &manager, "项目经理", next_phone(), &ctx).await?;
             companies.push(c);
         }
@@ -552,10 +406,7 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
         }
 
         for (username, role, display) in ACCOUNTS {
-            let Some(rest) = username
-                .strip_prefix(seed.code)
-                .and_then(|r| r.strip_prefix('.'))
-            else {
+            let Some(rest) = username.strip_prefix(seed.code).and_then(|r| r.strip_prefix('.')) else {
                 continue;
             };
             debug_assert_eq!(rest, role.as_str());
@@ -627,14 +478,8 @@ mod tests {
         let sum = |f: fn(&EstateData) -> i64| estates.iter().map(|e| f(&e.data)).sum::<i64>();
         assert_eq!(sum(|d| d.planned_floor_area_m2), ZHONGXING_PLANNED_M2);
         assert_eq!(sum(|d| d.built_floor_area_m2), ZHONGXING_BUILT_M2);
-        assert_eq!(
-            sum(|d| d.designed_households),
-            ZHONGXING_DESIGNED_HOUSEHOLDS
-        );
-        assert_eq!(
-            sum(|d| d.occupied_households),
-            ZHONGXING_OCCUPIED_HOUSEHOLDS
-        );
+        assert_eq!(sum(|d| d.designed_households), ZHONGXING_DESIGNED_HOUSEHOLDS);
+        assert_eq!(sum(|d| d.occupied_households), ZHONGXING_OCCUPIED_HOUSEHOLDS);
         assert_eq!(sum(|d| d.residents), ZHONGXING_RESIDENTS);
     }
 
@@ -660,8 +505,7 @@ mod tests {
                 property_company_id: d.property_company_id.clone(),
                 ..Default::default()
             };
-            crate::validate::apply_estate_patch(None, &patch)
-                .unwrap_or_else(|err| panic!("{}: {err}", e.name));
+            crate::validate::apply_estate_patch(None, &patch).unwrap_or_else(|err| panic!("{}: {err}", e.name));
         }
     }
 
@@ -672,9 +516,7 @@ mod tests {
         assert!(count(&|d| d.target == EstateTarget::Boutique) >= 8);
         assert!(count(&|d| d.target == EstateTarget::Standard) >= 15);
         assert!(count(&|d| d.is_old_estate && d.management_mode == ManagementMode::None) >= 3);
-        assert!(
-            count(&|d| d.is_old_estate && d.management_mode == ManagementMode::SelfGoverned) >= 3
-        );
+        assert!(count(&|d| d.is_old_estate && d.management_mode == ManagementMode::SelfGoverned) >= 3);
         for oc in OwnersCommittee::ALL {
             assert!(count(&|d| d.owners_committee == *oc) > 0, "{oc:?}");
         }

@@ -2,38 +2,10 @@
 //! `grpc/convert.rs`; storage rows in `store/`.
 
 use serde::{Deserialize, Serialize};
+use wuguan_platform::string_enum;
 
 /// Estates of at least this planned floor area aim for boutique (精品小区) status.
 pub const BOUTIQUE_MIN_PLANNED_M2: i64 = 100_000;
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $s:literal / $zh:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The snake_case name used in JSON, CSV and the database.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),+ }
-            }
-
-            /// The Chinese label people read.
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $zh),+ }
-            }
-
-            /// Accepts the snake_case name or the Chinese label.
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s || v.label_zh() == s)
-            }
-        }
-    };
-}
 
 string_enum!(
     /// How an estate is managed.
@@ -256,12 +228,7 @@ pub struct TownSummary {
 impl TownSummary {
     /// Totals over `estates`, which must all be of `town`.
     pub fn over(town: &str, estates: &[Estate], communities: u32, property_companies: u32) -> Self {
-        let mut s = TownSummary {
-            town: town.to_owned(),
-            communities,
-            property_companies,
-            ..Default::default()
-        };
+        let mut s = TownSummary { town: town.to_owned(), communities, property_companies, ..Default::default() };
         for e in estates {
             let d = &e.data;
             s.estates += 1;
@@ -309,24 +276,11 @@ impl Coverage {
     /// Coverage of property management over the old estates among `estates`.
     pub fn over(town: &str, estates: &[Estate]) -> Self {
         let old: Vec<&Estate> = estates.iter().filter(|e| e.data.is_old_estate).collect();
-        let with_pc = old
-            .iter()
-            .filter(|e| e.data.management_mode == ManagementMode::PropertyCompany)
-            .count() as u32;
-        let self_gov = old
-            .iter()
-            .filter(|e| e.data.management_mode == ManagementMode::SelfGoverned)
-            .count() as u32;
-        let uncovered: Vec<Estate> = old
-            .iter()
-            .filter(|e| e.data.management_mode == ManagementMode::None)
-            .map(|e| (*e).clone())
-            .collect();
-        let coverage_rate = if old.is_empty() {
-            1.0
-        } else {
-            f64::from(with_pc + self_gov) / old.len() as f64
-        };
+        let with_pc = old.iter().filter(|e| e.data.management_mode == ManagementMode::PropertyCompany).count() as u32;
+        let self_gov = old.iter().filter(|e| e.data.management_mode == ManagementMode::SelfGoverned).count() as u32;
+        let uncovered: Vec<Estate> =
+            old.iter().filter(|e| e.data.management_mode == ManagementMode::None).map(|e| (*e).clone()).collect();
+        let coverage_rate = if old.is_empty() { 1.0 } else { f64::from(with_pc + self_gov) / old.len() as f64 };
         Coverage {
             town: town.to_owned(),
             old_estates: old.len() as u32,

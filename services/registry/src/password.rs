@@ -4,9 +4,8 @@
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 pub fn hash(password: &str) -> anyhow::Result<String> {
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes())
-        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+    let hash =
+        Argon2::default().hash_password(password.as_bytes()).map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
     Ok(hash.to_string())
 }
 

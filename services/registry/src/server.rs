@@ -51,28 +51,8 @@ pub async fn run_with_ready(
     let db = open_database(&config.database_url, config.pool).await?;
     tracing::info!(store = db.kind(), addr = %listener.local_addr()?, "registry starting");
     match db {
-        Db::Sqlite(pool) => {
-            serve(
-                SqliteStore::new(pool),
-                verifier,
-                &config,
-                listener,
-                shutdown,
-                ready,
-            )
-            .await
-        }
-        Db::Postgres(pool) => {
-            serve(
-                PgStore::new(pool),
-                verifier,
-                &config,
-                listener,
-                shutdown,
-                ready,
-            )
-            .await
-        }
+        Db::Sqlite(pool) => serve(SqliteStore::new(pool), verifier, &config, listener, shutdown, ready).await,
+        Db::Postgres(pool) => serve(PgStore::new(pool), verifier, &config, listener, shutdown, ready).await,
     }
 }
 
@@ -87,8 +67,7 @@ async fn serve<S: RegistryStore>(
     if config.load_demo && crate::demo::load(&store).await? {
         tracing::info!("demo data loaded");
     }
-    let routes =
-        RegistryGrpc::new(Arc::new(store), verifier).routes(config.limits.max_message_bytes);
+    let routes = RegistryGrpc::new(Arc::new(store), verifier).routes(config.limits.max_message_bytes);
     let _ = ready.send(());
     serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await
 }

@@ -13,16 +13,10 @@ const MAX_COUNT: i64 = 10_000_000;
 pub fn name(field: &str, value: &str) -> ServiceResult<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must not be empty"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} must not be empty")));
     }
     if v.chars().count() > MAX_NAME_CHARS {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must be at most {MAX_NAME_CHARS} characters"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} must be at most {MAX_NAME_CHARS} characters")));
     }
     Ok(v.to_owned())
 }
@@ -30,42 +24,25 @@ pub fn name(field: &str, value: &str) -> ServiceResult<String> {
 pub fn text(field: &str, value: &str) -> ServiceResult<String> {
     let v = value.trim();
     if v.chars().count() > MAX_TEXT_CHARS {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must be at most {MAX_TEXT_CHARS} characters"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} must be at most {MAX_TEXT_CHARS} characters")));
     }
     Ok(v.to_owned())
 }
 
 pub fn phone(field: &str, value: &str) -> ServiceResult<String> {
     let v = value.trim();
-    if !v.is_empty()
-        && (v.len() > 20
-            || !v
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' '))
-    {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must be a phone number (digits, '-', '+')"),
-        ));
+    if !v.is_empty() && (v.len() > 20 || !v.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')) {
+        return Err(ServiceError::invalid(field, format!("{field} must be a phone number (digits, '-', '+')")));
     }
     Ok(v.to_owned())
 }
 
 fn bounded(field: &str, value: i64, max: i64) -> ServiceResult<i64> {
     if value < 0 {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must not be negative"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} must not be negative")));
     }
     if value > max {
-        return Err(ServiceError::invalid(
-            field,
-            format!("{field} must be at most {max}"),
-        ));
+        return Err(ServiceError::invalid(field, format!("{field} must be at most {max}")));
     }
     Ok(value)
 }
@@ -73,54 +50,22 @@ fn bounded(field: &str, value: i64, max: i64) -> ServiceResult<i64> {
 /// Applies `patch` to `base` (None on create, where the core fields are required) and checks
 /// the result. Whether the community / property company exist in the town is checked by the
 /// caller, which has the store.
-pub fn apply_estate_patch(
-    base: Option<&EstateData>,
-    patch: &EstatePatch,
-) -> ServiceResult<EstateData> {
+pub fn apply_estate_patch(base: Option<&EstateData>, patch: &EstatePatch) -> ServiceResult<EstateData> {
     fn required<T: Clone>(field: &str, patched: &Option<T>, base: Option<T>) -> ServiceResult<T> {
-        patched
-            .clone()
-            .or(base)
-            .ok_or_else(|| ServiceError::invalid(field, format!("{field} is required")))
+        patched.clone().or(base).ok_or_else(|| ServiceError::invalid(field, format!("{field} is required")))
     }
     let b = base;
     let name_v = required("name", &patch.name, b.map(|b| b.name.clone()))?;
-    let community_id = required(
-        "community_id",
-        &patch.community_id,
-        b.map(|b| b.community_id.clone()),
-    )?;
+    let community_id = required("community_id", &patch.community_id, b.map(|b| b.community_id.clone()))?;
     if community_id.trim().is_empty() {
-        return Err(ServiceError::invalid(
-            "community_id",
-            "community_id is required",
-        ));
+        return Err(ServiceError::invalid("community_id", "community_id is required"));
     }
-    let planned = required(
-        "planned_floor_area_m2",
-        &patch.planned_floor_area_m2,
-        b.map(|b| b.planned_floor_area_m2),
-    )?;
-    let built = required(
-        "built_floor_area_m2",
-        &patch.built_floor_area_m2,
-        b.map(|b| b.built_floor_area_m2),
-    )?;
-    let designed = required(
-        "designed_households",
-        &patch.designed_households,
-        b.map(|b| b.designed_households),
-    )?;
-    let occupied = required(
-        "occupied_households",
-        &patch.occupied_households,
-        b.map(|b| b.occupied_households),
-    )?;
+    let planned = required("planned_floor_area_m2", &patch.planned_floor_area_m2, b.map(|b| b.planned_floor_area_m2))?;
+    let built = required("built_floor_area_m2", &patch.built_floor_area_m2, b.map(|b| b.built_floor_area_m2))?;
+    let designed = required("designed_households", &patch.designed_households, b.map(|b| b.designed_households))?;
+    let occupied = required("occupied_households", &patch.occupied_households, b.map(|b| b.occupied_households))?;
     let residents = required("residents", &patch.residents, b.map(|b| b.residents))?;
-    let is_old = patch
-        .is_old_estate
-        .or(b.map(|b| b.is_old_estate))
-        .unwrap_or(false);
+    let is_old = patch.is_old_estate.or(b.map(|b| b.is_old_estate)).unwrap_or(false);
 
     let planned = bounded("planned_floor_area_m2", planned, MAX_AREA_M2)?;
     let built = bounded("built_floor_area_m2", built, MAX_AREA_M2)?;
@@ -140,16 +85,10 @@ pub fn apply_estate_patch(
     }
     let residents = bounded("residents", residents, MAX_COUNT)?;
     if occupied == 0 && residents > 0 {
-        return Err(ServiceError::invalid(
-            "residents",
-            "residents must be 0 when no household is occupied",
-        ));
+        return Err(ServiceError::invalid("residents", "residents must be 0 when no household is occupied"));
     }
 
-    let management_mode = patch
-        .management_mode
-        .or(b.map(|b| b.management_mode))
-        .unwrap_or(ManagementMode::None);
+    let management_mode = patch.management_mode.or(b.map(|b| b.management_mode)).unwrap_or(ManagementMode::None);
     let property_company_id = match &patch.property_company_id {
         Some(id) if id.trim().is_empty() => None,
         Some(id) => Some(id.trim().to_owned()),
@@ -172,14 +111,8 @@ pub fn apply_estate_patch(
         }
         (_, _) => None,
     };
-    let owners_committee = patch
-        .owners_committee
-        .or(b.map(|b| b.owners_committee))
-        .unwrap_or(OwnersCommittee::None);
-    let target = patch
-        .target
-        .or(b.map(|b| b.target))
-        .unwrap_or_else(|| EstateTarget::derive(planned, is_old));
+    let owners_committee = patch.owners_committee.or(b.map(|b| b.owners_committee)).unwrap_or(OwnersCommittee::None);
+    let target = patch.target.or(b.map(|b| b.target)).unwrap_or_else(|| EstateTarget::derive(planned, is_old));
     let base_sec = b.map(|b| b.security).unwrap_or_default();
     let security = SecurityProvision {
         guards: patch.guards.unwrap_or(base_sec.guards),
@@ -188,28 +121,15 @@ pub fn apply_estate_patch(
         fences_and_gates: patch.fences_and_gates.unwrap_or(base_sec.fences_and_gates),
     };
     if i64::from(security.guards) > MAX_COUNT {
-        return Err(ServiceError::invalid(
-            "guards",
-            "guards is implausibly large",
-        ));
+        return Err(ServiceError::invalid("guards", "guards is implausibly large"));
     }
     if i64::from(security.cameras) > MAX_COUNT {
-        return Err(ServiceError::invalid(
-            "cameras",
-            "cameras is implausibly large",
-        ));
+        return Err(ServiceError::invalid("cameras", "cameras is implausibly large"));
     }
     Ok(EstateData {
         community_id: community_id.trim().to_owned(),
         name: name("name", &name_v)?,
-        address: text(
-            "address",
-            patch
-                .address
-                .as_deref()
-                .or(b.map(|b| b.address.as_str()))
-                .unwrap_or(""),
-        )?,
+        address: text("address", patch.address.as_deref().or(b.map(|b| b.address.as_str())).unwrap_or(""))?,
         planned_floor_area_m2: planned,
         built_floor_area_m2: built,
         designed_households: designed,
@@ -238,10 +158,7 @@ pub fn diff(old: Option<&EstateData>, new: &EstateData) -> Vec<FieldChange> {
             ("residents", d.residents.to_string()),
             ("is_old_estate", d.is_old_estate.to_string()),
             ("management_mode", d.management_mode.as_str().to_owned()),
-            (
-                "property_company_id",
-                d.property_company_id.clone().unwrap_or_default(),
-            ),
+            ("property_company_id", d.property_company_id.clone().unwrap_or_default()),
             ("owners_committee", d.owners_committee.as_str().to_owned()),
             ("target", d.target.as_str().to_owned()),
             ("guards", d.security.guards.to_string()),
@@ -256,10 +173,7 @@ pub fn diff(old: Option<&EstateData>, new: &EstateData) -> Vec<FieldChange> {
         .into_iter()
         .enumerate()
         .filter_map(|(i, (field, new_value))| {
-            let old_value = old_fields
-                .as_ref()
-                .map(|o| o[i].1.clone())
-                .unwrap_or_default();
+            let old_value = old_fields.as_ref().map(|o| o[i].1.clone()).unwrap_or_default();
             (old_fields.is_none() || old_value != new_value).then(|| FieldChange {
                 field: field.to_owned(),
                 old_value,
@@ -298,53 +212,28 @@ mod tests {
     fn inconsistent_figures_name_the_field() {
         let mut p = patch();
         p.built_floor_area_m2 = Some(130_000);
-        assert_eq!(
-            apply_estate_patch(None, &p).unwrap_err().field.as_deref(),
-            Some("built_floor_area_m2")
-        );
+        assert_eq!(apply_estate_patch(None, &p).unwrap_err().field.as_deref(), Some("built_floor_area_m2"));
         let mut p = patch();
         p.occupied_households = Some(1001);
-        assert_eq!(
-            apply_estate_patch(None, &p).unwrap_err().field.as_deref(),
-            Some("occupied_households")
-        );
+        assert_eq!(apply_estate_patch(None, &p).unwrap_err().field.as_deref(), Some("occupied_households"));
         let mut p = patch();
         p.planned_floor_area_m2 = Some(-1);
-        assert_eq!(
-            apply_estate_patch(None, &p).unwrap_err().field.as_deref(),
-            Some("planned_floor_area_m2")
-        );
+        assert_eq!(apply_estate_patch(None, &p).unwrap_err().field.as_deref(), Some("planned_floor_area_m2"));
         let mut p = patch();
         p.name = None;
-        assert_eq!(
-            apply_estate_patch(None, &p).unwrap_err().field.as_deref(),
-            Some("name")
-        );
+        assert_eq!(apply_estate_patch(None, &p).unwrap_err().field.as_deref(), Some("name"));
         let mut p = patch();
         p.management_mode = Some(ManagementMode::PropertyCompany);
-        assert_eq!(
-            apply_estate_patch(None, &p).unwrap_err().field.as_deref(),
-            Some("property_company_id")
-        );
+        assert_eq!(apply_estate_patch(None, &p).unwrap_err().field.as_deref(), Some("property_company_id"));
     }
 
     #[test]
     fn diff_lists_only_changed_fields() {
         let old = apply_estate_patch(None, &patch()).unwrap();
-        let new = apply_estate_patch(
-            Some(&old),
-            &EstatePatch {
-                residents: Some(2900),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let new = apply_estate_patch(Some(&old), &EstatePatch { residents: Some(2900), ..Default::default() }).unwrap();
         let changes = diff(Some(&old), &new);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].field, "residents");
-        assert_eq!(
-            (changes[0].old_value.as_str(), changes[0].new_value.as_str()),
-            ("2800", "2900")
-        );
+        assert_eq!((changes[0].old_value.as_str(), changes[0].new_value.as_str()), ("2800", "2900"));
     }
 }

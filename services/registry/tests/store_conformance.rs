@@ -8,10 +8,7 @@ use wuguan_registry::server::open_database;
 use wuguan_registry::store::{ImportRow, PgStore, RegistryStore, SqliteStore, WriteContext};
 
 fn ctx(key: Option<&str>) -> WriteContext {
-    WriteContext {
-        actor: "tester".into(),
-        idempotency_key: key.map(str::to_owned),
-    }
+    WriteContext { actor: "tester".into(), idempotency_key: key.map(str::to_owned) }
 }
 
 fn estate_data(community_id: &str, name: &str, planned: i64) -> EstateData {
@@ -76,89 +73,33 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert_eq!(unit.unit_type, UnitType::Community);
     assert_eq!(unit.ref_id.as_deref(), Some(community.id.as_str()));
     let dup = store
-        .create_community(
-            &Community {
-                id: new_id(),
-                unit_id: new_id(),
-                ..community.clone()
-            },
-            &ctx(None),
-        )
+        .create_community(&Community { id: new_id(), unit_id: new_id(), ..community.clone() }, &ctx(None))
         .await
         .unwrap_err();
     assert_eq!(dup.code, ErrorCode::AlreadyExists);
     assert_eq!(store.count_communities("t1").await.unwrap(), 1);
 
     // Estates: create, get, unique names per town, same name allowed in another town.
-    let a = store
-        .create_estate(
-            "t1",
-            &estate_data(&community.id, "甲小区", 120_000),
-            &ctx(None),
-        )
-        .await
-        .unwrap();
+    let a = store.create_estate("t1", &estate_data(&community.id, "甲小区", 120_000), &ctx(None)).await.unwrap();
     assert_eq!(a.version, 1);
     assert_eq!(store.get_estate(&a.id).await.unwrap().unwrap(), a);
-    let err = store
-        .create_estate(
-            "t1",
-            &estate_data(&community.id, "甲小区", 1000),
-            &ctx(None),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (err.code, err.field.as_deref()),
-        (ErrorCode::AlreadyExists, Some("name"))
-    );
-    store
-        .create_estate(
-            "t2",
-            &estate_data(&other_town_community.id, "甲小区", 1000),
-            &ctx(None),
-        )
-        .await
-        .unwrap();
+    let err = store.create_estate("t1", &estate_data(&community.id, "甲小区", 1000), &ctx(None)).await.unwrap_err();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::AlreadyExists, Some("name")));
+    store.create_estate("t2", &estate_data(&other_town_community.id, "甲小区", 1000), &ctx(None)).await.unwrap();
 
     // Idempotency: the same key returns the first result and writes nothing more.
-    let first = store
-        .create_estate(
-            "t1",
-            &estate_data(&community.id, "乙小区", 5000),
-            &ctx(Some("k1")),
-        )
-        .await
-        .unwrap();
-    let again = store
-        .create_estate(
-            "t1",
-            &estate_data(&community.id, "乙小区", 5000),
-            &ctx(Some("k1")),
-        )
-        .await
-        .unwrap();
+    let first = store.create_estate("t1", &estate_data(&community.id, "乙小区", 5000), &ctx(Some("k1"))).await.unwrap();
+    let again = store.create_estate("t1", &estate_data(&community.id, "乙小区", 5000), &ctx(Some("k1"))).await.unwrap();
     assert_eq!(first.id, again.id);
     // The key is scoped to the town.
     let other = store
-        .create_estate(
-            "t2",
-            &estate_data(&other_town_community.id, "乙小区", 5000),
-            &ctx(Some("k1")),
-        )
+        .create_estate("t2", &estate_data(&other_town_community.id, "乙小区", 5000), &ctx(Some("k1")))
         .await
         .unwrap();
     assert_ne!(other.id, first.id);
 
     for i in 0..5 {
-        store
-            .create_estate(
-                "t1",
-                &estate_data(&community.id, &format!("丙{i}"), 1000 + i),
-                &ctx(None),
-            )
-            .await
-            .unwrap();
+        store.create_estate("t1", &estate_data(&community.id, &format!("丙{i}"), 1000 + i), &ctx(None)).await.unwrap();
     }
     assert_eq!(store.all_estates("t1").await.unwrap().len(), 7);
     assert_eq!(store.all_estates("t2").await.unwrap().len(), 2);
@@ -167,10 +108,7 @@ async fn conformance<S: RegistryStore>(store: S) {
     let mut seen = Vec::new();
     let mut page = Page::first(3);
     loop {
-        let mut rows = store
-            .list_estates("t1", &EstateFilter::default(), &page)
-            .await
-            .unwrap();
+        let mut rows = store.list_estates("t1", &EstateFilter::default(), &page).await.unwrap();
         let next = page.finish(&mut rows, |e| e.id.clone()).next_page_token;
         assert!(rows.len() <= 3);
         seen.extend(rows.into_iter().map(|e| e.id));
@@ -185,73 +123,30 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert_eq!(seen, sorted);
 
     // Filters.
-    let boutique = EstateFilter {
-        target: Some(EstateTarget::Boutique),
-        ..Default::default()
-    };
-    let rows = store
-        .list_estates("t1", &boutique, &Page::first(50))
-        .await
-        .unwrap();
-    assert_eq!(
-        rows.iter()
-            .map(|e| e.data.name.as_str())
-            .collect::<Vec<_>>(),
-        vec!["甲小区"]
-    );
-    let by_name = EstateFilter {
-        name_contains: Some("丙".into()),
-        ..Default::default()
-    };
-    assert_eq!(
-        store
-            .list_estates("t1", &by_name, &Page::first(50))
-            .await
-            .unwrap()
-            .len(),
-        5
-    );
-    let wildcard = EstateFilter {
-        name_contains: Some("%".into()),
-        ..Default::default()
-    };
-    assert!(
-        store
-            .list_estates("t1", &wildcard, &Page::first(50))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let boutique = EstateFilter { target: Some(EstateTarget::Boutique), ..Default::default() };
+    let rows = store.list_estates("t1", &boutique, &Page::first(50)).await.unwrap();
+    assert_eq!(rows.iter().map(|e| e.data.name.as_str()).collect::<Vec<_>>(), vec!["甲小区"]);
+    let by_name = EstateFilter { name_contains: Some("丙".into()), ..Default::default() };
+    assert_eq!(store.list_estates("t1", &by_name, &Page::first(50)).await.unwrap().len(), 5);
+    let wildcard = EstateFilter { name_contains: Some("%".into()), ..Default::default() };
+    assert!(store.list_estates("t1", &wildcard, &Page::first(50)).await.unwrap().is_empty());
 
     // Update with optimistic concurrency, and its history.
     let mut changed = a.data.clone();
     changed.residents = 170;
-    let updated = store
-        .update_estate(&a.id, 1, &changed, &ctx(None))
-        .await
-        .unwrap();
+    let updated = store.update_estate(&a.id, 1, &changed, &ctx(None)).await.unwrap();
     assert_eq!(updated.version, 2);
     assert_eq!(updated.data.residents, 170);
-    let stale = store
-        .update_estate(&a.id, 1, &a.data, &ctx(None))
-        .await
-        .unwrap_err();
+    let stale = store.update_estate(&a.id, 1, &a.data, &ctx(None)).await.unwrap_err();
     assert_eq!(stale.code, ErrorCode::Aborted);
-    let history = store
-        .list_estate_changes(&a.id, &Page::first(50))
-        .await
-        .unwrap();
+    let history = store.list_estate_changes(&a.id, &Page::first(50)).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].action, "create");
     assert_eq!(history[1].action, "update");
     assert_eq!(history[1].actor, "tester");
     assert_eq!(
         history[1].changes,
-        vec![FieldChange {
-            field: "residents".into(),
-            old_value: "160".into(),
-            new_value: "170".into()
-        }]
+        vec![FieldChange { field: "residents".into(), old_value: "160".into(), new_value: "170".into() }]
     );
 
     // Property company + its unit, persons with one designated per unit.
@@ -290,48 +185,29 @@ async fn conformance<S: RegistryStore>(store: S) {
     }
     let contact = store.unit_contact(&pc.unit_id).await.unwrap().unwrap();
     assert_eq!(contact.person.unwrap().name, "乙");
-    let persons = store
-        .list_persons("t1", Some(&pc.unit_id), &Page::first(10))
-        .await
-        .unwrap();
+    let persons = store.list_persons("t1", Some(&pc.unit_id), &Page::first(10)).await.unwrap();
     assert_eq!(persons.iter().filter(|p| p.designated).count(), 1);
 
     // Town-wide units exclude community / company units.
     let police = store
         .create_unit(
             &Unit {
-                id: new_id(),
-                town: "t1".into(),
-                unit_type: UnitType::Police,
-                name: "派出所".into(),
-                ref_id: None,
+                id: new_id(), town: "t1".into(), unit_type: UnitType::Police, name: "派出所".into(), ref_id: None
             },
             &ctx(None),
         )
         .await
         .unwrap();
     let wide = store.town_wide_units("t1").await.unwrap();
-    assert_eq!(
-        wide.iter().map(|u| u.unit.id.clone()).collect::<Vec<_>>(),
-        vec![police.id.clone()]
-    );
-    let police_only = store
-        .list_units("t1", Some(UnitType::Police), &Page::first(10))
-        .await
-        .unwrap();
+    assert_eq!(wide.iter().map(|u| u.unit.id.clone()).collect::<Vec<_>>(), vec![police.id.clone()]);
+    let police_only = store.list_units("t1", Some(UnitType::Police), &Page::first(10)).await.unwrap();
     assert_eq!(police_only.len(), 1);
 
     // Import writes all rows in one transaction: a failing row leaves nothing behind.
     let before = store.all_estates("t1").await.unwrap().len();
     let rows = vec![
-        ImportRow {
-            existing: None,
-            data: estate_data(&community.id, "导入一", 100),
-        },
-        ImportRow {
-            existing: None,
-            data: estate_data(&community.id, "甲小区", 100),
-        },
+        ImportRow { existing: None, data: estate_data(&community.id, "导入一", 100) },
+        ImportRow { existing: None, data: estate_data(&community.id, "甲小区", 100) },
     ];
     assert!(store.import_estates("t1", &rows, &ctx(None)).await.is_err());
     assert_eq!(store.all_estates("t1").await.unwrap().len(), before);
@@ -339,34 +215,12 @@ async fn conformance<S: RegistryStore>(store: S) {
     let mut a_changed = current_a.data.clone();
     a_changed.security.guards = 3;
     let rows = vec![
-        ImportRow {
-            existing: None,
-            data: estate_data(&community.id, "导入一", 100),
-        },
-        ImportRow {
-            existing: Some(current_a.clone()),
-            data: a_changed,
-        },
-        ImportRow {
-            existing: Some(current_a.clone()),
-            data: current_a.data.clone(),
-        },
+        ImportRow { existing: None, data: estate_data(&community.id, "导入一", 100) },
+        ImportRow { existing: Some(current_a.clone()), data: a_changed },
+        ImportRow { existing: Some(current_a.clone()), data: current_a.data.clone() },
     ];
-    assert_eq!(
-        store.import_estates("t1", &rows, &ctx(None)).await.unwrap(),
-        (1, 1)
-    );
-    assert_eq!(
-        store
-            .get_estate(&a.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .data
-            .security
-            .guards,
-        3
-    );
+    assert_eq!(store.import_estates("t1", &rows, &ctx(None)).await.unwrap(), (1, 1));
+    assert_eq!(store.get_estate(&a.id).await.unwrap().unwrap().data.security.guards, 3);
 
     // Accounts.
     let account = Account {
@@ -379,37 +233,18 @@ async fn conformance<S: RegistryStore>(store: S) {
     };
     store.create_account(&account, "hash").await.unwrap();
     let err = store.create_account(&account, "hash").await.unwrap_err();
-    assert_eq!(
-        (err.code, err.field.as_deref()),
-        (ErrorCode::AlreadyExists, Some("username"))
-    );
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::AlreadyExists, Some("username")));
     let (found, hash) = store.find_account("t1.town_office").await.unwrap().unwrap();
     assert_eq!((found, hash.as_str()), (account, "hash"));
     assert!(store.find_account("nobody").await.unwrap().is_none());
-    assert_eq!(
-        store
-            .list_accounts("t1", &Page::first(10))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(
-        store
-            .list_accounts("t2", &Page::first(10))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(store.list_accounts("t1", &Page::first(10)).await.unwrap().len(), 1);
+    assert!(store.list_accounts("t2", &Page::first(10)).await.unwrap().is_empty());
 }
 
 /// The demo loader reproduces the source's figures exactly, on each store, and only once.
 async fn demo_figures<S: RegistryStore>(store: S) {
     assert!(wuguan_registry::demo::load(&store).await.unwrap());
-    assert!(
-        !wuguan_registry::demo::load(&store).await.unwrap(),
-        "second load must be a no-op"
-    );
+    assert!(!wuguan_registry::demo::load(&store).await.unwrap(), "second load must be a no-op");
     let estates = store.all_estates("zhongxing").await.unwrap();
     let s = TownSummary::over("zhongxing", &estates, 0, 0);
     assert_eq!(
@@ -434,9 +269,7 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     let db = wuguan_testkit::sqlite_db();
-    let Db::Sqlite(pool) = open_database(&db.url, PoolConfig::default()).await.unwrap() else {
-        unreachable!()
-    };
+    let Db::Sqlite(pool) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
     test(SqliteStore::new(pool)).await;
 }
 
@@ -448,9 +281,7 @@ where
     let Some(db) = wuguan_testkit::pg_db().await else {
         return;
     };
-    let Db::Postgres(pool) = open_database(&db.url, PoolConfig::default()).await.unwrap() else {
-        unreachable!()
-    };
+    let Db::Postgres(pool) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
     test(PgStore::new(pool.clone())).await;
     pool.close().await;
 }

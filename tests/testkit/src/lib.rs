@@ -48,9 +48,7 @@ pub async fn pg_db() -> Option<PgDb> {
         }
     };
     let name = format!("wuguan_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect to test Postgres");
+    let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to test Postgres");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
@@ -60,10 +58,7 @@ pub async fn pg_db() -> Option<PgDb> {
         None => panic!("DATABASE_URL has no database part: {admin_url}"),
     };
     conn.close().await.ok();
-    Some(PgDb {
-        url,
-        _cluster: cluster,
-    })
+    Some(PgDb { url, _cluster: cluster })
 }
 
 /// The URL of a Postgres server's `postgres` database, starting a cluster if needed.
@@ -92,10 +87,7 @@ pub struct Cluster {
 }
 
 fn find_pg_bin() -> anyhow::Result<PathBuf> {
-    if let Ok(out) = Command::new("sh")
-        .arg("-c")
-        .arg("command -v initdb")
-        .output()
+    if let Ok(out) = Command::new("sh").arg("-c").arg("command -v initdb").output()
         && out.status.success()
     {
         let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
@@ -104,11 +96,7 @@ fn find_pg_bin() -> anyhow::Result<PathBuf> {
         }
     }
     let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
     candidates.sort();
     candidates
@@ -119,29 +107,18 @@ fn find_pg_bin() -> anyhow::Result<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 impl Cluster {
     fn run(bin: &Path, as_postgres: bool, tool: &str, args: &[&str]) -> anyhow::Result<()> {
         let tool_path = bin.join(tool);
         let output = if as_postgres {
-            Command::new("runuser")
-                .arg("-u")
-                .arg("postgres")
-                .arg("--")
-                .arg(&tool_path)
-                .args(args)
-                .output()?
+            Command::new("runuser").arg("-u").arg("postgres").arg("--").arg(&tool_path).args(args).output()?
         } else {
             Command::new(&tool_path).args(args).output()?
         };
@@ -163,64 +140,25 @@ impl Cluster {
         let sock = dir.path().to_path_buf();
         if root {
             // initdb refuses to run as root: the cluster belongs to the postgres user.
-            let status = Command::new("chown")
-                .arg("-R")
-                .arg("postgres")
-                .arg(dir.path())
-                .status()?;
-            anyhow::ensure!(
-                status.success(),
-                "chown of the cluster dir to postgres failed"
-            );
+            let status = Command::new("chown").arg("-R").arg("postgres").arg(dir.path()).status()?;
+            anyhow::ensure!(status.success(), "chown of the cluster dir to postgres failed");
         }
         let data_s = data.to_string_lossy().to_string();
-        Self::run(
-            &bin,
-            root,
-            "initdb",
-            &[
-                "-D",
-                &data_s,
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
-        )?;
+        Self::run(&bin, root, "initdb", &["-D", &data_s, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])?;
         let port = free_port()?;
         let opts = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             sock.display()
         );
         let log = dir.path().join("pg.log").to_string_lossy().to_string();
-        Self::run(
-            &bin,
-            root,
-            "pg_ctl",
-            &[
-                "-D", &data_s, "-o", &opts, "-l", &log, "-w", "-t", "60", "start",
-            ],
-        )?;
-        Ok(Cluster {
-            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-            bin,
-            data,
-            _dir: dir,
-        })
+        Self::run(&bin, root, "pg_ctl", &["-D", &data_s, "-o", &opts, "-l", &log, "-w", "-t", "60", "start"])?;
+        Ok(Cluster { url: format!("postgres://postgres@127.0.0.1:{port}/postgres"), bin, data, _dir: dir })
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.data.to_string_lossy().to_string();
-        let _ = Self::run(
-            &self.bin,
-            is_root(),
-            "pg_ctl",
-            &["-D", &data, "-m", "immediate", "stop"],
-        );
+        let _ = Self::run(&self.bin, is_root(), "pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
     }
 }

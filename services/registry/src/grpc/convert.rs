@@ -8,13 +8,7 @@ use wuguan_proto::common::v1 as common;
 use wuguan_proto::registry::v1 as pb;
 
 pub fn town(t: Town) -> pb::Town {
-    pb::Town {
-        code: t.code,
-        name: t.name,
-        county: t.county,
-        county_name: t.county_name,
-        time_zone: t.time_zone,
-    }
+    pb::Town { code: t.code, name: t.name, county: t.county, county_name: t.county_name, time_zone: t.time_zone }
 }
 
 pub fn community(c: Community) -> pb::Community {
@@ -56,8 +50,7 @@ pub fn unit_type_to_pb(t: UnitType) -> common::UnitType {
 
 /// `Ok(None)` for UNSPECIFIED (no filter); INVALID_ARGUMENT for values outside the enum.
 pub fn unit_type_from_pb(field: &str, v: i32) -> ServiceResult<Option<UnitType>> {
-    let t = common::UnitType::try_from(v)
-        .map_err(|_| ServiceError::invalid(field, format!("unknown {field} {v}")))?;
+    let t = common::UnitType::try_from(v).map_err(|_| ServiceError::invalid(field, format!("unknown {field} {v}")))?;
     Ok(match t {
         common::UnitType::Unspecified => None,
         common::UnitType::Community => Some(UnitType::Community),
@@ -89,11 +82,7 @@ pub fn person(p: Person, show_phone: bool) -> pb::Person {
         unit_id: p.unit_id,
         name: p.name,
         title: p.title,
-        phone: if show_phone {
-            p.phone
-        } else {
-            mask_phone(&p.phone)
-        },
+        phone: if show_phone { p.phone } else { mask_phone(&p.phone) },
         designated: p.designated,
     }
 }
@@ -105,12 +94,7 @@ pub fn mask_phone(phone: &str) -> String {
         return "*".repeat(chars.len());
     }
     let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
-    format!(
-        "{}{}{}",
-        head.iter().collect::<String>(),
-        "*".repeat(chars.len() - 7),
-        tail.iter().collect::<String>()
-    )
+    format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
 }
 
 pub fn management_mode_to_pb(m: ManagementMode) -> pb::ManagementMode {
@@ -239,11 +223,7 @@ pub fn estate_change(c: EstateChange) -> pb::EstateChange {
         changes: c
             .changes
             .into_iter()
-            .map(|f| pb::FieldChange {
-                field: f.field,
-                old_value: f.old_value,
-                new_value: f.new_value,
-            })
+            .map(|f| pb::FieldChange { field: f.field, old_value: f.old_value, new_value: f.new_value })
             .collect(),
     }
 }
@@ -286,11 +266,7 @@ pub fn coverage(c: Coverage) -> pb::Coverage {
         uncovered_estates: c
             .uncovered
             .into_iter()
-            .map(|e| pb::EstateRef {
-                id: e.id,
-                name: e.data.name,
-                community_id: e.data.community_id,
-            })
+            .map(|e| pb::EstateRef { id: e.id, name: e.data.name, community_id: e.data.community_id })
             .collect(),
     }
 }

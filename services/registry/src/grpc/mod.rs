@@ -38,18 +38,12 @@ pub struct RegistryGrpc<S> {
 
 impl<S> Clone for RegistryGrpc<S> {
     fn clone(&self) -> Self {
-        Self {
-            store: self.store.clone(),
-            verifier: self.verifier.clone(),
-        }
+        Self { store: self.store.clone(), verifier: self.verifier.clone() }
     }
 }
 
 /// Fully qualified service names, for health checking.
-pub const SERVICE_NAMES: &[&str] = &[
-    "wuguan.registry.v1.RegistryService",
-    "wuguan.registry.v1.AccountService",
-];
+pub const SERVICE_NAMES: &[&str] = &["wuguan.registry.v1.RegistryService", "wuguan.registry.v1.AccountService"];
 
 impl<S: RegistryStore> RegistryGrpc<S> {
     pub fn new(store: Arc<S>, verifier: TokenVerifier) -> Self {
@@ -80,29 +74,17 @@ impl<S: RegistryStore> RegistryGrpc<S> {
     }
 
     async fn visible_estate(&self, p: &Principal, id: &str) -> ServiceResult<Estate> {
-        let estate = self
-            .store
-            .get_estate(id.trim())
-            .await?
-            .ok_or_else(|| ServiceError::not_found("estate"))?;
-        self.visible_town(p, &estate.town)
-            .await
-            .map_err(|_| ServiceError::not_found("estate"))?;
+        let estate = self.store.get_estate(id.trim()).await?.ok_or_else(|| ServiceError::not_found("estate"))?;
+        self.visible_town(p, &estate.town).await.map_err(|_| ServiceError::not_found("estate"))?;
         Ok(estate)
     }
 
     fn ctx(p: &Principal, idempotency_key: &str) -> ServiceResult<WriteContext> {
         let key = idempotency_key.trim();
         if key.len() > 128 {
-            return Err(ServiceError::invalid(
-                "idempotency_key",
-                "idempotency_key must be at most 128 characters",
-            ));
+            return Err(ServiceError::invalid("idempotency_key", "idempotency_key must be at most 128 characters"));
         }
-        Ok(WriteContext {
-            actor: p.subject.clone(),
-            idempotency_key: (!key.is_empty()).then(|| key.to_owned()),
-        })
+        Ok(WriteContext { actor: p.subject.clone(), idempotency_key: (!key.is_empty()).then(|| key.to_owned()) })
     }
 
     /// Checks that the estate's community and property company exist in its town.
@@ -110,20 +92,14 @@ impl<S: RegistryStore> RegistryGrpc<S> {
         match self.store.get_community(&d.community_id).await? {
             Some(c) if c.town == town => {}
             _ => {
-                return Err(ServiceError::invalid(
-                    "community_id",
-                    "no such community in this town",
-                ));
+                return Err(ServiceError::invalid("community_id", "no such community in this town"));
             }
         }
         if let Some(pc) = &d.property_company_id {
             match self.store.get_property_company(pc).await? {
                 Some(c) if c.town == town => {}
                 _ => {
-                    return Err(ServiceError::invalid(
-                        "property_company_id",
-                        "no such property company in this town",
-                    ));
+                    return Err(ServiceError::invalid("property_company_id", "no such property company in this town"));
                 }
             }
         }
@@ -138,10 +114,7 @@ impl<S: RegistryStore> RegistryGrpc<S> {
         let town = self.visible_town(p, &req.town).await?;
         p.require(LEDGER_EDITORS)?;
         if req.csv.len() > MAX_IMPORT_BYTES {
-            return Err(ServiceError::invalid(
-                "csv",
-                format!("csv must be at most {MAX_IMPORT_BYTES} bytes"),
-            ));
+            return Err(ServiceError::invalid("csv", format!("csv must be at most {MAX_IMPORT_BYTES} bytes")));
         }
         let parsed = crate::csv_io::parse(&req.csv)?;
         let mut errors = parsed.errors;
@@ -163,43 +136,23 @@ impl<S: RegistryStore> RegistryGrpc<S> {
                         rows.push(r);
                     }
                 }
-                Err(e) => errors.push(pb::RowError {
-                    line: row.line,
-                    field: e.field.unwrap_or_default(),
-                    message: e.message,
-                }),
+                Err(e) => {
+                    errors.push(pb::RowError { line: row.line, field: e.field.unwrap_or_default(), message: e.message })
+                }
             }
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.line);
-            return Ok(pb::ImportEstatesResponse {
-                created: 0,
-                updated: 0,
-                errors,
-            });
+            return Ok(pb::ImportEstatesResponse { created: 0, updated: 0, errors });
         }
         let created = rows.iter().filter(|r| r.existing.is_none()).count() as u32;
-        let updated = rows
-            .iter()
-            .filter(|r| r.existing.as_ref().is_some_and(|e| e.data != r.data))
-            .count() as u32;
+        let updated = rows.iter().filter(|r| r.existing.as_ref().is_some_and(|e| e.data != r.data)).count() as u32;
         if req.dry_run {
-            return Ok(pb::ImportEstatesResponse {
-                created,
-                updated,
-                errors,
-            });
+            return Ok(pb::ImportEstatesResponse { created, updated, errors });
         }
         let rows: Vec<ImportRow> = rows;
-        let (created, updated) = self
-            .store
-            .import_estates(&town.code, &rows, &Self::ctx(p, "")?)
-            .await?;
-        Ok(pb::ImportEstatesResponse {
-            created,
-            updated,
-            errors,
-        })
+        let (created, updated) = self.store.import_estates(&town.code, &rows, &Self::ctx(p, "")?).await?;
+        Ok(pb::ImportEstatesResponse { created, updated, errors })
     }
 
     async fn all_communities(&self, town: &str) -> ServiceResult<Vec<Community>> {
@@ -244,11 +197,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let p = self.principal(&req)?;
             let towns = self.store.list_towns().await?;
             Ok(pb::ListTownsResponse {
-                towns: towns
-                    .into_iter()
-                    .filter(|t| p.can_see_town(&t.code, &t.county))
-                    .map(convert::town)
-                    .collect(),
+                towns: towns.into_iter().filter(|t| p.can_see_town(&t.code, &t.county)).map(convert::town).collect(),
             })
         }
         .await)
@@ -257,29 +206,19 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
     async fn get_town(&self, req: Request<pb::GetTownRequest>) -> Rpc<pb::Town> {
         ok(async {
             let p = self.principal(&req)?;
-            Ok(convert::town(
-                self.visible_town(&p, &req.get_ref().town).await?,
-            ))
+            Ok(convert::town(self.visible_town(&p, &req.get_ref().town).await?))
         }
         .await)
     }
 
-    async fn get_town_summary(
-        &self,
-        req: Request<pb::GetTownSummaryRequest>,
-    ) -> Rpc<pb::TownSummary> {
+    async fn get_town_summary(&self, req: Request<pb::GetTownSummaryRequest>) -> Rpc<pb::TownSummary> {
         ok(async {
             let p = self.principal(&req)?;
             let town = self.visible_town(&p, &req.get_ref().town).await?;
             let estates = self.store.all_estates(&town.code).await?;
             let communities = self.store.count_communities(&town.code).await?;
             let companies = self.store.count_property_companies(&town.code).await?;
-            Ok(convert::summary(TownSummary::over(
-                &town.code,
-                &estates,
-                communities,
-                companies,
-            )))
+            Ok(convert::summary(TownSummary::over(&town.code, &estates, communities, companies)))
         }
         .await)
     }
@@ -294,10 +233,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn list_communities(
-        &self,
-        req: Request<pb::ListCommunitiesRequest>,
-    ) -> Rpc<pb::ListCommunitiesResponse> {
+    async fn list_communities(&self, req: Request<pb::ListCommunitiesRequest>) -> Rpc<pb::ListCommunitiesResponse> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.get_ref();
@@ -321,18 +257,13 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 .get_community(req.get_ref().id.trim())
                 .await?
                 .ok_or_else(|| ServiceError::not_found("community"))?;
-            self.visible_town(&p, &c.town)
-                .await
-                .map_err(|_| ServiceError::not_found("community"))?;
+            self.visible_town(&p, &c.town).await.map_err(|_| ServiceError::not_found("community"))?;
             Ok(convert::community(c))
         }
         .await)
     }
 
-    async fn create_community(
-        &self,
-        req: Request<pb::CreateCommunityRequest>,
-    ) -> Rpc<pb::Community> {
+    async fn create_community(&self, req: Request<pb::CreateCommunityRequest>) -> Rpc<pb::Community> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.get_ref();
@@ -346,11 +277,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 unit_id: new_id(),
                 version: 1,
             };
-            Ok(convert::community(
-                self.store
-                    .create_community(&c, &Self::ctx(&p, &r.idempotency_key)?)
-                    .await?,
-            ))
+            Ok(convert::community(self.store.create_community(&c, &Self::ctx(&p, &r.idempotency_key)?).await?))
         }
         .await)
     }
@@ -364,10 +291,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let r = req.get_ref();
             let town = self.visible_town(&p, &r.town).await?;
             let page = Page::from_request(r.page.as_ref())?;
-            let mut rows = self
-                .store
-                .list_property_companies(&town.code, &page)
-                .await?;
+            let mut rows = self.store.list_property_companies(&town.code, &page).await?;
             let page = page.finish(&mut rows, |c| c.id.clone());
             Ok(pb::ListPropertyCompaniesResponse {
                 property_companies: rows.into_iter().map(convert::property_company).collect(),
@@ -377,10 +301,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn get_property_company(
-        &self,
-        req: Request<pb::GetByIdRequest>,
-    ) -> Rpc<pb::PropertyCompany> {
+    async fn get_property_company(&self, req: Request<pb::GetByIdRequest>) -> Rpc<pb::PropertyCompany> {
         ok(async {
             let p = self.principal(&req)?;
             let c = self
@@ -388,9 +309,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 .get_property_company(req.get_ref().id.trim())
                 .await?
                 .ok_or_else(|| ServiceError::not_found("property company"))?;
-            self.visible_town(&p, &c.town)
-                .await
-                .map_err(|_| ServiceError::not_found("property company"))?;
+            self.visible_town(&p, &c.town).await.map_err(|_| ServiceError::not_found("property company"))?;
             Ok(convert::property_company(c))
         }
         .await)
@@ -415,9 +334,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 version: 1,
             };
             Ok(convert::property_company(
-                self.store
-                    .create_property_company(&c, &Self::ctx(&p, &r.idempotency_key)?)
-                    .await?,
+                self.store.create_property_company(&c, &Self::ctx(&p, &r.idempotency_key)?).await?,
             ))
         }
         .await)
@@ -432,10 +349,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let page = Page::from_request(r.page.as_ref())?;
             let mut rows = self.store.list_units(&town.code, unit_type, &page).await?;
             let page = page.finish(&mut rows, |u| u.id.clone());
-            Ok(pb::ListUnitsResponse {
-                units: rows.into_iter().map(convert::unit).collect(),
-                page: Some(page),
-            })
+            Ok(pb::ListUnitsResponse { units: rows.into_iter().map(convert::unit).collect(), page: Some(page) })
         }
         .await)
     }
@@ -443,14 +357,9 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
     async fn get_unit(&self, req: Request<pb::GetByIdRequest>) -> Rpc<pb::Unit> {
         ok(async {
             let p = self.principal(&req)?;
-            let u = self
-                .store
-                .get_unit(req.get_ref().id.trim())
-                .await?
-                .ok_or_else(|| ServiceError::not_found("unit"))?;
-            self.visible_town(&p, &u.town)
-                .await
-                .map_err(|_| ServiceError::not_found("unit"))?;
+            let u =
+                self.store.get_unit(req.get_ref().id.trim()).await?.ok_or_else(|| ServiceError::not_found("unit"))?;
+            self.visible_town(&p, &u.town).await.map_err(|_| ServiceError::not_found("unit"))?;
             Ok(convert::unit(u))
         }
         .await)
@@ -482,20 +391,14 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn list_persons(
-        &self,
-        req: Request<pb::ListPersonsRequest>,
-    ) -> Rpc<pb::ListPersonsResponse> {
+    async fn list_persons(&self, req: Request<pb::ListPersonsRequest>) -> Rpc<pb::ListPersonsResponse> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.get_ref();
             let town = self.visible_town(&p, &r.town).await?;
             let page = Page::from_request(r.page.as_ref())?;
             let unit = convert::opt(&r.unit_id);
-            let mut rows = self
-                .store
-                .list_persons(&town.code, unit.as_deref(), &page)
-                .await?;
+            let mut rows = self.store.list_persons(&town.code, unit.as_deref(), &page).await?;
             let page = page.finish(&mut rows, |u| u.id.clone());
             let show = p.is_one_of(SEES_PHONES);
             Ok(pb::ListPersonsResponse {
@@ -515,10 +418,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             match self.store.get_unit(r.unit_id.trim()).await? {
                 Some(u) if u.town == town.code => {}
                 _ => {
-                    return Err(ServiceError::invalid(
-                        "unit_id",
-                        "no such unit in this town",
-                    ));
+                    return Err(ServiceError::invalid("unit_id", "no such unit in this town"));
                 }
             }
             let person = Person {
@@ -530,52 +430,32 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 phone: crate::validate::phone("phone", &r.phone)?,
                 designated: r.designated,
             };
-            Ok(convert::person(
-                self.store
-                    .create_person(&person, &Self::ctx(&p, &r.idempotency_key)?)
-                    .await?,
-                true,
-            ))
+            Ok(convert::person(self.store.create_person(&person, &Self::ctx(&p, &r.idempotency_key)?).await?, true))
         }
         .await)
     }
 
-    async fn list_estates(
-        &self,
-        req: Request<pb::ListEstatesRequest>,
-    ) -> Rpc<pb::ListEstatesResponse> {
+    async fn list_estates(&self, req: Request<pb::ListEstatesRequest>) -> Rpc<pb::ListEstatesResponse> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.get_ref();
             let town = self.visible_town(&p, &r.town).await?;
             let page = Page::from_request(r.page.as_ref())?;
             let name_contains = convert::opt(&r.name_contains);
-            if name_contains
-                .as_ref()
-                .is_some_and(|n| n.chars().count() > 100)
-            {
-                return Err(ServiceError::invalid(
-                    "name_contains",
-                    "name_contains must be at most 100 characters",
-                ));
+            if name_contains.as_ref().is_some_and(|n| n.chars().count() > 100) {
+                return Err(ServiceError::invalid("name_contains", "name_contains must be at most 100 characters"));
             }
             let filter = EstateFilter {
                 community_id: convert::opt(&r.community_id),
                 property_company_id: convert::opt(&r.property_company_id),
-                management_mode: convert::management_mode_from_pb(
-                    "management_mode",
-                    r.management_mode,
-                )?,
+                management_mode: convert::management_mode_from_pb("management_mode", r.management_mode)?,
                 is_old_estate: r.is_old_estate,
                 target: convert::target_from_pb("target", r.target)?,
                 name_contains,
             };
             let mut rows = self.store.list_estates(&town.code, &filter, &page).await?;
             let page = page.finish(&mut rows, |e| e.id.clone());
-            Ok(pb::ListEstatesResponse {
-                estates: rows.into_iter().map(convert::estate).collect(),
-                page: Some(page),
-            })
+            Ok(pb::ListEstatesResponse { estates: rows.into_iter().map(convert::estate).collect(), page: Some(page) })
         }
         .await)
     }
@@ -583,9 +463,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
     async fn get_estate(&self, req: Request<pb::GetByIdRequest>) -> Rpc<pb::Estate> {
         ok(async {
             let p = self.principal(&req)?;
-            Ok(convert::estate(
-                self.visible_estate(&p, &req.get_ref().id).await?,
-            ))
+            Ok(convert::estate(self.visible_estate(&p, &req.get_ref().id).await?))
         }
         .await)
     }
@@ -596,14 +474,9 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let r = req.into_inner();
             let town = self.visible_town(&p, &r.town).await?;
             p.require(LEDGER_EDITORS)?;
-            let data =
-                crate::validate::apply_estate_patch(None, &convert::estate_patch(r.estate)?)?;
+            let data = crate::validate::apply_estate_patch(None, &convert::estate_patch(r.estate)?)?;
             self.check_estate_refs(&town.code, &data).await?;
-            Ok(convert::estate(
-                self.store
-                    .create_estate(&town.code, &data, &Self::ctx(&p, &r.idempotency_key)?)
-                    .await?,
-            ))
+            Ok(convert::estate(self.store.create_estate(&town.code, &data, &Self::ctx(&p, &r.idempotency_key)?).await?))
         }
         .await)
     }
@@ -615,26 +488,12 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let current = self.visible_estate(&p, &r.id).await?;
             p.require(LEDGER_EDITORS)?;
             if r.expected_version < 0 {
-                return Err(ServiceError::invalid(
-                    "expected_version",
-                    "expected_version must not be negative",
-                ));
+                return Err(ServiceError::invalid("expected_version", "expected_version must not be negative"));
             }
-            let data = crate::validate::apply_estate_patch(
-                Some(&current.data),
-                &convert::estate_patch(r.estate)?,
-            )?;
+            let data = crate::validate::apply_estate_patch(Some(&current.data), &convert::estate_patch(r.estate)?)?;
             self.check_estate_refs(&current.town, &data).await?;
-            let expected = if r.expected_version == 0 {
-                current.version
-            } else {
-                r.expected_version
-            };
-            Ok(convert::estate(
-                self.store
-                    .update_estate(&current.id, expected, &data, &Self::ctx(&p, "")?)
-                    .await?,
-            ))
+            let expected = if r.expected_version == 0 { current.version } else { r.expected_version };
+            Ok(convert::estate(self.store.update_estate(&current.id, expected, &data, &Self::ctx(&p, "")?).await?))
         }
         .await)
     }
@@ -659,10 +518,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn get_estate_routing_facts(
-        &self,
-        req: Request<pb::GetByIdRequest>,
-    ) -> Rpc<pb::EstateRoutingFacts> {
+    async fn get_estate_routing_facts(&self, req: Request<pb::GetByIdRequest>) -> Rpc<pb::EstateRoutingFacts> {
         ok(async {
             let p = self.principal(&req)?;
             let estate = self.visible_estate(&p, &req.get_ref().id).await?;
@@ -678,14 +534,10 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             {
                 units.push(convert::unit_contact(contact));
             }
-            units.extend(
-                self.store
-                    .town_wide_units(&estate.town)
-                    .await?
-                    .into_iter()
-                    .map(convert::unit_contact),
-            );
+            units.extend(self.store.town_wide_units(&estate.town).await?.into_iter().map(convert::unit_contact));
+            let county = self.store.get_town(&estate.town).await?.map(|t| t.county).unwrap_or_default();
             Ok(pb::EstateRoutingFacts {
+                county,
                 estate_id: estate.id,
                 town: estate.town,
                 estate_name: estate.data.name,
@@ -699,10 +551,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn import_estates(
-        &self,
-        req: Request<pb::ImportEstatesRequest>,
-    ) -> Rpc<pb::ImportEstatesResponse> {
+    async fn import_estates(&self, req: Request<pb::ImportEstatesRequest>) -> Rpc<pb::ImportEstatesResponse> {
         ok(async {
             let p = self.principal(&req)?;
             self.do_import(&p, req.into_inner()).await
@@ -710,19 +559,14 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
-    async fn export_estates(
-        &self,
-        req: Request<pb::ExportEstatesRequest>,
-    ) -> Rpc<pb::ExportEstatesResponse> {
+    async fn export_estates(&self, req: Request<pb::ExportEstatesRequest>) -> Rpc<pb::ExportEstatesResponse> {
         ok(async {
             let p = self.principal(&req)?;
             let town = self.visible_town(&p, &req.get_ref().town).await?;
             let estates = self.store.all_estates(&town.code).await?;
             let communities = self.all_communities(&town.code).await?;
             let companies = self.all_companies(&town.code).await?;
-            Ok(pb::ExportEstatesResponse {
-                csv: crate::csv_io::export(&estates, &communities, &companies)?,
-            })
+            Ok(pb::ExportEstatesResponse { csv: crate::csv_io::export(&estates, &communities, &companies)? })
         }
         .await)
     }
@@ -746,15 +590,12 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 None => (None, crate::password::decoy_hash().to_owned()),
             };
             let password = r.password;
-            let verified =
-                tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
-                    .await
-                    .map_err(ServiceError::internal)?;
+            let verified = tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
+                .await
+                .map_err(ServiceError::internal)?;
             match account {
                 Some(a) if verified => Ok(convert::account(a)),
-                _ => Err(ServiceError::unauthenticated(
-                    "invalid username or password",
-                )),
+                _ => Err(ServiceError::unauthenticated("invalid username or password")),
             }
         }
         .await)
@@ -765,14 +606,11 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             let p = self.principal(&req)?;
             let r = req.into_inner();
             p.require(LEDGER_EDITORS)?;
-            let role = Role::from_proto(r.role)
-                .ok_or_else(|| ServiceError::invalid("role", "role is required"))?;
+            let role = Role::from_proto(r.role).ok_or_else(|| ServiceError::invalid("role", "role is required"))?;
             let username = r.username.trim().to_owned();
             if username.len() < 3
                 || username.len() > 64
-                || !username
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+                || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
             {
                 return Err(ServiceError::invalid(
                     "username",
@@ -780,10 +618,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 ));
             }
             if r.password.chars().count() < 8 || r.password.len() > 1024 {
-                return Err(ServiceError::invalid(
-                    "password",
-                    "password must be at least 8 characters",
-                ));
+                return Err(ServiceError::invalid("password", "password must be at least 8 characters"));
             }
             let (town, county) = match role {
                 Role::County => {
@@ -791,10 +626,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                     (None, p.county.clone())
                 }
                 Role::Service => {
-                    return Err(ServiceError::invalid(
-                        "role",
-                        "service principals use tokens from `wuguan token`",
-                    ));
+                    return Err(ServiceError::invalid("role", "service principals use tokens from `wuguan token`"));
                 }
                 _ => {
                     let t = self.visible_town(&p, &r.town).await?;
@@ -806,10 +638,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 match self.store.get_unit(u).await? {
                     Some(unit) if Some(&unit.town) == town.as_ref() => {}
                     _ => {
-                        return Err(ServiceError::invalid(
-                            "unit_id",
-                            "no such unit in this town",
-                        ));
+                        return Err(ServiceError::invalid("unit_id", "no such unit in this town"));
                     }
                 }
             }
@@ -826,17 +655,12 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 unit_id,
                 display_name: crate::validate::text("display_name", &r.display_name)?,
             };
-            Ok(convert::account(
-                self.store.create_account(&account, &hash).await?,
-            ))
+            Ok(convert::account(self.store.create_account(&account, &hash).await?))
         }
         .await)
     }
 
-    async fn list_accounts(
-        &self,
-        req: Request<pb::ListAccountsRequest>,
-    ) -> Rpc<pb::ListAccountsResponse> {
+    async fn list_accounts(&self, req: Request<pb::ListAccountsRequest>) -> Rpc<pb::ListAccountsResponse> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.get_ref();

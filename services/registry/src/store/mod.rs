@@ -25,20 +25,12 @@ pub struct ImportRow {
 }
 
 pub trait RegistryStore: Send + Sync + 'static {
-    fn upsert_county(
-        &self,
-        code: &str,
-        name: &str,
-    ) -> impl Future<Output = ServiceResult<()>> + Send;
+    fn upsert_county(&self, code: &str, name: &str) -> impl Future<Output = ServiceResult<()>> + Send;
     fn upsert_town(&self, town: &Town) -> impl Future<Output = ServiceResult<()>> + Send;
     fn get_town(&self, code: &str) -> impl Future<Output = ServiceResult<Option<Town>>> + Send;
     fn list_towns(&self) -> impl Future<Output = ServiceResult<Vec<Town>>> + Send;
 
-    fn create_unit(
-        &self,
-        unit: &Unit,
-        ctx: &WriteContext,
-    ) -> impl Future<Output = ServiceResult<Unit>> + Send;
+    fn create_unit(&self, unit: &Unit, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Unit>> + Send;
     fn get_unit(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Unit>>> + Send;
     fn list_units(
         &self,
@@ -47,11 +39,7 @@ pub trait RegistryStore: Send + Sync + 'static {
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<Unit>>> + Send;
 
-    fn create_person(
-        &self,
-        person: &Person,
-        ctx: &WriteContext,
-    ) -> impl Future<Output = ServiceResult<Person>> + Send;
+    fn create_person(&self, person: &Person, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn list_persons(
         &self,
         town: &str,
@@ -65,15 +53,8 @@ pub trait RegistryStore: Send + Sync + 'static {
         community: &Community,
         ctx: &WriteContext,
     ) -> impl Future<Output = ServiceResult<Community>> + Send;
-    fn get_community(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = ServiceResult<Option<Community>>> + Send;
-    fn list_communities(
-        &self,
-        town: &str,
-        page: &Page,
-    ) -> impl Future<Output = ServiceResult<Vec<Community>>> + Send;
+    fn get_community(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Community>>> + Send;
+    fn list_communities(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Community>>> + Send;
 
     /// Creates the company and its responsible unit in one transaction.
     fn create_property_company(
@@ -81,10 +62,7 @@ pub trait RegistryStore: Send + Sync + 'static {
         company: &PropertyCompany,
         ctx: &WriteContext,
     ) -> impl Future<Output = ServiceResult<PropertyCompany>> + Send;
-    fn get_property_company(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = ServiceResult<Option<PropertyCompany>>> + Send;
+    fn get_property_company(&self, id: &str) -> impl Future<Output = ServiceResult<Option<PropertyCompany>>> + Send;
     fn list_property_companies(
         &self,
         town: &str,
@@ -127,20 +105,11 @@ pub trait RegistryStore: Send + Sync + 'static {
         ctx: &WriteContext,
     ) -> impl Future<Output = ServiceResult<(u32, u32)>> + Send;
     fn count_communities(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
-    fn count_property_companies(
-        &self,
-        town: &str,
-    ) -> impl Future<Output = ServiceResult<u32>> + Send;
+    fn count_property_companies(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
     /// Units of the town that handle complaints about any estate (police, urban management,
     /// town office, construction bureau, ...) with their designated persons.
-    fn town_wide_units(
-        &self,
-        town: &str,
-    ) -> impl Future<Output = ServiceResult<Vec<UnitContact>>> + Send;
-    fn unit_contact(
-        &self,
-        unit_id: &str,
-    ) -> impl Future<Output = ServiceResult<Option<UnitContact>>> + Send;
+    fn town_wide_units(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<UnitContact>>> + Send;
+    fn unit_contact(&self, unit_id: &str) -> impl Future<Output = ServiceResult<Option<UnitContact>>> + Send;
 
     fn create_account(
         &self,
@@ -148,13 +117,6 @@ pub trait RegistryStore: Send + Sync + 'static {
         password_hash: &str,
     ) -> impl Future<Output = ServiceResult<Account>> + Send;
     /// The account and its password hash.
-    fn find_account(
-        &self,
-        username: &str,
-    ) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
-    fn list_accounts(
-        &self,
-        town: &str,
-        page: &Page,
-    ) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
+    fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
+    fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
 }

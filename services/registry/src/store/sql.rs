@@ -44,13 +44,7 @@ struct TownRow {
 
 impl From<TownRow> for Town {
     fn from(r: TownRow) -> Self {
-        Town {
-            code: r.code,
-            name: r.name,
-            county: r.county,
-            county_name: r.county_name,
-            time_zone: r.time_zone,
-        }
+        Town { code: r.code, name: r.name, county: r.county, county_name: r.county_name, time_zone: r.time_zone }
     }
 }
 
@@ -67,8 +61,7 @@ impl TryFrom<UnitRow> for Unit {
     type Error = ServiceError;
     fn try_from(r: UnitRow) -> ServiceResult<Unit> {
         Ok(Unit {
-            unit_type: UnitType::parse(&r.unit_type)
-                .ok_or_else(|| corrupt("units.unit_type", &r.unit_type))?,
+            unit_type: UnitType::parse(&r.unit_type).ok_or_else(|| corrupt("units.unit_type", &r.unit_type))?,
             id: r.id,
             town: r.town,
             name: r.name,
@@ -195,8 +188,7 @@ impl TryFrom<EstateRow> for Estate {
                 property_company_id: r.property_company_id,
                 owners_committee: OwnersCommittee::parse(&r.owners_committee)
                     .ok_or_else(|| corrupt("estates.owners_committee", &r.owners_committee))?,
-                target: EstateTarget::parse(&r.target)
-                    .ok_or_else(|| corrupt("estates.target", &r.target))?,
+                target: EstateTarget::parse(&r.target).ok_or_else(|| corrupt("estates.target", &r.target))?,
                 security: SecurityProvision {
                     guards: u32::try_from(r.guards).unwrap_or(0),
                     cameras: u32::try_from(r.cameras).unwrap_or(0),
@@ -271,10 +263,7 @@ fn corrupt(column: &str, value: &str) -> ServiceError {
 
 /// Maps a unique-constraint violation to ALREADY_EXISTS on `field`.
 fn unique_violation(err: sqlx::Error, field: &str, what: &str) -> ServiceError {
-    if err
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
-    {
+    if err.as_database_error().is_some_and(|e| e.is_unique_violation()) {
         ServiceError::already_exists(field, format!("{what} already exists in this town"))
     } else {
         ServiceError::from(err)
@@ -282,8 +271,7 @@ fn unique_violation(err: sqlx::Error, field: &str, what: &str) -> ServiceError {
 }
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 const ESTATE_COLUMNS: &str = "id, town, community_id, name, address, planned_floor_area_m2, built_floor_area_m2, \

@@ -1,0 +1,325 @@
+//! JSON shapes of complaints (tickets): snake_case enum values, RFC 3339 instants.
+
+use crate::error::ApiError;
+use chrono::SecondsFormat;
+use serde::{Deserialize, Serialize};
+use wuguan_proto::dispatch::v1 as pb;
+
+pub fn instant(ms: i64) -> Option<String> {
+    (ms != 0)
+        .then(|| chrono::DateTime::from_timestamp_millis(ms).map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)))
+        .flatten()
+}
+
+pub fn parse_instant(field: &str, s: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(s.trim()).map(|d| d.timestamp_millis()).map_err(|_| {
+        ApiError::invalid(field, format!("{field} must be an RFC 3339 instant, e.g. 2026-11-30T18:00:00+08:00"))
+    })
+}
+
+macro_rules! names {
+    ($to:ident, $from:ident, $wire:ty, { $($w:ident = $s:literal),+ $(,)? }) => {
+        pub fn $to(v: i32) -> &'static str {
+            match <$wire>::try_from(v) { $(Ok(<$wire>::$w) => $s,)+ _ => "unspecified" }
+        }
+        pub fn $from(field: &str, s: &str) -> Result<$wire, ApiError> {
+            match s { $($s => Ok(<$wire>::$w),)+ _ => Err(ApiError::invalid(field, format!("unknown {field} {s:?}"))) }
+        }
+    };
+}
+
+names!(category_str, parse_category, pb::Category, {
+    Security = "security", IllegalConstruction = "illegal_construction", IllegalRenovation = "illegal_renovation",
+    StructuralDamage = "structural_damage", IllegalStall = "illegal_stall", Sanitation = "sanitation",
+    Repair = "repair", PropertyService = "property_service", PropertyFees = "property_fees",
+    OwnersCommittee = "owners_committee", NeighbourDispute = "neighbour_dispute",
+    BuildingQuality = "building_quality", MissingFacilities = "missing_facilities", Other = "other",
+});
+names!(source_str, parse_source, pb::Source, {
+    Resident = "resident", OwnerRep = "owner_rep", Inspection = "inspection", Hotline = "hotline",
+    Department = "department", TownOffice = "town_office",
+});
+names!(status_str, parse_status, pb::Status, {
+    Received = "received", Assigned = "assigned", Accepted = "accepted", Resolved = "resolved",
+    Verified = "verified", Closed = "closed", Rejected = "rejected", Reopened = "reopened",
+});
+names!(satisfaction_str, parse_satisfaction, pb::Satisfaction, {
+    Satisfied = "satisfied", BasicallySatisfied = "basically_satisfied", NotSatisfied = "not_satisfied",
+});
+names!(target_str, parse_target, pb::RouteTarget, {
+    Police = "police", UrbanManagement = "urban_management", PropertyCompany = "property_company",
+    Community = "community", ConstructionBureau = "construction_bureau", TownOffice = "town_office",
+});
+names!(supervision_str, _parse_supervision, pb::SupervisionCheck, {
+    Effect = "check_effect", Progress = "check_progress", Cause = "check_cause", Accountability = "check_accountability",
+});
+
+#[derive(Serialize)]
+pub struct PersonView {
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct AssignmentView {
+    pub unit_type: &'static str,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub person: PersonView,
+    /// The resolution deadline (定时间).
+    pub deadline: Option<String>,
+    pub respond_by: Option<String>,
+    /// Planned measures (定措施), set when the unit accepts.
+    pub measures: String,
+    pub co_handler_unit_ids: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReporterView {
+    pub name: String,
+    pub phone: String,
+    pub anonymous: bool,
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub action: String,
+    pub from_status: Option<&'static str>,
+    pub to_status: &'static str,
+    pub actor: Option<String>,
+    pub at: Option<String>,
+    pub note: Option<String>,
+    pub level: u32,
+}
+
+impl From<pb::TicketEvent> for EventView {
+    fn from(e: pb::TicketEvent) -> Self {
+        EventView {
+            action: e.action,
+            from_status: (e.from_status != 0).then(|| status_str(e.from_status)),
+            to_status: status_str(e.to_status),
+            actor: (!e.actor.is_empty()).then_some(e.actor),
+            at: instant(e.at_ms),
+            note: (!e.note.is_empty()).then_some(e.note),
+            level: e.level,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ComplaintView {
+    pub id: String,
+    pub town: String,
+    pub tracking_code: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub category: &'static str,
+    pub source: &'static str,
+    pub description: String,
+    pub status: &'static str,
+    pub level: u32,
+    pub assignment: Option<AssignmentView>,
+    pub reporter: Option<ReporterView>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub responded_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub satisfaction: Option<&'static str>,
+    pub overdue: bool,
+    pub supervision: &'static str,
+    pub county_report: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<EventView>,
+}
+
+impl From<pb::Ticket> for ComplaintView {
+    fn from(t: pb::Ticket) -> Self {
+        ComplaintView {
+            id: t.id,
+            town: t.town,
+            tracking_code: t.tracking_code,
+            estate_id: t.estate_id,
+            estate_name: t.estate_name,
+            category: category_str(t.category),
+            source: source_str(t.source),
+            description: t.description,
+            status: status_str(t.status),
+            level: t.level,
+            assignment: t.assignment.map(|a| AssignmentView {
+                unit_type: crate::views::unit_type_str(a.unit_type),
+                unit_id: a.unit_id,
+                unit_name: a.unit_name,
+                person: PersonView { id: (!a.person_id.is_empty()).then_some(a.person_id), name: a.person_name },
+                deadline: instant(a.resolve_by_ms),
+                respond_by: instant(a.respond_by_ms),
+                measures: a.measures,
+                co_handler_unit_ids: a.co_handler_unit_ids,
+            }),
+            reporter: t.reporter.map(|r| ReporterView { name: r.name, phone: r.phone, anonymous: r.anonymous }),
+            created_at: instant(t.created_at_ms),
+            updated_at: instant(t.updated_at_ms),
+            responded_at: instant(t.responded_at_ms),
+            resolved_at: instant(t.resolved_at_ms),
+            satisfaction: (t.satisfaction != 0).then(|| satisfaction_str(t.satisfaction)),
+            overdue: t.overdue,
+            supervision: supervision_str(t.supervision),
+            county_report: t.county_report,
+            timeline: t.timeline.into_iter().map(EventView::from).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitInput {
+    pub town: String,
+    pub estate_id: String,
+    pub category: String,
+    pub source: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub reporter_name: String,
+    #[serde(default)]
+    pub reporter_phone: String,
+    #[serde(default)]
+    pub anonymous: bool,
+    /// For records entered after the fact (town office, systems).
+    pub reported_at: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub town: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub estate_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub level: Option<u32>,
+    pub overdue: Option<bool>,
+    pub source: Option<String>,
+    /// YYYY-MM-DD, local date, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default)]
+    pub open_only: bool,
+    pub page_size: Option<u32>,
+    pub page_token: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct TrackedView {
+    pub tracking_code: String,
+    pub category: &'static str,
+    pub estate_name: String,
+    pub status: &'static str,
+    pub level: u32,
+    pub unit_name: String,
+    pub deadline: Option<String>,
+    pub satisfaction: Option<&'static str>,
+    pub created_at: Option<String>,
+    pub timeline: Vec<EventView>,
+}
+
+impl From<pb::TrackedTicket> for TrackedView {
+    fn from(t: pb::TrackedTicket) -> Self {
+        TrackedView {
+            tracking_code: t.tracking_code,
+            category: category_str(t.category),
+            estate_name: t.estate_name,
+            status: status_str(t.status),
+            level: t.level,
+            unit_name: t.unit_name,
+            deadline: instant(t.resolve_by_ms),
+            satisfaction: (t.satisfaction != 0).then(|| satisfaction_str(t.satisfaction)),
+            created_at: instant(t.created_at_ms),
+            timeline: t.timeline.into_iter().map(EventView::from).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RuleView {
+    pub category: &'static str,
+    pub target: &'static str,
+    pub response_minutes: u32,
+    pub resolution_minutes: u32,
+    pub initial_level: u32,
+    pub owner_reps_co_handle: bool,
+    pub customised: bool,
+}
+
+impl From<pb::RoutingRule> for RuleView {
+    fn from(r: pb::RoutingRule) -> Self {
+        RuleView {
+            category: category_str(r.category),
+            target: target_str(r.target),
+            response_minutes: r.response_minutes,
+            resolution_minutes: r.resolution_minutes,
+            initial_level: r.initial_level,
+            owner_reps_co_handle: r.owner_reps_co_handle,
+            customised: r.customised,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    pub target: String,
+    pub response_minutes: u32,
+    pub resolution_minutes: u32,
+    #[serde(default)]
+    pub initial_level: u32,
+    #[serde(default)]
+    pub owner_reps_co_handle: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    pub category: Option<String>,
+    pub estate_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Serialize)]
+pub struct StatsView {
+    pub town: String,
+    pub from: String,
+    pub to: String,
+    pub count: u32,
+    pub previous_period_count: u32,
+    pub previous_year_count: u32,
+    pub pop_change_pct: Option<f64>,
+    pub yoy_change_pct: Option<f64>,
+    pub response_rate: f64,
+    pub resolution_rate: f64,
+    pub satisfaction_rate: f64,
+    pub overdue: u32,
+    pub escalated_level_1: u32,
+    pub escalated_level_2: u32,
+}
+
+impl From<pb::ComplaintStats> for StatsView {
+    fn from(s: pb::ComplaintStats) -> Self {
+        StatsView {
+            town: s.town,
+            from: s.from_date,
+            to: s.to_date,
+            count: s.count,
+            previous_period_count: s.previous_period_count,
+            previous_year_count: s.previous_year_count,
+            pop_change_pct: s.pop_change_pct,
+            yoy_change_pct: s.yoy_change_pct,
+            response_rate: s.response_rate,
+            resolution_rate: s.resolution_rate,
+            satisfaction_rate: s.satisfaction_rate,
+            overdue: s.overdue,
+            escalated_level_1: s.escalated_level_1,
+            escalated_level_2: s.escalated_level_2,
+        }
+    }
+}

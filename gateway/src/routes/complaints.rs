@@ -1,0 +1,441 @@
+//! Complaints over HTTP: submit (signed in, or anonymously), read, act on, track by code,
+//! routing rules, statistics, the supervision view and the written report to the county.
+
+use crate::AppState;
+use crate::complaint_views::*;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, parse_json};
+use crate::views::Page;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use wuguan_platform::identity::ANONYMOUS_SUBJECT;
+use wuguan_platform::{ErrorCode, Principal, Role};
+use wuguan_proto::dispatch::v1 as pb;
+
+const UTC_OFFSET_MS: i64 = 8 * 3600 * 1000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Local midnight (Asia/Shanghai) of a YYYY-MM-DD date, in epoch ms.
+fn local_day_start(field: &str, s: &str) -> Result<i64, ApiError> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))?;
+    Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - UTC_OFFSET_MS)
+}
+
+/// The caller's town: from the token unless the caller is county-wide.
+fn caller_town(state: &AppState, bearer: &Bearer, town: Option<String>) -> ApiResult<String> {
+    if let Some(t) = town.filter(|t| !t.trim().is_empty()) {
+        return Ok(t);
+    }
+    let token = bearer.0.as_deref().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
+    let p = state.verifier.verify(token)?;
+    p.town.ok_or_else(|| ApiError::invalid("town", "town is required for county accounts"))
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(input): JsonBody<SubmitInput>,
+) -> ApiResult<(StatusCode, Json<ComplaintView>)> {
+    let category = parse_category("category", &input.category)? as i32;
+    let source = input.source.as_deref().map(|v| parse_source("source", v).map(|v| v as i32)).transpose()?.unwrap_or(0);
+    let reported_at_ms =
+        input.reported_at.as_deref().map(|v| parse_instant("reported_at", v)).transpose()?.unwrap_or(0);
+    // A resident may submit without signing in: the gateway vouches for a one-off anonymous
+    // principal of that town, who can follow the complaint only by its tracking code.
+    let bearer = match bearer.0 {
+        Some(_) => bearer,
+        None => {
+            let town = input.town.trim().to_owned();
+            if town.is_empty() {
+                return Err(ApiError::invalid("town", "town is required"));
+            }
+            let principal = Principal {
+                subject: ANONYMOUS_SUBJECT.to_owned(),
+                role: Role::Resident,
+                town: Some(town),
+                county: String::new(),
+                unit: None,
+            };
+            let token = s
+                .signer
+                .sign(&principal, Duration::from_secs(60))
+                .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
+            Bearer(Some(token))
+        }
+    };
+    let req = pb::SubmitComplaintRequest {
+        town: input.town,
+        estate_id: input.estate_id,
+        category,
+        source,
+        description: input.description,
+        reporter_name: input.reporter_name,
+        reporter_phone: input.reporter_phone,
+        anonymous: input.anonymous,
+        idempotency_key: key,
+        reported_at_ms,
+    };
+    let ticket = s.upstreams.dispatch().submit_complaint(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok((StatusCode::CREATED, Json(ticket.into())))
+}
+
+pub async fn get(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<ComplaintView>> {
+    let t = s.upstreams.dispatch().get_ticket(s.upstreams.request(&bearer, pb::GetTicketRequest { id })).await?;
+    Ok(Json(t.into_inner().into()))
+}
+
+fn list_request(town: String, q: ListQuery) -> ApiResult<pb::ListTicketsRequest> {
+    Ok(pb::ListTicketsRequest {
+        town,
+        status: q.status.as_deref().map(|v| parse_status("status", v).map(|v| v as i32)).transpose()?.unwrap_or(0),
+        category: q
+            .category
+            .as_deref()
+            .map(|v| parse_category("category", v).map(|v| v as i32))
+            .transpose()?
+            .unwrap_or(0),
+        estate_id: q.estate_id.unwrap_or_default(),
+        unit_id: q.unit_id.unwrap_or_default(),
+        level: q.level,
+        overdue: q.overdue,
+        source: q.source.as_deref().map(|v| parse_source("source", v).map(|v| v as i32)).transpose()?.unwrap_or(0),
+        from_ms: q.from.as_deref().map(|v| local_day_start("from", v)).transpose()?.unwrap_or(0),
+        to_ms: q.to.as_deref().map(|v| local_day_start("to", v).map(|d| d + DAY_MS)).transpose()?.unwrap_or(0),
+        open_only: q.open_only,
+        page: Some(wuguan_proto::common::v1::PageRequest {
+            page_size: q.page_size.unwrap_or(0),
+            page_token: q.page_token.unwrap_or_default(),
+        }),
+    })
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    QueryParams(mut q): QueryParams<ListQuery>,
+) -> ApiResult<Json<Page<ComplaintView>>> {
+    let town = caller_town(&s, &bearer, q.town.take())?;
+    let req = list_request(town, q)?;
+    let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(Page::new(resp.tickets.into_iter().map(ComplaintView::from).collect(), resp.page)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeasuresBody {
+    measures: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    note: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReassignBody {
+    unit_id: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    note: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    measures_taken: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyBody {
+    satisfaction: String,
+    #[serde(default)]
+    note: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtendBody {
+    deadline: String,
+    note: String,
+}
+
+/// `POST /complaints/{id}/{action}`: accept, reject, reassign, extend, progress, resolve,
+/// verify, reopen, escalate.
+pub async fn act(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
+    let mut client = s.upstreams.dispatch();
+    let r = |m| s.upstreams.request(&bearer, m);
+    let ticket = match action.as_str() {
+        "accept" => {
+            let b: MeasuresBody = parse_json(body)?;
+            client.accept_ticket(r(pb::AcceptTicketRequest { id, measures: b.measures })).await?
+        }
+        "reject" => {
+            let b: ReasonBody = parse_json(body)?;
+            client.reject_ticket(s.upstreams.request(&bearer, pb::RejectTicketRequest { id, reason: b.reason })).await?
+        }
+        "reassign" => {
+            let b: ReassignBody = parse_json(body)?;
+            let req = pb::ReassignTicketRequest { id, unit_id: b.unit_id, person_id: b.person_id, note: b.note };
+            client.reassign_ticket(s.upstreams.request(&bearer, req)).await?
+        }
+        "extend" => {
+            let b: ExtendBody = parse_json(body)?;
+            let resolve_by_ms = parse_instant("deadline", &b.deadline)?;
+            let req = pb::ExtendDeadlineRequest { id, resolve_by_ms, note: b.note };
+            client.extend_deadline(s.upstreams.request(&bearer, req)).await?
+        }
+        "progress" => {
+            let b: NoteBody = parse_json(body)?;
+            client.add_progress(s.upstreams.request(&bearer, pb::AddProgressRequest { id, note: b.note })).await?
+        }
+        "resolve" => {
+            let b: ResolveBody = parse_json(body)?;
+            let req = pb::ResolveTicketRequest { id, measures_taken: b.measures_taken };
+            client.resolve_ticket(s.upstreams.request(&bearer, req)).await?
+        }
+        "verify" => {
+            let b: VerifyBody = parse_json(body)?;
+            let satisfaction = parse_satisfaction("satisfaction", &b.satisfaction)? as i32;
+            let req = pb::VerifyTicketRequest { id, satisfaction, note: b.note };
+            client.verify_ticket(s.upstreams.request(&bearer, req)).await?
+        }
+        "reopen" => {
+            let b: ReasonBody = parse_json(body)?;
+            client.reopen_ticket(s.upstreams.request(&bearer, pb::ReopenTicketRequest { id, reason: b.reason })).await?
+        }
+        "escalate" => {
+            let b: NoteBody = parse_json(body)?;
+            client.escalate_ticket(s.upstreams.request(&bearer, pb::EscalateTicketRequest { id, note: b.note })).await?
+        }
+        _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on complaints"))),
+    };
+    Ok(Json(ticket.into_inner().into()))
+}
+
+/// Public: no sign-in, no personal data.
+pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<TrackedView>> {
+    let t = s
+        .upstreams
+        .dispatch()
+        .track_ticket(s.upstreams.request(&Bearer(None), pb::TrackTicketRequest { tracking_code: code }))
+        .await?;
+    Ok(Json(t.into_inner().into()))
+}
+
+#[derive(Serialize)]
+pub struct RuleList {
+    items: Vec<RuleView>,
+}
+
+pub async fn list_rules(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+) -> ApiResult<Json<RuleList>> {
+    let resp = s
+        .upstreams
+        .dispatch()
+        .list_routing_rules(s.upstreams.request(&bearer, pb::ListRoutingRulesRequest { town }))
+        .await?
+        .into_inner();
+    Ok(Json(RuleList { items: resp.rules.into_iter().map(RuleView::from).collect() }))
+}
+
+pub async fn set_rule(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((town, category)): Path<(String, String)>,
+    JsonBody(input): JsonBody<RuleInput>,
+) -> ApiResult<Json<RuleView>> {
+    let rule = pb::RoutingRule {
+        town,
+        category: parse_category("category", &category)? as i32,
+        target: parse_target("target", &input.target)? as i32,
+        response_minutes: input.response_minutes,
+        resolution_minutes: input.resolution_minutes,
+        initial_level: input.initial_level,
+        owner_reps_co_handle: input.owner_reps_co_handle,
+        customised: true,
+    };
+    let resp = s
+        .upstreams
+        .dispatch()
+        .set_routing_rule(s.upstreams.request(&bearer, pb::SetRoutingRuleRequest { rule: Some(rule) }))
+        .await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn stats(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<StatsQuery>,
+) -> ApiResult<Json<StatsView>> {
+    let req = pb::GetComplaintStatsRequest {
+        town,
+        category: q
+            .category
+            .as_deref()
+            .map(|v| parse_category("category", v).map(|v| v as i32))
+            .transpose()?
+            .unwrap_or(0),
+        estate_id: q.estate_id.unwrap_or_default(),
+        unit_id: q.unit_id.unwrap_or_default(),
+        from_date: q.from,
+        to_date: q.to,
+    };
+    let resp = s.upstreams.dispatch().get_complaint_stats(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+/// At most this many tickets per group in the supervision view.
+const SUPERVISION_GROUP_CAP: usize = 100;
+
+#[derive(Serialize)]
+pub struct SupervisionGroup {
+    label: &'static str,
+    count: usize,
+    items: Vec<ComplaintView>,
+}
+
+#[derive(Serialize)]
+pub struct SupervisionView {
+    town: String,
+    groups: BTreeMap<&'static str, SupervisionGroup>,
+    /// More open tickets exist than one view holds.
+    truncated: bool,
+}
+
+/// Open tickets and those done in the last 30 days, sorted the way the source supervises:
+/// done → check the effect; in progress → progress; blocked → the cause; not done → accountability.
+pub async fn supervision(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+) -> ApiResult<Json<SupervisionView>> {
+    let mut client = s.upstreams.dispatch();
+    let page = |size| Some(wuguan_proto::common::v1::PageRequest { page_size: size, page_token: String::new() });
+    let open = client
+        .list_tickets(s.upstreams.request(
+            &bearer,
+            pb::ListTicketsRequest { town: town.clone(), open_only: true, page: page(500), ..Default::default() },
+        ))
+        .await?
+        .into_inner();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let recent = client
+        .list_tickets(s.upstreams.request(
+            &bearer,
+            pb::ListTicketsRequest {
+                town: town.clone(),
+                from_ms: now_ms - 30 * DAY_MS,
+                page: page(500),
+                ..Default::default()
+            },
+        ))
+        .await?
+        .into_inner();
+    let truncated = !open.page.unwrap_or_default().next_page_token.is_empty();
+    let mut groups: BTreeMap<&'static str, SupervisionGroup> = BTreeMap::new();
+    for (key, label) in [
+        ("check_effect", "查成效"),
+        ("check_progress", "查进度"),
+        ("check_cause", "查原因"),
+        ("check_accountability", "查责任"),
+    ] {
+        groups.insert(key, SupervisionGroup { label, count: 0, items: Vec::new() });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in open.tickets.into_iter().chain(recent.tickets.into_iter().filter(|t| {
+        let status = status_str(t.status);
+        matches!(status, "resolved" | "verified" | "closed")
+    })) {
+        if !seen.insert(t.id.clone()) {
+            continue;
+        }
+        let view = ComplaintView::from(t);
+        if let Some(g) = groups.get_mut(view.supervision) {
+            g.count += 1;
+            if g.items.len() < SUPERVISION_GROUP_CAP {
+                g.items.push(view);
+            }
+        }
+    }
+    Ok(Json(SupervisionView { town, groups, truncated }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    from: String,
+    to: String,
+}
+
+#[derive(Serialize)]
+pub struct CountyReport {
+    town: String,
+    from: String,
+    to: String,
+    title: String,
+    count: usize,
+    tickets: Vec<ComplaintView>,
+}
+
+/// Every level-2 (county) ticket created in the period, with its four fixes: the written
+/// report (书面报告) to county leaders.
+pub async fn county_report(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    QueryParams(q): QueryParams<PeriodQuery>,
+) -> ApiResult<Json<CountyReport>> {
+    let from_ms = local_day_start("from", &q.from)?;
+    let to_ms = local_day_start("to", &q.to)? + DAY_MS;
+    if to_ms <= from_ms {
+        return Err(ApiError::invalid("to", "to must not be before from"));
+    }
+    let mut tickets = Vec::new();
+    let mut page_token = String::new();
+    // A report holds at most 2,000 tickets; a longer period should be split.
+    for _ in 0..4 {
+        let req = pb::ListTicketsRequest {
+            town: town.clone(),
+            level: Some(2),
+            from_ms,
+            to_ms,
+            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: page_token.clone() }),
+            ..Default::default()
+        };
+        let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer, req)).await?.into_inner();
+        tickets.extend(resp.tickets.into_iter().map(ComplaintView::from));
+        page_token = resp.page.unwrap_or_default().next_page_token;
+        if page_token.is_empty() {
+            break;
+        }
+    }
+    Ok(Json(CountyReport {
+        title: format!("关于{}至{}需县级协调解决问题的书面报告", q.from, q.to),
+        count: tickets.len(),
+        town,
+        from: q.from,
+        to: q.to,
+        tickets,
+    }))
+}

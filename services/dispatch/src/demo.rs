@@ -1,0 +1,207 @@
+//! Demo tickets for Zhongxing: the holiday security cases behind the source's −61.5% (26 in
+//! 2024-10-01..08, 10 in 2025-10-01..08) and a spread of recent tickets in every status, some
+//! overdue and escalated. Loaded on first start when the town has no tickets.
+
+use crate::grpc::DispatchGrpc;
+use crate::lifecycle::{self, Action};
+use crate::model::*;
+use crate::registry_client::RegistryClient;
+use crate::stats::day_start_ms;
+use crate::store::DispatchStore;
+use chrono::NaiveDate;
+use wuguan_platform::db::now_ms;
+use wuguan_platform::{Principal, Role};
+
+pub const TOWN: &str = "zhongxing";
+pub const HOLIDAY_CASES_2024: u32 = 26;
+pub const HOLIDAY_CASES_2025: u32 = 10;
+
+const DESCRIPTIONS: &[(Category, &str)] = &[
+    (Category::Security, "夜间有陌生人撬单元门禁，请派出所巡查"),
+    (Category::IllegalConstruction, "一楼住户在绿化带私搭乱建彩钢棚"),
+    (Category::IllegalRenovation, "楼上装修拆除承重墙，噪音大且有安全隐患"),
+    (Category::StructuralDamage, "住户装修破坏外墙保温层"),
+    (Category::IllegalStall, "小区门口占道摆摊，影响通行"),
+    (Category::Sanitation, "3号楼垃圾两天未清运，气味很大"),
+    (Category::Repair, "2单元电梯故障，老人上下楼困难"),
+    (Category::PropertyService, "物业保安夜间脱岗"),
+    (Category::PropertyFees, "物业费收费标准未公示"),
+    (Category::OwnersCommittee, "业主委员会任期已满，要求改选"),
+    (Category::NeighbourDispute, "楼上漏水到楼下，协商不成"),
+    (Category::BuildingQuality, "新交付房屋墙体开裂渗水"),
+    (Category::MissingFacilities, "小区规划的健身场地和车棚至今未建"),
+    (Category::Other, "小区路灯不亮，不知道该找谁"),
+];
+
+fn actor_for(t: &Ticket) -> Principal {
+    Principal {
+        subject: format!("demo.{}", t.assignment.as_ref().map(|a| a.unit_type.as_str()).unwrap_or("unit")),
+        role: Role::Service,
+        town: Some(t.town.clone()),
+        county: t.county.clone(),
+        unit: t.assignment.as_ref().map(|a| a.unit_id.clone()),
+    }
+}
+
+fn office(t: &Ticket) -> Principal {
+    Principal {
+        subject: "zhongxing.town_office".into(),
+        role: Role::TownOffice,
+        town: Some(t.town.clone()),
+        county: t.county.clone(),
+        unit: None,
+    }
+}
+
+/// Applies `action` at `at` and stores it.
+async fn step<S: DispatchStore>(
+    store: &S,
+    t: Ticket,
+    action: Action,
+    who: &Principal,
+    at: i64,
+) -> anyhow::Result<Ticket> {
+    let (next, events) = lifecycle::apply(&t, action, who, at)?;
+    Ok(store.save_transition(t.version, &next, &events).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn submit<S: DispatchStore>(
+    store: &S,
+    grpc: &DispatchGrpc<S>,
+    registry: &RegistryClient,
+    estate_id: &str,
+    category: Category,
+    description: &str,
+    source: Source,
+    at: i64,
+    seq: usize,
+) -> anyhow::Result<Ticket> {
+    let facts = registry.estate_facts(estate_id).await.map_err(|e| anyhow::anyhow!("estate facts: {e:?}"))?;
+    let mut t = Ticket {
+        id: new_id(),
+        town: facts.town.clone(),
+        county: facts.county.clone(),
+        tracking_code: new_tracking_code(),
+        estate_id: estate_id.to_owned(),
+        estate_name: facts.estate_name.clone(),
+        category,
+        source,
+        description: description.to_owned(),
+        status: Status::Received,
+        level: 0,
+        assignment: None,
+        reporter: Reporter {
+            name: format!("{}先生", ["张", "王", "李", "赵", "陈", "刘", "杨", "黄"][seq % 8]),
+            phone: format!("139{:08}", 10_000_000 + seq * 7_919),
+            anonymous: false,
+        },
+        submitted_by: if source == Source::Resident { "zhongxing.resident".into() } else { String::new() },
+        created_at_ms: at,
+        updated_at_ms: at,
+        responded_at_ms: None,
+        resolved_at_ms: None,
+        satisfaction: None,
+        escalated_l1_at_ms: None,
+        escalated_l2_at_ms: None,
+        county_report: false,
+        version: 1,
+    };
+    let mut events = vec![TicketEvent::new(&t, "submit", None, "demo-loader", at, source.label_zh())];
+    events.extend(grpc.route_ticket(&mut t, &facts, at).await?);
+    Ok(store.insert_ticket(&t, &events, None).await?)
+}
+
+/// Accept, resolve and verify a ticket over the hours after `at`.
+async fn close<S: DispatchStore>(store: &S, t: Ticket, at: i64, satisfaction: Satisfaction) -> anyhow::Result<Ticket> {
+    let unit = actor_for(&t);
+    let t = step(store, t, Action::Accept { measures: "到场核实并处置".into() }, &unit, at + HOUR_MS).await?;
+    let t = step(store, t, Action::Resolve { measures_taken: "已处置完毕，回访居民".into() }, &unit, at + 6 * HOUR_MS)
+        .await?;
+    let office = office(&t);
+    step(store, t, Action::Verify { satisfaction, note: String::new() }, &office, at + 24 * HOUR_MS).await
+}
+
+pub async fn load<S: DispatchStore>(
+    store: &S,
+    grpc: &DispatchGrpc<S>,
+    registry: &RegistryClient,
+) -> anyhow::Result<bool> {
+    if store.count_tickets(TOWN).await? > 0 {
+        return Ok(false);
+    }
+    let estates = registry.estate_ids(TOWN).await.map_err(|e| anyhow::anyhow!("listing estates: {e:?}"))?;
+    anyhow::ensure!(!estates.is_empty(), "the registry has no estates for {TOWN}: load its demo first");
+    let mut seq = 0usize;
+
+    // The two National Day / Mid-Autumn holidays (两节) the source compares.
+    for (year, cases) in [(2024, HOLIDAY_CASES_2024), (2025, HOLIDAY_CASES_2025)] {
+        for i in 0..cases as usize {
+            let day = NaiveDate::from_ymd_opt(year, 10, 1 + (i % 8) as u32).unwrap_or_default();
+            let at = day_start_ms(day) + (9 + (i as i64 * 5) % 12) * HOUR_MS;
+            let estate = &estates[(i * 7 + year as usize) % estates.len()];
+            let t =
+                submit(store, grpc, registry, estate, Category::Security, DESCRIPTIONS[0].1, Source::Hotline, at, seq)
+                    .await?;
+            close(store, t, at, Satisfaction::Satisfied).await?;
+            seq += 1;
+        }
+    }
+
+    // Recent work: every status, some overdue (the sweep below escalates those).
+    let now = now_ms();
+    for i in 0..42usize {
+        let (category, description) = DESCRIPTIONS[i % DESCRIPTIONS.len()];
+        let days_ago = (42 - i as i64) % 40 + 1;
+        let at = now - days_ago * DAY_MS - (i as i64 % 9) * HOUR_MS;
+        let source = [Source::Resident, Source::Hotline, Source::OwnerRep, Source::Inspection][i % 4];
+        let estate = &estates[(i * 11) % estates.len()];
+        let t = submit(store, grpc, registry, estate, category, description, source, at, seq).await?;
+        seq += 1;
+        let unit = actor_for(&t);
+        match i % 8 {
+            0 | 1 => {
+                close(
+                    store,
+                    t,
+                    at,
+                    if i % 3 == 0 { Satisfaction::BasicallySatisfied } else { Satisfaction::Satisfied },
+                )
+                .await?;
+            }
+            2 => {
+                let t = step(store, t, Action::Accept { measures: "安排人员处理".into() }, &unit, at + HOUR_MS).await?;
+                step(store, t, Action::Resolve { measures_taken: "已处理，待核实".into() }, &unit, at + 5 * HOUR_MS)
+                    .await?;
+            }
+            3 => {
+                let t = step(store, t, Action::Accept { measures: "制定整改方案".into() }, &unit, at + HOUR_MS).await?;
+                step(store, t, Action::Progress { note: "已联系相关住户".into() }, &unit, at + DAY_MS / 2).await?;
+            }
+            4 => {} // assigned, never accepted: overdue unless very recent
+            5 => {
+                step(store, t, Action::Reject { reason: "不属于本单位职责".into() }, &unit, at + 2 * HOUR_MS).await?;
+            }
+            6 => {
+                let t = close(store, t, at, Satisfaction::Satisfied).await?;
+                let office = office(&t);
+                step(store, t, Action::Reopen { reason: "问题复发".into() }, &office, at + 3 * DAY_MS).await?;
+            }
+            _ => {
+                let t = step(store, t, Action::Accept { measures: "协调处理".into() }, &unit, at + HOUR_MS).await?;
+                let t = step(store, t, Action::Resolve { measures_taken: "已协调".into() }, &unit, at + DAY_MS).await?;
+                let office = office(&t);
+                step(
+                    store,
+                    t,
+                    Action::Verify { satisfaction: Satisfaction::NotSatisfied, note: "未解决".into() },
+                    &office,
+                    at + 2 * DAY_MS,
+                )
+                .await?;
+            }
+        }
+    }
+    store.escalate_overdue(now, 24 * HOUR_MS, 10_000).await?;
+    Ok(true)
+}

@@ -1,0 +1,80 @@
+//! The supervision sweep every dispatch replica runs: escalate overdue tickets (exactly once
+//! per level, whichever replica gets there first) and route tickets that came in while the
+//! registry was unreachable.
+
+use crate::grpc::DispatchGrpc;
+use crate::registry_client::{FactsError, RegistryClient};
+use crate::store::DispatchStore;
+use std::sync::Arc;
+use std::time::Duration;
+use wuguan_platform::db::now_ms;
+use wuguan_platform::error::ServiceResult;
+
+#[derive(Debug, Clone, Copy)]
+pub struct SweepConfig {
+    pub interval: Duration,
+    /// How long a ticket may stay overdue at level 1 before it goes to the county.
+    pub level_one_window: Duration,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        Self { interval: Duration::from_secs(30), level_one_window: Duration::from_secs(24 * 3600) }
+    }
+}
+
+const BATCH: i64 = 500;
+
+/// One pass; returns (escalations, tickets routed).
+pub async fn sweep_once<S: DispatchStore>(
+    store: &S,
+    grpc: &DispatchGrpc<S>,
+    registry: &RegistryClient,
+    config: &SweepConfig,
+) -> ServiceResult<(usize, usize)> {
+    let now = now_ms();
+    let escalated = store.escalate_overdue(now, config.level_one_window.as_millis() as i64, BATCH).await?;
+    for e in &escalated {
+        tracing::info!(ticket = %e.ticket_id, level = e.level, "ticket escalated");
+    }
+    let mut routed = 0;
+    for mut ticket in store.unrouted(BATCH).await? {
+        match registry.estate_facts(&ticket.estate_id).await {
+            Ok(facts) if facts.town == ticket.town => {
+                let version = ticket.version;
+                ticket.estate_name = facts.estate_name.clone();
+                let events = grpc.route_ticket(&mut ticket, &facts, now).await?;
+                if !events.is_empty() {
+                    ticket.updated_at_ms = now;
+                    // Another replica may have routed it meanwhile: that is fine.
+                    if store.save_transition(version, &ticket, &events).await.is_ok() {
+                        routed += 1;
+                    }
+                }
+            }
+            Ok(_) | Err(FactsError::NotFound) => {
+                tracing::warn!(ticket = %ticket.id, "ticket names an estate the registry does not know; left for the town office");
+            }
+            Err(FactsError::Unavailable(_)) => break,
+        }
+    }
+    Ok((escalated.len(), routed))
+}
+
+pub async fn run<S: DispatchStore>(
+    store: Arc<S>,
+    grpc: DispatchGrpc<S>,
+    registry: Arc<RegistryClient>,
+    config: SweepConfig,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(config.interval) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = sweep_once(store.as_ref(), &grpc, &registry, &config).await {
+            tracing::warn!(error = %e, "supervision sweep failed; will retry");
+        }
+    }
+}

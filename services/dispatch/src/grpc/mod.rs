@@ -1,0 +1,634 @@
+//! The dispatch gRPC service. Handlers authenticate, scope to what the caller may see (another
+//! town's or another unit's ticket is NOT_FOUND), validate, and delegate the lifecycle to
+//! `lifecycle.rs` and storage to the store.
+
+pub mod convert;
+
+use crate::lifecycle::{self, Action};
+use crate::model::*;
+use crate::registry_client::{FactsError, RegistryClient};
+use crate::routing;
+use crate::stats;
+use crate::store::{DispatchStore, IntakeKey};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tonic::{Request, Response, Status as GrpcStatus};
+use wuguan_platform::db::now_ms;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::identity::TokenVerifier;
+use wuguan_platform::paging::Page;
+use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
+use wuguan_proto::dispatch::v1 as pb;
+use wuguan_proto::dispatch::v1::dispatch_service_server::{DispatchService, DispatchServiceServer};
+
+pub const SERVICE_NAMES: &[&str] = &["wuguan.dispatch.v1.DispatchService"];
+
+const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// Roles that act for a responsible unit.
+const UNIT_ROLES: &[Role] = &[Role::Community, Role::PropertyCompany, Role::Police, Role::UrbanManagement];
+const STAFF: &[Role] = &[
+    Role::County,
+    Role::TownOffice,
+    Role::Community,
+    Role::PropertyCompany,
+    Role::Police,
+    Role::UrbanManagement,
+    Role::Service,
+];
+
+pub struct DispatchGrpc<S> {
+    store: Arc<S>,
+    verifier: TokenVerifier,
+    registry: Arc<RegistryClient>,
+}
+
+impl<S> Clone for DispatchGrpc<S> {
+    fn clone(&self) -> Self {
+        Self { store: self.store.clone(), verifier: self.verifier.clone(), registry: self.registry.clone() }
+    }
+}
+
+type Rpc<T> = Result<Response<T>, GrpcStatus>;
+
+fn ok<T>(r: ServiceResult<T>) -> Rpc<T> {
+    r.map(Response::new).map_err(GrpcStatus::from)
+}
+
+fn id_field(field: &str, v: &str) -> ServiceResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("{field} is required")));
+    }
+    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ServiceError::invalid(field, format!("{field} is not a valid id")));
+    }
+    Ok(v.to_owned())
+}
+
+/// Whether the principal may see the ticket at all.
+pub fn can_see(p: &Principal, t: &Ticket) -> bool {
+    if p.role == Role::County {
+        return p.county == t.county;
+    }
+    if p.town.as_deref() != Some(t.town.as_str()) {
+        return false;
+    }
+    match p.role {
+        Role::TownOffice => true,
+        Role::Service if p.unit.is_none() => true,
+        Role::Resident | Role::OwnerRep => lifecycle::is_submitter(p, t),
+        _ => lifecycle::is_assignee(p, t) || lifecycle::is_co_handler(p, t) || t.submitted_by == p.subject,
+    }
+}
+
+/// Reporter phone numbers in full: the town office, the assigned unit, and the reporter.
+pub fn can_see_phone(p: &Principal, t: &Ticket) -> bool {
+    p.role == Role::TownOffice || lifecycle::is_assignee(p, t) || t.submitted_by == p.subject
+}
+
+impl<S: DispatchStore> DispatchGrpc<S> {
+    pub fn new(store: Arc<S>, verifier: TokenVerifier, registry: Arc<RegistryClient>) -> Self {
+        Self { store, verifier, registry }
+    }
+
+    pub fn routes(self, max_message_bytes: usize) -> tonic::service::Routes {
+        tonic::service::Routes::new(DispatchServiceServer::new(self).max_decoding_message_size(max_message_bytes))
+    }
+
+    fn principal<T>(&self, req: &Request<T>) -> ServiceResult<Principal> {
+        self.verifier.verify_metadata(req.metadata())
+    }
+
+    /// The town the principal acts in; NOT_FOUND for another town.
+    fn town_of(p: &Principal, town: &str) -> ServiceResult<String> {
+        let town = town.trim();
+        if town.is_empty() {
+            return Err(ServiceError::invalid("town", "town is required"));
+        }
+        match &p.town {
+            Some(own) if own != town => Err(ServiceError::not_found("town")),
+            _ => Ok(town.to_owned()),
+        }
+    }
+
+    async fn visible_ticket(&self, p: &Principal, id: &str) -> ServiceResult<Ticket> {
+        let id = id_field("id", id)?;
+        match self.store.get_ticket(&id).await? {
+            Some(t) if can_see(p, &t) => Ok(t),
+            _ => Err(ServiceError::not_found("ticket")),
+        }
+    }
+
+    fn view(&self, p: &Principal, t: Ticket, timeline: Vec<TicketEvent>) -> pb::Ticket {
+        let show = can_see_phone(p, &t);
+        convert::ticket(t, show, now_ms(), timeline)
+    }
+
+    async fn rule_for(&self, town: &str, category: Category) -> ServiceResult<RoutingRule> {
+        let overrides = self.store.routing_overrides(town).await?;
+        Ok(overrides
+            .into_iter()
+            .find(|r| r.category == category)
+            .unwrap_or_else(|| routing::default_rule(town, category)))
+    }
+
+    /// Routes a ticket that has no assignment yet; returns the events that record it.
+    pub async fn route_ticket(
+        &self,
+        t: &mut Ticket,
+        facts: &routing::EstateFacts,
+        now: i64,
+    ) -> ServiceResult<Vec<TicketEvent>> {
+        let rule = self.rule_for(&t.town, t.category).await?;
+        let Some(routed) = routing::route(&rule, facts, now) else {
+            // Not even a town office unit: leave it received for the office to assign by hand.
+            return Ok(Vec::new());
+        };
+        let from = t.status;
+        t.status = Status::Assigned;
+        t.level = t.level.max(routed.level);
+        if t.level >= 1 && t.escalated_l1_at_ms.is_none() {
+            t.escalated_l1_at_ms = Some(now);
+        }
+        if t.level >= 2 && t.escalated_l2_at_ms.is_none() {
+            t.escalated_l2_at_ms = Some(now);
+        }
+        t.county_report |= routed.county_report;
+        let mut note = format!("→ {} ({})", routed.assignment.unit_name, routed.assignment.person_name);
+        if let Some(f) = &routed.fallback_note {
+            note.push_str("; ");
+            note.push_str(f);
+        }
+        if routed.county_report {
+            note.push_str("; county-level matter, reported in writing to county leaders");
+        }
+        t.assignment = Some(routed.assignment);
+        Ok(vec![TicketEvent::new(t, "assign", Some(from), "system", now, &note)])
+    }
+
+    async fn submit(&self, p: &Principal, r: pb::SubmitComplaintRequest) -> ServiceResult<pb::Ticket> {
+        let town = Self::town_of(p, &r.town)?;
+        let estate_id = id_field("estate_id", &r.estate_id)?;
+        let category = convert::category_from_pb("category", r.category)?
+            .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
+        let default_source = match p.role {
+            Role::Resident => Source::Resident,
+            Role::OwnerRep => Source::OwnerRep,
+            Role::TownOffice => Source::TownOffice,
+            Role::Service => Source::Hotline,
+            _ => Source::Department,
+        };
+        let source = match convert::source_from_pb("source", r.source)? {
+            None => default_source,
+            Some(s) if s == default_source || p.is_one_of(&[Role::TownOffice, Role::County, Role::Service]) => s,
+            Some(_) => return Err(ServiceError::invalid("source", "this caller may not set the source")),
+        };
+        let description = r.description.trim().to_owned();
+        if description.is_empty() {
+            return Err(ServiceError::invalid("description", "description is required"));
+        }
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(ServiceError::invalid(
+                "description",
+                format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+        let (name, phone) = if r.anonymous {
+            (String::new(), String::new())
+        } else {
+            let name = r.reporter_name.trim().to_owned();
+            if name.chars().count() > 50 {
+                return Err(ServiceError::invalid("reporter_name", "reporter_name must be at most 50 characters"));
+            }
+            let phone = r.reporter_phone.trim().to_owned();
+            if !phone.is_empty()
+                && (phone.len() < 5
+                    || phone.len() > 20
+                    || !phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+'))
+            {
+                return Err(ServiceError::invalid("reporter_phone", "reporter_phone must be a phone number"));
+            }
+            (name, phone)
+        };
+        let now = now_ms();
+        let created_at = match r.reported_at_ms {
+            0 => now,
+            t if !p.is_one_of(&[Role::TownOffice, Role::County, Role::Service]) => {
+                let _ = t;
+                return Err(ServiceError::invalid(
+                    "reported_at",
+                    "only the town office and systems may back-date a complaint",
+                ));
+            }
+            t if t > now + 60_000 || t < now - 366 * DAY_MS => {
+                return Err(ServiceError::invalid(
+                    "reported_at",
+                    "reported_at must be within the last year and not in the future",
+                ));
+            }
+            t => t,
+        };
+        let key = r.idempotency_key.trim();
+        if key.len() > 128 {
+            return Err(ServiceError::invalid("idempotency_key", "idempotency_key must be at most 128 characters"));
+        }
+        if key.is_empty() && p.role == Role::Service {
+            return Err(ServiceError::invalid(
+                "idempotency_key",
+                "systems must send an idempotency key with every complaint",
+            ));
+        }
+        let intake_key = (!key.is_empty()).then(|| {
+            let mut h = Sha256::new();
+            for part in [
+                town.as_str(),
+                estate_id.as_str(),
+                category.as_str(),
+                source.as_str(),
+                description.as_str(),
+                name.as_str(),
+                phone.as_str(),
+                if r.anonymous { "1" } else { "0" },
+                &r.reported_at_ms.to_string(),
+            ] {
+                h.update(part.as_bytes());
+                h.update([0u8]);
+            }
+            let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            IntakeKey { scope: format!("{town}/{}", p.subject), key: key.to_owned(), request_hash: hash }
+        });
+
+        let mut ticket = Ticket {
+            id: new_id(),
+            town: town.clone(),
+            county: p.county.clone(),
+            tracking_code: new_tracking_code(),
+            estate_id: estate_id.clone(),
+            estate_name: String::new(),
+            category,
+            source,
+            description,
+            status: Status::Received,
+            level: 0,
+            assignment: None,
+            reporter: Reporter { name, phone, anonymous: r.anonymous },
+            // Nobody can later act as the reporter of an anonymous web submission.
+            submitted_by: if p.subject == crate::ANONYMOUS_SUBJECT { String::new() } else { p.subject.clone() },
+            created_at_ms: created_at,
+            updated_at_ms: now,
+            responded_at_ms: None,
+            resolved_at_ms: None,
+            satisfaction: None,
+            escalated_l1_at_ms: None,
+            escalated_l2_at_ms: None,
+            county_report: false,
+            version: 1,
+        };
+        let mut events = vec![TicketEvent::new(&ticket, "submit", None, &p.subject, created_at, source.label_zh())];
+        match self.registry.estate_facts(&estate_id).await {
+            Ok(facts) => {
+                if facts.town != town {
+                    return Err(ServiceError::invalid("estate_id", "no such estate in this town"));
+                }
+                ticket.estate_name = facts.estate_name.clone();
+                if !facts.county.is_empty() {
+                    ticket.county = facts.county.clone();
+                }
+                events.extend(self.route_ticket(&mut ticket, &facts, created_at).await?);
+            }
+            Err(FactsError::NotFound) => return Err(ServiceError::invalid("estate_id", "no such estate in this town")),
+            // Accepted all the same: the sweep routes it when the registry is back.
+            Err(FactsError::Unavailable(why)) => {
+                tracing::warn!(%why, "registry unavailable: ticket kept for routing later")
+            }
+        }
+        let stored = self.store.insert_ticket(&ticket, &events, intake_key.as_ref()).await?;
+        Ok(self.view(p, stored, Vec::new()))
+    }
+
+    async fn act(&self, p: &Principal, id: &str, action: Action) -> ServiceResult<pb::Ticket> {
+        let t = self.visible_ticket(p, id).await?;
+        let (next, events) = lifecycle::apply(&t, action, p, now_ms())?;
+        let saved = self.store.save_transition(t.version, &next, &events).await?;
+        Ok(self.view(p, saved, Vec::new()))
+    }
+
+    async fn list(&self, p: &Principal, r: pb::ListTicketsRequest) -> ServiceResult<pb::ListTicketsResponse> {
+        let town = Self::town_of(p, &r.town)?;
+        let page = Page::from_request(r.page.as_ref())?;
+        let opt_id = |field: &str, v: &str| -> ServiceResult<Option<String>> {
+            if v.trim().is_empty() { Ok(None) } else { id_field(field, v).map(Some) }
+        };
+        let mut filter = TicketFilter {
+            status: convert::status_from_pb("status", r.status)?,
+            category: convert::category_from_pb("category", r.category)?,
+            estate_id: opt_id("estate_id", &r.estate_id)?,
+            unit_id: opt_id("unit_id", &r.unit_id)?,
+            level: r.level,
+            source: convert::source_from_pb("source", r.source)?,
+            from_ms: (r.from_ms != 0).then_some(r.from_ms),
+            to_ms: (r.to_ms != 0).then_some(r.to_ms),
+            open_only: r.open_only,
+            submitted_by: None,
+            overdue: r.overdue,
+            now_ms: now_ms(),
+        };
+        if filter.level.is_some_and(|l| l > MAX_LEVEL) {
+            return Err(ServiceError::invalid("level", "level must be 0, 1 or 2"));
+        }
+        // Scope the list to what the caller may see.
+        match p.role {
+            Role::Resident | Role::OwnerRep => filter.submitted_by = Some(p.subject.clone()),
+            r if UNIT_ROLES.contains(&r) || (r == Role::Service && p.unit.is_some()) => {
+                let unit =
+                    p.unit.clone().ok_or_else(|| ServiceError::permission_denied("this account acts for no unit"))?;
+                if filter.unit_id.as_ref().is_some_and(|u| *u != unit) {
+                    return Err(ServiceError::permission_denied("you may list only your own unit's tickets"));
+                }
+                filter.unit_id = Some(unit);
+            }
+            _ => {}
+        }
+        let mut rows = self.store.list_tickets(&town, &filter, &page).await?;
+        let page_resp = page.finish(&mut rows, |t| t.id.clone());
+        let tickets = rows.into_iter().filter(|t| can_see(p, t)).map(|t| self.view(p, t, Vec::new())).collect();
+        Ok(pb::ListTicketsResponse { tickets, page: Some(page_resp) })
+    }
+
+    async fn stats(&self, p: &Principal, r: pb::GetComplaintStatsRequest) -> ServiceResult<pb::ComplaintStats> {
+        p.require(STAFF)?;
+        let town = Self::town_of(p, &r.town)?;
+        let period = stats::Period::parse(&r.from_date, &r.to_date)?;
+        let filter = TicketFilter {
+            category: convert::category_from_pb("category", r.category)?,
+            estate_id: if r.estate_id.trim().is_empty() { None } else { Some(id_field("estate_id", &r.estate_id)?) },
+            unit_id: if r.unit_id.trim().is_empty() { None } else { Some(id_field("unit_id", &r.unit_id)?) },
+            ..Default::default()
+        };
+        let load = |period: stats::Period| {
+            let (from, to) = period.range_ms();
+            let filter = filter.clone();
+            let town = town.clone();
+            async move { self.store.tickets_created_between(&town, &filter, from, to).await }
+        };
+        let visible = |tickets: Vec<Ticket>| -> Vec<Ticket> {
+            tickets.into_iter().filter(|t| p.role != Role::County || t.county == p.county).collect()
+        };
+        let current = visible(load(period).await?);
+        let previous = visible(load(period.previous()).await?).len() as u32;
+        let previous_year = visible(load(period.previous_year()).await?).len() as u32;
+        let rates = stats::rates(&current, now_ms());
+        Ok(pb::ComplaintStats {
+            town,
+            from_date: period.from.to_string(),
+            to_date: period.to.to_string(),
+            count: rates.count,
+            previous_period_count: previous,
+            previous_year_count: previous_year,
+            pop_change_pct: stats::change_pct(rates.count, previous),
+            yoy_change_pct: stats::change_pct(rates.count, previous_year),
+            response_rate: rates.response_rate,
+            resolution_rate: rates.resolution_rate,
+            satisfaction_rate: rates.satisfaction_rate,
+            overdue: rates.overdue,
+            escalated_level_1: rates.escalated_level_1,
+            escalated_level_2: rates.escalated_level_2,
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
+    async fn submit_complaint(&self, req: Request<pb::SubmitComplaintRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.submit(&p, req.into_inner()).await
+        }
+        .await)
+    }
+
+    async fn get_ticket(&self, req: Request<pb::GetTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let t = self.visible_ticket(&p, &req.get_ref().id).await?;
+            let timeline = self.store.timeline(&t.id).await?;
+            Ok(self.view(&p, t, timeline))
+        }
+        .await)
+    }
+
+    async fn list_tickets(&self, req: Request<pb::ListTicketsRequest>) -> Rpc<pb::ListTicketsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.list(&p, req.into_inner()).await
+        }
+        .await)
+    }
+
+    async fn track_ticket(&self, req: Request<pb::TrackTicketRequest>) -> Rpc<pb::TrackedTicket> {
+        ok(async {
+            let code = req.get_ref().tracking_code.trim().to_ascii_uppercase();
+            if code.len() != 10 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(ServiceError::invalid("tracking_code", "a tracking code has 10 letters and digits"));
+            }
+            let t = self.store.find_by_tracking_code(&code).await?.ok_or_else(|| ServiceError::not_found("ticket"))?;
+            let timeline = self.store.timeline(&t.id).await?;
+            Ok(pb::TrackedTicket {
+                tracking_code: t.tracking_code,
+                category: convert::category_to_pb(t.category) as i32,
+                estate_name: t.estate_name,
+                status: convert::status_to_pb(t.status) as i32,
+                level: t.level,
+                unit_name: t.assignment.as_ref().map(|a| a.unit_name.clone()).unwrap_or_default(),
+                resolve_by_ms: t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0),
+                satisfaction: t.satisfaction.map(|s| convert::satisfaction_to_pb(s) as i32).unwrap_or(0),
+                created_at_ms: t.created_at_ms,
+                // Actions and times only: who did it and what they wrote stay inside.
+                timeline: timeline
+                    .into_iter()
+                    .map(|e| pb::TicketEvent { actor: String::new(), note: String::new(), ..convert::event(e) })
+                    .collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn accept_ticket(&self, req: Request<pb::AcceptTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Accept { measures: r.measures }).await
+        }
+        .await)
+    }
+
+    async fn reject_ticket(&self, req: Request<pb::RejectTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Reject { reason: r.reason }).await
+        }
+        .await)
+    }
+
+    async fn reassign_ticket(&self, req: Request<pb::ReassignTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            p.require(&[Role::TownOffice, Role::County])?;
+            let t = self.visible_ticket(&p, &r.id).await?;
+            let unit_id = id_field("unit_id", &r.unit_id)?;
+            let contact = match self.registry.unit_contact(&t.town, &unit_id).await {
+                Ok(c) => c,
+                Err(FactsError::NotFound) => return Err(ServiceError::invalid("unit_id", "no such unit in this town")),
+                Err(FactsError::Unavailable(_)) => {
+                    return Err(ServiceError::new(
+                        ErrorCode::Unavailable,
+                        "the registry is unavailable; try again shortly",
+                    ));
+                }
+            };
+            let (person_id, person_name) = if r.person_id.trim().is_empty() {
+                (contact.person_id, contact.person_name)
+            } else {
+                (id_field("person_id", &r.person_id)?, String::new())
+            };
+            let rule = self.rule_for(&t.town, t.category).await?;
+            let now = now_ms();
+            let assignment = Assignment {
+                unit_type: contact.unit_type,
+                unit_id: contact.unit_id,
+                unit_name: contact.unit_name,
+                person_id,
+                person_name,
+                respond_by_ms: now + i64::from(rule.response_minutes) * MINUTE_MS,
+                resolve_by_ms: now + i64::from(rule.resolution_minutes) * MINUTE_MS,
+                measures: String::new(),
+                co_handler_unit_ids: t.assignment.as_ref().map(|a| a.co_handler_unit_ids.clone()).unwrap_or_default(),
+            };
+            let (next, events) = lifecycle::apply(&t, Action::Reassign { assignment, note: r.note }, &p, now)?;
+            let saved = self.store.save_transition(t.version, &next, &events).await?;
+            Ok(self.view(&p, saved, Vec::new()))
+        }
+        .await)
+    }
+
+    async fn extend_deadline(&self, req: Request<pb::ExtendDeadlineRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Extend { resolve_by_ms: r.resolve_by_ms, note: r.note }).await
+        }
+        .await)
+    }
+
+    async fn add_progress(&self, req: Request<pb::AddProgressRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Progress { note: r.note }).await
+        }
+        .await)
+    }
+
+    async fn resolve_ticket(&self, req: Request<pb::ResolveTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Resolve { measures_taken: r.measures_taken }).await
+        }
+        .await)
+    }
+
+    async fn verify_ticket(&self, req: Request<pb::VerifyTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            let satisfaction = convert::satisfaction_from_pb("satisfaction", r.satisfaction)?
+                .ok_or_else(|| ServiceError::invalid("satisfaction", "satisfaction is required"))?;
+            self.act(&p, &r.id, Action::Verify { satisfaction, note: r.note }).await
+        }
+        .await)
+    }
+
+    async fn reopen_ticket(&self, req: Request<pb::ReopenTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Reopen { reason: r.reason }).await
+        }
+        .await)
+    }
+
+    async fn escalate_ticket(&self, req: Request<pb::EscalateTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::Escalate { note: r.note }).await
+        }
+        .await)
+    }
+
+    async fn list_routing_rules(&self, req: Request<pb::ListRoutingRulesRequest>) -> Rpc<pb::ListRoutingRulesResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(STAFF)?;
+            let town = Self::town_of(&p, &req.get_ref().town)?;
+            let overrides = self.store.routing_overrides(&town).await?;
+            Ok(pb::ListRoutingRulesResponse {
+                rules: routing::effective_rules(&town, &overrides).into_iter().map(convert::rule).collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn set_routing_rule(&self, req: Request<pb::SetRoutingRuleRequest>) -> Rpc<pb::RoutingRule> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::TownOffice, Role::County])?;
+            let r = req.into_inner().rule.ok_or_else(|| ServiceError::invalid("rule", "rule is required"))?;
+            let town = Self::town_of(&p, &r.town)?;
+            let category = convert::category_from_pb("category", r.category)?
+                .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
+            let target = convert::target_from_pb("target", r.target)?
+                .ok_or_else(|| ServiceError::invalid("target", "target is required"))?;
+            const MAX_MINUTES: u32 = 90 * 24 * 60;
+            if r.response_minutes == 0 || r.response_minutes > MAX_MINUTES {
+                return Err(ServiceError::invalid(
+                    "response_minutes",
+                    format!("response_minutes must be 1..={MAX_MINUTES}"),
+                ));
+            }
+            if r.resolution_minutes < r.response_minutes || r.resolution_minutes > MAX_MINUTES {
+                return Err(ServiceError::invalid(
+                    "resolution_minutes",
+                    format!("resolution_minutes must be at least response_minutes and at most {MAX_MINUTES}"),
+                ));
+            }
+            if r.initial_level > MAX_LEVEL {
+                return Err(ServiceError::invalid("initial_level", "initial_level must be 0, 1 or 2"));
+            }
+            let rule = RoutingRule {
+                town,
+                category,
+                target,
+                response_minutes: r.response_minutes,
+                resolution_minutes: r.resolution_minutes,
+                initial_level: r.initial_level,
+                owner_reps_co_handle: r.owner_reps_co_handle,
+                customised: true,
+            };
+            self.store.set_routing_rule(&rule, &p.subject).await?;
+            Ok(convert::rule(rule))
+        }
+        .await)
+    }
+
+    async fn get_complaint_stats(&self, req: Request<pb::GetComplaintStatsRequest>) -> Rpc<pb::ComplaintStats> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.stats(&p, req.into_inner()).await
+        }
+        .await)
+    }
+}

@@ -1,0 +1,15 @@
+//! wuguan dispatch (诉求派单): every complaint becomes a ticket routed to one of the five parties
+//! (五方联动) with the four fixes, supervised and escalated on two levels (两级督查).
+
+pub mod grpc;
+pub mod lifecycle;
+pub mod model;
+pub mod registry_client;
+pub mod routing;
+pub mod stats;
+pub mod store;
+
+pub use wuguan_platform::identity::ANONYMOUS_SUBJECT;
+pub mod demo;
+pub mod escalation;
+pub mod server;

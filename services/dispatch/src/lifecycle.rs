@@ -1,0 +1,418 @@
+//! The ticket lifecycle: received → assigned → accepted → resolved → verified → closed, with
+//! reject, reassign, extend, reopen and escalate. Each action checks who may take it and from
+//! which status, and yields the new ticket and the events that record it (the timeline).
+
+use crate::model::*;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
+
+pub enum Action {
+    Accept {
+        measures: String,
+    },
+    Reject {
+        reason: String,
+    },
+    /// The new assignment is resolved by the caller (it needs the registry).
+    Reassign {
+        assignment: Assignment,
+        note: String,
+    },
+    Extend {
+        resolve_by_ms: i64,
+        note: String,
+    },
+    Progress {
+        note: String,
+    },
+    Resolve {
+        measures_taken: String,
+    },
+    Verify {
+        satisfaction: Satisfaction,
+        note: String,
+    },
+    Reopen {
+        reason: String,
+    },
+    Escalate {
+        note: String,
+    },
+}
+
+const SUPERVISORS: &[Role] = &[Role::TownOffice, Role::County];
+const MAX_NOTE_CHARS: usize = 2000;
+
+fn required_text(field: &str, value: &str) -> ServiceResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("{field} is required")));
+    }
+    if v.chars().count() > MAX_NOTE_CHARS {
+        return Err(ServiceError::invalid(field, format!("{field} must be at most {MAX_NOTE_CHARS} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional_text(field: &str, value: &str) -> ServiceResult<String> {
+    if value.trim().is_empty() { Ok(String::new()) } else { required_text(field, value) }
+}
+
+/// Whether the principal acts for the ticket's assigned unit.
+pub fn is_assignee(p: &Principal, t: &Ticket) -> bool {
+    match (&p.unit, &t.assignment) {
+        (Some(unit), Some(a)) => *unit == a.unit_id,
+        _ => false,
+    }
+}
+
+pub fn is_co_handler(p: &Principal, t: &Ticket) -> bool {
+    match (&p.unit, &t.assignment) {
+        (Some(unit), Some(a)) => a.co_handler_unit_ids.contains(unit),
+        _ => false,
+    }
+}
+
+/// The reporter, signed in, acting on their own ticket.
+pub fn is_submitter(p: &Principal, t: &Ticket) -> bool {
+    !t.submitted_by.is_empty() && p.subject == t.submitted_by && p.is_one_of(&[Role::Resident, Role::OwnerRep])
+}
+
+fn require_status(t: &Ticket, allowed: &[Status], action: &str) -> ServiceResult<()> {
+    if allowed.contains(&t.status) {
+        Ok(())
+    } else {
+        Err(ServiceError::new(
+            ErrorCode::FailedPrecondition,
+            format!("cannot {action} a ticket that is {}", t.status.as_str()),
+        ))
+    }
+}
+
+fn deny(action: &str) -> ServiceError {
+    ServiceError::permission_denied(format!("you may not {action} this ticket"))
+}
+
+/// A fresh response window as long as the first one, counted from `now`.
+fn renewed_respond_by(t: &Ticket, now: i64) -> i64 {
+    let window = t.assignment.as_ref().map(|a| a.respond_by_ms - t.created_at_ms).unwrap_or(DAY_MS).max(HOUR_MS);
+    now + window
+}
+
+pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResult<(Ticket, Vec<TicketEvent>)> {
+    let mut n = t.clone();
+    n.updated_at_ms = now;
+    let from = t.status;
+    let actor = p.subject.as_str();
+    let mut events = Vec::new();
+    match action {
+        Action::Accept { measures } => {
+            if !is_assignee(p, t) {
+                return Err(deny("accept"));
+            }
+            require_status(t, &[Status::Assigned, Status::Reopened], "accept")?;
+            let measures = required_text("measures", &measures)?;
+            n.status = Status::Accepted;
+            n.responded_at_ms = Some(now);
+            if let Some(a) = n.assignment.as_mut() {
+                a.measures = measures.clone();
+            }
+            events.push(TicketEvent::new(&n, "accept", Some(from), actor, now, &measures));
+        }
+        Action::Reject { reason } => {
+            if !is_assignee(p, t) {
+                return Err(deny("reject"));
+            }
+            require_status(t, &[Status::Assigned, Status::Reopened], "reject")?;
+            let reason = required_text("reason", &reason)?;
+            // A rejected ticket goes back to the town office, which supervises it (level 1).
+            n.status = Status::Rejected;
+            if n.level == 0 {
+                n.level = 1;
+                n.escalated_l1_at_ms = Some(now);
+            }
+            events.push(TicketEvent::new(&n, "reject", Some(from), actor, now, &reason));
+        }
+        Action::Reassign { assignment, note } => {
+            if !p.is_one_of(SUPERVISORS) {
+                return Err(deny("reassign"));
+            }
+            if !t.status.is_open() {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "only an open ticket can be reassigned"));
+            }
+            let note = optional_text("note", &note)?;
+            n.status = Status::Assigned;
+            n.responded_at_ms = None;
+            let detail = format!(
+                "→ {} ({}){}",
+                assignment.unit_name,
+                assignment.person_name,
+                if note.is_empty() { String::new() } else { format!(": {note}") }
+            );
+            n.assignment = Some(assignment);
+            events.push(TicketEvent::new(&n, "reassign", Some(from), actor, now, &detail));
+        }
+        Action::Extend { resolve_by_ms, note } => {
+            if !p.is_one_of(SUPERVISORS) {
+                return Err(deny("extend"));
+            }
+            if !t.status.is_open() {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "only an open ticket can be extended"));
+            }
+            let note = required_text("note", &note)?;
+            let current = t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0);
+            if resolve_by_ms <= current.max(now) {
+                return Err(ServiceError::invalid(
+                    "resolve_by",
+                    "the new deadline must be later than the current one and in the future",
+                ));
+            }
+            if resolve_by_ms > now + 90 * DAY_MS {
+                return Err(ServiceError::invalid("resolve_by", "a deadline may be extended by at most 90 days"));
+            }
+            if let Some(a) = n.assignment.as_mut() {
+                a.resolve_by_ms = resolve_by_ms;
+            }
+            events.push(TicketEvent::new(&n, "extend", Some(from), actor, now, &note));
+        }
+        Action::Progress { note } => {
+            if !(is_assignee(p, t) || is_co_handler(p, t) || p.is_one_of(SUPERVISORS)) {
+                return Err(deny("add progress to"));
+            }
+            if !t.status.is_open() {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    "progress can only be added to an open ticket",
+                ));
+            }
+            let note = required_text("note", &note)?;
+            events.push(TicketEvent::new(&n, "progress", Some(from), actor, now, &note));
+        }
+        Action::Resolve { measures_taken } => {
+            if !is_assignee(p, t) {
+                return Err(deny("resolve"));
+            }
+            require_status(t, &[Status::Accepted], "resolve")?;
+            let measures_taken = required_text("measures_taken", &measures_taken)?;
+            n.status = Status::Resolved;
+            n.resolved_at_ms = Some(now);
+            events.push(TicketEvent::new(&n, "resolve", Some(from), actor, now, &measures_taken));
+        }
+        Action::Verify { satisfaction, note } => {
+            if !(is_submitter(p, t) || p.is_one_of(&[Role::TownOffice, Role::County, Role::Community])) {
+                return Err(deny("verify"));
+            }
+            require_status(t, &[Status::Resolved], "verify")?;
+            let note = optional_text("note", &note)?;
+            n.satisfaction = Some(satisfaction);
+            let label = format!(
+                "{}{}",
+                satisfaction.label_zh(),
+                if note.is_empty() { String::new() } else { format!(": {note}") }
+            );
+            if satisfaction == Satisfaction::NotSatisfied {
+                // Not satisfied reopens it: the unit must respond again.
+                n.status = Status::Reopened;
+                n.responded_at_ms = None;
+                let respond_by = renewed_respond_by(t, now);
+                if let Some(a) = n.assignment.as_mut() {
+                    a.respond_by_ms = respond_by;
+                    a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
+                }
+                events.push(TicketEvent::new(&n, "verify", Some(from), actor, now, &label));
+            } else {
+                n.status = Status::Verified;
+                events.push(TicketEvent::new(&n, "verify", Some(from), actor, now, &label));
+                n.status = Status::Closed;
+                events.push(TicketEvent::new(&n, "close", Some(Status::Verified), actor, now, ""));
+            }
+        }
+        Action::Reopen { reason } => {
+            if !(is_submitter(p, t) || p.is_one_of(&[Role::TownOffice, Role::County, Role::Community])) {
+                return Err(deny("reopen"));
+            }
+            require_status(t, &[Status::Resolved, Status::Verified, Status::Closed], "reopen")?;
+            let reason = required_text("reason", &reason)?;
+            n.status = Status::Reopened;
+            n.responded_at_ms = None;
+            n.satisfaction = None;
+            let respond_by = renewed_respond_by(t, now);
+            if let Some(a) = n.assignment.as_mut() {
+                a.respond_by_ms = respond_by;
+                a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
+            }
+            events.push(TicketEvent::new(&n, "reopen", Some(from), actor, now, &reason));
+        }
+        Action::Escalate { note } => {
+            if !p.is_one_of(SUPERVISORS) {
+                return Err(deny("escalate"));
+            }
+            if !t.status.is_open() {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "only an open ticket can be escalated"));
+            }
+            if t.level >= MAX_LEVEL {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    "the ticket is already at the county level",
+                ));
+            }
+            let note = required_text("note", &note)?;
+            escalate_one_level(&mut n, now);
+            events.push(TicketEvent::new(&n, "escalate", Some(from), actor, now, &note));
+        }
+    }
+    Ok((n, events))
+}
+
+/// Raises the ticket one level, stamping when it reached it.
+pub fn escalate_one_level(t: &mut Ticket, now: i64) {
+    t.level = (t.level + 1).min(MAX_LEVEL);
+    match t.level {
+        1 => t.escalated_l1_at_ms = Some(now),
+        _ => {
+            t.escalated_l2_at_ms = Some(now);
+            t.county_report = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, unit: Option<&str>, subject: &str) -> Principal {
+        Principal {
+            subject: subject.into(),
+            role,
+            town: Some("t".into()),
+            county: "c".into(),
+            unit: unit.map(Into::into),
+        }
+    }
+
+    fn ticket() -> Ticket {
+        Ticket {
+            id: "t1".into(),
+            town: "t".into(),
+            county: "c".into(),
+            tracking_code: "ABC".into(),
+            estate_id: "e".into(),
+            estate_name: "阳光花园".into(),
+            category: Category::Repair,
+            source: Source::Resident,
+            description: "电梯坏了".into(),
+            status: Status::Assigned,
+            level: 0,
+            assignment: Some(Assignment {
+                unit_type: "property_company".into(),
+                unit_id: "pc".into(),
+                unit_name: "恒安物业".into(),
+                person_id: "p".into(),
+                person_name: "钱经理".into(),
+                respond_by_ms: DAY_MS,
+                resolve_by_ms: 7 * DAY_MS,
+                measures: String::new(),
+                co_handler_unit_ids: vec![],
+            }),
+            reporter: Reporter { name: "王".into(), phone: "13812345678".into(), anonymous: false },
+            submitted_by: "zhongxing.resident".into(),
+            created_at_ms: 0,
+            updated_at_ms: 0,
+            responded_at_ms: None,
+            resolved_at_ms: None,
+            satisfaction: None,
+            escalated_l1_at_ms: None,
+            escalated_l2_at_ms: None,
+            county_report: false,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn happy_path_to_closed() {
+        let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
+        let resident = principal(Role::Resident, None, "zhongxing.resident");
+        let (t, _) = apply(&ticket(), Action::Accept { measures: "更换配件".into() }, &unit, 10).unwrap();
+        assert_eq!((t.status, t.responded_at_ms), (Status::Accepted, Some(10)));
+        let (t, _) = apply(&t, Action::Resolve { measures_taken: "已更换".into() }, &unit, 20).unwrap();
+        assert_eq!(t.status, Status::Resolved);
+        let (t, events) =
+            apply(&t, Action::Verify { satisfaction: Satisfaction::Satisfied, note: String::new() }, &resident, 30)
+                .unwrap();
+        assert_eq!(t.status, Status::Closed);
+        assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["verify", "close"]);
+    }
+
+    #[test]
+    fn only_the_assigned_unit_acts() {
+        let other = principal(Role::Police, Some("police"), "police.user");
+        let err = apply(&ticket(), Action::Accept { measures: "x".into() }, &other, 1).err().unwrap();
+        assert_eq!(err.code, ErrorCode::PermissionDenied);
+        let resident = principal(Role::Resident, None, "someone.else");
+        let mut resolved = ticket();
+        resolved.status = Status::Resolved;
+        let err = apply(
+            &resolved,
+            Action::Verify { satisfaction: Satisfaction::Satisfied, note: String::new() },
+            &resident,
+            1,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.code, ErrorCode::PermissionDenied);
+    }
+
+    #[test]
+    fn not_satisfied_reopens_with_a_fresh_response_window() {
+        let mut t = ticket();
+        t.status = Status::Resolved;
+        t.responded_at_ms = Some(5);
+        let office = principal(Role::TownOffice, None, "office");
+        let (t, _) = apply(
+            &t,
+            Action::Verify { satisfaction: Satisfaction::NotSatisfied, note: "没修好".into() },
+            &office,
+            100 * DAY_MS,
+        )
+        .unwrap();
+        assert_eq!(t.status, Status::Reopened);
+        assert_eq!(t.responded_at_ms, None);
+        assert_eq!(t.assignment.unwrap().respond_by_ms, 101 * DAY_MS);
+    }
+
+    #[test]
+    fn reject_goes_to_level_one_and_escalation_stops_at_the_county() {
+        let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
+        let (t, _) = apply(&ticket(), Action::Reject { reason: "不属于我方".into() }, &unit, 1).unwrap();
+        assert_eq!((t.status, t.level), (Status::Rejected, 1));
+        let office = principal(Role::TownOffice, None, "office");
+        let (t, _) = apply(&t, Action::Escalate { note: "拒不整改".into() }, &office, 2).unwrap();
+        assert_eq!(t.level, 2);
+        assert!(t.county_report);
+        let err = apply(&t, Action::Escalate { note: "again".into() }, &office, 3).err().unwrap();
+        assert_eq!(err.code, ErrorCode::FailedPrecondition);
+    }
+
+    #[test]
+    fn wrong_status_and_missing_text_are_refused() {
+        let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
+        let err = apply(&ticket(), Action::Resolve { measures_taken: "x".into() }, &unit, 1).err().unwrap();
+        assert_eq!(err.code, ErrorCode::FailedPrecondition);
+        let err = apply(&ticket(), Action::Accept { measures: "  ".into() }, &unit, 1).err().unwrap();
+        assert_eq!(err.field.as_deref(), Some("measures"));
+    }
+
+    #[test]
+    fn supervision_checks_follow_the_source() {
+        let mut t = ticket();
+        assert_eq!(t.supervision(0), SupervisionCheck::Accountability);
+        t.status = Status::Accepted;
+        t.responded_at_ms = Some(1);
+        assert_eq!(t.supervision(2), SupervisionCheck::Progress);
+        assert_eq!(t.supervision(8 * DAY_MS), SupervisionCheck::Cause);
+        t.status = Status::Rejected;
+        assert_eq!(t.supervision(0), SupervisionCheck::Cause);
+        t.status = Status::Closed;
+        assert_eq!(t.supervision(0), SupervisionCheck::Effect);
+    }
+}

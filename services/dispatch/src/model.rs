@@ -1,0 +1,242 @@
+//! Dispatch's domain types: tickets, their events, routing rules.
+
+use wuguan_platform::string_enum;
+
+string_enum!(
+    /// What a complaint is about. Routing and SLAs are per category.
+    Category {
+        Security = "security" / "治安",
+        IllegalConstruction = "illegal_construction" / "私搭乱建",
+        IllegalRenovation = "illegal_renovation" / "违规装修",
+        StructuralDamage = "structural_damage" / "破坏墙体",
+        IllegalStall = "illegal_stall" / "乱设摊点",
+        Sanitation = "sanitation" / "环境卫生",
+        Repair = "repair" / "维修",
+        PropertyService = "property_service" / "物业服务",
+        PropertyFees = "property_fees" / "物业收费",
+        OwnersCommittee = "owners_committee" / "业主委员会",
+        NeighbourDispute = "neighbour_dispute" / "邻里纠纷",
+        BuildingQuality = "building_quality" / "房屋质量",
+        MissingFacilities = "missing_facilities" / "配套设施",
+        Other = "other" / "其他",
+    }
+);
+
+string_enum!(
+    /// Where a complaint came from.
+    Source {
+        Resident = "resident" / "居民",
+        OwnerRep = "owner_rep" / "业主代表",
+        Inspection = "inspection" / "督查",
+        Hotline = "hotline" / "12345热线",
+        Department = "department" / "部门转办",
+        TownOffice = "town_office" / "镇物管办",
+    }
+);
+
+string_enum!(
+    Status {
+        Received = "received" / "已受理",
+        Assigned = "assigned" / "已派单",
+        Accepted = "accepted" / "办理中",
+        Resolved = "resolved" / "已办结",
+        Verified = "verified" / "已核实",
+        Closed = "closed" / "已关闭",
+        Rejected = "rejected" / "已退回",
+        Reopened = "reopened" / "重新办理",
+    }
+);
+
+string_enum!(
+    Satisfaction {
+        Satisfied = "satisfied" / "满意",
+        BasicallySatisfied = "basically_satisfied" / "基本满意",
+        NotSatisfied = "not_satisfied" / "不满意",
+    }
+);
+
+string_enum!(
+    /// Where a category is routed (五方联动).
+    RouteTarget {
+        Police = "police" / "派出所",
+        UrbanManagement = "urban_management" / "城管",
+        PropertyCompany = "property_company" / "物业公司(无则社区)",
+        Community = "community" / "社区",
+        ConstructionBureau = "construction_bureau" / "建设局(开发商)",
+        TownOffice = "town_office" / "镇物管办",
+    }
+);
+
+string_enum!(
+    /// The source's four checks (查成效、查进度、查原因、查责任).
+    SupervisionCheck {
+        Effect = "check_effect" / "查成效",
+        Progress = "check_progress" / "查进度",
+        Cause = "check_cause" / "查原因",
+        Accountability = "check_accountability" / "查责任",
+    }
+);
+
+impl Status {
+    /// Still needs work from someone.
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Received | Status::Assigned | Status::Accepted | Status::Rejected | Status::Reopened)
+    }
+
+    /// Handled: resolved or beyond.
+    pub fn is_done(self) -> bool {
+        matches!(self, Status::Resolved | Status::Verified | Status::Closed)
+    }
+
+    /// Waiting for the assigned unit to respond.
+    pub fn awaits_response(self) -> bool {
+        matches!(self, Status::Received | Status::Assigned | Status::Reopened)
+    }
+}
+
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// The highest escalation level: the county.
+pub const MAX_LEVEL: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRule {
+    pub town: String,
+    pub category: Category,
+    pub target: RouteTarget,
+    pub response_minutes: u32,
+    pub resolution_minutes: u32,
+    pub initial_level: u32,
+    pub owner_reps_co_handle: bool,
+    pub customised: bool,
+}
+
+/// The four fixes: who, by when, doing what.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Assignment {
+    pub unit_type: String,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub person_id: String,
+    pub person_name: String,
+    pub respond_by_ms: i64,
+    pub resolve_by_ms: i64,
+    pub measures: String,
+    pub co_handler_unit_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporter {
+    pub name: String,
+    pub phone: String,
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: String,
+    pub town: String,
+    pub county: String,
+    pub tracking_code: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub category: Category,
+    pub source: Source,
+    pub description: String,
+    pub status: Status,
+    pub level: u32,
+    /// None while routing waits for the registry.
+    pub assignment: Option<Assignment>,
+    pub reporter: Reporter,
+    pub submitted_by: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub responded_at_ms: Option<i64>,
+    pub resolved_at_ms: Option<i64>,
+    pub satisfaction: Option<Satisfaction>,
+    pub escalated_l1_at_ms: Option<i64>,
+    pub escalated_l2_at_ms: Option<i64>,
+    pub county_report: bool,
+    pub version: i64,
+}
+
+impl Ticket {
+    /// Late to respond or to resolve, and still open.
+    pub fn is_overdue(&self, now_ms: i64) -> bool {
+        let Some(a) = &self.assignment else { return false };
+        if !self.status.is_open() {
+            return false;
+        }
+        (self.responded_at_ms.is_none() && now_ms > a.respond_by_ms) || now_ms > a.resolve_by_ms
+    }
+
+    pub fn supervision(&self, now_ms: i64) -> SupervisionCheck {
+        match self.status {
+            s if s.is_done() => SupervisionCheck::Effect,
+            Status::Rejected => SupervisionCheck::Cause,
+            Status::Accepted if self.is_overdue(now_ms) => SupervisionCheck::Cause,
+            Status::Accepted => SupervisionCheck::Progress,
+            _ => SupervisionCheck::Accountability,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub id: String,
+    pub ticket_id: String,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub actor: String,
+    pub at_ms: i64,
+    pub note: String,
+    pub level: u32,
+}
+
+impl TicketEvent {
+    pub fn new(ticket: &Ticket, action: &str, from: Option<Status>, actor: &str, at_ms: i64, note: &str) -> Self {
+        TicketEvent {
+            id: new_id(),
+            ticket_id: ticket.id.clone(),
+            action: action.to_owned(),
+            from_status: from,
+            to_status: ticket.status,
+            actor: actor.to_owned(),
+            at_ms,
+            note: note.to_owned(),
+            level: ticket.level,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub status: Option<Status>,
+    pub category: Option<Category>,
+    pub estate_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub level: Option<u32>,
+    pub source: Option<Source>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub open_only: bool,
+    /// Only tickets this principal submitted (residents, owner representatives).
+    pub submitted_by: Option<String>,
+    /// Late to respond or resolve as of `now_ms`.
+    pub overdue: Option<bool>,
+    pub now_ms: i64,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A 10-character tracking code from an alphabet without look-alikes (no 0/O, 1/I/L).
+pub fn new_tracking_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    bytes.iter().take(10).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}

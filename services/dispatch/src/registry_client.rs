@@ -1,0 +1,175 @@
+//! Estate facts and units from the registry, over gRPC with dispatch's own token, cached so
+//! that a registry that is briefly down does not stop intake.
+
+use crate::routing::{EstateFacts, UnitContact};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tonic::transport::Channel;
+use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
+
+/// How long cached facts are used without asking again.
+const FRESH_FOR: Duration = Duration::from_secs(300);
+const CALL_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug)]
+pub enum FactsError {
+    /// The registry says there is no such estate (or unit).
+    NotFound,
+    /// The registry could not be asked and nothing is cached.
+    Unavailable(String),
+}
+
+pub struct RegistryClient {
+    channel: Channel,
+    token: String,
+    estates: Mutex<HashMap<String, (EstateFacts, Instant)>>,
+}
+
+fn unit_type_name(v: i32) -> &'static str {
+    use wuguan_proto::common::v1::UnitType as U;
+    match U::try_from(v).unwrap_or(U::Unspecified) {
+        U::Community => "community",
+        U::UrbanManagement => "urban_management",
+        U::Police => "police",
+        U::PropertyCompany => "property_company",
+        U::OwnerReps => "owner_reps",
+        U::ConstructionBureau => "construction_bureau",
+        U::Developer => "developer",
+        U::TownOffice => "town_office",
+        U::County => "county",
+        U::Unspecified => "unspecified",
+    }
+}
+
+fn mode_name(v: i32) -> &'static str {
+    match rpb::ManagementMode::try_from(v).unwrap_or(rpb::ManagementMode::Unspecified) {
+        rpb::ManagementMode::PropertyCompany => "property_company",
+        rpb::ManagementMode::SelfGoverned => "self_governed",
+        _ => "none",
+    }
+}
+
+impl RegistryClient {
+    pub fn new(channel: Channel, token: String) -> Self {
+        Self { channel, token, estates: Mutex::new(HashMap::new()) }
+    }
+
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(message);
+        req.set_timeout(CALL_TIMEOUT);
+        if let Ok(v) = format!("Bearer {}", self.token).parse() {
+            req.metadata_mut().insert("authorization", v);
+        }
+        wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
+        req
+    }
+
+    fn cached(&self, estate_id: &str, fresh_only: bool) -> Option<EstateFacts> {
+        let cache = self.estates.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(estate_id).filter(|(_, at)| !fresh_only || at.elapsed() < FRESH_FOR).map(|(f, _)| f.clone())
+    }
+
+    pub async fn estate_facts(&self, estate_id: &str) -> Result<EstateFacts, FactsError> {
+        if let Some(f) = self.cached(estate_id, true) {
+            return Ok(f);
+        }
+        let req = self.request(rpb::GetByIdRequest { id: estate_id.to_owned() });
+        match RegistryServiceClient::new(self.channel.clone()).get_estate_routing_facts(req).await {
+            Ok(resp) => {
+                let f = resp.into_inner();
+                let facts = EstateFacts {
+                    estate_id: f.estate_id,
+                    estate_name: f.estate_name,
+                    town: f.town,
+                    county: f.county,
+                    community_id: f.community_id,
+                    property_company_id: (!f.property_company_id.is_empty()).then_some(f.property_company_id),
+                    management_mode: mode_name(f.management_mode).to_owned(),
+                    units: f
+                        .units
+                        .into_iter()
+                        .map(|u| UnitContact {
+                            unit_id: u.unit_id,
+                            unit_type: unit_type_name(u.unit_type).to_owned(),
+                            unit_name: u.unit_name,
+                            person_id: u.person_id,
+                            person_name: u.person_name,
+                        })
+                        .collect(),
+                };
+                self.estates
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(estate_id.to_owned(), (facts.clone(), Instant::now()));
+                Ok(facts)
+            }
+            Err(status) if matches!(status.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) => {
+                Err(FactsError::NotFound)
+            }
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), message = status.message(), "registry unavailable for estate facts");
+                // Stale facts are better than no routing.
+                self.cached(estate_id, false).ok_or_else(|| FactsError::Unavailable(status.message().to_owned()))
+            }
+        }
+    }
+
+    /// Ids of every estate of a town (for the demo loader).
+    pub async fn estate_ids(&self, town: &str) -> Result<Vec<String>, FactsError> {
+        let mut client = RegistryServiceClient::new(self.channel.clone());
+        let mut ids = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let req = self.request(rpb::ListEstatesRequest {
+                town: town.to_owned(),
+                page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: page_token.clone() }),
+                ..Default::default()
+            });
+            let resp = client
+                .list_estates(req)
+                .await
+                .map_err(|s| FactsError::Unavailable(s.message().to_owned()))?
+                .into_inner();
+            ids.extend(resp.estates.into_iter().map(|e| e.id));
+            page_token = resp.page.unwrap_or_default().next_page_token;
+            if page_token.is_empty() {
+                return Ok(ids);
+            }
+        }
+    }
+
+    /// A unit of `town` with its designated person, for reassignment.
+    pub async fn unit_contact(&self, town: &str, unit_id: &str) -> Result<UnitContact, FactsError> {
+        let mut client = RegistryServiceClient::new(self.channel.clone());
+        let unit = match client.get_unit(self.request(rpb::GetByIdRequest { id: unit_id.to_owned() })).await {
+            Ok(u) => u.into_inner(),
+            Err(s) if matches!(s.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) => {
+                return Err(FactsError::NotFound);
+            }
+            Err(s) => return Err(FactsError::Unavailable(s.message().to_owned())),
+        };
+        if unit.town != town {
+            return Err(FactsError::NotFound);
+        }
+        let persons = client
+            .list_persons(self.request(rpb::ListPersonsRequest {
+                town: town.to_owned(),
+                unit_id: unit_id.to_owned(),
+                page: None,
+            }))
+            .await
+            .map_err(|s| FactsError::Unavailable(s.message().to_owned()))?
+            .into_inner()
+            .persons;
+        let person = persons.iter().find(|p| p.designated).or(persons.first());
+        Ok(UnitContact {
+            unit_id: unit.id,
+            unit_type: unit_type_name(unit.unit_type).to_owned(),
+            unit_name: unit.name,
+            person_id: person.map(|p| p.id.clone()).unwrap_or_default(),
+            person_name: person.map(|p| p.name.clone()).unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,77 @@
+//! Dispatch storage behind one trait, with SQLite and Postgres implementations (`sql.rs`) and
+//! one conformance suite (`tests/store_conformance.rs`).
+
+mod sql;
+
+pub use sql::{PgStore, SqliteStore};
+
+use crate::model::*;
+use std::future::Future;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::paging::Page;
+
+/// An intake idempotency key: per caller scope, with a hash of the request body.
+#[derive(Debug, Clone)]
+pub struct IntakeKey {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What the escalation sweep did to one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalated {
+    pub ticket_id: String,
+    pub level: u32,
+}
+
+pub trait DispatchStore: Send + Sync + 'static {
+    /// Inserts the ticket and its first events, durably, in one transaction. With a key: a
+    /// retry with the same body returns the first ticket; another body is ALREADY_EXISTS.
+    fn insert_ticket(
+        &self,
+        ticket: &Ticket,
+        events: &[TicketEvent],
+        key: Option<&IntakeKey>,
+    ) -> impl Future<Output = ServiceResult<Ticket>> + Send;
+    fn get_ticket(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Ticket>>> + Send;
+    fn find_by_tracking_code(&self, code: &str) -> impl Future<Output = ServiceResult<Option<Ticket>>> + Send;
+    fn list_tickets(
+        &self,
+        town: &str,
+        filter: &TicketFilter,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<Ticket>>> + Send;
+    /// Tickets created in [from, to), for statistics.
+    fn tickets_created_between(
+        &self,
+        town: &str,
+        filter: &TicketFilter,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<Ticket>>> + Send;
+    /// Writes `ticket` if it is still at `expected_version` (ABORTED otherwise) with its events.
+    fn save_transition(
+        &self,
+        expected_version: i64,
+        ticket: &Ticket,
+        events: &[TicketEvent],
+    ) -> impl Future<Output = ServiceResult<Ticket>> + Send;
+    fn timeline(&self, ticket_id: &str) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
+
+    fn routing_overrides(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<RoutingRule>>> + Send;
+    fn set_routing_rule(&self, rule: &RoutingRule, actor: &str) -> impl Future<Output = ServiceResult<()>> + Send;
+
+    /// Raises overdue tickets one level — exactly once per ticket and level, however many
+    /// replicas sweep at the same time. Level 1 tickets go to level 2 when still overdue
+    /// `level_one_window_ms` after reaching level 1.
+    fn escalate_overdue(
+        &self,
+        now_ms: i64,
+        level_one_window_ms: i64,
+        limit: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<Escalated>>> + Send;
+    /// Tickets accepted while the registry was unreachable, still waiting to be routed.
+    fn unrouted(&self, limit: i64) -> impl Future<Output = ServiceResult<Vec<Ticket>>> + Send;
+    fn count_tickets(&self, town: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
+}

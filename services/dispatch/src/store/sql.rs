@@ -1,0 +1,580 @@
+//! SQL implementation of [`DispatchStore`] for SQLite and Postgres, instantiated by a macro
+//! (as in the registry): identical statements, each checked against its own driver.
+
+use super::{DispatchStore, Escalated, IntakeKey};
+use crate::model::*;
+use sqlx::{FromRow, PgPool, SqlitePool};
+use wuguan_platform::ErrorCode;
+use wuguan_platform::db::now_ms;
+use wuguan_platform::error::{ServiceError, ServiceResult};
+use wuguan_platform::paging::Page;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl SqliteStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+}
+
+impl PgStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
+     status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
+     co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
+     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version";
+
+/// Statuses of an open ticket, as SQL.
+const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
+
+#[derive(FromRow)]
+struct TicketRow {
+    id: String,
+    town: String,
+    county: String,
+    tracking_code: String,
+    estate_id: String,
+    estate_name: String,
+    category: String,
+    source: String,
+    description: String,
+    status: String,
+    level: i64,
+    unit_type: Option<String>,
+    unit_id: Option<String>,
+    unit_name: Option<String>,
+    person_id: Option<String>,
+    person_name: Option<String>,
+    respond_by: Option<i64>,
+    resolve_by: Option<i64>,
+    measures: String,
+    co_handlers: String,
+    reporter_name: String,
+    reporter_phone: String,
+    anonymous: bool,
+    submitted_by: String,
+    created_at: i64,
+    updated_at: i64,
+    responded_at: Option<i64>,
+    resolved_at: Option<i64>,
+    satisfaction: Option<String>,
+    escalated_l1_at: Option<i64>,
+    escalated_l2_at: Option<i64>,
+    county_report: bool,
+    version: i64,
+}
+
+fn corrupt(column: &str, value: &str) -> ServiceError {
+    ServiceError::internal(format!("unexpected value {value:?} in {column}"))
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = ServiceError;
+    fn try_from(r: TicketRow) -> ServiceResult<Ticket> {
+        let assignment = match r.unit_id {
+            Some(unit_id) => Some(Assignment {
+                unit_type: r.unit_type.unwrap_or_default(),
+                unit_id,
+                unit_name: r.unit_name.unwrap_or_default(),
+                person_id: r.person_id.unwrap_or_default(),
+                person_name: r.person_name.unwrap_or_default(),
+                respond_by_ms: r.respond_by.unwrap_or(0),
+                resolve_by_ms: r.resolve_by.unwrap_or(0),
+                measures: r.measures,
+                co_handler_unit_ids: r.co_handlers.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            }),
+            None => None,
+        };
+        Ok(Ticket {
+            category: Category::parse(&r.category).ok_or_else(|| corrupt("tickets.category", &r.category))?,
+            source: Source::parse(&r.source).ok_or_else(|| corrupt("tickets.source", &r.source))?,
+            status: Status::parse(&r.status).ok_or_else(|| corrupt("tickets.status", &r.status))?,
+            satisfaction: match r.satisfaction {
+                Some(s) => Some(Satisfaction::parse(&s).ok_or_else(|| corrupt("tickets.satisfaction", &s))?),
+                None => None,
+            },
+            id: r.id,
+            town: r.town,
+            county: r.county,
+            tracking_code: r.tracking_code,
+            estate_id: r.estate_id,
+            estate_name: r.estate_name,
+            description: r.description,
+            level: u32::try_from(r.level).unwrap_or(0),
+            assignment,
+            reporter: Reporter { name: r.reporter_name, phone: r.reporter_phone, anonymous: r.anonymous },
+            submitted_by: r.submitted_by,
+            created_at_ms: r.created_at,
+            updated_at_ms: r.updated_at,
+            responded_at_ms: r.responded_at,
+            resolved_at_ms: r.resolved_at,
+            escalated_l1_at_ms: r.escalated_l1_at,
+            escalated_l2_at_ms: r.escalated_l2_at,
+            county_report: r.county_report,
+            version: r.version,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    id: String,
+    ticket_id: String,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    actor: String,
+    at_ms: i64,
+    note: String,
+    level: i64,
+}
+
+impl TryFrom<EventRow> for TicketEvent {
+    type Error = ServiceError;
+    fn try_from(r: EventRow) -> ServiceResult<TicketEvent> {
+        Ok(TicketEvent {
+            from_status: match r.from_status {
+                Some(s) => Some(Status::parse(&s).ok_or_else(|| corrupt("ticket_events.from_status", &s))?),
+                None => None,
+            },
+            to_status: Status::parse(&r.to_status).ok_or_else(|| corrupt("ticket_events.to_status", &r.to_status))?,
+            id: r.id,
+            ticket_id: r.ticket_id,
+            action: r.action,
+            actor: r.actor,
+            at_ms: r.at_ms,
+            note: r.note,
+            level: u32::try_from(r.level).unwrap_or(0),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct RuleRow {
+    town: String,
+    category: String,
+    target: String,
+    response_minutes: i64,
+    resolution_minutes: i64,
+    initial_level: i64,
+    owner_reps_co_handle: bool,
+}
+
+impl TryFrom<RuleRow> for RoutingRule {
+    type Error = ServiceError;
+    fn try_from(r: RuleRow) -> ServiceResult<RoutingRule> {
+        Ok(RoutingRule {
+            category: Category::parse(&r.category).ok_or_else(|| corrupt("routing_rules.category", &r.category))?,
+            target: RouteTarget::parse(&r.target).ok_or_else(|| corrupt("routing_rules.target", &r.target))?,
+            town: r.town,
+            response_minutes: u32::try_from(r.response_minutes).unwrap_or(0),
+            resolution_minutes: u32::try_from(r.resolution_minutes).unwrap_or(0),
+            initial_level: u32::try_from(r.initial_level).unwrap_or(0),
+            owner_reps_co_handle: r.owner_reps_co_handle,
+            customised: true,
+        })
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+fn key_conflict() -> ServiceError {
+    ServiceError::already_exists("idempotency_key", "this idempotency key was already used for a different complaint")
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty) => {
+        impl $store {
+            async fn insert_events(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                town: &str,
+                events: &[TicketEvent],
+            ) -> Result<(), sqlx::Error> {
+                for e in events {
+                    sqlx::query(
+                        "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&e.id)
+                    .bind(&e.ticket_id)
+                    .bind(town)
+                    .bind(&e.action)
+                    .bind(e.from_status.map(|s| s.as_str()))
+                    .bind(e.to_status.as_str())
+                    .bind(&e.actor)
+                    .bind(e.at_ms)
+                    .bind(&e.note)
+                    .bind(i64::from(e.level))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn existing_for_key(&self, key: &IntakeKey) -> ServiceResult<Option<Ticket>> {
+                let row: Option<(String, String)> = sqlx::query_as(
+                    "SELECT request_hash, ticket_id FROM intake_keys WHERE scope = $1 AND idempotency_key = $2",
+                )
+                .bind(&key.scope)
+                .bind(&key.key)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some((hash, _)) if hash != key.request_hash => Err(key_conflict()),
+                    Some((_, id)) => self.get_ticket(&id).await,
+                }
+            }
+
+            /// Escalates one ticket from `from_level` if it is still there; returns whether it did.
+            async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, note: &str) -> ServiceResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let to_level = from_level + 1;
+                let row: Option<(String, String)> = if to_level == 1 {
+                    sqlx::query_as(
+                        "UPDATE tickets SET level = 1, escalated_l1_at = $1, updated_at = $1, version = version + 1 \
+                         WHERE id = $2 AND level = 0 RETURNING status, town",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                } else {
+                    sqlx::query_as(
+                        "UPDATE tickets SET level = 2, escalated_l2_at = $1, county_report = $3, updated_at = $1, version = version + 1 \
+                         WHERE id = $2 AND level = 1 RETURNING status, town",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .bind(true)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                };
+                // Another replica got there first: its update re-checked `level` under the row lock.
+                let Some((status, town)) = row else { return Ok(false) };
+                let status = Status::parse(&status).ok_or_else(|| corrupt("tickets.status", &status))?;
+                let event = TicketEvent {
+                    id: new_id(),
+                    ticket_id: id.to_owned(),
+                    action: "escalate".into(),
+                    from_status: Some(status),
+                    to_status: status,
+                    actor: "system".into(),
+                    at_ms: now,
+                    note: note.to_owned(),
+                    level: to_level,
+                };
+                Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        }
+
+        impl DispatchStore for $store {
+            async fn insert_ticket(&self, t: &Ticket, events: &[TicketEvent], key: Option<&IntakeKey>) -> ServiceResult<Ticket> {
+                if let Some(key) = key
+                    && let Some(existing) = self.existing_for_key(key).await?
+                {
+                    return Ok(existing);
+                }
+                let a = t.assignment.as_ref();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO tickets (id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
+                     status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
+                     co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
+                     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+                     $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+                )
+                .bind(&t.id)
+                .bind(&t.town)
+                .bind(&t.county)
+                .bind(&t.tracking_code)
+                .bind(&t.estate_id)
+                .bind(&t.estate_name)
+                .bind(t.category.as_str())
+                .bind(t.source.as_str())
+                .bind(&t.description)
+                .bind(t.status.as_str())
+                .bind(i64::from(t.level))
+                .bind(a.map(|a| a.unit_type.clone()))
+                .bind(a.map(|a| a.unit_id.clone()))
+                .bind(a.map(|a| a.unit_name.clone()))
+                .bind(a.map(|a| a.person_id.clone()))
+                .bind(a.map(|a| a.person_name.clone()))
+                .bind(a.map(|a| a.respond_by_ms))
+                .bind(a.map(|a| a.resolve_by_ms))
+                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
+                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
+                .bind(&t.reporter.name)
+                .bind(&t.reporter.phone)
+                .bind(t.reporter.anonymous)
+                .bind(&t.submitted_by)
+                .bind(t.created_at_ms)
+                .bind(t.updated_at_ms)
+                .bind(t.responded_at_ms)
+                .bind(t.resolved_at_ms)
+                .bind(t.satisfaction.map(|s| s.as_str()))
+                .bind(t.escalated_l1_at_ms)
+                .bind(t.escalated_l2_at_ms)
+                .bind(t.county_report)
+                .bind(t.version)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_events(&mut tx, &t.town, events).await?;
+                if let Some(key) = key {
+                    let inserted = sqlx::query(
+                        "INSERT INTO intake_keys (scope, idempotency_key, request_hash, ticket_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&key.scope)
+                    .bind(&key.key)
+                    .bind(&key.request_hash)
+                    .bind(&t.id)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await;
+                    if let Err(e) = inserted {
+                        drop(tx);
+                        // A concurrent retry with the same key committed first: answer as it did.
+                        if is_unique_violation(&e) {
+                            return self.existing_for_key(key).await?.ok_or_else(key_conflict);
+                        }
+                        return Err(e.into());
+                    }
+                }
+                tx.commit().await?;
+                Ok(t.clone())
+            }
+
+            async fn get_ticket(&self, id: &str) -> ServiceResult<Option<Ticket>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(TICKET_COLUMNS).push(" FROM tickets WHERE id = ").push_bind(id.to_owned());
+                let row: Option<TicketRow> = q.build_query_as().fetch_optional(&self.pool).await?;
+                row.map(Ticket::try_from).transpose()
+            }
+
+            async fn find_by_tracking_code(&self, code: &str) -> ServiceResult<Option<Ticket>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(TICKET_COLUMNS).push(" FROM tickets WHERE tracking_code = ").push_bind(code.to_owned());
+                let row: Option<TicketRow> = q.build_query_as().fetch_optional(&self.pool).await?;
+                row.map(Ticket::try_from).transpose()
+            }
+
+            async fn list_tickets(&self, town: &str, f: &TicketFilter, page: &Page) -> ServiceResult<Vec<Ticket>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(TICKET_COLUMNS).push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
+                push_filter!(q, f);
+                if let Some(after) = &page.after {
+                    q.push(" AND id < ").push_bind(after.clone());
+                }
+                // Newest first: ids are time-ordered.
+                q.push(" ORDER BY id DESC LIMIT ").push_bind(page.fetch_limit());
+                let rows: Vec<TicketRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(Ticket::try_from).collect()
+            }
+
+            async fn tickets_created_between(&self, town: &str, f: &TicketFilter, from_ms: i64, to_ms: i64) -> ServiceResult<Vec<Ticket>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(TICKET_COLUMNS).push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
+                push_filter!(q, f);
+                q.push(" AND created_at >= ").push_bind(from_ms);
+                q.push(" AND created_at < ").push_bind(to_ms);
+                q.push(" ORDER BY id LIMIT 200000");
+                let rows: Vec<TicketRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(Ticket::try_from).collect()
+            }
+
+            async fn save_transition(&self, expected_version: i64, t: &Ticket, events: &[TicketEvent]) -> ServiceResult<Ticket> {
+                let a = t.assignment.as_ref();
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE tickets SET status = $1, level = $2, unit_type = $3, unit_id = $4, unit_name = $5, person_id = $6, \
+                     person_name = $7, respond_by = $8, resolve_by = $9, measures = $10, co_handlers = $11, updated_at = $12, \
+                     responded_at = $13, resolved_at = $14, satisfaction = $15, escalated_l1_at = $16, escalated_l2_at = $17, \
+                     county_report = $18, version = version + 1 WHERE id = $19 AND version = $20",
+                )
+                .bind(t.status.as_str())
+                .bind(i64::from(t.level))
+                .bind(a.map(|a| a.unit_type.clone()))
+                .bind(a.map(|a| a.unit_id.clone()))
+                .bind(a.map(|a| a.unit_name.clone()))
+                .bind(a.map(|a| a.person_id.clone()))
+                .bind(a.map(|a| a.person_name.clone()))
+                .bind(a.map(|a| a.respond_by_ms))
+                .bind(a.map(|a| a.resolve_by_ms))
+                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
+                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
+                .bind(t.updated_at_ms)
+                .bind(t.responded_at_ms)
+                .bind(t.resolved_at_ms)
+                .bind(t.satisfaction.map(|s| s.as_str()))
+                .bind(t.escalated_l1_at_ms)
+                .bind(t.escalated_l2_at_ms)
+                .bind(t.county_report)
+                .bind(&t.id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(ServiceError::new(
+                        ErrorCode::Aborted,
+                        "the ticket changed meanwhile; reload it and try again",
+                    ));
+                }
+                Self::insert_events(&mut tx, &t.town, events).await?;
+                tx.commit().await?;
+                Ok(Ticket { version: expected_version + 1, ..t.clone() })
+            }
+
+            async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
+                let rows: Vec<EventRow> = sqlx::query_as(
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level FROM ticket_events \
+                     WHERE ticket_id = $1 ORDER BY at_ms, id LIMIT 1000",
+                )
+                .bind(ticket_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TicketEvent::try_from).collect()
+            }
+
+            async fn routing_overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
+                let rows: Vec<RuleRow> = sqlx::query_as(
+                    "SELECT town, category, target, response_minutes, resolution_minutes, initial_level, owner_reps_co_handle \
+                     FROM routing_rules WHERE town = $1 ORDER BY category",
+                )
+                .bind(town)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(RoutingRule::try_from).collect()
+            }
+
+            async fn set_routing_rule(&self, r: &RoutingRule, actor: &str) -> ServiceResult<()> {
+                sqlx::query(
+                    "INSERT INTO routing_rules (town, category, target, response_minutes, resolution_minutes, initial_level, \
+                     owner_reps_co_handle, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (town, category) DO UPDATE SET target = excluded.target, \
+                     response_minutes = excluded.response_minutes, resolution_minutes = excluded.resolution_minutes, \
+                     initial_level = excluded.initial_level, owner_reps_co_handle = excluded.owner_reps_co_handle, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(&r.town)
+                .bind(r.category.as_str())
+                .bind(r.target.as_str())
+                .bind(i64::from(r.response_minutes))
+                .bind(i64::from(r.resolution_minutes))
+                .bind(i64::from(r.initial_level))
+                .bind(r.owner_reps_co_handle)
+                .bind(actor)
+                .bind(now_ms())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn escalate_overdue(&self, now: i64, window: i64, limit: i64) -> ServiceResult<Vec<Escalated>> {
+                let mut out = Vec::new();
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, level, responded_at, respond_by FROM tickets WHERE status IN ");
+                q.push(OPEN_STATUSES);
+                q.push(" AND unit_id IS NOT NULL AND ((level = 0) OR (level = 1 AND escalated_l1_at < ")
+                    .push_bind(now - window)
+                    .push(")) AND ((responded_at IS NULL AND respond_by < ")
+                    .push_bind(now)
+                    .push(") OR resolve_by < ")
+                    .push_bind(now)
+                    .push(") ORDER BY id LIMIT ")
+                    .push_bind(limit);
+                let candidates: Vec<(String, i64, Option<i64>, Option<i64>)> =
+                    q.build_query_as().fetch_all(&self.pool).await?;
+                for (id, level, responded_at, respond_by) in candidates {
+                    let level = u32::try_from(level).unwrap_or(0);
+                    let note = match level {
+                        0 if responded_at.is_none() && respond_by.is_some_and(|r| r < now) => "response overdue: escalated to the town office",
+                        0 => "resolution overdue: escalated to the town office",
+                        _ => "still overdue under town-office supervision: escalated to the county",
+                    };
+                    if self.escalate_if_still(&id, level, now, note).await? {
+                        out.push(Escalated { ticket_id: id, level: level + 1 });
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn unrouted(&self, limit: i64) -> ServiceResult<Vec<Ticket>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(TICKET_COLUMNS)
+                    .push(" FROM tickets WHERE unit_id IS NULL AND status = 'received' ORDER BY id LIMIT ")
+                    .push_bind(limit);
+                let rows: Vec<TicketRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map(Ticket::try_from).collect()
+            }
+
+            async fn count_tickets(&self, town: &str) -> ServiceResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE town = $1")
+                    .bind(town)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n as u64)
+            }
+        }
+    };
+}
+
+/// Appends the filter's conditions (all bound, never formatted in).
+macro_rules! push_filter {
+    ($q:ident, $f:ident) => {
+        if let Some(v) = $f.status {
+            $q.push(" AND status = ").push_bind(v.as_str());
+        }
+        if let Some(v) = $f.category {
+            $q.push(" AND category = ").push_bind(v.as_str());
+        }
+        if let Some(v) = &$f.estate_id {
+            $q.push(" AND estate_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = &$f.unit_id {
+            $q.push(" AND unit_id = ").push_bind(v.clone());
+        }
+        if let Some(v) = $f.level {
+            $q.push(" AND level = ").push_bind(i64::from(v));
+        }
+        if let Some(v) = $f.source {
+            $q.push(" AND source = ").push_bind(v.as_str());
+        }
+        if let Some(v) = $f.from_ms {
+            $q.push(" AND created_at >= ").push_bind(v);
+        }
+        if let Some(v) = $f.to_ms {
+            $q.push(" AND created_at < ").push_bind(v);
+        }
+        if $f.open_only {
+            $q.push(" AND status IN ").push(OPEN_STATUSES);
+        }
+        if let Some(v) = &$f.submitted_by {
+            $q.push(" AND submitted_by = ").push_bind(v.clone());
+        }
+        if let Some(overdue) = $f.overdue {
+            $q.push(if overdue { " AND " } else { " AND NOT " });
+            $q.push("(status IN ").push(OPEN_STATUSES);
+            $q.push(" AND unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ").push_bind($f.now_ms);
+            $q.push(") OR resolve_by < ").push_bind($f.now_ms).push("))");
+        }
+    };
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite);
+sql_store!(PgStore, sqlx::Postgres);
