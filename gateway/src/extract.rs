@@ -34,14 +34,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
-        // serde reports an unknown field at its parent's path; name the field itself.
-        let field = message
-            .strip_prefix("unknown field `")
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-            .unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
+        let field = named_field(&message).unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
         ApiError::invalid(&field, format!("invalid request body: {message}"))
     })
+}
+
+/// serde reports unknown and missing fields at their parent's path: name the field itself.
+fn named_field(message: &str) -> Option<String> {
+    ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned)
 }
 
 /// The raw body, within the route's size limit (413 with a JSON body beyond it).
@@ -67,11 +71,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         serde_path_to_error::deserialize(de).map(QueryParams).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().to_string();
-            let field = message
-                .strip_prefix("unknown field `")
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
-                .unwrap_or(path);
+            let field = named_field(&message).unwrap_or(path);
             ApiError::invalid(&field, format!("invalid query parameter: {message}"))
         })
     }

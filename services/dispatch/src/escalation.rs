@@ -43,6 +43,9 @@ pub async fn sweep_once<S: DispatchStore>(
             Ok(facts) if facts.town == ticket.town => {
                 let version = ticket.version;
                 ticket.estate_name = facts.estate_name.clone();
+                if !facts.county.is_empty() {
+                    ticket.county = facts.county.clone();
+                }
                 let events = grpc.route_ticket(&mut ticket, &facts, now).await?;
                 if !events.is_empty() {
                     ticket.updated_at_ms = now;

@@ -406,7 +406,7 @@ macro_rules! sql_store {
                     "UPDATE tickets SET status = $1, level = $2, unit_type = $3, unit_id = $4, unit_name = $5, person_id = $6, \
                      person_name = $7, respond_by = $8, resolve_by = $9, measures = $10, co_handlers = $11, updated_at = $12, \
                      responded_at = $13, resolved_at = $14, satisfaction = $15, escalated_l1_at = $16, escalated_l2_at = $17, \
-                     county_report = $18, version = version + 1 WHERE id = $19 AND version = $20",
+                     county_report = $18, estate_name = $21, county = $22, version = version + 1 WHERE id = $19 AND version = $20",
                 )
                 .bind(t.status.as_str())
                 .bind(i64::from(t.level))
@@ -428,6 +428,8 @@ macro_rules! sql_store {
                 .bind(t.county_report)
                 .bind(&t.id)
                 .bind(expected_version)
+                .bind(&t.estate_name)
+                .bind(&t.county)
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() != 1 {

@@ -1,0 +1,221 @@
+//! One conformance suite for dispatch storage, on SQLite and Postgres, including escalation
+//! exactly once when two replicas sweep the same database at the same time.
+
+use std::sync::Arc;
+use wuguan_dispatch::model::*;
+use wuguan_dispatch::server::open_database;
+use wuguan_dispatch::store::{DispatchStore, IntakeKey, PgStore, SqliteStore};
+use wuguan_platform::ErrorCode;
+use wuguan_platform::db::{Db, PoolConfig};
+use wuguan_platform::paging::Page;
+
+fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, resolve_in: i64) -> Ticket {
+    Ticket {
+        id: new_id(),
+        town: town.into(),
+        county: "c".into(),
+        tracking_code: new_tracking_code(),
+        estate_id: "estate-1".into(),
+        estate_name: "阳光花园".into(),
+        category,
+        source: Source::Resident,
+        description: "电梯坏了".into(),
+        status: Status::Assigned,
+        level: 0,
+        assignment: Some(Assignment {
+            unit_type: "property_company".into(),
+            unit_id: "unit-pc".into(),
+            unit_name: "恒安物业".into(),
+            person_id: "p1".into(),
+            person_name: "钱经理".into(),
+            respond_by_ms: created_at + respond_in,
+            resolve_by_ms: created_at + resolve_in,
+            measures: String::new(),
+            co_handler_unit_ids: vec!["unit-owners".into()],
+        }),
+        reporter: Reporter { name: "王先生".into(), phone: "13812345678".into(), anonymous: false },
+        submitted_by: "zhongxing.resident".into(),
+        created_at_ms: created_at,
+        updated_at_ms: created_at,
+        responded_at_ms: None,
+        resolved_at_ms: None,
+        satisfaction: None,
+        escalated_l1_at_ms: None,
+        escalated_l2_at_ms: None,
+        county_report: false,
+        version: 1,
+    }
+}
+
+fn submit_event(t: &Ticket) -> TicketEvent {
+    TicketEvent::new(t, "submit", None, "tester", t.created_at_ms, "")
+}
+
+fn key(k: &str, hash: &str) -> IntakeKey {
+    IntakeKey { scope: "t1/hotline".into(), key: k.into(), request_hash: hash.into() }
+}
+
+async fn conformance<S: DispatchStore>(store: S) {
+    let now = 1_800_000_000_000i64;
+    // Insert and read back, with the timeline.
+    let a = ticket("t1", Category::Repair, now, HOUR_MS, DAY_MS);
+    let stored = store.insert_ticket(&a, &[submit_event(&a)], None).await.unwrap();
+    assert_eq!(stored, a);
+    assert_eq!(store.get_ticket(&a.id).await.unwrap().unwrap(), a);
+    assert_eq!(store.find_by_tracking_code(&a.tracking_code).await.unwrap().unwrap().id, a.id);
+    assert!(store.get_ticket("nope").await.unwrap().is_none());
+    assert_eq!(store.timeline(&a.id).await.unwrap().len(), 1);
+
+    // Idempotent intake: same key and body → the first ticket; another body → ALREADY_EXISTS.
+    let b = ticket("t1", Category::Security, now, HOUR_MS, DAY_MS);
+    let first = store.insert_ticket(&b, &[submit_event(&b)], Some(&key("k1", "h1"))).await.unwrap();
+    let retry = ticket("t1", Category::Security, now, HOUR_MS, DAY_MS);
+    let again = store.insert_ticket(&retry, &[submit_event(&retry)], Some(&key("k1", "h1"))).await.unwrap();
+    assert_eq!(again.id, first.id);
+    let err = store.insert_ticket(&retry, &[submit_event(&retry)], Some(&key("k1", "other"))).await.unwrap_err();
+    assert_eq!((err.code, err.field.as_deref()), (ErrorCode::AlreadyExists, Some("idempotency_key")));
+    assert_eq!(store.count_tickets("t1").await.unwrap(), 2);
+
+    // Transitions with optimistic concurrency.
+    let mut accepted = a.clone();
+    accepted.status = Status::Accepted;
+    accepted.responded_at_ms = Some(now + 1);
+    let ev = TicketEvent::new(&accepted, "accept", Some(Status::Assigned), "pc", now + 1, "更换");
+    let saved = store.save_transition(1, &accepted, &[ev]).await.unwrap();
+    assert_eq!(saved.version, 2);
+    let err = store.save_transition(1, &accepted, &[]).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Aborted);
+    let reread = store.get_ticket(&a.id).await.unwrap().unwrap();
+    assert_eq!((reread.status, reread.version, reread.responded_at_ms), (Status::Accepted, 2, Some(now + 1)));
+    assert_eq!(reread.assignment.unwrap().co_handler_unit_ids, vec!["unit-owners".to_owned()]);
+    let timeline = store.timeline(&a.id).await.unwrap();
+    assert_eq!(timeline.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["submit", "accept"]);
+    assert_eq!(timeline[1].from_status, Some(Status::Assigned));
+
+    // Lists: newest first, filters, scoping by town, overdue as of a time.
+    let other_town = ticket("t2", Category::Repair, now, HOUR_MS, DAY_MS);
+    store.insert_ticket(&other_town, &[], None).await.unwrap();
+    let all = store.list_tickets("t1", &TicketFilter::default(), &Page::first(50)).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all[0].id > all[1].id);
+    let security = TicketFilter { category: Some(Category::Security), ..Default::default() };
+    assert_eq!(store.list_tickets("t1", &security, &Page::first(50)).await.unwrap().len(), 1);
+    let by_unit =
+        TicketFilter { unit_id: Some("unit-pc".into()), status: Some(Status::Accepted), ..Default::default() };
+    assert_eq!(store.list_tickets("t1", &by_unit, &Page::first(50)).await.unwrap()[0].id, a.id);
+    let overdue = TicketFilter { overdue: Some(true), now_ms: now + 2 * HOUR_MS, ..Default::default() };
+    // `b` never responded within its hour; `a` responded and is within its day.
+    assert_eq!(store.list_tickets("t1", &overdue, &Page::first(50)).await.unwrap()[0].id, first.id);
+    let not_overdue = TicketFilter { overdue: Some(false), now_ms: now + 2 * HOUR_MS, ..Default::default() };
+    assert_eq!(store.list_tickets("t1", &not_overdue, &Page::first(50)).await.unwrap()[0].id, a.id);
+    let mine = TicketFilter { submitted_by: Some("someone.else".into()), ..Default::default() };
+    assert!(store.list_tickets("t1", &mine, &Page::first(50)).await.unwrap().is_empty());
+    let between = store.tickets_created_between("t1", &TicketFilter::default(), now, now + 1).await.unwrap();
+    assert_eq!(between.len(), 2);
+    assert!(store.tickets_created_between("t1", &TicketFilter::default(), now + 1, now + 2).await.unwrap().is_empty());
+
+    // Routing overrides.
+    assert!(store.routing_overrides("t1").await.unwrap().is_empty());
+    let mut rule = wuguan_dispatch::routing::default_rule("t1", Category::Repair);
+    rule.target = RouteTarget::Community;
+    rule.customised = true;
+    store.set_routing_rule(&rule, "office").await.unwrap();
+    rule.response_minutes = 30;
+    store.set_routing_rule(&rule, "office").await.unwrap();
+    assert_eq!(store.routing_overrides("t1").await.unwrap(), vec![rule]);
+    assert!(store.routing_overrides("t2").await.unwrap().is_empty());
+
+    // Unrouted tickets (registry was down at intake).
+    let mut waiting = ticket("t1", Category::Other, now, HOUR_MS, DAY_MS);
+    waiting.status = Status::Received;
+    waiting.assignment = None;
+    store.insert_ticket(&waiting, &[], None).await.unwrap();
+    let unrouted = store.unrouted(10).await.unwrap();
+    assert_eq!(unrouted.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![waiting.id.clone()]);
+    // Unrouted tickets are never escalated: there is nobody to be late.
+    let escalated = store.escalate_overdue(now + 10 * DAY_MS, DAY_MS, 100).await.unwrap();
+    assert!(escalated.iter().all(|e| e.ticket_id != waiting.id));
+}
+
+/// Two replicas sweep the same database at once: every overdue ticket rises one level exactly
+/// once, then (after the level-1 window) to the county exactly once.
+async fn escalation_once<S: DispatchStore>(replica_a: Arc<S>, replica_b: Arc<S>) {
+    let now = 1_800_000_000_000i64;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let t = ticket("t1", Category::Repair, now - DAY_MS, HOUR_MS, 2 * DAY_MS + i);
+        replica_a.insert_ticket(&t, &[submit_event(&t)], None).await.unwrap();
+        ids.push(t.id);
+    }
+    let on_time = ticket("t1", Category::Repair, now, HOUR_MS, DAY_MS);
+    replica_a.insert_ticket(&on_time, &[], None).await.unwrap();
+
+    let sweep =
+        |store: Arc<S>, at: i64| tokio::spawn(async move { store.escalate_overdue(at, DAY_MS, 1000).await.unwrap() });
+    let (x, y) = tokio::join!(sweep(replica_a.clone(), now), sweep(replica_b.clone(), now));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x.len() + y.len(), 20, "each overdue ticket escalated once, by one replica or the other");
+    // Sweeping again changes nothing until the level-1 window has passed.
+    assert!(replica_b.escalate_overdue(now + HOUR_MS, DAY_MS, 1000).await.unwrap().is_empty());
+
+    let later = now + 2 * DAY_MS;
+    let (x, y) = tokio::join!(sweep(replica_a.clone(), later), sweep(replica_b.clone(), later));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    // The on-time ticket is overdue by now too and rises to level 1; the 20 rise to level 2.
+    let to_county: Vec<_> = x.iter().chain(y.iter()).filter(|e| e.level == 2).collect();
+    assert_eq!(to_county.len(), 20);
+    assert!(replica_a.escalate_overdue(later, DAY_MS, 1000).await.unwrap().is_empty());
+
+    for id in &ids {
+        let t = replica_a.get_ticket(id).await.unwrap().unwrap();
+        assert_eq!(t.level, 2);
+        assert!(t.county_report);
+        let escalations: Vec<u32> = replica_a
+            .timeline(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "escalate")
+            .map(|e| e.level)
+            .collect();
+        assert_eq!(escalations, vec![1, 2], "ticket {id}");
+    }
+}
+
+async fn sqlite_pair() -> (wuguan_testkit::SqliteDb, SqliteStore, SqliteStore) {
+    let db = wuguan_testkit::sqlite_db();
+    let Db::Sqlite(a) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
+    let Db::Sqlite(b) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
+    (db, SqliteStore::new(a), SqliteStore::new(b))
+}
+
+async fn pg_pair() -> Option<(wuguan_testkit::PgDb, PgStore, PgStore)> {
+    let db = wuguan_testkit::pg_db().await?;
+    let Db::Postgres(a) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
+    let Db::Postgres(b) = open_database(&db.url, PoolConfig::default()).await.unwrap() else { unreachable!() };
+    Some((db, PgStore::new(a), PgStore::new(b)))
+}
+
+#[tokio::test]
+async fn sqlite_store_conforms() {
+    let (_db, store, _) = sqlite_pair().await;
+    conformance(store).await;
+}
+
+#[tokio::test]
+async fn postgres_store_conforms() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    conformance(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_replicas_escalate_exactly_once() {
+    let (_db, a, b) = sqlite_pair().await;
+    escalation_once(Arc::new(a), Arc::new(b)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_replicas_escalate_exactly_once() {
+    let Some((_db, a, b)) = pg_pair().await else { return };
+    escalation_once(Arc::new(a), Arc::new(b)).await;
+}

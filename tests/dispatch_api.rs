@@ -1,0 +1,475 @@
+//! Complaint dispatch end to end through the gateway, on SQLite and on Postgres: routing per
+//! category and management mode, idempotent intake, the lifecycle by role, anonymous
+//! submission and tracking, bad input, statistics, rules, supervision and the county report.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Store, TestStack, assert_error};
+
+struct Ctx {
+    office: String,
+    managed_estate: String,
+    unmanaged_estate: String,
+    self_governed_estate: String,
+    anhe_estate: String,
+}
+
+async fn setup(t: &TestStack) -> Ctx {
+    let office = t.login("zhongxing.town_office").await;
+    let first = |items: Vec<Value>| items[0]["id"].as_str().unwrap().to_owned();
+    let (_, companies) = t.get("/api/v1/towns/zhongxing/property-companies", &office).await;
+    let henan = companies["items"][0]["id"].as_str().unwrap().to_owned();
+    let managed = t.get_all(&format!("/api/v1/towns/zhongxing/estates?property_company_id={henan}"), &office).await;
+    let unmanaged = t.get_all("/api/v1/towns/zhongxing/estates?management_mode=none", &office).await;
+    let self_governed = t.get_all("/api/v1/towns/zhongxing/estates?management_mode=self_governed", &office).await;
+    let anhe = t.login("anhe.town_office").await;
+    let anhe_estates = t.get_all("/api/v1/towns/anhe/estates", &anhe).await;
+    Ctx {
+        office,
+        managed_estate: first(managed),
+        unmanaged_estate: first(unmanaged),
+        self_governed_estate: first(self_governed),
+        anhe_estate: first(anhe_estates),
+    }
+}
+
+fn complaint(estate: &str, category: &str) -> Value {
+    json!({"town": "zhongxing", "estate_id": estate, "category": category,
+           "description": "测试诉求", "reporter_name": "王先生", "reporter_phone": "13812345678"})
+}
+
+async fn suite(store: Store) {
+    let Some(t) = TestStack::start(store).await else { return };
+    let c = setup(&t).await;
+    routing_per_category_and_mode(&t, &c).await;
+    lifecycle_and_roles(&t, &c).await;
+    reject_reassign_extend_escalate(&t, &c).await;
+    anonymous_and_tracking(&t, &c).await;
+    idempotent_intake(&t, &c).await;
+    bad_input(&t, &c).await;
+    holiday_figure_and_stats(&t).await;
+    rules_override(&t, &c).await;
+    supervision_view(&t).await;
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_on_sqlite() {
+    suite(Store::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_on_postgres() {
+    suite(Store::Postgres).await;
+}
+
+async fn routing_per_category_and_mode(t: &TestStack, c: &Ctx) {
+    // (category, unit for a company-managed estate, for an unmanaged one, initial level)
+    let expectations = [
+        ("security", "police", "police", 0),
+        ("illegal_construction", "urban_management", "urban_management", 0),
+        ("illegal_renovation", "urban_management", "urban_management", 0),
+        ("structural_damage", "urban_management", "urban_management", 0),
+        ("illegal_stall", "urban_management", "urban_management", 0),
+        ("sanitation", "property_company", "community", 0),
+        ("repair", "property_company", "community", 0),
+        ("property_service", "property_company", "community", 0),
+        ("property_fees", "property_company", "community", 0),
+        ("owners_committee", "community", "community", 0),
+        ("neighbour_dispute", "community", "community", 0),
+        ("building_quality", "construction_bureau", "construction_bureau", 2),
+        ("missing_facilities", "construction_bureau", "construction_bureau", 2),
+        ("other", "town_office", "town_office", 0),
+    ];
+    for (category, managed_unit, unmanaged_unit, level) in expectations {
+        for (estate, unit) in [
+            (&c.managed_estate, managed_unit),
+            (&c.unmanaged_estate, unmanaged_unit),
+            (&c.self_governed_estate, unmanaged_unit),
+        ] {
+            let (status, body) = t.post("/api/v1/complaints", &c.office, complaint(estate, category)).await;
+            assert_eq!(status, StatusCode::CREATED, "{category}: {body}");
+            assert_eq!(body["status"], "assigned", "{category}: {body}");
+            let a = &body["assignment"];
+            assert_eq!(a["unit_type"], unit, "{category} at {estate}: {body}");
+            assert!(a["unit_id"].is_string() && a["unit_name"].is_string());
+            assert!(a["person"]["name"].as_str().is_some_and(|n| !n.is_empty()), "{body}");
+            assert!(a["deadline"].is_string());
+            assert_eq!(body["level"], level, "{category}");
+            assert_eq!(body["county_report"], level == 2);
+            assert_eq!(body["tracking_code"].as_str().unwrap().len(), 10);
+        }
+    }
+    // Owners'-committee matters have the owner representatives as co-handlers.
+    let (_, body) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "owners_committee")).await;
+    assert_eq!(body["assignment"]["co_handler_unit_ids"].as_array().unwrap().len(), 1);
+    // Deadlines follow the SLA: 2 h response for security, 24 h otherwise.
+    let (_, sec) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "security")).await;
+    let created = chrono::DateTime::parse_from_rfc3339(sec["created_at"].as_str().unwrap()).unwrap();
+    let respond_by = chrono::DateTime::parse_from_rfc3339(sec["assignment"]["respond_by"].as_str().unwrap()).unwrap();
+    assert_eq!((respond_by - created).num_minutes(), 120);
+}
+
+async fn lifecycle_and_roles(t: &TestStack, c: &Ctx) {
+    let resident = t.login("zhongxing.resident").await;
+    let company = t.login("zhongxing.property_company").await;
+    let police = t.login("zhongxing.police").await;
+    let county = t.login("county.admin").await;
+    let anhe = t.login("anhe.town_office").await;
+
+    let (status, created) = t.post("/api/v1/complaints", &resident, complaint(&c.managed_estate, "repair")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["source"], "resident");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/complaints/{id}");
+
+    // Who sees it, and who sees the phone number.
+    let (status, as_company) = t.get(&path, &company).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(as_company["reporter"]["phone"], "13812345678");
+    let (_, as_office) = t.get(&path, &c.office).await;
+    assert_eq!(as_office["reporter"]["phone"], "13812345678");
+    let (status, as_county) = t.get(&path, &county).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(as_county["reporter"]["phone"], "138****5678");
+    for (who, token) in [("police", &police), ("anhe", &anhe)] {
+        let (status, body) = t.get(&path, token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} must not see it: {body}");
+        let (status, _) = t.post(&format!("{path}/accept"), token, json!({"measures": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} must not act on it");
+    }
+    // A unit lists only its own tickets; a resident only theirs.
+    let listed = t.get_all("/api/v1/complaints?page_size=100", &company).await;
+    let company_unit = as_company["assignment"]["unit_id"].clone();
+    assert!(listed.iter().all(|x| x["assignment"]["unit_id"] == company_unit));
+    assert!(listed.iter().any(|x| x["id"] == id.as_str()));
+    let (status, body) = t.get("/api/v1/complaints?unit_id=someone-else", &company).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let mine = t.get_all("/api/v1/complaints", &resident).await;
+    assert!(mine.iter().any(|x| x["id"] == id.as_str()));
+
+    // Only the assigned unit accepts; the resident cannot resolve.
+    let (status, body) = t.post(&format!("{path}/accept"), &resident, json!({"measures": "x"})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.post(&format!("{path}/accept"), &company, json!({"measures": ""})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "measures");
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "已修"})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let (status, body) = t.post(&format!("{path}/accept"), &company, json!({"measures": "更换电梯配件"})).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("accepted")), "{body}");
+    assert_eq!(body["assignment"]["measures"], "更换电梯配件");
+    let (status, _) = t.post(&format!("{path}/progress"), &company, json!({"note": "配件已订购"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "已更换"})).await;
+    assert_eq!(body["status"], "resolved");
+    // Not satisfied reopens; then satisfied closes.
+    let (_, body) =
+        t.post(&format!("{path}/verify"), &resident, json!({"satisfaction": "not_satisfied", "note": "还是坏"})).await;
+    assert_eq!(
+        (body["status"].as_str(), body["satisfaction"].as_str()),
+        (Some("reopened"), Some("not_satisfied")),
+        "{body}"
+    );
+    t.post(&format!("{path}/accept"), &company, json!({"measures": "再次维修"})).await;
+    t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "彻底修好"})).await;
+    let (_, body) = t.post(&format!("{path}/verify"), &resident, json!({"satisfaction": "satisfied"})).await;
+    assert_eq!(body["status"], "closed", "{body}");
+    let (_, full) = t.get(&path, &c.office).await;
+    let actions: Vec<&str> =
+        full["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec!["submit", "assign", "accept", "progress", "resolve", "verify", "accept", "resolve", "verify", "close"]
+    );
+    assert!(full["timeline"].as_array().unwrap().iter().all(|e| e["at"].is_string() && e["actor"].is_string()));
+    // Reopening by the resident after closing.
+    let (status, body) = t.post(&format!("{path}/reopen"), &resident, json!({"reason": "又坏了"})).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("reopened")));
+}
+
+async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
+    let police = t.login("zhongxing.police").await;
+    let urban = t.login("zhongxing.urban_management").await;
+    let county = t.login("county.admin").await;
+    let (_, created) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "security")).await;
+    let path = format!("/api/v1/complaints/{}", created["id"].as_str().unwrap());
+
+    let (_, body) = t.post(&format!("{path}/reject"), &police, json!({"reason": "属于违建，应由城管处理"})).await;
+    assert_eq!((body["status"].as_str(), body["level"].as_u64()), (Some("rejected"), Some(1)), "{body}");
+    // Units cannot reassign; the town office can.
+    let (_, units) = t.get("/api/v1/towns/zhongxing/units?unit_type=urban_management", &c.office).await;
+    let urban_unit = units["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = t.post(&format!("{path}/reassign"), &police, json!({"unit_id": urban_unit})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t.post(&format!("{path}/reassign"), &c.office, json!({"unit_id": "no-such-unit"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "unit_id");
+    let (_, body) =
+        t.post(&format!("{path}/reassign"), &c.office, json!({"unit_id": urban_unit, "note": "转城管"})).await;
+    assert_eq!(body["status"], "assigned", "{body}");
+    assert_eq!(body["assignment"]["unit_type"], "urban_management");
+    assert!(body["assignment"]["person"]["name"].as_str().is_some_and(|n| !n.is_empty()));
+    let (_, body) = t.post(&format!("{path}/accept"), &urban, json!({"measures": "现场执法"})).await;
+    assert_eq!(body["status"], "accepted", "{body}");
+
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let (status, body) = t.post(&format!("{path}/extend"), &c.office, json!({"deadline": "soon", "note": "x"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "deadline");
+    let (status, body) =
+        t.post(&format!("{path}/extend"), &c.office, json!({"deadline": deadline, "note": "需协调"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let new_deadline = chrono::DateTime::parse_from_rfc3339(body["assignment"]["deadline"].as_str().unwrap()).unwrap();
+    assert!(new_deadline > chrono::Utc::now() + chrono::Duration::days(9));
+
+    let (status, body) = t.post(&format!("{path}/escalate"), &urban, json!({"note": "x"})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (_, body) = t.post(&format!("{path}/escalate"), &c.office, json!({"note": "久拖不决，报县"})).await;
+    assert_eq!((body["level"].as_u64(), body["county_report"].as_bool()), (Some(2), Some(true)), "{body}");
+    let (status, body) = t.post(&format!("{path}/escalate"), &c.office, json!({"note": "again"})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+
+    // The written report to the county holds it, with its four fixes.
+    let today = chrono::Utc::now().date_naive();
+    let range = format!("from={}&to={}", today - chrono::Duration::days(1), today + chrono::Duration::days(1));
+    let (status, report) = t.get(&format!("/api/v1/towns/zhongxing/county-report?{range}"), &county).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let item = report["tickets"].as_array().unwrap().iter().find(|x| x["id"] == created["id"]).expect("in the report");
+    assert!(item["assignment"]["deadline"].is_string());
+    assert_eq!(item["assignment"]["measures"], "现场执法");
+    assert!(item["assignment"]["unit_name"].is_string() && item["assignment"]["person"]["name"].is_string());
+    assert!(report["tickets"].as_array().unwrap().iter().all(|x| x["level"] == 2));
+}
+
+async fn anonymous_and_tracking(t: &TestStack, c: &Ctx) {
+    let body = json!({"town": "zhongxing", "estate_id": c.unmanaged_estate, "category": "sanitation",
+                      "description": "垃圾没人清", "anonymous": true, "reporter_phone": "13900000000"});
+    let (status, created) = t.send(Method::POST, "/api/v1/complaints", None, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["reporter"]["anonymous"], true);
+    assert_eq!(created["reporter"]["phone"], "", "anonymous submissions keep no phone");
+    let code = created["tracking_code"].as_str().unwrap();
+    let (status, tracked) = t.send(Method::GET, &format!("/api/v1/track/{code}"), None, None).await;
+    assert_eq!(status, StatusCode::OK, "{tracked}");
+    assert_eq!(tracked["status"], "assigned");
+    assert!(tracked.get("reporter").is_none() && tracked.get("description").is_none());
+    assert!(tracked["timeline"].as_array().unwrap().iter().all(|e| e["actor"].is_null() && e["note"].is_null()));
+    let (status, body) = t.send(Method::GET, "/api/v1/track/short", None, None).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "tracking_code");
+    let (status, body) = t.send(Method::GET, "/api/v1/track/ABCDEFGHJK", None, None).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    // Without a token nobody can read it by id.
+    let (status, _) =
+        t.send(Method::GET, &format!("/api/v1/complaints/{}", created["id"].as_str().unwrap()), None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn idempotent_intake(t: &TestStack, c: &Ctx) {
+    let key = t.dir.path().join("jwt-private.pem");
+    let signer = wuguan_platform::identity::TokenSigner::from_file(&key).unwrap();
+    let hotline = signer
+        .sign(
+            &wuguan_platform::Principal {
+                subject: "hotline-12345".into(),
+                role: wuguan_platform::Role::Service,
+                town: Some("zhongxing".into()),
+                county: "demo".into(),
+                unit: None,
+            },
+            std::time::Duration::from_secs(600),
+        )
+        .unwrap();
+    let (status, body) = t.post("/api/v1/complaints", &hotline, complaint(&c.managed_estate, "repair")).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "idempotency_key");
+    let send = |key: &'static str, body: Value| {
+        t.http
+            .post(format!("{}/api/v1/complaints", t.base))
+            .bearer_auth(&hotline)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = send("hotline-001", complaint(&c.managed_estate, "repair")).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["source"], "hotline");
+    let second: Value =
+        send("hotline-001", complaint(&c.managed_estate, "repair")).await.unwrap().json().await.unwrap();
+    assert_eq!(second["id"], first["id"]);
+    assert_eq!(second["tracking_code"], first["tracking_code"]);
+    let conflict = send("hotline-001", complaint(&c.managed_estate, "sanitation")).await.unwrap();
+    assert_eq!(conflict.status(), StatusCode::CONFLICT);
+    let body: Value = conflict.json().await.unwrap();
+    assert_eq!(
+        (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+        (Some("already_exists"), Some("idempotency_key"))
+    );
+    // Exactly one ticket carries that tracking code's id.
+    let all = t.get_all("/api/v1/complaints?source=hotline&page_size=500", &c.office).await;
+    assert_eq!(all.iter().filter(|x| x["id"] == first["id"]).count(), 1);
+}
+
+async fn bad_input(t: &TestStack, c: &Ctx) {
+    let resident = t.login("zhongxing.resident").await;
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"town": "zhongxing", "estate_id": c.managed_estate, "description": "x"}), "category"),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "noise", "description": "x"}),
+            "category",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "  "}),
+            "description",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x".repeat(2001)}),
+            "description",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "reporter_phone": "call me"}),
+            "reporter_phone",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "reporter_name": "名".repeat(51)}),
+            "reporter_name",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.anhe_estate, "category": "repair", "description": "x"}),
+            "estate_id",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": "no-such-estate", "category": "repair", "description": "x"}),
+            "estate_id",
+        ),
+        (json!({"town": "zhongxing", "estate_id": "bad id!", "category": "repair", "description": "x"}), "estate_id"),
+        (json!({"town": "zhongxing", "estate_id": "", "category": "repair", "description": "x"}), "estate_id"),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "source": "inspection"}),
+            "source",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "reported_at": "2020-01-01T00:00:00Z"}),
+            "reported_at",
+        ),
+        (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "priority": "high"}),
+            "priority",
+        ),
+        (json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": 7, "description": "x"}), "category"),
+    ];
+    let before = t.get_all("/api/v1/complaints?page_size=500", &c.office).await.len();
+    for (body, field) in cases {
+        let (status, resp) = t.post("/api/v1/complaints", &resident, body.clone()).await;
+        let err = assert_error(status, &resp, StatusCode::BAD_REQUEST, "invalid_argument");
+        assert_eq!(err["field"], field, "{body} → {resp}");
+    }
+    assert_eq!(t.get_all("/api/v1/complaints?page_size=500", &c.office).await.len(), before, "bad input wrote nothing");
+    // Another town is not found, not forbidden.
+    let (status, body) = t
+        .post(
+            "/api/v1/complaints",
+            &resident,
+            json!({"town": "anhe", "estate_id": c.anhe_estate, "category": "repair", "description": "x"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    for query in ["status=lost", "category=noise", "level=x", "from=2025-13-01", "overdue=perhaps", "colour=red"] {
+        let (status, body) = t.get(&format!("/api/v1/complaints?{query}"), &c.office).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
+    }
+    let (status, body) = t.get("/api/v1/complaints?level=3", &c.office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "level");
+    let (_, created) = t.post("/api/v1/complaints", &resident, complaint(&c.managed_estate, "repair")).await;
+    let path = format!("/api/v1/complaints/{}", created["id"].as_str().unwrap());
+    let (status, body) = t.post(&format!("{path}/verify"), &resident, json!({"satisfaction": "meh"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "satisfaction");
+    let (status, body) = t.post(&format!("{path}/teleport"), &resident, json!({})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = t.post(&format!("{path}/reject"), &resident, json!({"reason": "x", "extra": 1})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "extra");
+}
+
+async fn holiday_figure_and_stats(t: &TestStack) {
+    let office = t.login("zhongxing.town_office").await;
+    let (status, s) = t
+        .get("/api/v1/towns/zhongxing/stats/complaints?category=security&from=2025-10-01&to=2025-10-08", &office)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!((s["count"].as_u64(), s["previous_year_count"].as_u64()), (Some(10), Some(26)));
+    assert_eq!(s["yoy_change_pct"], -61.5);
+    for rate in ["response_rate", "resolution_rate", "satisfaction_rate"] {
+        assert_eq!(s[rate], 1.0, "{rate}: {s}");
+    }
+    // Recent demo work has overdue and escalated tickets in it.
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Duration::days(60);
+    let (_, recent) = t.get(&format!("/api/v1/towns/zhongxing/stats/complaints?from={from}&to={today}"), &office).await;
+    assert!(recent["count"].as_u64().unwrap() >= 40, "{recent}");
+    assert!(recent["escalated_level_1"].as_u64().unwrap() > 0, "{recent}");
+    assert!(recent["resolution_rate"].as_f64().unwrap() < 1.0);
+    let (status, body) = t.get("/api/v1/towns/zhongxing/stats/complaints?from=2025-10-08&to=2025-10-01", &office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "to");
+    let resident = t.login("zhongxing.resident").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/stats/complaints?from=2025-10-01&to=2025-10-08", &resident).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let anhe = t.login("anhe.town_office").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/stats/complaints?from=2025-10-01&to=2025-10-08", &anhe).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+async fn rules_override(t: &TestStack, c: &Ctx) {
+    let (status, rules) = t.get("/api/v1/towns/zhongxing/routing-rules", &c.office).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rules["items"].as_array().unwrap().len(), 14);
+    let police = t.login("zhongxing.police").await;
+    let (status, _) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/repair",
+            Some(&police),
+            Some(json!({"target": "community", "response_minutes": 60, "resolution_minutes": 600})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/repair",
+            Some(&c.office),
+            Some(json!({"target": "community", "response_minutes": 0, "resolution_minutes": 600})),
+        )
+        .await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "response_minutes");
+    let (status, rule) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/repair",
+            Some(&c.office),
+            Some(json!({"target": "community", "response_minutes": 60, "resolution_minutes": 600})),
+        )
+        .await;
+    assert_eq!((status, rule["customised"].as_bool()), (StatusCode::OK, Some(true)), "{rule}");
+    let (_, ticket) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "repair")).await;
+    assert_eq!(ticket["assignment"]["unit_type"], "community", "the town's own rule applies");
+    // Anhe keeps the defaults.
+    let anhe = t.login("anhe.town_office").await;
+    let (_, anhe_rules) = t.get("/api/v1/towns/anhe/routing-rules", &anhe).await;
+    assert!(anhe_rules["items"].as_array().unwrap().iter().all(|r| r["customised"] == false));
+}
+
+async fn supervision_view(t: &TestStack) {
+    let office = t.login("zhongxing.town_office").await;
+    let (status, view) = t.get("/api/v1/towns/zhongxing/supervision", &office).await;
+    assert_eq!(status, StatusCode::OK);
+    for (key, label) in [
+        ("check_effect", "查成效"),
+        ("check_progress", "查进度"),
+        ("check_cause", "查原因"),
+        ("check_accountability", "查责任"),
+    ] {
+        let group = &view["groups"][key];
+        assert_eq!(group["label"], label);
+        assert!(group["count"].as_u64().unwrap() > 0, "{key} is empty");
+        assert!(group["items"].as_array().unwrap().iter().all(|x| x["supervision"] == key));
+    }
+}
