@@ -13,3 +13,4 @@ pub use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 pub mod demo;
 pub mod escalation;
 pub mod server;
+pub mod watch;

@@ -65,16 +65,20 @@ async fn serve<S: DispatchStore>(
     shutdown: impl Future<Output = ()> + Send + 'static,
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
-    let grpc = DispatchGrpc::new(store.clone(), verifier, registry.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let grpc = DispatchGrpc::new(store.clone(), verifier, registry.clone(), stop_rx.clone());
     if config.load_demo && crate::demo::load(store.as_ref(), &grpc, &registry).await? {
         tracing::info!("demo tickets loaded");
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sweeper = tokio::spawn(escalation::run(store, grpc.clone(), registry, config.sweep, stop_rx));
     let routes = grpc.routes(config.limits.max_message_bytes);
     let _ = ready.send(());
+    // Stopping ends the sweep and every watch stream, so the server can drain.
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
     let result = serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await;
-    let _ = stop_tx.send(true);
     let _ = sweeper.await;
     result
 }

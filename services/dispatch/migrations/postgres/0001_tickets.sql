@@ -54,6 +54,7 @@ CREATE TABLE ticket_events (
     level BIGINT NOT NULL
 );
 CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, at_ms, id);
+CREATE INDEX ticket_events_town ON ticket_events (town, id);
 
 CREATE TABLE intake_keys (
     scope TEXT NOT NULL,

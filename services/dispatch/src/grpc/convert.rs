@@ -69,6 +69,23 @@ pub fn unit_type_to_pb(s: &str) -> common::UnitType {
     }
 }
 
+/// A unit type from the wire as the registry names it; None for UNSPECIFIED.
+pub fn unit_type_from_pb(field: &str, v: i32) -> ServiceResult<Option<&'static str>> {
+    let t = common::UnitType::try_from(v).map_err(|_| ServiceError::invalid(field, format!("unknown {field} {v}")))?;
+    Ok(match t {
+        common::UnitType::Unspecified => None,
+        common::UnitType::Community => Some("community"),
+        common::UnitType::UrbanManagement => Some("urban_management"),
+        common::UnitType::Police => Some("police"),
+        common::UnitType::PropertyCompany => Some("property_company"),
+        common::UnitType::OwnerReps => Some("owner_reps"),
+        common::UnitType::ConstructionBureau => Some("construction_bureau"),
+        common::UnitType::Developer => Some("developer"),
+        common::UnitType::TownOffice => Some("town_office"),
+        common::UnitType::County => Some("county"),
+    })
+}
+
 pub fn event(e: TicketEvent) -> pb::TicketEvent {
     pb::TicketEvent {
         id: e.id,

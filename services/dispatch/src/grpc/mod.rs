@@ -40,11 +40,18 @@ pub struct DispatchGrpc<S> {
     store: Arc<S>,
     verifier: TokenVerifier,
     registry: Arc<RegistryClient>,
+    /// Turns true when the server stops; long-lived streams end on it.
+    stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl<S> Clone for DispatchGrpc<S> {
     fn clone(&self) -> Self {
-        Self { store: self.store.clone(), verifier: self.verifier.clone(), registry: self.registry.clone() }
+        Self {
+            store: self.store.clone(),
+            verifier: self.verifier.clone(),
+            registry: self.registry.clone(),
+            stopping: self.stopping.clone(),
+        }
     }
 }
 
@@ -87,8 +94,13 @@ pub fn can_see_phone(p: &Principal, t: &Ticket) -> bool {
 }
 
 impl<S: DispatchStore> DispatchGrpc<S> {
-    pub fn new(store: Arc<S>, verifier: TokenVerifier, registry: Arc<RegistryClient>) -> Self {
-        Self { store, verifier, registry }
+    pub fn new(
+        store: Arc<S>,
+        verifier: TokenVerifier,
+        registry: Arc<RegistryClient>,
+        stopping: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
+        Self { store, verifier, registry, stopping }
     }
 
     pub fn routes(self, max_message_bytes: usize) -> tonic::service::Routes {
@@ -399,6 +411,38 @@ impl<S: DispatchStore> DispatchGrpc<S> {
 
 #[tonic::async_trait]
 impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
+    type WatchTicketsStream = tokio_stream::wrappers::ReceiverStream<Result<pb::TicketChange, GrpcStatus>>;
+
+    async fn watch_tickets(&self, req: Request<pb::WatchTicketsRequest>) -> Rpc<Self::WatchTicketsStream> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(STAFF)?;
+            let r = req.into_inner();
+            let town = Self::town_of(&p, &r.town)?;
+            let unit_type = convert::unit_type_from_pb("unit_type", r.unit_type)?;
+            // A unit's own account follows its own unit's tickets only.
+            let unit_id = if UNIT_ROLES.contains(&p.role) || (p.role == Role::Service && p.unit.is_some()) {
+                Some(p.unit.clone().ok_or_else(|| ServiceError::permission_denied("this account acts for no unit"))?)
+            } else {
+                None
+            };
+            let cursor = if r.after_event_id.trim().is_empty() {
+                crate::watch::cursor_at(now_ms() as u64)
+            } else {
+                id_field("after_event_id", &r.after_event_id)?
+            };
+            let rx = crate::watch::spawn(
+                self.store.clone(),
+                self.stopping.clone(),
+                p,
+                crate::watch::WatchFilter { town, unit_type, unit_id },
+                cursor,
+            );
+            Ok(tokio_stream::wrappers::ReceiverStream::new(rx))
+        }
+        .await)
+    }
+
     async fn submit_complaint(&self, req: Request<pb::SubmitComplaintRequest>) -> Rpc<pb::Ticket> {
         ok(async {
             let p = self.principal(&req)?;

@@ -73,5 +73,12 @@ pub trait DispatchStore: Send + Sync + 'static {
     ) -> impl Future<Output = ServiceResult<Vec<Escalated>>> + Send;
     /// Tickets accepted while the registry was unreachable, still waiting to be routed.
     fn unrouted(&self, limit: i64) -> impl Future<Output = ServiceResult<Vec<Ticket>>> + Send;
+    /// Events of the town's tickets with ids after `after_id` (time-ordered), oldest first.
+    fn events_after(
+        &self,
+        town: &str,
+        after_id: &str,
+        limit: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
     fn count_tickets(&self, town: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
 }

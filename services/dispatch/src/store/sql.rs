@@ -525,6 +525,19 @@ macro_rules! sql_store {
                 rows.into_iter().map(Ticket::try_from).collect()
             }
 
+            async fn events_after(&self, town: &str, after_id: &str, limit: i64) -> ServiceResult<Vec<TicketEvent>> {
+                let rows: Vec<EventRow> = sqlx::query_as(
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level FROM ticket_events \
+                     WHERE town = $1 AND id > $2 ORDER BY id LIMIT $3",
+                )
+                .bind(town)
+                .bind(after_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(TicketEvent::try_from).collect()
+            }
+
             async fn count_tickets(&self, town: &str) -> ServiceResult<u64> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE town = $1")
                     .bind(town)
