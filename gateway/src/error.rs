@@ -28,7 +28,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         let body = Body { error: Detail { code: e.code.as_str(), message: &e.message, field: e.field.as_deref() } };
-        (e.code.http_status(), Json(body)).into_response()
+        let mut response = (e.code.http_status(), Json(body)).into_response();
+        // Overload and brief outages: tell well-behaved clients when to come back.
+        if matches!(e.code, ErrorCode::ResourceExhausted | ErrorCode::Unavailable) {
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

@@ -24,6 +24,8 @@ pub use upstream::Upstreams;
 
 /// Largest JSON body accepted.
 pub const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+/// Requests the gateway works on at once.
+pub const MAX_CONCURRENT_REQUESTS: usize = 1024;
 /// Largest CSV import accepted.
 pub const MAX_IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -99,6 +101,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 
+    // Beyond this many requests in flight the gateway refuses at once (503, Retry-After)
+    // instead of queueing without bound.
+    let shed = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
+            error::ApiError::new(wuguan_platform::ErrorCode::ResourceExhausted, "the server is busy; retry shortly")
+        }))
+        .load_shed()
+        .concurrency_limit(MAX_CONCURRENT_REQUESTS);
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(import)
@@ -108,6 +118,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
         })
         .with_state(state)
+        .layer(shed)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
