@@ -33,6 +33,8 @@ enum Command {
     Gateway(GatewayArgs),
     /// Mint a token for another department's system (role `service`).
     Token(TokenArgs),
+    /// Create the Ed25519 token-signing key pair (jwt-private.pem, jwt-public.pem) in a directory.
+    Keygen(KeygenArgs),
 }
 
 #[derive(Args)]
@@ -146,6 +148,13 @@ struct TokenArgs {
     jwt_private_key: PathBuf,
 }
 
+#[derive(Args)]
+struct KeygenArgs {
+    /// Directory for jwt-private.pem (secret, mode 0600) and jwt-public.pem; existing keys are kept.
+    #[arg(long, default_value = "data")]
+    dir: PathBuf,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -155,6 +164,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Dispatch(args) => dispatch(args).await,
         Command::Gateway(args) => gateway(args).await,
         Command::Token(args) => token(args),
+        Command::Keygen(args) => {
+            std::fs::create_dir_all(&args.dir)?;
+            let (private, public) = wuguan_platform::identity::KeyPair::ensure_in_dir(&args.dir)?;
+            println!("{}\n{}", private.display(), public.display());
+            Ok(())
+        }
     }
 }
 

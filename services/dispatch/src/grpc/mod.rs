@@ -42,7 +42,15 @@ pub struct DispatchGrpc<S> {
     registry: Arc<RegistryClient>,
     /// Turns true when the server stops; long-lived streams end on it.
     stopping: tokio::sync::watch::Receiver<bool>,
+    /// Routing overrides per town, read on every intake: cached briefly. A change made on this
+    /// replica applies at once; other replicas pick it up within `RULES_FRESH_FOR`.
+    rules: Arc<std::sync::Mutex<RulesCache>>,
 }
+
+/// Town → (its routing overrides, when they were read).
+type RulesCache = std::collections::HashMap<String, (Vec<RoutingRule>, std::time::Instant)>;
+
+const RULES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl<S> Clone for DispatchGrpc<S> {
     fn clone(&self) -> Self {
@@ -51,6 +59,7 @@ impl<S> Clone for DispatchGrpc<S> {
             verifier: self.verifier.clone(),
             registry: self.registry.clone(),
             stopping: self.stopping.clone(),
+            rules: self.rules.clone(),
         }
     }
 }
@@ -100,7 +109,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         registry: Arc<RegistryClient>,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
-        Self { store, verifier, registry, stopping }
+        Self { store, verifier, registry, stopping, rules: Default::default() }
     }
 
     pub fn routes(self, max_message_bytes: usize) -> tonic::service::Routes {
@@ -136,8 +145,22 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         convert::ticket(t, show, now_ms(), timeline)
     }
 
+    async fn overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
+        if let Some((rules, at)) = self.rules.lock().unwrap_or_else(|e| e.into_inner()).get(town)
+            && at.elapsed() < RULES_FRESH_FOR
+        {
+            return Ok(rules.clone());
+        }
+        let rules = self.store.routing_overrides(town).await?;
+        self.rules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(town.to_owned(), (rules.clone(), std::time::Instant::now()));
+        Ok(rules)
+    }
+
     async fn rule_for(&self, town: &str, category: Category) -> ServiceResult<RoutingRule> {
-        let overrides = self.store.routing_overrides(town).await?;
+        let overrides = self.overrides(town).await?;
         Ok(overrides
             .into_iter()
             .find(|r| r.category == category)
@@ -663,6 +686,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 customised: true,
             };
             self.store.set_routing_rule(&rule, &p.subject).await?;
+            self.rules.lock().unwrap_or_else(|e| e.into_inner()).remove(&rule.town);
             Ok(convert::rule(rule))
         }
         .await)

@@ -188,10 +188,6 @@ impl TryFrom<RuleRow> for RoutingRule {
     }
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
-}
-
 fn key_conflict() -> ServiceError {
     ServiceError::already_exists("idempotency_key", "this idempotency key was already used for a different complaint")
 }
@@ -286,13 +282,27 @@ macro_rules! sql_store {
 
         impl DispatchStore for $store {
             async fn insert_ticket(&self, t: &Ticket, events: &[TicketEvent], key: Option<&IntakeKey>) -> ServiceResult<Ticket> {
-                if let Some(key) = key
-                    && let Some(existing) = self.existing_for_key(key).await?
-                {
-                    return Ok(existing);
-                }
                 let a = t.assignment.as_ref();
                 let mut tx = self.pool.begin().await?;
+                // The key goes in first: a concurrent retry with the same key waits on it here,
+                // and a retry after commit finds it and gets the first ticket back.
+                if let Some(key) = key {
+                    let claimed = sqlx::query(
+                        "INSERT INTO intake_keys (scope, idempotency_key, request_hash, ticket_id, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, idempotency_key) DO NOTHING",
+                    )
+                    .bind(&key.scope)
+                    .bind(&key.key)
+                    .bind(&key.request_hash)
+                    .bind(&t.id)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                    if claimed.rows_affected() == 0 {
+                        drop(tx);
+                        return self.existing_for_key(key).await?.ok_or_else(key_conflict);
+                    }
+                }
                 sqlx::query(
                     "INSERT INTO tickets (id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
                      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
@@ -337,26 +347,6 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_events(&mut tx, &t.town, events).await?;
-                if let Some(key) = key {
-                    let inserted = sqlx::query(
-                        "INSERT INTO intake_keys (scope, idempotency_key, request_hash, ticket_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&key.scope)
-                    .bind(&key.key)
-                    .bind(&key.request_hash)
-                    .bind(&t.id)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await;
-                    if let Err(e) = inserted {
-                        drop(tx);
-                        // A concurrent retry with the same key committed first: answer as it did.
-                        if is_unique_violation(&e) {
-                            return self.existing_for_key(key).await?.ok_or_else(key_conflict);
-                        }
-                        return Err(e.into());
-                    }
-                }
                 tx.commit().await?;
                 Ok(t.clone())
             }

@@ -1,0 +1,1 @@
+INSERT INTO bench_events VALUES ($1, $2, 'zhongxing', 'assign', 'received', 'assigned', 'system', 1800000000000, '→ 恒安物业服务有限公司 (钱经理)', 0)

@@ -1,0 +1,1 @@
+INSERT INTO bench_keys VALUES ('zhongxing/loadgen', $1, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', $2, 1800000000000)

@@ -1,0 +1,71 @@
+"""Writes BENCHMARKS.md from bench/results/results.jsonl (one JSON object per run)."""
+import datetime
+import json
+import platform
+import sys
+
+path, concurrency, seconds = sys.argv[1], sys.argv[2], sys.argv[3]
+runs = {}
+for line in open(path):
+    line = line.strip()
+    if line.startswith("{"):
+        r = json.loads(line)
+        runs[r["label"]] = r
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def verdict(ok):
+    return "meets" if ok else "**misses**"
+
+
+out = []
+out.append("# Benchmarks: complaint intake\n")
+out.append(
+    f"Measured by `bench/run.sh` on {datetime.date.today()} ({platform.machine()}, 2 cores shared by "
+    f"the load generator, the services and the database), concurrency {concurrency}, {seconds} s per run. "
+    "Absolute numbers drift on these machines; the ratios are what the targets are about, and each "
+    "ratio compares two measurements taken in the same run.\n"
+)
+out.append(
+    "Closed loop (fixed concurrency) finds the peak. Open loop (fixed rate) measures latency from each "
+    "request's scheduled start, so queueing behind a slow server is counted (no coordinated omission). "
+    "After every run the load generator lists the tickets it created and checks that each acknowledged "
+    "complaint exists exactly once.\n"
+)
+for store in ("postgres", "sqlite"):
+    base = runs.get(f"{store}-baseline")
+    peak = runs.get(f"{store}-grpc-peak")
+    http = runs.get(f"{store}-http-peak")
+    half = runs.get(f"{store}-grpc-half")
+    double = runs.get(f"{store}-grpc-double")
+    if not (base and peak and http and half and double):
+        out.append(f"\n## {store}\n\nincomplete run: {sorted(k for k in runs if k.startswith(store))}\n")
+        continue
+    tool = "pgbench, same rows, same concurrency, fsync and synchronous_commit on" if store == "postgres" else \
+        "sqlx inserts of the same rows, same concurrency, WAL + synchronous=FULL"
+    out.append(f"\n## {store.capitalize()}\n")
+    out.append(f"Baseline: {tool}: **{base['throughput']:.0f} intakes/s**.\n")
+    out.append("| run | throughput /s | p50 ms | p99 ms | p99.9 ms | refused | failed | exactly once |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for name, r in (("gRPC, closed loop", peak), ("HTTP via gateway, closed loop", http),
+                    ("gRPC, open loop at ½ peak", half), ("gRPC, open loop at 2× peak", double)):
+        out.append(f"| {name} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p999_ms']:.1f} "
+                   f"| {r['refused']} | {r['failed']} | {'yes' if r['exactly_once'] else 'NO'} |")
+    g = ratio(peak["throughput"], base["throughput"])
+    h = ratio(http["throughput"], peak["throughput"])
+    tail = ratio(half["p99_ms"], half["p50_ms"])
+    keep = ratio(double["throughput"], peak["throughput"])
+    out.append("")
+    out.append("| target | measured | |")
+    out.append("|---|---|---|")
+    out.append(f"| gRPC intake ≥ 0.5 × baseline | {g:.2f} × | {verdict(g >= 0.5)} |")
+    out.append(f"| gateway ≥ 0.6 × gRPC | {h:.2f} × | {verdict(h >= 0.6)} |")
+    out.append(f"| at ½ peak, p99 ≤ 10 × p50 | {tail:.1f} × | {verdict(tail <= 10)} |")
+    out.append(f"| at 2× peak offered, success ≥ 0.8 × peak | {keep:.2f} × | {verdict(keep >= 0.8)} |")
+    out.append(f"| refusals within the 2 s deadline | slowest {double['slowest_refusal_ms']:.0f} ms "
+               f"({double['refused']} refused) | {verdict(double['slowest_refusal_ms'] <= 2000)} |")
+out.append("\nReproduce: `bench/run.sh` (`BENCH_CONCURRENCY`, `BENCH_SECONDS` to change the shape).\n")
+print("\n".join(out))
