@@ -52,6 +52,7 @@ async fn suite(store: Store) {
     holiday_figure_and_stats(&t).await;
     rules_override(&t, &c).await;
     supervision_view(&t).await;
+    repeats_and_merge(&t, &c).await;
     t.stop().await;
 }
 
@@ -239,6 +240,17 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     assert_eq!(item["assignment"]["measures"], "现场执法");
     assert!(item["assignment"]["unit_name"].is_string() && item["assignment"]["person"]["name"].is_string());
     assert!(report["tickets"].as_array().unwrap().iter().all(|x| x["level"] == 2));
+    let page = t
+        .http
+        .get(format!("{}/api/v1/towns/zhongxing/county-report?{range}&format=html", t.base))
+        .bearer_auth(&county)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("书面报告") && page.contains("定措施") && page.contains("现场执法"), "{page}");
+    assert!(page.contains(created["tracking_code"].as_str().unwrap()));
 }
 
 async fn anonymous_and_tracking(t: &TestStack, c: &Ctx) {
@@ -472,4 +484,46 @@ async fn supervision_view(t: &TestStack) {
         assert!(group["count"].as_u64().unwrap() > 0, "{key} is empty");
         assert!(group["items"].as_array().unwrap().iter().all(|x| x["supervision"] == key));
     }
+}
+
+async fn repeats_and_merge(t: &TestStack, c: &Ctx) {
+    let resident = t.login("zhongxing.resident").await;
+    let (_, first) =
+        t.post("/api/v1/complaints", &resident, complaint(&c.self_governed_estate, "neighbour_dispute")).await;
+    let (_, second) =
+        t.post("/api/v1/complaints", &c.office, complaint(&c.self_governed_estate, "neighbour_dispute")).await;
+    let first_id = first["id"].as_str().unwrap();
+    let second_id = second["id"].as_str().unwrap();
+    // The earliest open complaint about the same estate and category is the one it may repeat.
+    let repeat_of = second["possible_repeat_of"].as_str().expect("flagged as a possible repeat");
+    let (_, original) = t.get(&format!("/api/v1/complaints/{repeat_of}"), &c.office).await;
+    assert_eq!(original["estate_id"], first["estate_id"]);
+    assert_eq!(original["category"], "neighbour_dispute");
+    let flagged = t.get_all("/api/v1/complaints?possible_repeats=true&page_size=500", &c.office).await;
+    assert!(flagged.iter().any(|x| x["id"] == second_id));
+
+    let community = t.login("zhongxing.community").await;
+    let (status, _) =
+        t.post(&format!("/api/v1/complaints/{second_id}/merge"), &community, json!({"into": repeat_of})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) =
+        t.post(&format!("/api/v1/complaints/{second_id}/merge"), &c.office, json!({"into": second_id})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "into_id");
+    let (status, merged) = t
+        .post(
+            &format!("/api/v1/complaints/{second_id}/merge"),
+            &c.office,
+            json!({"into": repeat_of, "note": "同一问题"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!((merged["status"].as_str(), merged["merged_into"].as_str()), (Some("closed"), Some(repeat_of)));
+    let (status, body) =
+        t.post(&format!("/api/v1/complaints/{second_id}/merge"), &c.office, json!({"into": repeat_of})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let (_, kept) = t.get(&format!("/api/v1/complaints/{repeat_of}"), &c.office).await;
+    assert!(kept["timeline"].as_array().unwrap().iter().any(|e| e["action"] == "merge"));
+    let flagged = t.get_all("/api/v1/complaints?possible_repeats=true&page_size=500", &c.office).await;
+    assert!(flagged.iter().all(|x| x["id"] != second_id), "a merged complaint is no longer flagged");
+    let _ = first_id;
 }

@@ -128,6 +128,9 @@ pub struct ComplaintView {
     pub overdue: bool,
     pub supervision: &'static str,
     pub county_report: bool,
+    /// An open complaint about the same estate and category from the week before.
+    pub possible_repeat_of: Option<String>,
+    pub merged_into: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<EventView>,
 }
@@ -164,6 +167,8 @@ impl From<pb::Ticket> for ComplaintView {
             overdue: t.overdue,
             supervision: supervision_str(t.supervision),
             county_report: t.county_report,
+            possible_repeat_of: (!t.possible_repeat_of.is_empty()).then_some(t.possible_repeat_of),
+            merged_into: (!t.merged_into.is_empty()).then_some(t.merged_into),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),
         }
     }
@@ -203,6 +208,9 @@ pub struct ListQuery {
     pub to: Option<String>,
     #[serde(default)]
     pub open_only: bool,
+    /// Only complaints flagged as possible repeats and not yet merged.
+    #[serde(default)]
+    pub possible_repeats: bool,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }

@@ -5,6 +5,7 @@ pub mod complaint_views;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod printable;
 pub mod routes;
 pub mod upstream;
 pub mod views;

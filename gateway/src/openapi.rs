@@ -32,6 +32,74 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("post", "/api/v1/towns/{town}/persons", "ledger", "Create a responsible person", "Person", 201),
     ("get", "/api/v1/towns/{town}/accounts", "accounts", "List the town's accounts", "", 200),
     ("post", "/api/v1/towns/{town}/accounts", "accounts", "Create an account", "Account", 201),
+    (
+        "post",
+        "/api/v1/complaints",
+        "complaints",
+        "Submit a complaint (no sign-in needed; Idempotency-Key honoured)",
+        "Complaint",
+        201,
+    ),
+    ("get", "/api/v1/complaints", "complaints", "List complaints the caller may see (filters, paginated)", "", 200),
+    ("get", "/api/v1/complaints/{id}", "complaints", "One complaint with its timeline", "", 200),
+    ("post", "/api/v1/complaints/{id}/accept", "complaints", "Accept with planned measures", "Measures", 200),
+    (
+        "post",
+        "/api/v1/complaints/{id}/reject",
+        "complaints",
+        "Reject with a reason (back to the town office)",
+        "Reason",
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/complaints/{id}/reassign",
+        "complaints",
+        "Reassign to another unit (town office)",
+        "Reassign",
+        200,
+    ),
+    ("post", "/api/v1/complaints/{id}/extend", "complaints", "Extend the deadline (town office)", "Extend", 200),
+    ("post", "/api/v1/complaints/{id}/progress", "complaints", "Add a progress note", "Note", 200),
+    ("post", "/api/v1/complaints/{id}/resolve", "complaints", "Resolve with the measures taken", "Resolve", 200),
+    ("post", "/api/v1/complaints/{id}/verify", "complaints", "Rate the fix; not satisfied reopens", "Verify", 200),
+    ("post", "/api/v1/complaints/{id}/reopen", "complaints", "Reopen with a reason", "Reason", 200),
+    ("post", "/api/v1/complaints/{id}/escalate", "complaints", "Escalate one level (town office, county)", "Note", 200),
+    (
+        "post",
+        "/api/v1/complaints/{id}/merge",
+        "complaints",
+        "Merge a repeat into the complaint it repeats (town office)",
+        "Merge",
+        200,
+    ),
+    (
+        "get",
+        "/api/v1/track/{code}",
+        "complaints",
+        "Follow a complaint by tracking code (public, no personal data)",
+        "",
+        200,
+    ),
+    ("get", "/api/v1/towns/{town}/routing-rules", "complaints", "Routing rules (五方联动) in force", "", 200),
+    ("put", "/api/v1/towns/{town}/routing-rules/{category}", "complaints", "Override one category's rule", "Rule", 200),
+    (
+        "get",
+        "/api/v1/towns/{town}/stats/complaints",
+        "complaints",
+        "Counts, three rates, period-on-period and year-on-year change",
+        "",
+        200,
+    ),
+    ("get", "/api/v1/towns/{town}/supervision", "complaints", "Open and recent tickets by the four checks", "", 200),
+    (
+        "get",
+        "/api/v1/towns/{town}/county-report",
+        "complaints",
+        "Level-2 tickets of a period with their four fixes",
+        "",
+        200,
+    ),
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 
@@ -95,6 +163,9 @@ fn request_schema(name: &str) -> Value {
         }
         "Verify" => json!({"type": "object", "required": ["satisfaction"], "properties": {
             "satisfaction": {"enum": ["satisfied", "basically_satisfied", "not_satisfied"]}, "note": {"type": "string"}}}),
+        "Merge" => {
+            json!({"type": "object", "required": ["into"], "properties": {"into": {"type": "string"}, "note": {"type": "string"}}})
+        }
         "Rule" => {
             json!({"type": "object", "required": ["target", "response_minutes", "resolution_minutes"], "properties": {
             "target": {"enum": ["police", "urban_management", "property_company", "community", "construction_bureau", "town_office"]},

@@ -109,6 +109,7 @@ fn list_request(town: String, q: ListQuery) -> ApiResult<pb::ListTicketsRequest>
         from_ms: q.from.as_deref().map(|v| local_day_start("from", v)).transpose()?.unwrap_or(0),
         to_ms: q.to.as_deref().map(|v| local_day_start("to", v).map(|d| d + DAY_MS)).transpose()?.unwrap_or(0),
         open_only: q.open_only,
+        possible_repeats: q.possible_repeats,
         page: Some(wuguan_proto::common::v1::PageRequest {
             page_size: q.page_size.unwrap_or(0),
             page_token: q.page_token.unwrap_or_default(),
@@ -165,13 +166,20 @@ struct VerifyBody {
 }
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct MergeBody {
+    into: String,
+    #[serde(default)]
+    note: String,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ExtendBody {
     deadline: String,
     note: String,
 }
 
 /// `POST /complaints/{id}/{action}`: accept, reject, reassign, extend, progress, resolve,
-/// verify, reopen, escalate.
+/// verify, reopen, escalate, merge.
 pub async fn act(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -223,6 +231,11 @@ pub async fn act(
         "escalate" => {
             let b: NoteBody = parse_json(body)?;
             client.escalate_ticket(s.upstreams.request(&bearer, pb::EscalateTicketRequest { id, note: b.note })).await?
+        }
+        "merge" => {
+            let b: MergeBody = parse_json(body)?;
+            let req = pb::MergeTicketRequest { id, into_id: b.into, note: b.note };
+            client.merge_ticket(s.upstreams.request(&bearer, req)).await?
         }
         _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on complaints"))),
     };
@@ -386,6 +399,8 @@ pub async fn supervision(
 pub struct PeriodQuery {
     from: String,
     to: String,
+    /// `json` (default) or `html`, a printable page.
+    format: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -405,7 +420,13 @@ pub async fn county_report(
     bearer: Bearer,
     Path(town): Path<String>,
     QueryParams(q): QueryParams<PeriodQuery>,
-) -> ApiResult<Json<CountyReport>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let html = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(_) => return Err(ApiError::invalid("format", "format must be json or html")),
+    };
     let from_ms = local_day_start("from", &q.from)?;
     let to_ms = local_day_start("to", &q.to)? + DAY_MS;
     if to_ms <= from_ms {
@@ -430,12 +451,10 @@ pub async fn county_report(
             break;
         }
     }
-    Ok(Json(CountyReport {
-        title: format!("关于{}至{}需县级协调解决问题的书面报告", q.from, q.to),
-        count: tickets.len(),
-        town,
-        from: q.from,
-        to: q.to,
-        tickets,
-    }))
+    let title = format!("关于{}至{}需县级协调解决问题的书面报告", q.from, q.to);
+    if html {
+        let page = crate::printable::county_report(&title, &town, &q.from, &q.to, &tickets);
+        return Ok(([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response());
+    }
+    Ok(Json(CountyReport { title, count: tickets.len(), town, from: q.from, to: q.to, tickets }).into_response())
 }

@@ -105,6 +105,8 @@ async fn submit<S: DispatchStore>(
         escalated_l1_at_ms: None,
         escalated_l2_at_ms: None,
         county_report: false,
+        repeat_of: None,
+        merged_into: None,
         version: 1,
     };
     let mut events = vec![TicketEvent::new(&t, "submit", None, "demo-loader", at, source.label_zh())];

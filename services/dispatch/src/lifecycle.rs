@@ -324,6 +324,8 @@ mod tests {
             escalated_l1_at_ms: None,
             escalated_l2_at_ms: None,
             county_report: false,
+            repeat_of: None,
+            merged_into: None,
             version: 1,
         }
     }

@@ -159,8 +159,15 @@ pub struct Ticket {
     pub escalated_l1_at_ms: Option<i64>,
     pub escalated_l2_at_ms: Option<i64>,
     pub county_report: bool,
+    /// An open ticket about the same estate and category from shortly before: maybe the same problem.
+    pub repeat_of: Option<String>,
+    /// Set when the town office merged this ticket into another.
+    pub merged_into: Option<String>,
     pub version: i64,
 }
+
+/// How far back an open ticket about the same estate and category counts as a possible repeat.
+pub const REPEAT_WINDOW_MS: i64 = 7 * DAY_MS;
 
 impl Ticket {
     /// Late to respond or to resolve, and still open.
@@ -225,6 +232,8 @@ pub struct TicketFilter {
     pub open_only: bool,
     /// Only tickets this principal submitted (residents, owner representatives).
     pub submitted_by: Option<String>,
+    /// Flagged as a possible repeat and not merged.
+    pub possible_repeats: bool,
     /// Late to respond or resolve as of `now_ms`.
     pub overdue: Option<bool>,
     pub now_ms: i64,

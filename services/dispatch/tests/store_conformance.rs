@@ -43,6 +43,8 @@ fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, reso
         escalated_l1_at_ms: None,
         escalated_l2_at_ms: None,
         county_report: false,
+        repeat_of: None,
+        merged_into: None,
         version: 1,
     }
 }

@@ -386,7 +386,7 @@ async fn baseline_sqlite(args: BaselineArgs) -> anyhow::Result<()> {
     let ok = done.load(Ordering::Relaxed);
     println!(
         "{}",
-        json!({"label": "baseline-sqlite", "concurrency": args.concurrency, "seconds": elapsed, "ok": ok,
+        json!({"label": "sqlite-baseline", "concurrency": args.concurrency, "seconds": elapsed, "ok": ok,
                "throughput": ok as f64 / elapsed, "p50_ms": h.value_at_quantile(0.5) as f64 / 1000.0,
                "p99_ms": h.value_at_quantile(0.99) as f64 / 1000.0, "p999_ms": h.value_at_quantile(0.999) as f64 / 1000.0})
     );

@@ -151,6 +151,8 @@ pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEven
         county_report: t.county_report,
         timeline: timeline.into_iter().map(event).collect(),
         submitted_by: t.submitted_by,
+        possible_repeat_of: t.repeat_of.unwrap_or_default(),
+        merged_into: t.merged_into.unwrap_or_default(),
     }
 }
 

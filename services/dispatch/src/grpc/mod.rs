@@ -317,8 +317,12 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             escalated_l1_at_ms: None,
             escalated_l2_at_ms: None,
             county_report: false,
+            repeat_of: None,
+            merged_into: None,
             version: 1,
         };
+        ticket.repeat_of =
+            self.store.find_open_repeat(&town, &estate_id, category, created_at - REPEAT_WINDOW_MS).await?;
         let mut events = vec![TicketEvent::new(&ticket, "submit", None, &p.subject, created_at, source.label_zh())];
         match self.registry.estate_facts(&estate_id).await {
             Ok(facts) => {
@@ -365,6 +369,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             to_ms: (r.to_ms != 0).then_some(r.to_ms),
             open_only: r.open_only,
             submitted_by: None,
+            possible_repeats: r.possible_repeats,
             overdue: r.overdue,
             now_ms: now_ms(),
         };
@@ -632,6 +637,68 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             let r = req.into_inner();
             self.act(&p, &r.id, Action::Escalate { note: r.note }).await
+        }
+        .await)
+    }
+
+    async fn merge_ticket(&self, req: Request<pb::MergeTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::TownOffice, Role::County])?;
+            let r = req.into_inner();
+            let repeat = self.visible_ticket(&p, &r.id).await?;
+            let into_id = id_field("into_id", &r.into_id)?;
+            if into_id == repeat.id {
+                return Err(ServiceError::invalid("into_id", "a ticket cannot be merged into itself"));
+            }
+            let original = match self.store.get_ticket(&into_id).await? {
+                Some(t) if can_see(&p, &t) && t.town == repeat.town => t,
+                _ => return Err(ServiceError::invalid("into_id", "no such ticket in this town")),
+            };
+            if original.merged_into.is_some() {
+                return Err(ServiceError::invalid("into_id", "that ticket was itself merged into another"));
+            }
+            if repeat.merged_into.is_some() || !repeat.status.is_open() {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "only an open ticket can be merged"));
+            }
+            let note = r.note.trim();
+            if note.chars().count() > 2000 {
+                return Err(ServiceError::invalid("note", "note must be at most 2000 characters"));
+            }
+            let now = now_ms();
+            let mut closed = repeat.clone();
+            closed.status = Status::Closed;
+            closed.merged_into = Some(original.id.clone());
+            closed.updated_at_ms = now;
+            let closing = TicketEvent::new(
+                &closed,
+                "merge",
+                Some(repeat.status),
+                &p.subject,
+                now,
+                &format!(
+                    "并入 {}{}",
+                    original.tracking_code,
+                    if note.is_empty() { String::new() } else { format!(": {note}") }
+                ),
+            );
+            let mut kept = original.clone();
+            kept.updated_at_ms = now;
+            let absorbing = TicketEvent::new(
+                &kept,
+                "merge",
+                Some(kept.status),
+                &p.subject,
+                now,
+                &format!("合并重复诉求 {}", repeat.tracking_code),
+            );
+            self.store
+                .save_transitions(&[
+                    (repeat.version, closed.clone(), vec![closing]),
+                    (original.version, kept, vec![absorbing]),
+                ])
+                .await?;
+            Ok(self.view(&p, Ticket { version: repeat.version + 1, ..closed }, Vec::new()))
         }
         .await)
     }

@@ -57,6 +57,19 @@ pub trait DispatchStore: Send + Sync + 'static {
         ticket: &Ticket,
         events: &[TicketEvent],
     ) -> impl Future<Output = ServiceResult<Ticket>> + Send;
+    /// Several tickets' transitions in one transaction (a merge changes two).
+    fn save_transitions(
+        &self,
+        changes: &[(i64, Ticket, Vec<TicketEvent>)],
+    ) -> impl Future<Output = ServiceResult<()>> + Send;
+    /// The oldest open, unmerged ticket about the same estate and category since `since_ms`.
+    fn find_open_repeat(
+        &self,
+        town: &str,
+        estate_id: &str,
+        category: Category,
+        since_ms: i64,
+    ) -> impl Future<Output = ServiceResult<Option<String>>> + Send;
     fn timeline(&self, ticket_id: &str) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
 
     fn routing_overrides(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<RoutingRule>>> + Send;

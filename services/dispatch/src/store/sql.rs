@@ -34,7 +34,7 @@ impl PgStore {
 const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
-     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version";
+     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into";
 
 /// Statuses of an open ticket, as SQL.
 const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
@@ -74,6 +74,8 @@ struct TicketRow {
     escalated_l2_at: Option<i64>,
     county_report: bool,
     version: i64,
+    repeat_of: Option<String>,
+    merged_into: Option<String>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -123,6 +125,8 @@ impl TryFrom<TicketRow> for Ticket {
             escalated_l1_at_ms: r.escalated_l1_at,
             escalated_l2_at_ms: r.escalated_l2_at,
             county_report: r.county_report,
+            repeat_of: r.repeat_of,
+            merged_into: r.merged_into,
             version: r.version,
         })
     }
@@ -188,6 +192,10 @@ impl TryFrom<RuleRow> for RoutingRule {
     }
 }
 
+fn changed_meanwhile() -> ServiceError {
+    ServiceError::new(ErrorCode::Aborted, "the ticket changed meanwhile; reload it and try again")
+}
+
 fn key_conflict() -> ServiceError {
     ServiceError::already_exists("idempotency_key", "this idempotency key was already used for a different complaint")
 }
@@ -219,6 +227,49 @@ macro_rules! sql_store {
                     .await?;
                 }
                 Ok(())
+            }
+
+            /// Writes every mutable column if the row is still at `expected_version`.
+            async fn write_ticket(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                expected_version: i64,
+                t: &Ticket,
+            ) -> Result<bool, sqlx::Error> {
+                let a = t.assignment.as_ref();
+                let done = sqlx::query(
+                    "UPDATE tickets SET status = $1, level = $2, unit_type = $3, unit_id = $4, unit_name = $5, person_id = $6, \
+                     person_name = $7, respond_by = $8, resolve_by = $9, measures = $10, co_handlers = $11, updated_at = $12, \
+                     responded_at = $13, resolved_at = $14, satisfaction = $15, escalated_l1_at = $16, escalated_l2_at = $17, \
+                     county_report = $18, estate_name = $21, county = $22, merged_into = $23, repeat_of = $24, \
+                     version = version + 1 WHERE id = $19 AND version = $20",
+                )
+                .bind(t.status.as_str())
+                .bind(i64::from(t.level))
+                .bind(a.map(|a| a.unit_type.clone()))
+                .bind(a.map(|a| a.unit_id.clone()))
+                .bind(a.map(|a| a.unit_name.clone()))
+                .bind(a.map(|a| a.person_id.clone()))
+                .bind(a.map(|a| a.person_name.clone()))
+                .bind(a.map(|a| a.respond_by_ms))
+                .bind(a.map(|a| a.resolve_by_ms))
+                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
+                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
+                .bind(t.updated_at_ms)
+                .bind(t.responded_at_ms)
+                .bind(t.resolved_at_ms)
+                .bind(t.satisfaction.map(|s| s.as_str()))
+                .bind(t.escalated_l1_at_ms)
+                .bind(t.escalated_l2_at_ms)
+                .bind(t.county_report)
+                .bind(&t.id)
+                .bind(expected_version)
+                .bind(&t.estate_name)
+                .bind(&t.county)
+                .bind(&t.merged_into)
+                .bind(&t.repeat_of)
+                .execute(&mut **tx)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn existing_for_key(&self, key: &IntakeKey) -> ServiceResult<Option<Ticket>> {
@@ -307,9 +358,9 @@ macro_rules! sql_store {
                     "INSERT INTO tickets (id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
                      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
                      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
-                     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version) \
+                     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                     $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
+                     $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
                 )
                 .bind(&t.id)
                 .bind(&t.town)
@@ -344,6 +395,8 @@ macro_rules! sql_store {
                 .bind(t.escalated_l2_at_ms)
                 .bind(t.county_report)
                 .bind(t.version)
+                .bind(&t.repeat_of)
+                .bind(&t.merged_into)
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_events(&mut tx, &t.town, events).await?;
@@ -390,47 +443,47 @@ macro_rules! sql_store {
             }
 
             async fn save_transition(&self, expected_version: i64, t: &Ticket, events: &[TicketEvent]) -> ServiceResult<Ticket> {
-                let a = t.assignment.as_ref();
                 let mut tx = self.pool.begin().await?;
-                let done = sqlx::query(
-                    "UPDATE tickets SET status = $1, level = $2, unit_type = $3, unit_id = $4, unit_name = $5, person_id = $6, \
-                     person_name = $7, respond_by = $8, resolve_by = $9, measures = $10, co_handlers = $11, updated_at = $12, \
-                     responded_at = $13, resolved_at = $14, satisfaction = $15, escalated_l1_at = $16, escalated_l2_at = $17, \
-                     county_report = $18, estate_name = $21, county = $22, version = version + 1 WHERE id = $19 AND version = $20",
-                )
-                .bind(t.status.as_str())
-                .bind(i64::from(t.level))
-                .bind(a.map(|a| a.unit_type.clone()))
-                .bind(a.map(|a| a.unit_id.clone()))
-                .bind(a.map(|a| a.unit_name.clone()))
-                .bind(a.map(|a| a.person_id.clone()))
-                .bind(a.map(|a| a.person_name.clone()))
-                .bind(a.map(|a| a.respond_by_ms))
-                .bind(a.map(|a| a.resolve_by_ms))
-                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
-                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
-                .bind(t.updated_at_ms)
-                .bind(t.responded_at_ms)
-                .bind(t.resolved_at_ms)
-                .bind(t.satisfaction.map(|s| s.as_str()))
-                .bind(t.escalated_l1_at_ms)
-                .bind(t.escalated_l2_at_ms)
-                .bind(t.county_report)
-                .bind(&t.id)
-                .bind(expected_version)
-                .bind(&t.estate_name)
-                .bind(&t.county)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(ServiceError::new(
-                        ErrorCode::Aborted,
-                        "the ticket changed meanwhile; reload it and try again",
-                    ));
+                if !Self::write_ticket(&mut tx, expected_version, t).await? {
+                    return Err(changed_meanwhile());
                 }
                 Self::insert_events(&mut tx, &t.town, events).await?;
                 tx.commit().await?;
                 Ok(Ticket { version: expected_version + 1, ..t.clone() })
+            }
+
+            async fn save_transitions(&self, changes: &[(i64, Ticket, Vec<TicketEvent>)]) -> ServiceResult<()> {
+                let mut tx = self.pool.begin().await?;
+                for (expected_version, t, events) in changes {
+                    if !Self::write_ticket(&mut tx, *expected_version, t).await? {
+                        return Err(changed_meanwhile());
+                    }
+                    Self::insert_events(&mut tx, &t.town, events).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn find_open_repeat(
+                &self,
+                town: &str,
+                estate_id: &str,
+                category: Category,
+                since_ms: i64,
+            ) -> ServiceResult<Option<String>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id FROM tickets WHERE town = ");
+                q.push_bind(town.to_owned())
+                    .push(" AND estate_id = ")
+                    .push_bind(estate_id.to_owned())
+                    .push(" AND category = ")
+                    .push_bind(category.as_str())
+                    .push(" AND created_at >= ")
+                    .push_bind(since_ms)
+                    .push(" AND merged_into IS NULL AND status IN ")
+                    .push(OPEN_STATUSES)
+                    .push(" ORDER BY created_at, id LIMIT 1");
+                let id: Option<(String,)> = q.build_query_as().fetch_optional(&self.pool).await?;
+                Ok(id.map(|(id,)| id))
             }
 
             async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
@@ -568,6 +621,9 @@ macro_rules! push_filter {
         }
         if $f.open_only {
             $q.push(" AND status IN ").push(OPEN_STATUSES);
+        }
+        if $f.possible_repeats {
+            $q.push(" AND repeat_of IS NOT NULL AND merged_into IS NULL");
         }
         if let Some(v) = &$f.submitted_by {
             $q.push(" AND submitted_by = ").push_bind(v.clone());
