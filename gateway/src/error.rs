@@ -66,3 +66,16 @@ impl ApiError {
 pub async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such route")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overload_is_503_with_retry_after_and_a_json_body() {
+        let response = ApiError::from(tonic::Status::resource_exhausted("busy")).into_response();
+        assert_eq!(response.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[http::header::RETRY_AFTER], "1");
+        assert!(response.headers()[http::header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+    }
+}
