@@ -60,6 +60,28 @@ async fn health_reflection_and_service_tokens() {
         assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
     }
 
+    // Dispatch speaks the same standard operations.
+    let dispatch = tonic::transport::Endpoint::from_shared(t.dispatch_url()).unwrap().connect().await.unwrap();
+    let resp = HealthClient::new(dispatch.clone())
+        .check(HealthCheckRequest { service: "wuguan.dispatch.v1.DispatchService".into() })
+        .await
+        .unwrap();
+    assert_eq!(resp.get_ref().status, ServingStatus::Serving as i32);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = ServerReflectionClient::new(dispatch)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) = stream.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list")
+    };
+    assert!(list.service.iter().any(|s| s.name == "wuguan.dispatch.v1.DispatchService"));
+
     let token = mint_service_token(&t, "zhongxing");
     let mut registry = RegistryServiceClient::new(channel.clone());
     let mut seen = 0;
