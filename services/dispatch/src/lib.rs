@@ -4,7 +4,7 @@
 pub mod grpc;
 pub mod lifecycle;
 pub mod model;
-pub mod registry_client;
+pub use wuguan_platform::registry_client;
 pub mod routing;
 pub mod stats;
 pub mod store;

@@ -51,35 +51,8 @@ pub fn effective_rules(town: &str, overrides: &[RoutingRule]) -> Vec<RoutingRule
         .collect()
 }
 
-/// A unit that can be assigned, with its designated person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitContact {
-    pub unit_id: String,
-    pub unit_type: String,
-    pub unit_name: String,
-    pub person_id: String,
-    pub person_name: String,
-}
+pub use wuguan_platform::registry_client::{EstateFacts, UnitContact};
 
-/// What routing needs to know about an estate (from the registry).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EstateFacts {
-    pub estate_id: String,
-    pub estate_name: String,
-    pub town: String,
-    pub county: String,
-    pub community_id: String,
-    pub property_company_id: Option<String>,
-    /// `property_company`, `self_governed` or `none`.
-    pub management_mode: String,
-    pub units: Vec<UnitContact>,
-}
-
-impl EstateFacts {
-    fn unit_of_type(&self, unit_type: &str) -> Option<&UnitContact> {
-        self.units.iter().find(|u| u.unit_type == unit_type)
-    }
-}
 
 /// The result of routing: the assignment and the level the ticket starts at.
 #[derive(Debug, Clone, PartialEq, Eq)]

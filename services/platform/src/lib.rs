@@ -7,6 +7,7 @@ pub mod enums;
 pub mod error;
 pub mod identity;
 pub mod paging;
+pub mod registry_client;
 pub mod serving;
 pub mod telemetry;
 

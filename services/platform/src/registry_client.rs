@@ -1,7 +1,6 @@
-//! Estate facts and units from the registry, over gRPC with dispatch's own token, cached so
-//! that a registry that is briefly down does not stop intake.
+//! Estate facts and units from the registry, over gRPC with the calling service's own token,
+//! cached so that a registry that is briefly down does not stop intake or scoring.
 
-use crate::routing::{EstateFacts, UnitContact};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -62,7 +61,7 @@ impl RegistryClient {
         if let Ok(v) = format!("Bearer {}", self.token).parse() {
             req.metadata_mut().insert("authorization", v);
         }
-        wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
+        crate::telemetry::inject_current_context(req.metadata_mut());
         req
     }
 
@@ -171,5 +170,37 @@ impl RegistryClient {
             person_id: person.map(|p| p.id.clone()).unwrap_or_default(),
             person_name: person.map(|p| p.name.clone()).unwrap_or_default(),
         })
+    }
+}
+
+/// A unit that can be assigned, with its designated person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitContact {
+    pub unit_id: String,
+    pub unit_type: String,
+    pub unit_name: String,
+    pub person_id: String,
+    pub person_name: String,
+}
+
+/// What routing needs to know about an estate (from the registry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EstateFacts {
+    pub estate_id: String,
+    pub estate_name: String,
+    pub town: String,
+    pub county: String,
+    pub community_id: String,
+    pub property_company_id: Option<String>,
+    /// `property_company`, `self_governed` or `none`.
+    pub management_mode: String,
+    pub units: Vec<UnitContact>,
+}
+
+
+impl EstateFacts {
+    /// The estate's (or the town's) unit of this type, if any.
+    pub fn unit_of_type(&self, unit_type: &str) -> Option<&UnitContact> {
+        self.units.iter().find(|u| u.unit_type == unit_type)
     }
 }
