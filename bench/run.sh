@@ -54,7 +54,7 @@ pg_port=$(free_port)
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
   -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB" start >/dev/null
 pg="postgres://postgres@127.0.0.1:$pg_port"
-for db in baseline registry dispatch; do psql -q "$pg/postgres" -c "CREATE DATABASE $db" ; done
+for db in baseline registry dispatch assessment; do psql -q "$pg/postgres" -c "CREATE DATABASE $db" ; done
 psql -q "$pg/baseline" -f bench/baseline-schema.sql
 note "[postgres] pgbench baseline, concurrency $C"
 pgbench -n -c "$C" -j 2 -T "$D" -f bench/pgbench-intake.sql "$pg/baseline" > "$work/pgbench.txt" 2>&1
@@ -70,7 +70,7 @@ tail -n 1 "$out/results.jsonl"
 
 "$BIN" keygen --dir "$work/keys" >/dev/null
 key=$work/keys/jwt-private.pem
-reg_port=$(free_port); dis_port=$(free_port); gw_port=$(free_port)
+reg_port=$(free_port); dis_port=$(free_port); ass_port=$(free_port); gw_port=$(free_port)
 export RUST_LOG=warn
 "$BIN" registry --listen 127.0.0.1:$reg_port --database-url "$pg/registry" --jwt-public-key "$work/keys/jwt-public.pem" --demo &
 pids+=($!)
@@ -79,7 +79,12 @@ token=$("$BIN" token --role county --subject wuguan-dispatch --county demo --day
 "$BIN" dispatch --listen 127.0.0.1:$dis_port --database-url "$pg/dispatch" --jwt-public-key "$work/keys/jwt-public.pem" \
   --registry-url http://127.0.0.1:$reg_port --registry-token "$token" &
 pids+=($!)
-"$BIN" gateway --listen 127.0.0.1:$gw_port --registry-url http://127.0.0.1:$reg_port --dispatch-url http://127.0.0.1:$dis_port --jwt-private-key "$key" &
+assessment_token=$("$BIN" token --role county --subject wuguan-assessment --county demo --days 1 --jwt-private-key "$key")
+"$BIN" assessment --listen 127.0.0.1:$ass_port --database-url "$pg/assessment" --jwt-public-key "$work/keys/jwt-public.pem" \
+  --registry-url http://127.0.0.1:$reg_port --dispatch-url http://127.0.0.1:$dis_port --service-token "$assessment_token" &
+pids+=($!)
+"$BIN" gateway --listen 127.0.0.1:$gw_port --registry-url http://127.0.0.1:$reg_port --dispatch-url http://127.0.0.1:$dis_port \
+  --assessment-url http://127.0.0.1:$ass_port --jwt-private-key "$key" &
 pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
 measure postgres "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$key"
@@ -92,9 +97,9 @@ note "[sqlite] baseline inserts, concurrency $C"
 "$LG" baseline-sqlite --path "$work/baseline.db" --concurrency "$C" --duration-secs "$D" | tee -a "$out/results.jsonl"
 mkdir -p "$work/sqlite"
 cp "$work/keys/"jwt-*.pem "$work/sqlite/"
-reg_port=$(free_port); dis_port=$(free_port); gw_port=$(free_port)
+reg_port=$(free_port); dis_port=$(free_port); ass_port=$(free_port); gw_port=$(free_port)
 "$BIN" up --data-dir "$work/sqlite" --registry-listen 127.0.0.1:$reg_port --dispatch-listen 127.0.0.1:$dis_port \
-  --gateway-listen 127.0.0.1:$gw_port >/dev/null &
+  --assessment-listen 127.0.0.1:$ass_port --gateway-listen 127.0.0.1:$gw_port >/dev/null &
 pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
 measure sqlite "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$work/sqlite/jwt-private.pem"

@@ -4,8 +4,12 @@
 use prost::Message;
 use std::path::PathBuf;
 
-const PROTOS: &[&str] =
-    &["wuguan/common/v1/common.proto", "wuguan/registry/v1/registry.proto", "wuguan/dispatch/v1/dispatch.proto"];
+const PROTOS: &[&str] = &[
+    "wuguan/common/v1/common.proto",
+    "wuguan/registry/v1/registry.proto",
+    "wuguan/dispatch/v1/dispatch.proto",
+    "wuguan/assessment/v1/assessment.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);

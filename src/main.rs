@@ -29,6 +29,8 @@ enum Command {
     Registry(RegistryArgs),
     /// Run the dispatch service (诉求派单).
     Dispatch(DispatchArgs),
+    /// Run the assessment service (督查考核).
+    Assessment(AssessmentArgs),
     /// Run the HTTP gateway.
     Gateway(GatewayArgs),
     /// Mint a token for another department's system (role `service`).
@@ -49,8 +51,35 @@ struct UpArgs {
     registry_listen: String,
     #[arg(long, env = "WUGUAN_DISPATCH_LISTEN", default_value = "127.0.0.1:50052")]
     dispatch_listen: String,
+    #[arg(long, env = "WUGUAN_ASSESSMENT_LISTEN", default_value = "127.0.0.1:50053")]
+    assessment_listen: String,
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: String,
+}
+
+#[derive(Args)]
+struct AssessmentArgs {
+    #[arg(long, env = "WUGUAN_ASSESSMENT_LISTEN", default_value = "127.0.0.1:50053")]
+    listen: String,
+    /// `sqlite://path/assessment.db` or `postgres://…` (secret when it holds a password).
+    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL", default_value = "sqlite://data/assessment.db")]
+    database_url: String,
+    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
+    jwt_public_key: PathBuf,
+    #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
+    registry_url: String,
+    #[arg(long, env = "WUGUAN_DISPATCH_URL", default_value = "http://127.0.0.1:50052")]
+    dispatch_url: String,
+    /// Assessment's own token for the registry and dispatch (secret): `wuguan token --role county --subject wuguan-assessment`.
+    #[arg(long, env = "WUGUAN_ASSESSMENT_SERVICE_TOKEN", hide_env_values = true)]
+    service_token: String,
+    /// How often findings waiting for dispatch are retried.
+    #[arg(long, env = "WUGUAN_OUTBOX_INTERVAL_SECS", default_value_t = 5)]
+    outbox_interval_secs: u64,
+    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    db_max_connections: u32,
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
 }
 
 #[derive(Args)]
@@ -114,6 +143,8 @@ struct GatewayArgs {
     registry_url: String,
     #[arg(long, env = "WUGUAN_DISPATCH_URL", default_value = "http://127.0.0.1:50052")]
     dispatch_url: String,
+    #[arg(long, env = "WUGUAN_ASSESSMENT_URL", default_value = "http://127.0.0.1:50053")]
+    assessment_url: String,
     /// PEM file with the Ed25519 private key tokens are signed with (secret).
     #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
     jwt_private_key: PathBuf,
@@ -162,6 +193,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Up(args) => up(args).await,
         Command::Registry(args) => registry(args).await,
         Command::Dispatch(args) => dispatch(args).await,
+        Command::Assessment(args) => assessment(args).await,
         Command::Gateway(args) => gateway(args).await,
         Command::Token(args) => token(args),
         Command::Keygen(args) => {
@@ -175,8 +207,13 @@ async fn main() -> anyhow::Result<()> {
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan");
-    let mut config =
-        StackConfig::sqlite(args.data_dir.clone(), &args.registry_listen, &args.dispatch_listen, &args.gateway_listen);
+    let mut config = StackConfig::sqlite(
+        args.data_dir.clone(),
+        &args.registry_listen,
+        &args.dispatch_listen,
+        &args.assessment_listen,
+        &args.gateway_listen,
+    );
     config.load_demo = !args.no_demo;
     let mut stack = Stack::start(config).await?;
     let base = format!("http://{}", stack.gateway_addr);
@@ -185,6 +222,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("  gateway   {base}   (health: {base}/healthz, API: {base}/api/v1/openapi.json)");
     println!("  registry  grpc://{}", stack.registry_addr);
     println!("  dispatch  grpc://{}", stack.dispatch_addr);
+    println!("  assessment grpc://{}", stack.assessment_addr);
     if !args.no_demo {
         println!();
         println!("demo accounts (password: {}):", wuguan_registry::demo::DEMO_PASSWORD);
@@ -249,6 +287,24 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     wuguan_dispatch::server::run(config, listener, serving::shutdown_signal(), ready).await
 }
 
+async fn assessment(args: AssessmentArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan-assessment");
+    let (listener, addr) = serving::bind(&args.listen).await?;
+    tracing::info!(%addr, "assessment listening");
+    let config = wuguan_assessment::server::AssessmentConfig {
+        database_url: args.database_url,
+        jwt_public_key: args.jwt_public_key,
+        registry_url: args.registry_url,
+        dispatch_url: args.dispatch_url,
+        service_token: args.service_token,
+        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
+        limits: Limits { request_timeout: Duration::from_secs(args.request_timeout_secs), ..Limits::default() },
+        outbox_interval: Duration::from_secs(args.outbox_interval_secs.max(1)),
+    };
+    let (ready, _) = tokio::sync::oneshot::channel();
+    wuguan_assessment::server::run(config, listener, serving::shutdown_signal(), ready).await
+}
+
 async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-gateway");
     let (listener, addr) = serving::bind(&args.listen).await?;
@@ -256,6 +312,7 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let config = wuguan_gateway::GatewayConfig {
         registry_url: args.registry_url,
         dispatch_url: args.dispatch_url,
+        assessment_url: args.assessment_url,
         jwt_private_key: args.jwt_private_key,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),

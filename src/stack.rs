@@ -15,11 +15,15 @@ pub struct StackConfig {
     pub data_dir: PathBuf,
     pub registry_database_url: String,
     pub dispatch_database_url: String,
+    pub assessment_database_url: String,
     pub registry_listen: String,
     pub dispatch_listen: String,
+    pub assessment_listen: String,
     /// The county this deployment serves (dispatch's registry token is scoped to it).
     pub county: String,
     pub sweep: wuguan_dispatch::escalation::SweepConfig,
+    /// How often assessment retries handing findings to dispatch.
+    pub outbox_interval: Duration,
     pub gateway_listen: String,
     pub load_demo: bool,
     pub token_ttl: Duration,
@@ -27,17 +31,27 @@ pub struct StackConfig {
 
 impl StackConfig {
     /// Everything on SQLite under `data_dir`, on the given addresses.
-    pub fn sqlite(data_dir: PathBuf, registry_listen: &str, dispatch_listen: &str, gateway_listen: &str) -> Self {
+    pub fn sqlite(
+        data_dir: PathBuf,
+        registry_listen: &str,
+        dispatch_listen: &str,
+        assessment_listen: &str,
+        gateway_listen: &str,
+    ) -> Self {
+        let assessment_database_url = format!("sqlite://{}", data_dir.join("assessment.db").display());
         let registry_database_url = format!("sqlite://{}", data_dir.join("registry.db").display());
         let dispatch_database_url = format!("sqlite://{}", data_dir.join("dispatch.db").display());
         Self {
             data_dir,
             registry_database_url,
             dispatch_database_url,
+            assessment_database_url,
             registry_listen: registry_listen.to_owned(),
             dispatch_listen: dispatch_listen.to_owned(),
+            assessment_listen: assessment_listen.to_owned(),
             county: wuguan_registry::demo::COUNTY.to_owned(),
             sweep: Default::default(),
+            outbox_interval: Duration::from_secs(5),
             gateway_listen: gateway_listen.to_owned(),
             load_demo: true,
             token_ttl: Duration::from_secs(8 * 3600),
@@ -49,6 +63,7 @@ impl StackConfig {
 pub struct Stack {
     pub registry_addr: SocketAddr,
     pub dispatch_addr: SocketAddr,
+    pub assessment_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
     pub jwt_private_key: PathBuf,
     pub jwt_public_key: PathBuf,
@@ -85,6 +100,7 @@ impl Stack {
 
         let (registry_listener, registry_addr) = serving::bind(&config.registry_listen).await?;
         let (dispatch_listener, dispatch_addr) = serving::bind(&config.dispatch_listen).await?;
+        let (assessment_listener, assessment_addr) = serving::bind(&config.assessment_listen).await?;
         let (gateway_listener, gateway_addr) = serving::bind(&config.gateway_listen).await?;
 
         // Migrate and load the demo before anything is reported as started, so a caller that
@@ -132,9 +148,39 @@ impl Stack {
             tokio::spawn(wuguan_dispatch::server::run(dispatch_config, dispatch_listener, stopped(&stop_rx), ready_tx));
         let dispatch = wait_ready("dispatch", dispatch, ready_rx).await?;
 
+        let assessment_token = signer.sign(
+            &wuguan_platform::Principal {
+                subject: "wuguan-assessment".into(),
+                role: wuguan_platform::Role::County,
+                town: None,
+                county: config.county.clone(),
+                unit: None,
+            },
+            Duration::from_secs(3650 * 24 * 3600),
+        )?;
+        let assessment_config = wuguan_assessment::server::AssessmentConfig {
+            database_url: config.assessment_database_url.clone(),
+            jwt_public_key: public_key.clone(),
+            registry_url: format!("http://{registry_addr}"),
+            dispatch_url: format!("http://{dispatch_addr}"),
+            service_token: assessment_token,
+            pool: PoolConfig::default(),
+            limits: Limits::default(),
+            outbox_interval: config.outbox_interval,
+        };
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let assessment = tokio::spawn(wuguan_assessment::server::run(
+            assessment_config,
+            assessment_listener,
+            stopped(&stop_rx),
+            ready_tx,
+        ));
+        let assessment = wait_ready("assessment", assessment, ready_rx).await?;
+
         let gateway_config = wuguan_gateway::GatewayConfig {
             registry_url: format!("http://{registry_addr}"),
             dispatch_url: format!("http://{dispatch_addr}"),
+            assessment_url: format!("http://{assessment_addr}"),
             jwt_private_key: private_key.clone(),
             token_ttl: config.token_ttl,
             request_timeout: Duration::from_secs(30),
@@ -143,11 +189,12 @@ impl Stack {
         Ok(Stack {
             registry_addr,
             dispatch_addr,
+            assessment_addr,
             gateway_addr,
             jwt_private_key: private_key,
             jwt_public_key: public_key,
             stop,
-            tasks: vec![registry, dispatch, gateway],
+            tasks: vec![registry, dispatch, assessment, gateway],
         })
     }
 

@@ -21,6 +21,8 @@ fn start(data_dir: &std::path::Path) -> Up {
             "127.0.0.1:0",
             "--dispatch-listen",
             "127.0.0.1:0",
+            "--assessment-listen",
+            "127.0.0.1:0",
             "--gateway-listen",
             "127.0.0.1:0",
         ])

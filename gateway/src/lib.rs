@@ -34,6 +34,7 @@ pub const MAX_IMPORT_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub struct GatewayConfig {
     pub registry_url: String,
     pub dispatch_url: String,
+    pub assessment_url: String,
     pub jwt_private_key: std::path::PathBuf,
     pub token_ttl: Duration,
     pub request_timeout: Duration,
@@ -53,7 +54,12 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", config.jwt_private_key.display()))?;
         let public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
         Ok(Self {
-            upstreams: Upstreams::new(&config.registry_url, &config.dispatch_url, config.request_timeout)?,
+            upstreams: Upstreams::new(
+                &config.registry_url,
+                &config.dispatch_url,
+                &config.assessment_url,
+                config.request_timeout,
+            )?,
             signer: TokenSigner::from_pem(&private_pem)?,
             verifier: TokenVerifier::from_public_pem(&public_pem)?,
             token_ttl: config.token_ttl,
@@ -62,7 +68,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    use routes::{auth, complaints, health, ledger};
+    use routes::{auth, complaints, health, inspections, ledger};
     let import = Router::new()
         .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
@@ -99,6 +105,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/stats/complaints", get(complaints::stats))
         .route("/api/v1/towns/{town}/supervision", get(complaints::supervision))
         .route("/api/v1/towns/{town}/county-report", get(complaints::county_report))
+        .route("/api/v1/towns/{town}/inspections", get(inspections::list).post(inspections::record))
+        .route("/api/v1/inspections/{id}", get(inspections::get))
+        .route("/api/v1/towns/{town}/inspection-plans", get(inspections::list_plans).post(inspections::plan))
+        .route("/api/v1/towns/{town}/rubric", get(inspections::get_rubric).put(inspections::put_rubric))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 

@@ -100,6 +100,27 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "",
         200,
     ),
+    (
+        "post",
+        "/api/v1/towns/{town}/inspections",
+        "assessment",
+        "Record an inspection; findings with open_ticket become complaints",
+        "Inspection",
+        201,
+    ),
+    (
+        "get",
+        "/api/v1/towns/{town}/inspections",
+        "assessment",
+        "List inspections (estate_id, from, to; paginated)",
+        "",
+        200,
+    ),
+    ("get", "/api/v1/inspections/{id}", "assessment", "One inspection with its findings and their tickets", "", 200),
+    ("post", "/api/v1/towns/{town}/inspection-plans", "assessment", "Plan an inspection (town office)", "Plan", 201),
+    ("get", "/api/v1/towns/{town}/inspection-plans", "assessment", "The inspection plan (from, to)", "", 200),
+    ("get", "/api/v1/towns/{town}/rubric", "assessment", "The rubric in force", "", 200),
+    ("put", "/api/v1/towns/{town}/rubric", "assessment", "Edit the rubric: a new version", "Rubric", 200),
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 

@@ -4,6 +4,7 @@
 use crate::extract::Bearer;
 use std::time::Duration;
 use tonic::transport::Channel;
+use wuguan_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
 use wuguan_proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 use wuguan_proto::registry::v1::account_service_client::AccountServiceClient;
 use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
@@ -12,13 +13,28 @@ use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
 pub struct Upstreams {
     pub registry: Channel,
     pub dispatch: Channel,
+    pub assessment: Channel,
     pub call_timeout: Duration,
 }
 
 impl Upstreams {
     /// Channels connect lazily, so the gateway starts even while a service is still starting.
-    pub fn new(registry_url: &str, dispatch_url: &str, call_timeout: Duration) -> anyhow::Result<Self> {
-        Ok(Self { registry: lazy_channel(registry_url)?, dispatch: lazy_channel(dispatch_url)?, call_timeout })
+    pub fn new(
+        registry_url: &str,
+        dispatch_url: &str,
+        assessment_url: &str,
+        call_timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            registry: lazy_channel(registry_url)?,
+            dispatch: lazy_channel(dispatch_url)?,
+            assessment: lazy_channel(assessment_url)?,
+            call_timeout,
+        })
+    }
+
+    pub fn assessment(&self) -> AssessmentServiceClient<Channel> {
+        AssessmentServiceClient::new(self.assessment.clone())
     }
 
     pub fn dispatch(&self) -> DispatchServiceClient<Channel> {

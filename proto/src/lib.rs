@@ -21,5 +21,11 @@ pub mod dispatch {
     }
 }
 
+pub mod assessment {
+    pub mod v1 {
+        tonic::include_proto!("wuguan.assessment.v1");
+    }
+}
+
 /// Encoded `FileDescriptorSet` of every wuguan proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wuguan_descriptor.bin"));

@@ -25,18 +25,25 @@ impl TestStack {
     /// (and not required).
     pub async fn start(store: Store) -> Option<TestStack> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
+        let mut config =
+            StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
         let mut pg = Vec::new();
         if let Store::Postgres = store {
             let registry_db = wuguan_testkit::pg_db().await?;
             let dispatch_db = wuguan_testkit::pg_db().await?;
+            let assessment_db = wuguan_testkit::pg_db().await?;
             config.registry_database_url = registry_db.url.clone();
             config.dispatch_database_url = dispatch_db.url.clone();
-            pg = vec![registry_db, dispatch_db];
+            config.assessment_database_url = assessment_db.url.clone();
+            pg = vec![registry_db, dispatch_db, assessment_db];
         }
         let stack = Stack::start(config).await.expect("stack starts");
         let base = format!("http://{}", stack.gateway_addr);
         Some(TestStack { stack: Some(stack), base, http: reqwest::Client::new(), dir, _pg: pg })
+    }
+
+    pub fn assessment_url(&self) -> String {
+        format!("http://{}", self.stack.as_ref().unwrap().assessment_addr)
     }
 
     pub fn dispatch_url(&self) -> String {

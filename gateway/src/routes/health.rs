@@ -10,7 +10,11 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let upstreams = [("registry", state.upstreams.registry.clone()), ("dispatch", state.upstreams.dispatch.clone())];
+    let upstreams = [
+        ("registry", state.upstreams.registry.clone()),
+        ("dispatch", state.upstreams.dispatch.clone()),
+        ("assessment", state.upstreams.assessment.clone()),
+    ];
     let mut all_ok = true;
     let mut report = serde_json::Map::new();
     for (name, channel) in upstreams {

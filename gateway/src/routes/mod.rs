@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod complaints;
 pub mod health;
+pub mod inspections;
 pub mod ledger;

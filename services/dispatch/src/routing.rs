@@ -53,7 +53,6 @@ pub fn effective_rules(town: &str, overrides: &[RoutingRule]) -> Vec<RoutingRule
 
 pub use wuguan_platform::registry_client::{EstateFacts, UnitContact};
 
-
 /// The result of routing: the assignment and the level the ticket starts at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routed {

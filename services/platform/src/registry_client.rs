@@ -197,7 +197,6 @@ pub struct EstateFacts {
     pub units: Vec<UnitContact>,
 }
 
-
 impl EstateFacts {
     /// The estate's (or the town's) unit of this type, if any.
     pub fn unit_of_type(&self, unit_type: &str) -> Option<&UnitContact> {

@@ -1,0 +1,377 @@
+//! The assessment gRPC service. The town office (and county) plans, records and edits the
+//! rubric; units read recorded inspections of the estates they serve; residents have no access.
+
+pub mod convert;
+
+use crate::model::*;
+use crate::outbox::Outbox;
+use crate::rubric;
+use crate::store::AssessmentStore;
+use std::sync::Arc;
+use tonic::{Request, Response, Status};
+use wuguan_platform::db::now_ms;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::identity::TokenVerifier;
+use wuguan_platform::paging::Page;
+use wuguan_platform::registry_client::{FactsError, RegistryClient};
+use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
+use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::assessment::v1::assessment_service_server::{AssessmentService, AssessmentServiceServer};
+
+pub const SERVICE_NAMES: &[&str] = &["wuguan.assessment.v1.AssessmentService"];
+
+const SUPERVISORS: &[Role] = &[Role::TownOffice, Role::County];
+const READERS: &[Role] = &[
+    Role::TownOffice,
+    Role::County,
+    Role::Community,
+    Role::PropertyCompany,
+    Role::Police,
+    Role::UrbanManagement,
+    Role::Service,
+];
+const MAX_FINDINGS: usize = 100;
+
+pub struct AssessmentGrpc<S> {
+    store: Arc<S>,
+    verifier: TokenVerifier,
+    registry: Arc<RegistryClient>,
+    outbox: Outbox<S>,
+}
+
+impl<S> Clone for AssessmentGrpc<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            verifier: self.verifier.clone(),
+            registry: self.registry.clone(),
+            outbox: self.outbox.clone(),
+        }
+    }
+}
+
+type Rpc<T> = Result<Response<T>, Status>;
+
+fn ok<T>(r: ServiceResult<T>) -> Rpc<T> {
+    r.map(Response::new).map_err(Status::from)
+}
+
+fn id_field(field: &str, v: &str) -> ServiceResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(ServiceError::invalid(field, format!("{field} is required")));
+    }
+    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ServiceError::invalid(field, format!("{field} is not a valid id")));
+    }
+    Ok(v.to_owned())
+}
+
+fn date_field(field: &str, v: &str) -> ServiceResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))
+}
+
+fn optional_date(field: &str, v: &str) -> ServiceResult<Option<String>> {
+    if v.trim().is_empty() { Ok(None) } else { date_field(field, v).map(|d| Some(d.to_string())) }
+}
+
+impl<S: AssessmentStore> AssessmentGrpc<S> {
+    pub fn new(store: Arc<S>, verifier: TokenVerifier, registry: Arc<RegistryClient>, outbox: Outbox<S>) -> Self {
+        Self { store, verifier, registry, outbox }
+    }
+
+    pub fn routes(self, max_message_bytes: usize) -> tonic::service::Routes {
+        tonic::service::Routes::new(AssessmentServiceServer::new(self).max_decoding_message_size(max_message_bytes))
+    }
+
+    fn principal<T>(&self, req: &Request<T>) -> ServiceResult<Principal> {
+        self.verifier.verify_metadata(req.metadata())
+    }
+
+    fn town_of(p: &Principal, town: &str) -> ServiceResult<String> {
+        let town = town.trim();
+        if town.is_empty() {
+            return Err(ServiceError::invalid("town", "town is required"));
+        }
+        match &p.town {
+            Some(own) if own != town => Err(ServiceError::not_found("town")),
+            _ => Ok(town.to_owned()),
+        }
+    }
+
+    async fn estate(
+        &self,
+        town: &str,
+        estate_id: &str,
+    ) -> ServiceResult<wuguan_platform::registry_client::EstateFacts> {
+        let id = id_field("estate_id", estate_id)?;
+        match self.registry.estate_facts(&id).await {
+            Ok(f) if f.town == town => Ok(f),
+            Ok(_) | Err(FactsError::NotFound) => Err(ServiceError::invalid("estate_id", "no such estate in this town")),
+            Err(FactsError::Unavailable(_)) => {
+                Err(ServiceError::new(ErrorCode::Unavailable, "the registry is unavailable; try again shortly"))
+            }
+        }
+    }
+
+    /// Whether a unit principal serves the estate (its community or property company unit, or a
+    /// town-wide unit such as the police).
+    async fn serves(&self, p: &Principal, estate_id: &str) -> bool {
+        if p.is_one_of(SUPERVISORS) || (p.role == Role::Service && p.unit.is_none()) {
+            return true;
+        }
+        let Some(unit) = &p.unit else { return false };
+        match self.registry.estate_facts(estate_id).await {
+            Ok(f) => f.units.iter().any(|u| u.unit_id == *unit),
+            Err(_) => false,
+        }
+    }
+
+    async fn rubric_in_force(&self, town: &str) -> ServiceResult<Rubric> {
+        Ok(self.store.current_rubric(town).await?.unwrap_or_else(|| rubric::default_rubric(town)))
+    }
+
+    async fn record(&self, p: &Principal, r: pb::RecordInspectionRequest) -> ServiceResult<pb::Inspection> {
+        p.require(SUPERVISORS)?;
+        let town = Self::town_of(p, &r.town)?;
+        let date = date_field("date", &r.date)?;
+        let today = chrono::Utc::now().date_naive();
+        if date > today + chrono::Duration::days(1) {
+            return Err(ServiceError::invalid("date", "an inspection cannot be recorded for a future date"));
+        }
+        let kind = convert::kind_from_pb(r.kind)?;
+        let focus = convert::focus_from_pb(r.focus)?;
+        if r.findings.len() > MAX_FINDINGS {
+            return Err(ServiceError::invalid("findings", format!("at most {MAX_FINDINGS} findings per inspection")));
+        }
+        let plan_id = if r.plan_id.trim().is_empty() { None } else { Some(id_field("plan_id", &r.plan_id)?) };
+        let key = r.idempotency_key.trim().to_owned();
+        if key.len() > 128 {
+            return Err(ServiceError::invalid("idempotency_key", "idempotency_key must be at most 128 characters"));
+        }
+        let rubric = self.rubric_in_force(&town).await?;
+        let given: Vec<ItemScore> =
+            r.item_scores.iter().map(|s| ItemScore { item: s.item.clone(), score: s.score }).collect();
+        let finding_items: Vec<(String, usize)> =
+            r.findings.iter().enumerate().map(|(i, f)| (f.item.clone(), i)).collect();
+        let (item_scores, total, deductions) = rubric::score(&rubric, &given, &finding_items)?;
+        let mut findings = Vec::with_capacity(r.findings.len());
+        for (i, (f, deduction)) in r.findings.iter().zip(deductions).enumerate() {
+            let description = f.description.trim();
+            if description.is_empty() || description.chars().count() > 2000 {
+                return Err(ServiceError::invalid(
+                    format!("findings[{i}].description"),
+                    "description is required (at most 2000 characters)",
+                ));
+            }
+            let category = convert::category_name(&format!("findings[{i}].category"), f.category)?;
+            findings.push(Finding {
+                id: new_id(),
+                item: f.item.clone(),
+                description: description.to_owned(),
+                category,
+                open_ticket: f.open_ticket,
+                deduction,
+                delivery: if f.open_ticket { Delivery::Pending } else { Delivery::None },
+                ticket_id: None,
+                delivery_error: String::new(),
+            });
+        }
+        let facts = self.estate(&town, &r.estate_id).await?;
+        let inspection = Inspection {
+            id: new_id(),
+            town: town.clone(),
+            estate_id: facts.estate_id.clone(),
+            estate_name: facts.estate_name.clone(),
+            date: date.to_string(),
+            kind,
+            focus,
+            inspector: p.subject.clone(),
+            rubric_version: rubric.version,
+            item_scores,
+            total_score: total,
+            grade: rubric.grade(total).to_owned(),
+            plan_id,
+            created_at_ms: now_ms(),
+            findings,
+        };
+        // Open findings bring the estate back next week (跟踪督查).
+        let follow_up = (!inspection.findings.is_empty()).then(|| Plan {
+            id: new_id(),
+            town: town.clone(),
+            estate_id: inspection.estate_id.clone(),
+            date: (date + chrono::Duration::days(7)).to_string(),
+            kind: InspectionKind::Open,
+            focus: InspectionFocus::FollowUp,
+            planned_by: "system".into(),
+            inspection_id: None,
+            reason: format!("跟踪 {} 督查发现的 {} 个问题", inspection.date, inspection.findings.len()),
+        });
+        let scope = format!("{town}/{}", p.subject);
+        let stored = self
+            .store
+            .record_inspection(
+                &inspection,
+                follow_up.as_ref(),
+                (!key.is_empty()).then_some((scope.as_str(), key.as_str())),
+            )
+            .await?;
+        // Try to hand the findings to dispatch now; if it is down the outbox keeps trying.
+        if stored.findings.iter().any(|f| f.delivery == Delivery::Pending) {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.outbox.deliver_pending()).await;
+            self.outbox.wake.notify_one();
+        }
+        let fresh = self.store.get_inspection(&stored.id).await?.unwrap_or(stored);
+        Ok(convert::inspection(fresh))
+    }
+}
+
+#[tonic::async_trait]
+impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
+    async fn plan_inspection(&self, req: Request<pb::PlanInspectionRequest>) -> Rpc<pb::PlannedInspection> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(SUPERVISORS)?;
+            let r = req.into_inner();
+            let town = Self::town_of(&p, &r.town)?;
+            let date = date_field("date", &r.date)?;
+            let kind = convert::kind_from_pb(r.kind)?;
+            let focus = convert::focus_from_pb(r.focus)?;
+            let facts = self.estate(&town, &r.estate_id).await?;
+            let plan = Plan {
+                id: new_id(),
+                town,
+                estate_id: facts.estate_id,
+                date: date.to_string(),
+                kind,
+                focus,
+                planned_by: p.subject.clone(),
+                inspection_id: None,
+                reason: String::new(),
+            };
+            self.store.insert_plan(&plan).await?;
+            Ok(convert::plan(plan))
+        }
+        .await)
+    }
+
+    async fn list_planned_inspections(
+        &self,
+        req: Request<pb::ListPlannedInspectionsRequest>,
+    ) -> Rpc<pb::ListPlannedInspectionsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let town = Self::town_of(&p, &r.town)?;
+            let from = optional_date("from_date", &r.from_date)?;
+            let to = optional_date("to_date", &r.to_date)?;
+            let page = Page::from_request(r.page.as_ref())?;
+            let with_unannounced = p.is_one_of(SUPERVISORS);
+            let mut rows =
+                self.store.list_plans(&town, from.as_deref(), to.as_deref(), with_unannounced, &page).await?;
+            let page = page.finish(&mut rows, |x| x.id.clone());
+            let mut plans = Vec::with_capacity(rows.len());
+            for plan in rows {
+                if self.serves(&p, &plan.estate_id).await {
+                    plans.push(convert::plan(plan));
+                }
+            }
+            Ok(pb::ListPlannedInspectionsResponse { plans, page: Some(page) })
+        }
+        .await)
+    }
+
+    async fn record_inspection(&self, req: Request<pb::RecordInspectionRequest>) -> Rpc<pb::Inspection> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.record(&p, req.into_inner()).await
+        }
+        .await)
+    }
+
+    async fn get_inspection(&self, req: Request<pb::GetInspectionRequest>) -> Rpc<pb::Inspection> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let id = id_field("id", &req.get_ref().id)?;
+            let i = match self.store.get_inspection(&id).await? {
+                Some(i) if Self::town_of(&p, &i.town).is_ok() && self.serves(&p, &i.estate_id).await => i,
+                _ => return Err(ServiceError::not_found("inspection")),
+            };
+            Ok(convert::inspection(i))
+        }
+        .await)
+    }
+
+    async fn list_inspections(&self, req: Request<pb::ListInspectionsRequest>) -> Rpc<pb::ListInspectionsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let town = Self::town_of(&p, &r.town)?;
+            let estate = if r.estate_id.trim().is_empty() { None } else { Some(id_field("estate_id", &r.estate_id)?) };
+            let from = optional_date("from_date", &r.from_date)?;
+            let to = optional_date("to_date", &r.to_date)?;
+            let page = Page::from_request(r.page.as_ref())?;
+            let mut rows =
+                self.store.list_inspections(&town, estate.as_deref(), from.as_deref(), to.as_deref(), &page).await?;
+            let page = page.finish(&mut rows, |x| x.id.clone());
+            let mut inspections = Vec::with_capacity(rows.len());
+            for i in rows {
+                if self.serves(&p, &i.estate_id).await {
+                    inspections.push(convert::inspection(i));
+                }
+            }
+            Ok(pb::ListInspectionsResponse { inspections, page: Some(page) })
+        }
+        .await)
+    }
+
+    async fn get_rubric(&self, req: Request<pb::GetRubricRequest>) -> Rpc<pb::Rubric> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let town = Self::town_of(&p, &req.get_ref().town)?;
+            Ok(convert::rubric(self.rubric_in_force(&town).await?))
+        }
+        .await)
+    }
+
+    async fn update_rubric(&self, req: Request<pb::UpdateRubricRequest>) -> Rpc<pb::Rubric> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(SUPERVISORS)?;
+            let r = req.into_inner();
+            let town = Self::town_of(&p, &r.town)?;
+            let items: Vec<RubricItem> = r
+                .items
+                .into_iter()
+                .map(|i| RubricItem {
+                    code: i.code.trim().to_owned(),
+                    area: i.area.trim().to_owned(),
+                    name: i.name.trim().to_owned(),
+                    max_points: i.max_points,
+                    deduction_per_finding: i.deduction_per_finding,
+                })
+                .collect();
+            let bands = r.bands.ok_or_else(|| ServiceError::invalid("bands", "bands are required"))?;
+            let bands = GradeBands { excellent: bands.excellent, good: bands.good, pass: bands.pass };
+            rubric::validate(&items, &bands)?;
+            let stored = self
+                .store
+                .insert_rubric(&Rubric {
+                    town,
+                    version: 0,
+                    items,
+                    bands,
+                    created_by: p.subject.clone(),
+                    created_at_ms: 0,
+                })
+                .await?;
+            Ok(convert::rubric(stored))
+        }
+        .await)
+    }
+}

@@ -1,0 +1,9 @@
+//! wuguan assessment (督查考核): weekly inspections against a versioned rubric; findings become
+//! dispatch tickets through an outbox.
+
+pub mod grpc;
+pub mod model;
+pub mod outbox;
+pub mod rubric;
+pub mod server;
+pub mod store;

@@ -1,0 +1,143 @@
+//! Assessment's domain types: rubrics, plans, inspections, findings.
+
+use serde::{Deserialize, Serialize};
+use wuguan_platform::string_enum;
+
+string_enum!(
+    InspectionKind {
+        Open = "open" / "明查",
+        Unannounced = "unannounced" / "暗访",
+    }
+);
+
+string_enum!(
+    InspectionFocus {
+        Key = "key" / "重点",
+        FollowUp = "follow_up" / "跟踪",
+    }
+);
+
+string_enum!(
+    /// Where a finding's ticket stands.
+    Delivery {
+        None = "none" / "无需派单",
+        Pending = "pending" / "待派单",
+        Delivered = "delivered" / "已派单",
+        Failed = "failed" / "派单失败",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RubricItem {
+    pub code: String,
+    pub area: String,
+    pub name: String,
+    pub max_points: f64,
+    pub deduction_per_finding: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GradeBands {
+    pub excellent: f64,
+    pub good: f64,
+    pub pass: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rubric {
+    pub town: String,
+    /// 0 is the built-in default.
+    pub version: i64,
+    pub items: Vec<RubricItem>,
+    pub bands: GradeBands,
+    pub created_by: String,
+    pub created_at_ms: i64,
+}
+
+impl Rubric {
+    pub fn total_points(&self) -> f64 {
+        self.items.iter().map(|i| i.max_points).sum()
+    }
+
+    pub fn item(&self, code: &str) -> Option<&RubricItem> {
+        self.items.iter().find(|i| i.code == code)
+    }
+
+    pub fn grade(&self, score: f64) -> &'static str {
+        if score >= self.bands.excellent {
+            "excellent"
+        } else if score >= self.bands.good {
+            "good"
+        } else if score >= self.bands.pass {
+            "pass"
+        } else {
+            "fail"
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub id: String,
+    pub town: String,
+    pub estate_id: String,
+    pub date: String,
+    pub kind: InspectionKind,
+    pub focus: InspectionFocus,
+    pub planned_by: String,
+    pub inspection_id: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: String,
+    pub item: String,
+    pub description: String,
+    /// A dispatch category, snake_case.
+    pub category: String,
+    pub open_ticket: bool,
+    pub deduction: f64,
+    pub delivery: Delivery,
+    pub ticket_id: Option<String>,
+    pub delivery_error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemScore {
+    pub item: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspection {
+    pub id: String,
+    pub town: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub date: String,
+    pub kind: InspectionKind,
+    pub focus: InspectionFocus,
+    pub inspector: String,
+    pub rubric_version: i64,
+    pub item_scores: Vec<ItemScore>,
+    pub findings: Vec<Finding>,
+    pub total_score: f64,
+    pub grade: String,
+    pub plan_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A finding waiting for its ticket, with what dispatch needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingFinding {
+    pub finding: Finding,
+    pub town: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub date: String,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,162 @@
+//! The default rubric (考核细则) and scoring. Modelled on published municipal schemes: eight
+//! areas, 100 points, per-finding deductions; 90+ excellent, 80+ good, 60+ pass, below fail.
+
+use crate::model::*;
+use wuguan_platform::ServiceError;
+use wuguan_platform::error::ServiceResult;
+
+pub fn default_rubric(town: &str) -> Rubric {
+    let item = |code: &str, area: &str, name: &str, max: f64, deduct: f64| RubricItem {
+        code: code.into(),
+        area: area.into(),
+        name: name.into(),
+        max_points: max,
+        deduction_per_finding: deduct,
+    };
+    Rubric {
+        town: town.to_owned(),
+        version: 0,
+        items: vec![
+            item("sanitation.public_areas", "sanitation", "保洁：公共区域整洁", 8.0, 1.0),
+            item("sanitation.garbage", "sanitation", "保洁：垃圾日产日清", 6.0, 2.0),
+            item("sanitation.drains", "sanitation", "保洁：沟渠管道畅通", 4.0, 1.0),
+            item("security.guards", "security", "安保：人防（门岗巡逻）", 8.0, 2.0),
+            item("security.cameras_access", "security", "安保：技防（监控门禁）", 8.0, 2.0),
+            item("security.fences_gates", "security", "安保：物防（围墙大门）", 6.0, 2.0),
+            item("maintenance.facilities", "maintenance", "维修：公共设施完好", 12.0, 2.0),
+            item("maintenance.lifts", "maintenance", "维修：电梯二次供水", 6.0, 2.0),
+            item("greening", "greening", "绿化养护", 8.0, 1.0),
+            item("fire_safety", "fire_safety", "消防安全", 10.0, 5.0),
+            item("records", "records", "台账资料", 6.0, 1.0),
+            item("complaint_handling", "complaint_handling", "诉求办理", 10.0, 2.0),
+            item("owner_satisfaction", "owner_satisfaction", "业主满意度", 8.0, 2.0),
+        ],
+        bands: GradeBands { excellent: 90.0, good: 80.0, pass: 60.0 },
+        created_by: "default".into(),
+        created_at_ms: 0,
+    }
+}
+
+const MAX_ITEMS: usize = 100;
+
+/// Checks a rubric a town office submits.
+pub fn validate(items: &[RubricItem], bands: &GradeBands) -> ServiceResult<()> {
+    if items.is_empty() || items.len() > MAX_ITEMS {
+        return Err(ServiceError::invalid("items", format!("a rubric has 1 to {MAX_ITEMS} items")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |f: &str| format!("items[{i}].{f}");
+        let code_ok = !item.code.is_empty()
+            && item.code.len() <= 64
+            && item.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+        if !code_ok {
+            return Err(ServiceError::invalid(field("code"), "code is lower-case letters, digits, '_' and '.'"));
+        }
+        if !seen.insert(item.code.as_str()) {
+            return Err(ServiceError::invalid(field("code"), format!("item {} appears twice", item.code)));
+        }
+        if item.name.trim().is_empty() || item.name.chars().count() > 100 {
+            return Err(ServiceError::invalid(field("name"), "name is required (at most 100 characters)"));
+        }
+        if item.area.trim().is_empty() {
+            return Err(ServiceError::invalid(field("area"), "area is required"));
+        }
+        if !(item.max_points > 0.0 && item.max_points <= 100.0) {
+            return Err(ServiceError::invalid(field("max_points"), "max_points must be above 0 and at most 100"));
+        }
+        if !(item.deduction_per_finding >= 0.0 && item.deduction_per_finding <= item.max_points) {
+            return Err(ServiceError::invalid(
+                field("deduction_per_finding"),
+                "deduction_per_finding must be 0..=max_points",
+            ));
+        }
+    }
+    if !(bands.pass > 0.0 && bands.pass <= bands.good && bands.good <= bands.excellent) {
+        return Err(ServiceError::invalid("bands", "bands must satisfy 0 < pass ≤ good ≤ excellent"));
+    }
+    let total: f64 = items.iter().map(|i| i.max_points).sum();
+    if bands.excellent > total {
+        return Err(ServiceError::invalid(
+            "bands.excellent",
+            format!("excellent must not exceed the rubric's {total} points"),
+        ));
+    }
+    Ok(())
+}
+
+/// Scores every item: the given score (full marks when not given), less the deductions of the
+/// findings against it, never below zero. Returns (item scores, total, each finding's deduction).
+pub fn score(
+    rubric: &Rubric,
+    given: &[ItemScore],
+    findings: &[(String, usize)],
+) -> ServiceResult<(Vec<ItemScore>, f64, Vec<f64>)> {
+    for (i, g) in given.iter().enumerate() {
+        let item = rubric.item(&g.item).ok_or_else(|| {
+            ServiceError::invalid(format!("item_scores[{i}].item"), format!("no item {:?} in the rubric", g.item))
+        })?;
+        if !(g.score >= 0.0 && g.score <= item.max_points) {
+            return Err(ServiceError::invalid(
+                format!("item_scores[{i}].score"),
+                format!("{} scores 0..={}", item.code, item.max_points),
+            ));
+        }
+    }
+    let mut deductions = Vec::with_capacity(findings.len());
+    for (item_code, index) in findings {
+        let item = rubric.item(item_code).ok_or_else(|| {
+            ServiceError::invalid(format!("findings[{index}].item"), format!("no item {item_code:?} in the rubric"))
+        })?;
+        deductions.push(item.deduction_per_finding);
+    }
+    let mut scores = Vec::with_capacity(rubric.items.len());
+    for item in &rubric.items {
+        let base = given.iter().find(|g| g.item == item.code).map(|g| g.score).unwrap_or(item.max_points);
+        let deducted: f64 =
+            findings.iter().zip(&deductions).filter(|((code, _), _)| *code == item.code).map(|(_, d)| *d).sum();
+        scores.push(ItemScore { item: item.code.clone(), score: (base - deducted).max(0.0) });
+    }
+    let total = (scores.iter().map(|s| s.score).sum::<f64>() * 10.0).round() / 10.0;
+    Ok((scores, total, deductions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rubric_is_out_of_100_and_valid() {
+        let r = default_rubric("t");
+        assert_eq!(r.total_points(), 100.0);
+        validate(&r.items, &r.bands).unwrap();
+        assert_eq!(r.grade(95.0), "excellent");
+        assert_eq!(r.grade(85.0), "good");
+        assert_eq!(r.grade(60.0), "pass");
+        assert_eq!(r.grade(59.9), "fail");
+    }
+
+    #[test]
+    fn findings_deduct_from_their_item_never_below_zero() {
+        let r = default_rubric("t");
+        let given = vec![ItemScore { item: "greening".into(), score: 6.0 }];
+        let findings =
+            vec![("fire_safety".to_owned(), 0), ("fire_safety".to_owned(), 1), ("fire_safety".to_owned(), 2)];
+        let (scores, total, deductions) = score(&r, &given, &findings).unwrap();
+        assert_eq!(deductions, vec![5.0, 5.0, 5.0]);
+        assert_eq!(scores.iter().find(|s| s.item == "fire_safety").unwrap().score, 0.0);
+        assert_eq!(total, 100.0 - 2.0 - 10.0);
+    }
+
+    #[test]
+    fn bad_scores_name_the_field() {
+        let r = default_rubric("t");
+        let err = score(&r, &[ItemScore { item: "greening".into(), score: 9.0 }], &[]).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("item_scores[0].score"));
+        let err = score(&r, &[], &[("nope".into(), 3)]).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("findings[3].item"));
+        let mut items = r.items.clone();
+        items[1].code = items[0].code.clone();
+        assert_eq!(validate(&items, &r.bands).unwrap_err().field.as_deref(), Some("items[1].code"));
+    }
+}

@@ -1,0 +1,87 @@
+//! Starting assessment: database and migrations, registry and dispatch clients, the outbox loop
+//! that hands findings to dispatch, and the gRPC server.
+
+use crate::grpc::{AssessmentGrpc, SERVICE_NAMES};
+use crate::outbox::Outbox;
+use crate::store::{AssessmentStore, PgStore, SqliteStore};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use wuguan_platform::db::{Db, PoolConfig};
+use wuguan_platform::identity::TokenVerifier;
+use wuguan_platform::registry_client::RegistryClient;
+use wuguan_platform::serving::{self, Limits, lazy_channel};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone)]
+pub struct AssessmentConfig {
+    pub database_url: String,
+    pub jwt_public_key: PathBuf,
+    pub registry_url: String,
+    pub dispatch_url: String,
+    /// Assessment's own county-wide token, for the registry and for handing findings to dispatch.
+    pub service_token: String,
+    pub pool: PoolConfig,
+    pub limits: Limits,
+    pub outbox_interval: Duration,
+}
+
+pub async fn open_database(url: &str, pool: PoolConfig) -> anyhow::Result<Db> {
+    let db = Db::connect(url, pool).await?;
+    db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
+    Ok(db)
+}
+
+pub async fn run(
+    config: AssessmentConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> anyhow::Result<()> {
+    let verifier = TokenVerifier::from_file(&config.jwt_public_key)?;
+    let db = open_database(&config.database_url, config.pool).await?;
+    tracing::info!(store = db.kind(), addr = %listener.local_addr()?, "assessment starting");
+    match db {
+        Db::Sqlite(pool) => serve(Arc::new(SqliteStore::new(pool)), verifier, &config, listener, shutdown, ready).await,
+        Db::Postgres(pool) => serve(Arc::new(PgStore::new(pool)), verifier, &config, listener, shutdown, ready).await,
+    }
+}
+
+async fn serve<S: AssessmentStore>(
+    store: Arc<S>,
+    verifier: TokenVerifier,
+    config: &AssessmentConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: tokio::sync::oneshot::Sender<()>,
+) -> anyhow::Result<()> {
+    let registry = Arc::new(RegistryClient::new(lazy_channel(&config.registry_url)?, config.service_token.clone()));
+    let outbox = Outbox {
+        store: store.clone(),
+        dispatch: lazy_channel(&config.dispatch_url)?,
+        token: config.service_token.clone(),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    };
+    let grpc = AssessmentGrpc::new(store, verifier, registry, outbox.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let outbox_task = tokio::spawn(outbox.run(config.outbox_interval, stop_rx));
+    let _ = ready.send(());
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    let result = serving::serve_grpc(
+        listener,
+        grpc.routes(config.limits.max_message_bytes),
+        SERVICE_NAMES,
+        config.limits,
+        shutdown,
+    )
+    .await;
+    let _ = outbox_task.await;
+    result
+}

@@ -1,0 +1,337 @@
+//! Inspections end to end through the gateway on both stores, and the reliable hand-off of
+//! findings to dispatch when dispatch is down.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::{Store, TestStack, assert_error};
+use wuguan_platform::identity::TokenSigner;
+use wuguan_platform::{Principal, Role};
+use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::assessment::v1::assessment_service_client::AssessmentServiceClient;
+
+async fn suite(store: Store) {
+    let Some(t) = TestStack::start(store).await else { return };
+    let office = t.login("zhongxing.town_office").await;
+    let company = t.login("zhongxing.property_company").await;
+    let anhe = t.login("anhe.town_office").await;
+    let estates =
+        t.get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office).await;
+    let estate = estates[0]["id"].as_str().unwrap().to_owned();
+    let anhe_estate = t.get_all("/api/v1/towns/anhe/estates", &anhe).await[0]["id"].as_str().unwrap().to_owned();
+
+    // The default rubric, then an edited version.
+    let (status, rubric) = t.get("/api/v1/towns/zhongxing/rubric", &office).await;
+    assert_eq!(status, StatusCode::OK, "{rubric}");
+    assert_eq!((rubric["version"].as_i64(), rubric["total_points"].as_f64()), (Some(0), Some(100.0)));
+    let mut items = rubric["items"].clone();
+    items[0]["max_points"] = json!(-1);
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/rubric",
+            Some(&office),
+            Some(json!({"items": items, "bands": rubric["bands"]})),
+        )
+        .await;
+    assert_eq!(
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
+        "items[0].max_points"
+    );
+    let (status, _) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/rubric",
+            Some(&company),
+            Some(json!({"items": rubric["items"], "bands": rubric["bands"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v1) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/rubric",
+            Some(&office),
+            Some(json!({"items": rubric["items"], "bands": rubric["bands"]})),
+        )
+        .await;
+    assert_eq!((status, v1["version"].as_i64()), (StatusCode::OK, Some(1)), "{v1}");
+    let (_, anhe_rubric) = t.get("/api/v1/towns/anhe/rubric", &anhe).await;
+    assert_eq!(anhe_rubric["version"], 0, "another town keeps its own rubric");
+
+    // A week's plan: unannounced inspections stay hidden from the inspected units.
+    let today = chrono::Utc::now().date_naive();
+    let (status, open_plan) = t
+        .post(
+            "/api/v1/towns/zhongxing/inspection-plans",
+            &office,
+            json!({"estate_id": estate, "date": today.to_string(), "kind": "open", "focus": "key"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{open_plan}");
+    let (_, secret_plan) = t
+        .post(
+            "/api/v1/towns/zhongxing/inspection-plans",
+            &office,
+            json!({"estate_id": estate, "date": today.to_string(), "kind": "unannounced", "focus": "key"}),
+        )
+        .await;
+    let office_view = t.get_all("/api/v1/towns/zhongxing/inspection-plans", &office).await;
+    assert!(office_view.iter().any(|p| p["id"] == secret_plan["id"]));
+    let company_view = t.get_all("/api/v1/towns/zhongxing/inspection-plans", &company).await;
+    assert!(
+        company_view.iter().any(|p| p["id"] == open_plan["id"]),
+        "the company serves this estate and sees open plans"
+    );
+    assert!(company_view.iter().all(|p| p["id"] != secret_plan["id"]), "unannounced plans are hidden");
+    let (status, _) = t
+        .post(
+            "/api/v1/towns/zhongxing/inspection-plans",
+            &company,
+            json!({"estate_id": estate, "date": today.to_string(), "kind": "open", "focus": "key"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Record the inspection: scores, findings, and the finding that becomes a complaint.
+    let body = json!({
+        "estate_id": estate, "date": today.to_string(), "kind": "open", "focus": "key",
+        "plan_id": open_plan["id"],
+        "scores": {"greening": 6},
+        "findings": [
+            {"item": "fire_safety", "description": "3号楼消防通道堆放杂物", "category": "property_service", "open_ticket": true},
+            {"item": "sanitation.garbage", "description": "垃圾桶满溢", "category": "sanitation", "open_ticket": false}
+        ]
+    });
+    let record = |key: &'static str, body: Value| {
+        t.http
+            .post(format!("{}/api/v1/towns/zhongxing/inspections", t.base))
+            .bearer_auth(&office)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let resp = record("inspection-1", body.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let inspection: Value = resp.json().await.unwrap();
+    assert_eq!(inspection["rubric_version"], 1);
+    assert_eq!(inspection["total_score"], 91.0, "{inspection}");
+    assert_eq!(inspection["grade"], "excellent");
+    assert_eq!(inspection["scores"]["fire_safety"], 5.0);
+    let findings = inspection["findings"].as_array().unwrap();
+    assert_eq!(findings[0]["delivery"], "delivered", "{inspection}");
+    let ticket_id = findings[0]["ticket_id"].as_str().expect("the finding has its complaint").to_owned();
+    assert_eq!((findings[1]["delivery"].as_str(), findings[1]["ticket_id"].as_str()), (Some("none"), None));
+    let (status, complaint) = t.get(&format!("/api/v1/complaints/{ticket_id}"), &office).await;
+    assert_eq!(status, StatusCode::OK, "{complaint}");
+    assert_eq!(
+        (complaint["source"].as_str(), complaint["category"].as_str()),
+        (Some("inspection"), Some("property_service"))
+    );
+    assert_eq!(complaint["assignment"]["unit_type"], "property_company");
+
+    // A retry with the same key is the same inspection, and no second complaint.
+    let again: Value = record("inspection-1", body.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(again["id"], inspection["id"]);
+    assert_eq!(again["findings"][0]["ticket_id"].as_str(), Some(ticket_id.as_str()));
+    let from_inspections = t.get_all("/api/v1/complaints?source=inspection&page_size=500", &office).await;
+    assert_eq!(
+        from_inspections
+            .iter()
+            .filter(|c| c["description"].as_str().unwrap_or("").contains("消防通道堆放杂物"))
+            .count(),
+        1
+    );
+
+    // The plan is done, and a follow-up is planned for next week.
+    let plans = t.get_all("/api/v1/towns/zhongxing/inspection-plans", &office).await;
+    let done = plans.iter().find(|p| p["id"] == open_plan["id"]).unwrap();
+    assert_eq!(done["inspection_id"], inspection["id"]);
+    let next_week = (today + chrono::Duration::days(7)).to_string();
+    assert!(
+        plans
+            .iter()
+            .any(|p| p["focus"] == "follow_up" && p["date"] == next_week.as_str() && p["estate_id"] == estate.as_str())
+    );
+
+    // Reading: the serving company sees it; another town does not.
+    let (status, seen) = t.get(&format!("/api/v1/inspections/{}", inspection["id"].as_str().unwrap()), &company).await;
+    assert_eq!((status, seen["id"].clone()), (StatusCode::OK, inspection["id"].clone()));
+    let (status, _) = t.get(&format!("/api/v1/inspections/{}", inspection["id"].as_str().unwrap()), &anhe).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let listed = t.get_all(&format!("/api/v1/towns/zhongxing/inspections?estate_id={estate}"), &office).await;
+    assert!(listed.iter().any(|i| i["id"] == inspection["id"]));
+
+    // Bad input names the field and writes nothing.
+    let base = json!({"estate_id": estate, "date": today.to_string(), "kind": "open", "focus": "key"});
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"scores": {"nonsense": 1}}), "item_scores[0].item"),
+        (json!({"scores": {"greening": 9}}), "item_scores[0].score"),
+        (json!({"findings": [{"item": "greening", "description": "x", "category": "noise"}]}), "findings[0].category"),
+        (json!({"findings": [{"item": "nope", "description": "x", "category": "repair"}]}), "findings[0].item"),
+        (
+            json!({"findings": [{"item": "greening", "description": " ", "category": "repair"}]}),
+            "findings[0].description",
+        ),
+        (json!({"date": "tomorrow"}), "date"),
+        (json!({"kind": "secret"}), "kind"),
+        (json!({"focus": "all"}), "focus"),
+        (json!({"estate_id": anhe_estate}), "estate_id"),
+        (json!({"plan_id": secret_plan["id"].as_str().unwrap().replace('-', "")}), "plan_id"),
+    ];
+    let before = t.get_all("/api/v1/towns/zhongxing/inspections", &office).await.len();
+    for (patch, field) in cases {
+        let mut b = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (status, resp) = t.post("/api/v1/towns/zhongxing/inspections", &office, b.clone()).await;
+        assert_eq!(
+            assert_error(status, &resp, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
+            field,
+            "{b} → {resp}"
+        );
+    }
+    assert_eq!(t.get_all("/api/v1/towns/zhongxing/inspections", &office).await.len(), before);
+    let (status, _) = t.post("/api/v1/towns/zhongxing/inspections", &company, base.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = t.post("/api/v1/towns/zhongxing/inspections", &anhe, base.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspections_on_sqlite() {
+    suite(Store::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspections_on_postgres() {
+    suite(Store::Postgres).await;
+}
+
+async fn start_assessment(
+    t: &TestStack,
+    db_url: &str,
+    dispatch_url: String,
+    token: String,
+) -> (String, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let (listener, addr) = wuguan_platform::serving::bind("127.0.0.1:0").await.unwrap();
+    let config = wuguan_assessment::server::AssessmentConfig {
+        database_url: db_url.to_owned(),
+        jwt_public_key: t.dir.path().join("jwt-public.pem"),
+        registry_url: t.registry_url(),
+        dispatch_url,
+        service_token: token,
+        pool: Default::default(),
+        limits: Default::default(),
+        outbox_interval: Duration::from_millis(100),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(wuguan_assessment::server::run(
+        config,
+        listener,
+        async move {
+            let _ = stop_rx.await;
+        },
+        ready_tx,
+    ));
+    ready_rx.await.expect("assessment ready");
+    (format!("http://{addr}"), stop_tx, task)
+}
+
+async fn get_inspection(url: &str, token: &str, id: &str) -> pb::Inspection {
+    let mut client = AssessmentServiceClient::connect(url.to_owned()).await.unwrap();
+    let mut req = tonic::Request::new(pb::GetInspectionRequest { id: id.to_owned() });
+    req.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    client.get_inspection(req).await.unwrap().into_inner()
+}
+
+/// Dispatch down while a finding is recorded: the ticket is delayed, not lost; delivered once
+/// dispatch is back; and a repeated delivery (a crash between dispatch's answer and the mark)
+/// finds the same ticket rather than making a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_reach_dispatch_after_an_outage_exactly_once() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let signer = TokenSigner::from_file(&t.dir.path().join("jwt-private.pem")).unwrap();
+    let sign = |role, subject: &str, town: Option<&str>| {
+        let p =
+            Principal { subject: subject.into(), role, town: town.map(Into::into), county: "demo".into(), unit: None };
+        signer.sign(&p, Duration::from_secs(600)).unwrap()
+    };
+    let office = sign(Role::TownOffice, "zhongxing.town_office", Some("zhongxing"));
+    let service = sign(Role::County, "wuguan-assessment", None);
+    let estate = t
+        .get_all("/api/v1/towns/zhongxing/estates?page_size=1", &t.login("zhongxing.town_office").await)
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let db = wuguan_testkit::sqlite_db();
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+
+    let (url, stop, task) = start_assessment(&t, &db.url, dead, service.clone()).await;
+    let mut client = AssessmentServiceClient::connect(url.clone()).await.unwrap();
+    let mut req = tonic::Request::new(pb::RecordInspectionRequest {
+        town: "zhongxing".into(),
+        estate_id: estate.clone(),
+        date: chrono::Utc::now().date_naive().to_string(),
+        kind: pb::InspectionKind::Unannounced as i32,
+        focus: pb::InspectionFocus::Key as i32,
+        findings: vec![pb::FindingInput {
+            item: "security.guards".into(),
+            description: "夜间门岗无人值守".into(),
+            category: wuguan_proto::dispatch::v1::Category::Security as i32,
+            open_ticket: true,
+        }],
+        ..Default::default()
+    });
+    req.metadata_mut().insert("authorization", format!("Bearer {office}").parse().unwrap());
+    let recorded = client.record_inspection(req).await.expect("recorded while dispatch is down").into_inner();
+    assert_eq!(recorded.findings[0].delivery, pb::Delivery::Pending as i32);
+    assert!(recorded.findings[0].ticket_id.is_empty());
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+
+    // Dispatch reachable again: the outbox delivers.
+    let wait_delivered = |url: String| {
+        let office = office.clone();
+        let id = recorded.id.clone();
+        async move {
+            for _ in 0..100 {
+                let i = get_inspection(&url, &office, &id).await;
+                if i.findings[0].delivery == pb::Delivery::Delivered as i32 {
+                    return i.findings[0].ticket_id.clone();
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("finding never delivered");
+        }
+    };
+    let (url, stop, task) = start_assessment(&t, &db.url, t.dispatch_url(), service.clone()).await;
+    let ticket = wait_delivered(url.clone()).await;
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+
+    // Pretend the mark was lost in a crash: delivering again must not make a second ticket.
+    let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    sqlx::query("UPDATE findings SET delivery = 'pending', ticket_id = NULL").execute(&pool).await.unwrap();
+    pool.close().await;
+    let (url, stop, task) = start_assessment(&t, &db.url, t.dispatch_url(), service).await;
+    let again = wait_delivered(url).await;
+    assert_eq!(again, ticket, "the same ticket, not a second one");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+
+    let office_http = t.login("zhongxing.town_office").await;
+    let (status, complaint) = t.get(&format!("/api/v1/complaints/{ticket}"), &office_http).await;
+    assert_eq!((status, complaint["source"].as_str()), (StatusCode::OK, Some("inspection")));
+    assert_eq!(complaint["assignment"]["unit_type"], "police");
+    t.stop().await;
+}
