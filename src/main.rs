@@ -73,6 +73,9 @@ struct AssessmentArgs {
     /// Assessment's own token for the registry and dispatch (secret): `wuguan token --role county --subject wuguan-assessment`.
     #[arg(long, env = "WUGUAN_ASSESSMENT_SERVICE_TOKEN", hide_env_values = true)]
     service_token: String,
+    /// Load the demo inspections on first start (needs the registry's demo data).
+    #[arg(long, env = "WUGUAN_DEMO")]
+    demo: bool,
     /// How often findings waiting for dispatch are retried.
     #[arg(long, env = "WUGUAN_OUTBOX_INTERVAL_SECS", default_value_t = 5)]
     outbox_interval_secs: u64,
@@ -297,6 +300,7 @@ async fn assessment(args: AssessmentArgs) -> anyhow::Result<()> {
         registry_url: args.registry_url,
         dispatch_url: args.dispatch_url,
         service_token: args.service_token,
+        load_demo: args.demo,
         pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
         limits: Limits { request_timeout: Duration::from_secs(args.request_timeout_secs), ..Limits::default() },
         outbox_interval: Duration::from_secs(args.outbox_interval_secs.max(1)),

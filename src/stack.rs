@@ -164,6 +164,7 @@ impl Stack {
             registry_url: format!("http://{registry_addr}"),
             dispatch_url: format!("http://{dispatch_addr}"),
             service_token: assessment_token,
+            load_demo: config.load_demo,
             pool: PoolConfig::default(),
             limits: Limits::default(),
             outbox_interval: config.outbox_interval,

@@ -101,7 +101,7 @@ async fn suite(store: Store) {
         "plan_id": open_plan["id"],
         "scores": {"greening": 6},
         "findings": [
-            {"item": "fire_safety", "description": "3号楼消防通道堆放杂物", "category": "property_service", "open_ticket": true},
+            {"item": "fire_safety", "description": "3号楼消防通道堆放纸箱（测试）", "category": "property_service", "open_ticket": true},
             {"item": "sanitation.garbage", "description": "垃圾桶满溢", "category": "sanitation", "open_ticket": false}
         ]
     });
@@ -140,7 +140,7 @@ async fn suite(store: Store) {
     assert_eq!(
         from_inspections
             .iter()
-            .filter(|c| c["description"].as_str().unwrap_or("").contains("消防通道堆放杂物"))
+            .filter(|c| c["description"].as_str().unwrap_or("").contains("消防通道堆放纸箱（测试）"))
             .count(),
         1
     );
@@ -225,6 +225,7 @@ async fn start_assessment(
         registry_url: t.registry_url(),
         dispatch_url,
         service_token: token,
+        load_demo: false,
         pool: Default::default(),
         limits: Default::default(),
         outbox_interval: Duration::from_millis(100),

@@ -25,6 +25,8 @@ pub struct AssessmentConfig {
     pub dispatch_url: String,
     /// Assessment's own county-wide token, for the registry and for handing findings to dispatch.
     pub service_token: String,
+    /// Load the demo inspections on first start (needs the registry's demo data).
+    pub load_demo: bool,
     pub pool: PoolConfig,
     pub limits: Limits,
     pub outbox_interval: Duration,
@@ -60,12 +62,20 @@ async fn serve<S: AssessmentStore>(
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let registry = Arc::new(RegistryClient::new(lazy_channel(&config.registry_url)?, config.service_token.clone()));
-    let outbox = Outbox {
+    let outbox: Outbox<S> = Outbox {
         store: store.clone(),
         dispatch: lazy_channel(&config.dispatch_url)?,
         token: config.service_token.clone(),
         wake: Arc::new(tokio::sync::Notify::new()),
     };
+    if config.load_demo && crate::demo::load(store.as_ref(), &registry).await? {
+        // Hand the demo findings to dispatch before reporting ready, so the demo is complete
+        // (and settled) when `up` says it is running.
+        match tokio::time::timeout(Duration::from_secs(10), outbox.deliver_pending()).await {
+            Ok(Ok(n)) => tracing::info!(tickets = n, "demo inspections loaded"),
+            _ => tracing::warn!("demo inspections loaded; their tickets will follow"),
+        }
+    }
     let grpc = AssessmentGrpc::new(store, verifier, registry, outbox.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox_task = tokio::spawn(outbox.run(config.outbox_interval, stop_rx));
