@@ -177,6 +177,11 @@ impl From<sqlx::Error> for ServiceError {
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// A handler's result as a gRPC response.
+pub fn rpc<T>(result: ServiceResult<T>) -> Result<tonic::Response<T>, tonic::Status> {
+    result.map(tonic::Response::new).map_err(tonic::Status::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,20 @@ impl Principal {
         }
     }
 
+    /// The town a request names, if this principal acts in it: INVALID_ARGUMENT when missing,
+    /// NOT_FOUND for another town (without saying whether it exists). County principals may
+    /// name any town; services that know a town's county check it against the records.
+    pub fn town_scope(&self, town: &str) -> ServiceResult<String> {
+        let town = town.trim();
+        if town.is_empty() {
+            return Err(ServiceError::invalid("town", "town is required"));
+        }
+        match &self.town {
+            Some(own) if own != town => Err(ServiceError::not_found("town")),
+            _ => Ok(town.to_owned()),
+        }
+    }
+
     pub fn is_one_of(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
     }

@@ -5,6 +5,7 @@
 pub mod db;
 pub mod enums;
 pub mod error;
+pub mod fields;
 pub mod identity;
 pub mod paging;
 pub mod registry_client;

@@ -10,7 +10,8 @@ use crate::store::AssessmentStore;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use wuguan_platform::db::now_ms;
-use wuguan_platform::error::ServiceResult;
+use wuguan_platform::error::{ServiceResult, rpc as ok};
+use wuguan_platform::fields::id as id_field;
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
 use wuguan_platform::registry_client::{FactsError, RegistryClient};
@@ -51,22 +52,6 @@ impl<S> Clone for AssessmentGrpc<S> {
 }
 
 type Rpc<T> = Result<Response<T>, Status>;
-
-fn ok<T>(r: ServiceResult<T>) -> Rpc<T> {
-    r.map(Response::new).map_err(Status::from)
-}
-
-fn id_field(field: &str, v: &str) -> ServiceResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("{field} is required")));
-    }
-    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ServiceError::invalid(field, format!("{field} is not a valid id")));
-    }
-    Ok(v.to_owned())
-}
-
 fn date_field(field: &str, v: &str) -> ServiceResult<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
         .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))
@@ -87,17 +72,6 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
 
     fn principal<T>(&self, req: &Request<T>) -> ServiceResult<Principal> {
         self.verifier.verify_metadata(req.metadata())
-    }
-
-    fn town_of(p: &Principal, town: &str) -> ServiceResult<String> {
-        let town = town.trim();
-        if town.is_empty() {
-            return Err(ServiceError::invalid("town", "town is required"));
-        }
-        match &p.town {
-            Some(own) if own != town => Err(ServiceError::not_found("town")),
-            _ => Ok(town.to_owned()),
-        }
     }
 
     async fn estate(
@@ -134,7 +108,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
 
     async fn record(&self, p: &Principal, r: pb::RecordInspectionRequest) -> ServiceResult<pb::Inspection> {
         p.require(SUPERVISORS)?;
-        let town = Self::town_of(p, &r.town)?;
+        let town = p.town_scope(&r.town)?;
         let date = date_field("date", &r.date)?;
         let today = chrono::Utc::now().date_naive();
         if date > today + chrono::Duration::days(1) {
@@ -234,7 +208,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(SUPERVISORS)?;
             let r = req.into_inner();
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let date = date_field("date", &r.date)?;
             let kind = convert::kind_from_pb(r.kind)?;
             let focus = convert::focus_from_pb(r.focus)?;
@@ -264,7 +238,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let from = optional_date("from_date", &r.from_date)?;
             let to = optional_date("to_date", &r.to_date)?;
             let page = Page::from_request(r.page.as_ref())?;
@@ -297,7 +271,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             p.require(READERS)?;
             let id = id_field("id", &req.get_ref().id)?;
             let i = match self.store.get_inspection(&id).await? {
-                Some(i) if Self::town_of(&p, &i.town).is_ok() && self.serves(&p, &i.estate_id).await => i,
+                Some(i) if p.town_scope(&i.town).is_ok() && self.serves(&p, &i.estate_id).await => i,
                 _ => return Err(ServiceError::not_found("inspection")),
             };
             Ok(convert::inspection(i))
@@ -310,7 +284,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let estate = if r.estate_id.trim().is_empty() { None } else { Some(id_field("estate_id", &r.estate_id)?) };
             let from = optional_date("from_date", &r.from_date)?;
             let to = optional_date("to_date", &r.to_date)?;
@@ -333,7 +307,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             p.require(READERS)?;
-            let town = Self::town_of(&p, &req.get_ref().town)?;
+            let town = p.town_scope(&req.get_ref().town)?;
             Ok(convert::rubric(self.rubric_in_force(&town).await?))
         }
         .await)
@@ -344,7 +318,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(SUPERVISORS)?;
             let r = req.into_inner();
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let items: Vec<RubricItem> = r
                 .items
                 .into_iter()

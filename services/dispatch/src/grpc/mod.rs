@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tonic::{Request, Response, Status as GrpcStatus};
 use wuguan_platform::db::now_ms;
-use wuguan_platform::error::ServiceResult;
+use wuguan_platform::error::{ServiceResult, rpc as ok};
+use wuguan_platform::fields::id as id_field;
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
@@ -65,22 +66,6 @@ impl<S> Clone for DispatchGrpc<S> {
 }
 
 type Rpc<T> = Result<Response<T>, GrpcStatus>;
-
-fn ok<T>(r: ServiceResult<T>) -> Rpc<T> {
-    r.map(Response::new).map_err(GrpcStatus::from)
-}
-
-fn id_field(field: &str, v: &str) -> ServiceResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(ServiceError::invalid(field, format!("{field} is required")));
-    }
-    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(ServiceError::invalid(field, format!("{field} is not a valid id")));
-    }
-    Ok(v.to_owned())
-}
-
 /// Whether the principal may see the ticket at all.
 pub fn can_see(p: &Principal, t: &Ticket) -> bool {
     if p.role == Role::County {
@@ -121,17 +106,6 @@ impl<S: DispatchStore> DispatchGrpc<S> {
     }
 
     /// The town the principal acts in; NOT_FOUND for another town.
-    fn town_of(p: &Principal, town: &str) -> ServiceResult<String> {
-        let town = town.trim();
-        if town.is_empty() {
-            return Err(ServiceError::invalid("town", "town is required"));
-        }
-        match &p.town {
-            Some(own) if own != town => Err(ServiceError::not_found("town")),
-            _ => Ok(town.to_owned()),
-        }
-    }
-
     async fn visible_ticket(&self, p: &Principal, id: &str) -> ServiceResult<Ticket> {
         let id = id_field("id", id)?;
         match self.store.get_ticket(&id).await? {
@@ -202,7 +176,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
     }
 
     async fn submit(&self, p: &Principal, r: pb::SubmitComplaintRequest) -> ServiceResult<pb::Ticket> {
-        let town = Self::town_of(p, &r.town)?;
+        let town = p.town_scope(&r.town)?;
         let estate_id = id_field("estate_id", &r.estate_id)?;
         let category = convert::category_from_pb("category", r.category)?
             .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
@@ -353,7 +327,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
     }
 
     async fn list(&self, p: &Principal, r: pb::ListTicketsRequest) -> ServiceResult<pb::ListTicketsResponse> {
-        let town = Self::town_of(p, &r.town)?;
+        let town = p.town_scope(&r.town)?;
         let page = Page::from_request(r.page.as_ref())?;
         let opt_id = |field: &str, v: &str| -> ServiceResult<Option<String>> {
             if v.trim().is_empty() { Ok(None) } else { id_field(field, v).map(Some) }
@@ -397,7 +371,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
 
     async fn stats(&self, p: &Principal, r: pb::GetComplaintStatsRequest) -> ServiceResult<pb::ComplaintStats> {
         p.require(STAFF)?;
-        let town = Self::town_of(p, &r.town)?;
+        let town = p.town_scope(&r.town)?;
         let period = stats::Period::parse(&r.from_date, &r.to_date)?;
         let filter = TicketFilter {
             category: convert::category_from_pb("category", r.category)?,
@@ -446,7 +420,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             p.require(STAFF)?;
             let r = req.into_inner();
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let unit_type = convert::unit_type_from_pb("unit_type", r.unit_type)?;
             // A unit's own account follows its own unit's tickets only.
             let unit_id = if UNIT_ROLES.contains(&p.role) || (p.role == Role::Service && p.unit.is_some()) {
@@ -707,7 +681,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             p.require(STAFF)?;
-            let town = Self::town_of(&p, &req.get_ref().town)?;
+            let town = p.town_scope(&req.get_ref().town)?;
             let overrides = self.store.routing_overrides(&town).await?;
             Ok(pb::ListRoutingRulesResponse {
                 rules: routing::effective_rules(&town, &overrides).into_iter().map(convert::rule).collect(),
@@ -721,7 +695,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             p.require(&[Role::TownOffice, Role::County])?;
             let r = req.into_inner().rule.ok_or_else(|| ServiceError::invalid("rule", "rule is required"))?;
-            let town = Self::town_of(&p, &r.town)?;
+            let town = p.town_scope(&r.town)?;
             let category = convert::category_from_pb("category", r.category)?
                 .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
             let target = convert::target_from_pb("target", r.target)?

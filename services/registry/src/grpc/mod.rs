@@ -156,31 +156,35 @@ impl<S: RegistryStore> RegistryGrpc<S> {
     }
 
     async fn all_communities(&self, town: &str) -> ServiceResult<Vec<Community>> {
-        let mut out = Vec::new();
-        let mut page = Page::first(wuguan_platform::paging::MAX_PAGE_SIZE);
-        loop {
-            let mut rows = self.store.list_communities(town, &page).await?;
-            let next = page.finish(&mut rows, |c| c.id.clone()).next_page_token;
-            out.extend(rows);
-            if next.is_empty() {
-                return Ok(out);
-            }
-            page.after = Some(next);
-        }
+        all_pages(|page| async move { self.store.list_communities(town, &page).await }, |c: &Community| c.id.clone())
+            .await
     }
 
     async fn all_companies(&self, town: &str) -> ServiceResult<Vec<PropertyCompany>> {
-        let mut out = Vec::new();
-        let mut page = Page::first(wuguan_platform::paging::MAX_PAGE_SIZE);
-        loop {
-            let mut rows = self.store.list_property_companies(town, &page).await?;
-            let next = page.finish(&mut rows, |c| c.id.clone()).next_page_token;
-            out.extend(rows);
-            if next.is_empty() {
-                return Ok(out);
-            }
-            page.after = Some(next);
+        all_pages(
+            |page| async move { self.store.list_property_companies(town, &page).await },
+            |c: &PropertyCompany| c.id.clone(),
+        )
+        .await
+    }
+}
+
+/// Every row of a paginated list, page by page.
+async fn all_pages<T, F, Fut>(fetch: F, id_of: impl Fn(&T) -> String) -> ServiceResult<Vec<T>>
+where
+    F: Fn(Page) -> Fut,
+    Fut: std::future::Future<Output = ServiceResult<Vec<T>>>,
+{
+    let mut out = Vec::new();
+    let mut page = Page::first(wuguan_platform::paging::MAX_PAGE_SIZE);
+    loop {
+        let mut rows = fetch(page.clone()).await?;
+        let next = page.finish(&mut rows, &id_of).next_page_token;
+        out.extend(rows);
+        if next.is_empty() {
+            return Ok(out);
         }
+        page.after = Some(next);
     }
 }
 
