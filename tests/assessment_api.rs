@@ -3,6 +3,7 @@
 
 mod support;
 
+use chrono::Datelike;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -199,7 +200,56 @@ async fn suite(store: Store) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = t.post("/api/v1/towns/zhongxing/inspections", &anhe, base.clone()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    bulletins(&t, &office, &company).await;
     t.stop().await;
+}
+
+/// 每月一通报: a draft for the office, then published, immutable versions everyone may read.
+async fn bulletins(t: &TestStack, office: &str, company: &str) {
+    let today = chrono::Utc::now().date_naive();
+    let this_month = today.format("%Y-%m").to_string();
+    let last_month = (today.with_day(1).unwrap() - chrono::Duration::days(1)).format("%Y-%m").to_string();
+    let path = format!("/api/v1/towns/zhongxing/bulletins/{last_month}");
+
+    let (status, draft) = t.get(&path, office).await;
+    assert_eq!(status, StatusCode::OK, "{draft}");
+    assert_eq!((draft["status"].as_str(), draft["version"].as_i64()), (Some("draft"), Some(0)));
+    let rankings = draft["rankings"].as_array().unwrap();
+    assert!(!rankings.is_empty(), "the demo inspected estates last month: {draft}");
+    for (i, r) in rankings.iter().enumerate() {
+        assert_eq!(r["subject_type"], "estate");
+        assert!(
+            r["subject_id"].is_string() && r["name"].is_string() && r["score"].is_number() && r["grade"].is_string()
+        );
+        assert_eq!(r["rank"], i + 1);
+        if i > 0 {
+            assert!(rankings[i - 1]["score"].as_f64() >= r["score"].as_f64(), "ranked best first");
+        }
+    }
+    assert!(!draft["unit_rates"].as_array().unwrap().is_empty(), "{draft}");
+    assert!(!draft["named_units"].as_array().unwrap().is_empty(), "the demo has overdue or escalated tickets: {draft}");
+
+    let (status, _) = t.get(&path, company).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "drafts are for the office");
+    let (status, body) =
+        t.post(&format!("/api/v1/towns/zhongxing/bulletins/{this_month}/publish"), office, json!({})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/bulletins/2025-13", office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
+    let (status, _) = t.post(&format!("{path}/publish"), company, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, published) = t.post(&format!("{path}/publish"), office, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{published}");
+    assert_eq!((published["status"].as_str(), published["version"].as_i64()), (Some("published"), Some(1)));
+    assert_eq!(published["rankings"], draft["rankings"]);
+    let (status, seen) = t.get(&path, company).await;
+    assert_eq!((status, seen["version"].as_i64()), (StatusCode::OK, Some(1)));
+    let (_, again) = t.post(&format!("{path}/publish"), office, json!({})).await;
+    assert_eq!(again["version"], 2, "publishing again makes a new version");
+    let (_, latest) = t.get(&path, office).await;
+    assert_eq!(latest["version"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

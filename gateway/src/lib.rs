@@ -109,6 +109,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/inspections/{id}", get(inspections::get))
         .route("/api/v1/towns/{town}/inspection-plans", get(inspections::list_plans).post(inspections::plan))
         .route("/api/v1/towns/{town}/rubric", get(inspections::get_rubric).put(inspections::put_rubric))
+        .route("/api/v1/towns/{town}/bulletins/{month}", get(inspections::get_bulletin))
+        .route("/api/v1/towns/{town}/bulletins/{month}/publish", post(inspections::publish_bulletin))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 

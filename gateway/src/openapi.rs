@@ -121,6 +121,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("get", "/api/v1/towns/{town}/inspection-plans", "assessment", "The inspection plan (from, to)", "", 200),
     ("get", "/api/v1/towns/{town}/rubric", "assessment", "The rubric in force", "", 200),
     ("put", "/api/v1/towns/{town}/rubric", "assessment", "Edit the rubric: a new version", "Rubric", 200),
+    (
+        "get",
+        "/api/v1/towns/{town}/bulletins/{month}",
+        "assessment",
+        "The month's bulletin: published, or a draft for the office",
+        "",
+        200,
+    ),
+    (
+        "post",
+        "/api/v1/towns/{town}/bulletins/{month}/publish",
+        "assessment",
+        "Publish the month's bulletin (a new immutable version)",
+        "",
+        201,
+    ),
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 

@@ -385,3 +385,134 @@ pub async fn put_rubric(
     let resp = s.upstreams.assessment().update_rubric(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
 }
+
+#[derive(Serialize)]
+pub struct RankingView {
+    subject_type: String,
+    subject_id: String,
+    name: String,
+    score: f64,
+    grade: String,
+    change: Option<f64>,
+    rank: u32,
+    inspections: u32,
+}
+
+#[derive(Serialize)]
+pub struct NamedUnitView {
+    unit_id: String,
+    unit_name: String,
+    overdue: u32,
+    escalated: u32,
+}
+
+#[derive(Serialize)]
+pub struct UnitRatesView {
+    unit_id: String,
+    unit_name: String,
+    tickets: u32,
+    response_rate: f64,
+    resolution_rate: f64,
+    satisfaction_rate: f64,
+}
+
+#[derive(Serialize)]
+pub struct AreaFindingsView {
+    area: String,
+    findings: u32,
+    tickets: u32,
+}
+
+#[derive(Serialize)]
+pub struct BulletinView {
+    town: String,
+    month: String,
+    status: String,
+    version: i64,
+    inspections: u32,
+    rankings: Vec<RankingView>,
+    named_units: Vec<NamedUnitView>,
+    unit_rates: Vec<UnitRatesView>,
+    findings: Vec<AreaFindingsView>,
+    published_by: Option<String>,
+}
+
+impl From<pb::Bulletin> for BulletinView {
+    fn from(b: pb::Bulletin) -> Self {
+        BulletinView {
+            town: b.town,
+            month: b.month,
+            status: b.status,
+            version: b.version,
+            inspections: b.inspections,
+            rankings: b
+                .rankings
+                .into_iter()
+                .map(|r| RankingView {
+                    subject_type: r.subject_type,
+                    subject_id: r.subject_id,
+                    name: r.name,
+                    score: r.score,
+                    grade: r.grade,
+                    change: r.change,
+                    rank: r.rank,
+                    inspections: r.inspections,
+                })
+                .collect(),
+            named_units: b
+                .named_units
+                .into_iter()
+                .map(|u| NamedUnitView {
+                    unit_id: u.unit_id,
+                    unit_name: u.unit_name,
+                    overdue: u.overdue,
+                    escalated: u.escalated,
+                })
+                .collect(),
+            unit_rates: b
+                .unit_rates
+                .into_iter()
+                .map(|u| UnitRatesView {
+                    unit_id: u.unit_id,
+                    unit_name: u.unit_name,
+                    tickets: u.tickets,
+                    response_rate: u.response_rate,
+                    resolution_rate: u.resolution_rate,
+                    satisfaction_rate: u.satisfaction_rate,
+                })
+                .collect(),
+            findings: b
+                .findings
+                .into_iter()
+                .map(|f| AreaFindingsView { area: f.area, findings: f.findings, tickets: f.tickets })
+                .collect(),
+            published_by: (!b.published_by.is_empty()).then_some(b.published_by),
+        }
+    }
+}
+
+pub async fn get_bulletin(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((town, month)): Path<(String, String)>,
+) -> ApiResult<Json<BulletinView>> {
+    let resp = s
+        .upstreams
+        .assessment()
+        .get_bulletin(s.upstreams.request(&bearer, pb::GetBulletinRequest { town, month }))
+        .await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+pub async fn publish_bulletin(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((town, month)): Path<(String, String)>,
+) -> ApiResult<(StatusCode, Json<BulletinView>)> {
+    let resp = s
+        .upstreams
+        .assessment()
+        .publish_bulletin(s.upstreams.request(&bearer, pb::PublishBulletinRequest { town, month }))
+        .await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}

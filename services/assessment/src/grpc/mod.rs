@@ -313,6 +313,67 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
         .await)
     }
 
+    async fn get_bulletin(&self, req: Request<pb::GetBulletinRequest>) -> Rpc<pb::Bulletin> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let town = p.town_scope(&r.town)?;
+            let (first, _) = crate::bulletin::month_bounds(&r.month)?;
+            let month = first.format("%Y-%m").to_string();
+            if let Some(body) = self.store.latest_bulletin(&town, &month).await? {
+                return <pb::Bulletin as prost::Message>::decode(body.as_slice()).map_err(ServiceError::internal);
+            }
+            // Drafts are for the office; units see what was published.
+            p.require(SUPERVISORS)?;
+            let rubric = self.rubric_in_force(&town).await?;
+            crate::bulletin::compute(
+                self.store.as_ref(),
+                &self.outbox.dispatch,
+                &self.outbox.token,
+                &rubric,
+                &town,
+                &month,
+            )
+            .await
+        }
+        .await)
+    }
+
+    async fn publish_bulletin(&self, req: Request<pb::PublishBulletinRequest>) -> Rpc<pb::Bulletin> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(SUPERVISORS)?;
+            let r = req.into_inner();
+            let town = p.town_scope(&r.town)?;
+            let (first, last) = crate::bulletin::month_bounds(&r.month)?;
+            if last >= chrono::Utc::now().date_naive() {
+                return Err(ServiceError::invalid("month", "only a finished month can be published"));
+            }
+            let month = first.format("%Y-%m").to_string();
+            let rubric = self.rubric_in_force(&town).await?;
+            let mut bulletin = crate::bulletin::compute(
+                self.store.as_ref(),
+                &self.outbox.dispatch,
+                &self.outbox.token,
+                &rubric,
+                &town,
+                &month,
+            )
+            .await?;
+            bulletin.version = self.store.next_bulletin_version(&town, &month).await?;
+            bulletin.status = "published".into();
+            bulletin.published_by = p.subject.clone();
+            bulletin.published_at_ms = now_ms();
+            let body = prost::Message::encode_to_vec(&bulletin);
+            self.store
+                .insert_bulletin(&town, &month, bulletin.version, &body, &p.subject, bulletin.published_at_ms)
+                .await?;
+            Ok(bulletin)
+        }
+        .await)
+    }
+
     async fn update_rubric(&self, req: Request<pb::UpdateRubricRequest>) -> Rpc<pb::Rubric> {
         ok(async {
             let p = self.principal(&req)?;

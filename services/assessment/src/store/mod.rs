@@ -47,6 +47,20 @@ pub trait AssessmentStore: Send + Sync + 'static {
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<Inspection>>> + Send;
 
+    /// The newest published bulletin of a month (encoded), if any.
+    fn latest_bulletin(&self, town: &str, month: &str) -> impl Future<Output = ServiceResult<Option<Vec<u8>>>> + Send;
+    fn next_bulletin_version(&self, town: &str, month: &str) -> impl Future<Output = ServiceResult<i64>> + Send;
+    /// Stores a published version; ABORTED if that version was published meanwhile.
+    fn insert_bulletin(
+        &self,
+        town: &str,
+        month: &str,
+        version: i64,
+        body: &[u8],
+        published_by: &str,
+        published_at_ms: i64,
+    ) -> impl Future<Output = ServiceResult<()>> + Send;
+
     /// Findings whose ticket dispatch does not have yet, oldest first.
     fn pending_findings(&self, limit: i64) -> impl Future<Output = ServiceResult<Vec<PendingFinding>>> + Send;
     fn mark_delivered(&self, finding_id: &str, ticket_id: &str) -> impl Future<Output = ServiceResult<()>> + Send;

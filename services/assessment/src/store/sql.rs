@@ -449,6 +449,56 @@ macro_rules! sql_store {
                 self.with_findings(rows).await
             }
 
+            async fn latest_bulletin(&self, town: &str, month: &str) -> ServiceResult<Option<Vec<u8>>> {
+                let body: Option<Vec<u8>> = sqlx::query_scalar(
+                    "SELECT body FROM bulletins WHERE town = $1 AND month = $2 ORDER BY version DESC LIMIT 1",
+                )
+                .bind(town)
+                .bind(month)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(body)
+            }
+
+            async fn next_bulletin_version(&self, town: &str, month: &str) -> ServiceResult<i64> {
+                let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE town = $1 AND month = $2")
+                    .bind(town)
+                    .bind(month)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(latest.unwrap_or(0) + 1)
+            }
+
+            async fn insert_bulletin(
+                &self,
+                town: &str,
+                month: &str,
+                version: i64,
+                body: &[u8],
+                published_by: &str,
+                published_at_ms: i64,
+            ) -> ServiceResult<()> {
+                sqlx::query(
+                    "INSERT INTO bulletins (town, month, version, body, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(town)
+                .bind(month)
+                .bind(version)
+                .bind(body)
+                .bind(published_by)
+                .bind(published_at_ms)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| {
+                    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                        ServiceError::new(ErrorCode::Aborted, "this bulletin was published meanwhile; reload it")
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Ok(())
+            }
+
             async fn pending_findings(&self, limit: i64) -> ServiceResult<Vec<PendingFinding>> {
                 let rows: Vec<(String, String, String, String, String, bool, f64, String, Option<String>, String, String, String, String, String)> =
                     sqlx::query_as(
