@@ -202,7 +202,40 @@ async fn suite(store: Store) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     bulletins(&t, &office, &company).await;
+    annual(&t, &office, &anhe).await;
     t.stop().await;
+}
+
+/// 半年和全年考核: last year's demo leaves an urban-management unit with overdue tickets, which
+/// vetoes it; this year's estates are assessed provisionally.
+async fn annual(t: &TestStack, office: &str, anhe: &str) {
+    let year = chrono::Utc::now().date_naive().year();
+    let (status, a) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{}", year - 1), office).await;
+    assert_eq!(status, StatusCode::OK, "{a}");
+    assert_eq!((a["period"].as_str(), a["provisional"].as_bool()), (Some("annual"), Some(false)));
+    let failing = a["disqualified"].as_array().unwrap();
+    let urban = failing
+        .iter()
+        .find(|s| s["subject_type"] == "unit" && s["name"].as_str().unwrap_or("").contains("城管"))
+        .unwrap_or_else(|| panic!("urban management should fail last year: {a}"));
+    assert_eq!(urban["advanced_unit_eligible"], false);
+    assert!(urban["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("超期")), "{urban}");
+    assert!(urban["responsible_person"].as_str().is_some_and(|p| !p.is_empty()));
+    assert!(a["subjects"].as_array().unwrap().iter().any(|s| s["passed"] == true), "the holiday security work passes");
+
+    let (status, now) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}?period=annual"), office).await;
+    assert_eq!((status, now["provisional"].as_bool()), (StatusCode::OK, Some(true)));
+    let estates: Vec<&Value> =
+        now["subjects"].as_array().unwrap().iter().filter(|s| s["subject_type"] == "estate").collect();
+    assert!(!estates.is_empty(), "{now}");
+    assert!(estates.iter().all(|e| e["boutique_estate_eligible"].is_boolean()));
+
+    let (status, body) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}?period=q3"), office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "period");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/assessments/last", office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "year");
+    let (status, _) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}"), anhe).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// 每月一通报: a draft for the office, then published, immutable versions everyone may read.

@@ -111,6 +111,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/rubric", get(inspections::get_rubric).put(inspections::put_rubric))
         .route("/api/v1/towns/{town}/bulletins/{month}", get(inspections::get_bulletin))
         .route("/api/v1/towns/{town}/bulletins/{month}/publish", post(inspections::publish_bulletin))
+        .route("/api/v1/towns/{town}/assessments/{year}", get(inspections::get_assessment))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 

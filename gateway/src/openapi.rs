@@ -137,6 +137,14 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "",
         201,
     ),
+    (
+        "get",
+        "/api/v1/towns/{town}/assessments/{year}",
+        "assessment",
+        "Half-year (period=h1|h2) or annual assessment with disqualified subjects",
+        "",
+        200,
+    ),
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 

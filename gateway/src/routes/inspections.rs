@@ -516,3 +516,74 @@ pub async fn publish_bulletin(
         .await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
+
+#[derive(Serialize)]
+pub struct AssessedView {
+    subject_type: String,
+    subject_id: String,
+    name: String,
+    score: f64,
+    grade: String,
+    passed: bool,
+    advanced_unit_eligible: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    boutique_estate_eligible: Option<bool>,
+    reasons: Vec<String>,
+    responsible_person: String,
+}
+
+impl From<pb::AssessedSubject> for AssessedView {
+    fn from(s: pb::AssessedSubject) -> Self {
+        AssessedView {
+            subject_type: s.subject_type,
+            subject_id: s.subject_id,
+            name: s.name,
+            score: s.score,
+            grade: s.grade,
+            passed: s.passed,
+            advanced_unit_eligible: s.advanced_unit_eligible,
+            boutique_estate_eligible: s.boutique_estate_eligible,
+            reasons: s.reasons,
+            responsible_person: s.responsible_person,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AssessmentView {
+    town: String,
+    year: i32,
+    period: String,
+    from: String,
+    to: String,
+    provisional: bool,
+    subjects: Vec<AssessedView>,
+    disqualified: Vec<AssessedView>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodParam {
+    period: Option<String>,
+}
+
+pub async fn get_assessment(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((town, year)): Path<(String, String)>,
+    QueryParams(q): QueryParams<PeriodParam>,
+) -> ApiResult<Json<AssessmentView>> {
+    let year: i32 = year.parse().map_err(|_| ApiError::invalid("year", "year must be a number such as 2025"))?;
+    let req = pb::GetAssessmentRequest { town, year, period: q.period.unwrap_or_default() };
+    let a = s.upstreams.assessment().get_assessment(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(AssessmentView {
+        town: a.town,
+        year: a.year,
+        period: a.period,
+        from: a.from_date,
+        to: a.to_date,
+        provisional: a.provisional,
+        subjects: a.subjects.into_iter().map(AssessedView::from).collect(),
+        disqualified: a.disqualified.into_iter().map(AssessedView::from).collect(),
+    }))
+}

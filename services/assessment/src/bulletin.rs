@@ -68,7 +68,7 @@ fn estate_scores(inspections: &[Inspection]) -> BTreeMap<String, (String, f64, u
     acc
 }
 
-async fn tickets_between(
+pub async fn tickets_between(
     dispatch: &Channel,
     token: &str,
     town: &str,

@@ -1,6 +1,7 @@
 //! wuguan assessment (督查考核): weekly inspections against a versioned rubric; findings become
 //! dispatch tickets through an outbox.
 
+pub mod annual;
 pub mod bulletin;
 pub mod demo;
 pub mod grpc;

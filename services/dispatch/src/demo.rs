@@ -8,7 +8,7 @@ use crate::model::*;
 use crate::registry_client::RegistryClient;
 use crate::stats::day_start_ms;
 use crate::store::DispatchStore;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use wuguan_platform::db::now_ms;
 use wuguan_platform::{Principal, Role};
 
@@ -148,6 +148,28 @@ pub async fn load<S: DispatchStore>(
             close(store, t, at, Satisfaction::Satisfied).await?;
             seq += 1;
         }
+    }
+
+    // Last year: illegal building reported in June and never taken up, so that unit fails the
+    // year's assessment on the overdue veto.
+    let last_year = crate::stats::local_date(now_ms()).year() - 1;
+    for i in 0..4usize {
+        let day = NaiveDate::from_ymd_opt(last_year, 6, 10 + i as u32).unwrap_or_default();
+        let at = day_start_ms(day) + 10 * HOUR_MS;
+        let estate = &estates[(i * 5 + 3) % estates.len()];
+        submit(
+            store,
+            grpc,
+            registry,
+            estate,
+            Category::IllegalConstruction,
+            DESCRIPTIONS[1].1,
+            Source::Resident,
+            at,
+            seq,
+        )
+        .await?;
+        seq += 1;
     }
 
     // Recent work: every status, some overdue (the sweep below escalates those).

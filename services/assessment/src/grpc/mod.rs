@@ -374,6 +374,28 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
         .await)
     }
 
+    async fn get_assessment(&self, req: Request<pb::GetAssessmentRequest>) -> Rpc<pb::Assessment> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let town = p.town_scope(&r.town)?;
+            let rubric = self.rubric_in_force(&town).await?;
+            crate::annual::assess(
+                self.store.as_ref(),
+                &self.registry,
+                &self.outbox.dispatch,
+                &self.outbox.token,
+                &rubric,
+                &town,
+                r.year,
+                r.period.trim(),
+            )
+            .await
+        }
+        .await)
+    }
+
     async fn update_rubric(&self, req: Request<pb::UpdateRubricRequest>) -> Rpc<pb::Rubric> {
         ok(async {
             let p = self.principal(&req)?;
