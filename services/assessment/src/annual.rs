@@ -3,7 +3,7 @@
 //! advanced-unit eligibility (取消评优) and, for estates and their property companies, the
 //! boutique-estate selection (取消精品小区评选资格), and names it with its responsible person.
 
-use crate::bulletin::tickets_between;
+use crate::bulletin::{inspections_between, local_day_start_ms, tally_units, tickets_between};
 use crate::model::*;
 use crate::store::AssessmentStore;
 use chrono::NaiveDate;
@@ -11,10 +11,8 @@ use std::collections::BTreeMap;
 use tonic::transport::Channel;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
-use wuguan_platform::paging::{MAX_PAGE_SIZE, Page};
 use wuguan_platform::registry_client::RegistryClient;
 use wuguan_proto::assessment::v1 as pb;
-use wuguan_proto::dispatch::v1 as dpb;
 
 /// Overdue tickets in the period at which a unit fails regardless of its rates.
 pub const VETO_OVERDUE: u32 = 3;
@@ -32,10 +30,6 @@ pub fn period_bounds(year: i32, period: &str) -> ServiceResult<(NaiveDate, Naive
         "h2" => Ok((d(7, 1)?, d(12, 31)?)),
         _ => Err(ServiceError::invalid("period", "period must be annual, h1 or h2")),
     }
-}
-
-fn local_day_start_ms(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - 8 * 3_600_000
 }
 
 fn ratio(n: u32, d: u32) -> f64 {
@@ -58,18 +52,7 @@ pub async fn assess<S: AssessmentStore>(
     period: &str,
 ) -> ServiceResult<pb::Assessment> {
     let (from, to) = period_bounds(year, period)?;
-    let mut inspections = Vec::new();
-    let mut page = Page::first(MAX_PAGE_SIZE);
-    for _ in 0..200 {
-        let mut rows =
-            store.list_inspections(town, None, Some(&from.to_string()), Some(&to.to_string()), &page).await?;
-        let next = page.finish(&mut rows, |i| i.id.clone()).next_page_token;
-        inspections.extend(rows);
-        if next.is_empty() {
-            break;
-        }
-        page.after = Some(next);
-    }
+    let inspections = inspections_between(store, town, &from.to_string(), &to.to_string()).await?;
     let mut subjects = Vec::new();
 
     // Estates, and their property companies over the estates they serve.
@@ -139,39 +122,11 @@ pub async fn assess<S: AssessmentStore>(
     // Every unit on complaint handling: the three rates, with vetoes.
     let tickets =
         tickets_between(dispatch, token, town, local_day_start_ms(from), local_day_start_ms(to) + 86_400_000).await?;
-    #[derive(Default)]
-    struct Acc {
-        name: String,
-        person: String,
-        n: u32,
-        in_time: u32,
-        resolved: u32,
-        rated: u32,
-        satisfied: u32,
-        overdue: u32,
-        county: u32,
-    }
-    let mut units: BTreeMap<String, Acc> = BTreeMap::new();
-    for t in &tickets {
-        let Some(a) = &t.assignment else { continue };
-        let u = units.entry(a.unit_id.clone()).or_default();
-        u.name = a.unit_name.clone();
-        u.person = a.person_name.clone();
-        u.n += 1;
-        u.in_time += u32::from(t.responded_at_ms > 0 && t.responded_at_ms <= a.respond_by_ms);
-        let status = dpb::Status::try_from(t.status).unwrap_or(dpb::Status::Unspecified);
-        u.resolved += u32::from(matches!(status, dpb::Status::Resolved | dpb::Status::Verified | dpb::Status::Closed));
-        if t.satisfaction != 0 {
-            u.rated += 1;
-            u.satisfied += u32::from(t.satisfaction != dpb::Satisfaction::NotSatisfied as i32);
-        }
-        u.overdue += u32::from(t.overdue);
-        // County-level matters start at level 2 by design; only escalations count against a unit.
-        u.county += u32::from(t.level >= 2 && !t.county_report_from_start());
-    }
+    let units = tally_units(&tickets);
     for (id, u) in units {
-        let score =
-            round1((ratio(u.in_time, u.n) + ratio(u.resolved, u.n) + ratio(u.satisfied, u.rated)) / 3.0 * 100.0);
+        let score = round1(
+            (ratio(u.in_time, u.tickets) + ratio(u.resolved, u.tickets) + ratio(u.satisfied, u.rated)) / 3.0 * 100.0,
+        );
         let mut reasons = Vec::new();
         if score < rubric.bands.pass {
             reasons.push(format!("诉求办理得分 {score} 低于合格线"));
@@ -179,8 +134,8 @@ pub async fn assess<S: AssessmentStore>(
         if u.overdue >= VETO_OVERDUE {
             reasons.push(format!("{} 件诉求超期未办（一票否决）", u.overdue));
         }
-        if u.county >= VETO_COUNTY {
-            reasons.push(format!("{} 件诉求升级至县级督办（一票否决）", u.county));
+        if u.raised_to_county >= VETO_COUNTY {
+            reasons.push(format!("{} 件诉求升级至县级督办（一票否决）", u.raised_to_county));
         }
         let passed = reasons.is_empty();
         subjects.push(pb::AssessedSubject {
@@ -207,21 +162,6 @@ pub async fn assess<S: AssessmentStore>(
         subjects,
         disqualified,
     })
-}
-
-/// Whether a ticket was a county matter from intake (building quality, missing facilities)
-/// rather than escalated there.
-trait CountyFromStart {
-    fn county_report_from_start(&self) -> bool;
-}
-
-impl CountyFromStart for dpb::Ticket {
-    fn county_report_from_start(&self) -> bool {
-        matches!(
-            dpb::Category::try_from(self.category),
-            Ok(dpb::Category::BuildingQuality | dpb::Category::MissingFacilities)
-        )
-    }
 }
 
 #[cfg(test)]

@@ -30,11 +30,11 @@ pub fn month_bounds(month: &str) -> ServiceResult<(NaiveDate, NaiveDate)> {
     Ok((first, next - chrono::Duration::days(1)))
 }
 
-fn local_day_start_ms(d: NaiveDate) -> i64 {
+pub fn local_day_start_ms(d: NaiveDate) -> i64 {
     d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - 8 * 3_600_000
 }
 
-async fn inspections_between<S: AssessmentStore>(
+pub async fn inspections_between<S: AssessmentStore>(
     store: &S,
     town: &str,
     from: &str,
@@ -113,6 +113,51 @@ fn ratio(n: u32, d: u32) -> f64 {
     if d == 0 { 0.0 } else { (f64::from(n) / f64::from(d) * 10_000.0).round() / 10_000.0 }
 }
 
+/// One unit's complaint handling over a set of tickets.
+#[derive(Debug, Default)]
+pub struct UnitTally {
+    pub name: String,
+    /// The person named on the unit's latest assignment.
+    pub person: String,
+    pub tickets: u32,
+    pub in_time: u32,
+    pub resolved: u32,
+    pub rated: u32,
+    pub satisfied: u32,
+    pub overdue: u32,
+    pub escalated: u32,
+    /// Escalated to the county (county matters from intake — building quality, missing
+    /// facilities — start there by design and do not count).
+    pub raised_to_county: u32,
+}
+
+/// Tallies tickets by their assigned unit.
+pub fn tally_units(tickets: &[dpb::Ticket]) -> BTreeMap<String, UnitTally> {
+    let mut units: BTreeMap<String, UnitTally> = BTreeMap::new();
+    for t in tickets {
+        let Some(a) = &t.assignment else { continue };
+        let u = units.entry(a.unit_id.clone()).or_default();
+        u.name = a.unit_name.clone();
+        u.person = a.person_name.clone();
+        u.tickets += 1;
+        u.in_time += u32::from(t.responded_at_ms > 0 && t.responded_at_ms <= a.respond_by_ms);
+        let status = dpb::Status::try_from(t.status).unwrap_or(dpb::Status::Unspecified);
+        u.resolved += u32::from(matches!(status, dpb::Status::Resolved | dpb::Status::Verified | dpb::Status::Closed));
+        if t.satisfaction != 0 {
+            u.rated += 1;
+            u.satisfied += u32::from(t.satisfaction != dpb::Satisfaction::NotSatisfied as i32);
+        }
+        u.overdue += u32::from(t.overdue);
+        u.escalated += u32::from(t.level >= 1);
+        let county_from_intake = matches!(
+            dpb::Category::try_from(t.category),
+            Ok(dpb::Category::BuildingQuality | dpb::Category::MissingFacilities)
+        );
+        u.raised_to_county += u32::from(t.level >= 2 && !county_from_intake);
+    }
+    units
+}
+
 pub async fn compute<S: AssessmentStore>(
     store: &S,
     dispatch: &Channel,
@@ -156,33 +201,7 @@ pub async fn compute<S: AssessmentStore>(
     let tickets =
         tickets_between(dispatch, token, town, local_day_start_ms(first), local_day_start_ms(last) + 86_400_000)
             .await?;
-    #[derive(Default)]
-    struct Acc {
-        name: String,
-        tickets: u32,
-        in_time: u32,
-        resolved: u32,
-        rated: u32,
-        satisfied: u32,
-        overdue: u32,
-        escalated: u32,
-    }
-    let mut units: BTreeMap<String, Acc> = BTreeMap::new();
-    for t in &tickets {
-        let Some(a) = &t.assignment else { continue };
-        let u = units.entry(a.unit_id.clone()).or_default();
-        u.name = a.unit_name.clone();
-        u.tickets += 1;
-        u.in_time += u32::from(t.responded_at_ms > 0 && t.responded_at_ms <= a.respond_by_ms);
-        let status = dpb::Status::try_from(t.status).unwrap_or(dpb::Status::Unspecified);
-        u.resolved += u32::from(matches!(status, dpb::Status::Resolved | dpb::Status::Verified | dpb::Status::Closed));
-        if t.satisfaction != 0 {
-            u.rated += 1;
-            u.satisfied += u32::from(t.satisfaction != dpb::Satisfaction::NotSatisfied as i32);
-        }
-        u.overdue += u32::from(t.overdue);
-        u.escalated += u32::from(t.level >= 1);
-    }
+    let units = tally_units(&tickets);
     let named_units = units
         .iter()
         .filter(|(_, u)| u.overdue > 0 || u.escalated > 0)
