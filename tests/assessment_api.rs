@@ -209,7 +209,8 @@ async fn suite(store: Store) {
 /// 半年和全年考核: last year's demo leaves an urban-management unit with overdue tickets, which
 /// vetoes it; this year's estates are assessed provisionally.
 async fn annual(t: &TestStack, office: &str, anhe: &str) {
-    let year = chrono::Utc::now().date_naive().year();
+    // The demo's "last year" is the town's (UTC+8) calendar year.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().year();
     let (status, a) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{}", year - 1), office).await;
     assert_eq!(status, StatusCode::OK, "{a}");
     assert_eq!((a["period"].as_str(), a["provisional"].as_bool()), (Some("annual"), Some(false)));
