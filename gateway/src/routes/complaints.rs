@@ -17,14 +17,13 @@ use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::dispatch::v1 as pb;
 
-const UTC_OFFSET_MS: i64 = 8 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Local midnight (Asia/Shanghai) of a YYYY-MM-DD date, in epoch ms.
 fn local_day_start(field: &str, s: &str) -> Result<i64, ApiError> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))?;
-    Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - UTC_OFFSET_MS)
+    Ok(wuguan_platform::local_time::day_start_ms(d))
 }
 
 /// The caller's town: from the token unless the caller is county-wide.

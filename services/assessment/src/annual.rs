@@ -3,7 +3,7 @@
 //! advanced-unit eligibility (取消评优) and, for estates and their property companies, the
 //! boutique-estate selection (取消精品小区评选资格), and names it with its responsible person.
 
-use crate::bulletin::{inspections_between, local_day_start_ms, tally_units, tickets_between};
+use crate::bulletin::{inspections_between, tally_units, tickets_between};
 use crate::model::*;
 use crate::store::AssessmentStore;
 use chrono::NaiveDate;
@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use tonic::transport::Channel;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::local_time::day_start_ms;
 use wuguan_platform::registry_client::RegistryClient;
 use wuguan_proto::assessment::v1 as pb;
 
@@ -120,8 +121,7 @@ pub async fn assess<S: AssessmentStore>(
     }
 
     // Every unit on complaint handling: the three rates, with vetoes.
-    let tickets =
-        tickets_between(dispatch, token, town, local_day_start_ms(from), local_day_start_ms(to) + 86_400_000).await?;
+    let tickets = tickets_between(dispatch, token, town, day_start_ms(from), day_start_ms(to) + 86_400_000).await?;
     let units = tally_units(&tickets);
     for (id, u) in units {
         let score = round1(

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use tonic::transport::Channel;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::local_time::day_start_ms;
 use wuguan_platform::paging::{MAX_PAGE_SIZE, Page};
 use wuguan_proto::assessment::v1 as pb;
 use wuguan_proto::dispatch::v1 as dpb;
@@ -28,10 +29,6 @@ pub fn month_bounds(month: &str) -> ServiceResult<(NaiveDate, NaiveDate)> {
     }
     .ok_or_else(|| ServiceError::invalid("month", "month out of range"))?;
     Ok((first, next - chrono::Duration::days(1)))
-}
-
-pub fn local_day_start_ms(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - 8 * 3_600_000
 }
 
 pub async fn inspections_between<S: AssessmentStore>(
@@ -198,9 +195,7 @@ pub async fn compute<S: AssessmentStore>(
         e.1 += u32::from(f.open_ticket);
     }
 
-    let tickets =
-        tickets_between(dispatch, token, town, local_day_start_ms(first), local_day_start_ms(last) + 86_400_000)
-            .await?;
+    let tickets = tickets_between(dispatch, token, town, day_start_ms(first), day_start_ms(last) + 86_400_000).await?;
     let units = tally_units(&tickets);
     let named_units = units
         .iter()

@@ -7,7 +7,6 @@ use chrono::{Datelike, NaiveDate};
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
 
-const UTC_OFFSET_MS: i64 = 8 * HOUR_MS;
 /// The longest period one query may cover.
 pub const MAX_PERIOD_DAYS: i64 = 366 * 3;
 
@@ -23,15 +22,7 @@ fn parse_date(field: &str, s: &str) -> ServiceResult<NaiveDate> {
         .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD, got {s:?}")))
 }
 
-/// Local midnight of `d` as epoch milliseconds.
-pub fn day_start_ms(d: NaiveDate) -> i64 {
-    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - UTC_OFFSET_MS
-}
-
-/// The local date of an instant.
-pub fn local_date(ms: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MS).map(|d| d.date_naive()).unwrap_or_default()
-}
+pub use wuguan_platform::local_time::{day_start_ms, local_date};
 
 impl Period {
     pub fn parse(from: &str, to: &str) -> ServiceResult<Period> {

@@ -3,6 +3,7 @@
 use crate::model::*;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::privacy::mask_phone;
 use wuguan_proto::common::v1 as common;
 use wuguan_proto::dispatch::v1 as pb;
 
@@ -98,17 +99,6 @@ pub fn event(e: TicketEvent) -> pb::TicketEvent {
         note: e.note,
         level: e.level,
     }
-}
-
-/// Keeps the first three and last four digits.
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
 pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEvent>) -> pb::Ticket {

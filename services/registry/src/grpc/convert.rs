@@ -4,6 +4,7 @@
 use crate::model::*;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::privacy::mask_phone;
 use wuguan_proto::common::v1 as common;
 use wuguan_proto::registry::v1 as pb;
 
@@ -85,16 +86,6 @@ pub fn person(p: Person, show_phone: bool) -> pb::Person {
         phone: if show_phone { p.phone } else { mask_phone(&p.phone) },
         designated: p.designated,
     }
-}
-
-/// Keeps the first three and last four digits: enough to recognise, not to call.
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
-    }
-    let (head, tail) = (&chars[..3], &chars[chars.len() - 4..]);
-    format!("{}{}{}", head.iter().collect::<String>(), "*".repeat(chars.len() - 7), tail.iter().collect::<String>())
 }
 
 pub fn management_mode_to_pb(m: ManagementMode) -> pb::ManagementMode {
@@ -297,13 +288,4 @@ pub fn account(a: Account) -> pb::Account {
 pub fn opt(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn masks_middle_digits() {
-        assert_eq!(super::mask_phone("13812345678"), "138****5678");
-        assert_eq!(super::mask_phone("110"), "***");
-    }
 }

@@ -1,0 +1,29 @@
+//! Local dates of the towns (Asia/Shanghai, UTC+8 all year, no daylight saving): people speak in
+//! local dates, the stores keep instants in epoch milliseconds.
+
+use chrono::NaiveDate;
+
+const UTC_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// Local midnight of `d` as epoch milliseconds.
+pub fn day_start_ms(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0) - UTC_OFFSET_MS
+}
+
+/// The local date of an instant.
+pub fn local_date(ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MS).map(|d| d.date_naive()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_midnight_is_16_00_utc_the_day_before() {
+        let d = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+        assert_eq!(day_start_ms(d), 1_759_248_000_000);
+        assert_eq!(local_date(day_start_ms(d)), d);
+        assert_eq!(local_date(day_start_ms(d) - 1), NaiveDate::from_ymd_opt(2025, 9, 30).unwrap());
+    }
+}
