@@ -249,3 +249,30 @@ pub fn new_tracking_code() -> String {
     let bytes = uuid::Uuid::new_v4().into_bytes();
     bytes.iter().take(10).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
+
+/// How `tally` groups tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TallyGroup {
+    Unit,
+    Estate,
+}
+
+/// One unit's or estate's tickets over a period, counted by the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Tally {
+    pub key: String,
+    pub name: String,
+    pub unit_type: String,
+    pub person_name: String,
+    pub tickets: i64,
+    pub responded_in_time: i64,
+    pub resolved: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub not_satisfied: i64,
+    pub overdue: i64,
+    pub late_responses: i64,
+    pub escalated: i64,
+    pub raised_to_county: i64,
+    pub repeats: i64,
+}

@@ -137,6 +137,49 @@ async fn conformance<S: DispatchStore>(store: S) {
     // Unrouted tickets are never escalated: there is nobody to be late.
     let escalated = store.escalate_overdue(now + 10 * DAY_MS, DAY_MS, 100).await.unwrap();
     assert!(escalated.iter().all(|e| e.ticket_id != waiting.id));
+
+    // Tallies per unit and per estate, counted by the database; merged tickets left out.
+    let mut rated = ticket("t1", Category::Security, now, HOUR_MS, DAY_MS);
+    if let Some(a) = rated.assignment.as_mut() {
+        (a.unit_id, a.unit_name, a.unit_type) = ("unit-police".into(), "城东派出所".into(), "police".into());
+    }
+    rated.status = Status::Verified;
+    rated.responded_at_ms = Some(now + 2 * HOUR_MS);
+    rated.resolved_at_ms = Some(now + 3 * HOUR_MS);
+    rated.satisfaction = Some(Satisfaction::NotSatisfied);
+    rated.repeat_of = Some(a.id.clone());
+    store.insert_ticket(&rated, &[], None).await.unwrap();
+    let mut merged = ticket("t1", Category::Repair, now, HOUR_MS, DAY_MS);
+    merged.merged_into = Some(a.id.clone());
+    store.insert_ticket(&merged, &[], None).await.unwrap();
+    let later = now + 10 * DAY_MS;
+    let units = store.tally("t1", None, TallyGroup::Unit, (now, now + 1), later).await.unwrap();
+    let keys: Vec<_> = units.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys, vec!["unit-pc", "unit-police"]);
+    let expected_pc = Tally {
+        key: "unit-pc".into(),
+        name: "恒安物业".into(),
+        unit_type: "property_company".into(),
+        person_name: "钱经理".into(),
+        tickets: 2,
+        responded_in_time: 1,
+        overdue: 2,
+        late_responses: 1,
+        escalated: 2,
+        ..Default::default()
+    };
+    assert_eq!(units[0], expected_pc);
+    let police = &units[1];
+    assert_eq!(
+        (police.tickets, police.resolved, police.rated, police.satisfied, police.not_satisfied, police.repeats),
+        (1, 1, 1, 0, 1, 1)
+    );
+    assert_eq!((police.overdue, police.late_responses, police.responded_in_time), (0, 1, 0));
+    let estates = store.tally("t1", None, TallyGroup::Estate, (now, now + 1), later).await.unwrap();
+    assert_eq!(estates.len(), 1);
+    assert_eq!((estates[0].key.as_str(), estates[0].name.as_str(), estates[0].tickets), ("estate-1", "阳光花园", 4));
+    assert!(store.tally("t1", Some("elsewhere"), TallyGroup::Unit, (now, now + 1), later).await.unwrap().is_empty());
+    assert!(store.tally("t1", None, TallyGroup::Unit, (now + 1, now + 2), later).await.unwrap().is_empty());
 }
 
 /// Two replicas sweep the same database at once: every overdue ticket rises one level exactly

@@ -588,9 +588,55 @@ macro_rules! sql_store {
                     .await?;
                 Ok(n as u64)
             }
+
+            async fn tally(
+                &self,
+                town: &str,
+                county: Option<&str>,
+                group: TallyGroup,
+                (from_ms, to_ms): (i64, i64),
+                now_ms: i64,
+            ) -> ServiceResult<Vec<Tally>> {
+                let (key, name, unit_fields) = match group {
+                    TallyGroup::Unit => (
+                        "unit_id",
+                        "unit_name",
+                        "COALESCE(MAX(unit_type), '') AS unit_type, COALESCE(MAX(person_name), '') AS person_name",
+                    ),
+                    TallyGroup::Estate => ("estate_id", "estate_name", "'' AS unit_type, '' AS person_name"),
+                };
+                let count = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(format!("{key} AS key, COALESCE(MAX({name}), '') AS name, {unit_fields}, COUNT(*) AS tickets, "));
+                q.push(count("responded_at IS NOT NULL AND responded_at <= respond_by")).push(" AS responded_in_time, ");
+                q.push(count("status IN ('resolved', 'verified', 'closed')")).push(" AS resolved, ");
+                q.push(count("satisfaction IS NOT NULL")).push(" AS rated, ");
+                q.push(count("satisfaction IN ('satisfied', 'basically_satisfied')")).push(" AS satisfied, ");
+                q.push(count("satisfaction = 'not_satisfied'")).push(" AS not_satisfied, ");
+                q.push("SUM(CASE WHEN status IN ").push(OPEN_STATUSES);
+                q.push(" AND unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ").push_bind(now_ms);
+                q.push(") OR resolve_by < ").push_bind(now_ms).push(") THEN 1 ELSE 0 END) AS overdue, ");
+                q.push("SUM(CASE WHEN responded_at > respond_by OR (responded_at IS NULL AND respond_by < ");
+                q.push_bind(now_ms).push(") THEN 1 ELSE 0 END) AS late_responses, ");
+                q.push(count("level >= 1")).push(" AS escalated, ");
+                q.push(count("level >= 2 AND category NOT IN ('building_quality', 'missing_facilities')"));
+                q.push(" AS raised_to_county, ");
+                q.push(count("repeat_of IS NOT NULL")).push(" AS repeats");
+                q.push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
+                if let Some(county) = county {
+                    q.push(" AND county = ").push_bind(county.to_owned());
+                }
+                q.push(" AND created_at >= ").push_bind(from_ms).push(" AND created_at < ").push_bind(to_ms);
+                q.push(format!(" AND merged_into IS NULL AND {key} IS NOT NULL GROUP BY {key} ORDER BY {key} LIMIT "));
+                q.push_bind(MAX_TALLY_GROUPS);
+                Ok(q.build_query_as::<Tally>().fetch_all(&self.pool).await?)
+            }
         }
     };
 }
+
+/// Units or estates one tally returns at most: far above any town's count.
+const MAX_TALLY_GROUPS: i64 = 20_000;
 
 /// Appends the filter's conditions (all bound, never formatted in).
 macro_rules! push_filter {
