@@ -59,6 +59,22 @@ async fn suite(store: Store) {
         )
         .await;
     assert_eq!((status, v1["version"].as_i64()), (StatusCode::OK, Some(1)), "{v1}");
+    assert_eq!(v1["rules"], rubric["rules"], "rules left out keep the current version's");
+    assert!(rubric["rules"]["vetoes"].as_array().unwrap().iter().any(|v| v["condition"] == "major_incidents"));
+    let mut rules = rubric["rules"].clone();
+    rules["dispatch_deductions"][0]["metric"] = json!("weather");
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/rubric",
+            Some(&office),
+            Some(json!({"items": rubric["items"], "bands": rubric["bands"], "rules": rules})),
+        )
+        .await;
+    assert_eq!(
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
+        "rules.dispatch_deductions[0].metric"
+    );
     let (_, anhe_rubric) = t.get("/api/v1/towns/anhe/rubric", &anhe).await;
     assert_eq!(anhe_rubric["version"], 0, "another town keeps its own rubric");
 
@@ -202,13 +218,14 @@ async fn suite(store: Store) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     bulletins(&t, &office, &company).await;
-    annual(&t, &office, &anhe).await;
+    annual(&t, &office, &company, &anhe).await;
     t.stop().await;
 }
 
-/// 半年和全年考核: last year's demo leaves an urban-management unit with overdue tickets, which
-/// vetoes it; this year's estates are assessed provisionally.
-async fn annual(t: &TestStack, office: &str, anhe: &str) {
+/// 半年和全年考核: last year's demo leaves an urban-management unit with overdue tickets (a veto)
+/// and an estate in poor shape with its property company; this year's estates are assessed
+/// provisionally; a recorded major security incident disqualifies the estate and its committee.
+async fn annual(t: &TestStack, office: &str, company: &str, anhe: &str) {
     // The demo's "last year" is the town's (UTC+8) calendar year.
     let year = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().year();
     let (status, a) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{}", year - 1), office).await;
@@ -222,7 +239,30 @@ async fn annual(t: &TestStack, office: &str, anhe: &str) {
     assert_eq!(urban["advanced_unit_eligible"], false);
     assert!(urban["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("超期")), "{urban}");
     assert!(urban["responsible_person"].as_str().is_some_and(|p| !p.is_empty()));
-    assert!(a["subjects"].as_array().unwrap().iter().any(|s| s["passed"] == true), "the holiday security work passes");
+    let poor = failing.iter().find(|s| s["subject_type"] == "estate").unwrap_or_else(|| panic!("{a}"));
+    assert_eq!((poor["boutique_estate_eligible"].as_bool(), poor["grade"].as_str()), (Some(false), Some("fail")));
+    let company_of_poor =
+        failing.iter().find(|s| s["subject_type"] == "property_company").unwrap_or_else(|| panic!("{a}"));
+    assert_eq!(company_of_poor["boutique_estate_eligible"], false);
+    let subjects = a["subjects"].as_array().unwrap();
+    assert!(subjects.iter().any(|s| s["passed"] == true), "the holiday security work passes");
+    assert!(subjects.iter().any(|s| s["subject_type"] == "neighbourhood_committee"), "{a}");
+
+    // Creation targets and coverage come from the registry.
+    let (_, coverage) = t.get("/api/v1/towns/zhongxing/coverage", office).await;
+    let targets = &a["targets"];
+    assert_eq!(targets["old_estates"], coverage["old_estates"], "{targets} vs {coverage}");
+    assert_eq!(targets["coverage_rate"], coverage["coverage_rate"]);
+    let listed = targets["estates"].as_array().unwrap();
+    assert_eq!(
+        listed.len() as u64,
+        targets["boutique_target"].as_u64().unwrap() + targets["standard_target"].as_u64().unwrap()
+    );
+    assert!(
+        targets["boutique_target"].as_u64() > Some(0) && targets["standard_target"].as_u64() > Some(0),
+        "{targets}"
+    );
+    assert!(listed.iter().filter(|e| e["reached"] == true).all(|e| e["score"].as_f64() >= Some(80.0)));
 
     let (status, now) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}?period=annual"), office).await;
     assert_eq!((status, now["provisional"].as_bool()), (StatusCode::OK, Some(true)));
@@ -230,6 +270,52 @@ async fn annual(t: &TestStack, office: &str, anhe: &str) {
         now["subjects"].as_array().unwrap().iter().filter(|s| s["subject_type"] == "estate").collect();
     assert!(!estates.is_empty(), "{now}");
     assert!(estates.iter().all(|e| e["boutique_estate_eligible"].is_boolean()));
+
+    // A major security incident: validated, office only, idempotent, and a veto.
+    let target = estates.iter().find(|e| e["passed"] == true).unwrap_or_else(|| panic!("{now}"));
+    let estate_id = target["subject_id"].as_str().unwrap();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().to_string();
+    let incident =
+        json!({"estate_id": estate_id, "date": today, "description": "地下车库电动车充电起火，一人受伤（测试）"});
+    let cases = [
+        (json!({"estate_id": estate_id, "date": "yesterday", "description": "x"}), "date"),
+        (json!({"estate_id": estate_id, "date": today, "description": "  "}), "description"),
+        (json!({"estate_id": "no-such-estate", "date": today, "description": "x"}), "estate_id"),
+        (json!({"estate_id": estate_id, "date": today}), "description"),
+    ];
+    for (body, field) in cases {
+        let (status, resp) = t.post("/api/v1/towns/zhongxing/incidents", office, body).await;
+        assert_eq!(assert_error(status, &resp, StatusCode::BAD_REQUEST, "invalid_argument")["field"], field);
+    }
+    let (status, _) = t.post("/api/v1/towns/zhongxing/incidents", company, incident.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let record = || {
+        t.http
+            .post(format!("{}/api/v1/towns/zhongxing/incidents", t.base))
+            .bearer_auth(office)
+            .header("Idempotency-Key", "incident-1")
+            .json(&incident)
+            .send()
+    };
+    let first: Value = record().await.unwrap().json().await.unwrap();
+    let again: Value = record().await.unwrap().json().await.unwrap();
+    assert_eq!((first["id"].is_string(), &first["id"]), (true, &again["id"]), "{first}");
+    let listed = t.get_all("/api/v1/towns/zhongxing/incidents", office).await;
+    assert_eq!(listed.iter().filter(|i| i["estate_id"] == estate_id).count(), 1);
+    assert!(t.get_all("/api/v1/towns/anhe/incidents", anhe).await.is_empty(), "another town sees none of it");
+    let (_, now) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}"), office).await;
+    let vetoed = now["disqualified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject_id"] == estate_id)
+        .unwrap_or_else(|| panic!("the incident vetoes the estate: {now}"));
+    assert!(vetoed["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("重大安全事故")));
+    assert!(
+        now["disqualified"].as_array().unwrap().iter().any(|s| s["subject_type"] == "neighbourhood_committee"
+            && s["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("重大安全事故"))),
+        "{now}"
+    );
 
     let (status, body) = t.get(&format!("/api/v1/towns/zhongxing/assessments/{year}?period=q3"), office).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "period");
@@ -239,51 +325,101 @@ async fn annual(t: &TestStack, office: &str, anhe: &str) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-/// 每月一通报: a draft for the office, then published, immutable versions everyone may read.
+/// Every subject kind is ranked on its own: ranks from 1, best first, best and worst called out.
+fn check_rankings(bulletin: &Value) {
+    let rankings = bulletin["rankings"].as_array().unwrap();
+    for kind in ["estate", "property_company", "neighbourhood_committee", "unit"] {
+        let ranked: Vec<&Value> = rankings.iter().filter(|r| r["subject_type"] == kind).collect();
+        assert!(!ranked.is_empty(), "{kind} should be ranked: {bulletin}");
+        for (i, r) in ranked.iter().enumerate() {
+            assert!(
+                r["subject_id"].is_string()
+                    && r["name"].is_string()
+                    && r["score"].is_number()
+                    && r["grade"].is_string()
+            );
+            assert_eq!(r["rank"], i + 1, "{kind}: {bulletin}");
+            if i > 0 {
+                assert!(ranked[i - 1]["score"].as_f64() >= r["score"].as_f64(), "ranked best first");
+            }
+        }
+        if ranked.len() >= 2 {
+            assert_eq!(ranked[0]["standing"], "best");
+            assert_eq!(ranked[ranked.len() - 1]["standing"], "worst");
+        }
+    }
+}
+
+/// 每月一通报: the demo published last month's; a draft of the running month is for the office;
+/// publishing makes immutable versions everyone in the town may read; a printable page; in
+/// December the year's disqualified are named.
 async fn bulletins(t: &TestStack, office: &str, company: &str) {
     let today = chrono::Utc::now().date_naive();
     let this_month = today.format("%Y-%m").to_string();
     let last_month = (today.with_day(1).unwrap() - chrono::Duration::days(1)).format("%Y-%m").to_string();
     let path = format!("/api/v1/towns/zhongxing/bulletins/{last_month}");
 
-    let (status, draft) = t.get(&path, office).await;
+    let (status, demo) = t.get(&path, company).await;
+    assert_eq!(status, StatusCode::OK, "{demo}");
+    assert_eq!((demo["status"].as_str(), demo["version"].as_i64()), (Some("published"), Some(1)), "{demo}");
+    assert_eq!(demo["published_by"], "zhongxing.town_office");
+    check_rankings(&demo);
+    assert!(!demo["unit_rates"].as_array().unwrap().is_empty(), "{demo}");
+    assert!(!demo["named_units"].as_array().unwrap().is_empty(), "the demo has overdue or escalated tickets: {demo}");
+    assert!(demo["findings"].as_array().unwrap().iter().any(|f| f["findings"].as_u64() > Some(0)), "{demo}");
+
+    let draft_path = format!("/api/v1/towns/zhongxing/bulletins/{this_month}");
+    let (status, draft) = t.get(&draft_path, office).await;
     assert_eq!(status, StatusCode::OK, "{draft}");
     assert_eq!((draft["status"].as_str(), draft["version"].as_i64()), (Some("draft"), Some(0)));
-    let rankings = draft["rankings"].as_array().unwrap();
-    assert!(!rankings.is_empty(), "the demo inspected estates last month: {draft}");
-    for (i, r) in rankings.iter().enumerate() {
-        assert_eq!(r["subject_type"], "estate");
-        assert!(
-            r["subject_id"].is_string() && r["name"].is_string() && r["score"].is_number() && r["grade"].is_string()
-        );
-        assert_eq!(r["rank"], i + 1);
-        if i > 0 {
-            assert!(rankings[i - 1]["score"].as_f64() >= r["score"].as_f64(), "ranked best first");
-        }
-    }
-    assert!(!draft["unit_rates"].as_array().unwrap().is_empty(), "{draft}");
-    assert!(!draft["named_units"].as_array().unwrap().is_empty(), "the demo has overdue or escalated tickets: {draft}");
-
-    let (status, _) = t.get(&path, company).await;
+    assert!(draft["rankings"].as_array().unwrap().iter().any(|r| r["subject_type"] == "estate"), "{draft}");
+    let (status, _) = t.get(&draft_path, company).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "drafts are for the office");
-    let (status, body) =
-        t.post(&format!("/api/v1/towns/zhongxing/bulletins/{this_month}/publish"), office, json!({})).await;
+    let (status, body) = t.post(&format!("{draft_path}/publish"), office, json!({})).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
     let (status, body) = t.get("/api/v1/towns/zhongxing/bulletins/2025-13", office).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
     let (status, _) = t.post(&format!("{path}/publish"), company, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let (status, published) = t.post(&format!("{path}/publish"), office, json!({})).await;
-    assert_eq!(status, StatusCode::CREATED, "{published}");
-    assert_eq!((published["status"].as_str(), published["version"].as_i64()), (Some("published"), Some(1)));
-    assert_eq!(published["rankings"], draft["rankings"]);
-    let (status, seen) = t.get(&path, company).await;
-    assert_eq!((status, seen["version"].as_i64()), (StatusCode::OK, Some(1)));
-    let (_, again) = t.post(&format!("{path}/publish"), office, json!({})).await;
-    assert_eq!(again["version"], 2, "publishing again makes a new version");
-    let (_, latest) = t.get(&path, office).await;
-    assert_eq!(latest["version"], 2);
+    let (status, again) = t.post(&format!("{path}/publish"), office, json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!((again["status"].as_str(), again["version"].as_i64()), (Some("published"), Some(2)));
+    let ids = |b: &Value| -> Vec<Value> {
+        b["rankings"].as_array().unwrap().iter().map(|r| r["subject_id"].clone()).collect()
+    };
+    let (mut before, mut after) = (ids(&demo), ids(&again));
+    before.sort_by_key(|v| v.to_string());
+    after.sort_by_key(|v| v.to_string());
+    assert_eq!(before, after, "the same subjects ranked");
+    let (_, latest) = t.get(&path, company).await;
+    assert_eq!(latest["version"], 2, "the newest published version is what readers see");
+
+    // The printable page (A4, Chinese), and a bad format named.
+    let page = t.http.get(format!("{}{path}?format=html", t.base)).bearer_auth(company).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("众兴镇") && page.contains("物业管理工作通报") && page.contains("第 2 版"), "{page}");
+    assert!(page.contains("小区排名") && page.contains("物业公司排名") && page.contains("三率"), "{page}");
+    let best = latest["rankings"].as_array().unwrap().iter().find(|r| r["subject_type"] == "estate").unwrap();
+    assert!(page.contains(best["name"].as_str().unwrap()), "{page}");
+    let (status, body) = t.get(&format!("{path}?format=pdf"), office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "format");
+
+    // December closes the year: its bulletin names the disqualified with responsible persons.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().year() - 1;
+    let (status, december) = t.get(&format!("/api/v1/towns/zhongxing/bulletins/{year}-12"), office).await;
+    assert_eq!(status, StatusCode::OK, "{december}");
+    assert_eq!(december["assessment_period"], "annual");
+    let named = december["disqualified"].as_array().unwrap();
+    assert!(
+        named.iter().any(|d| d["subject_type"] == "unit" && d["name"].as_str().unwrap().contains("城管")),
+        "{december}"
+    );
+    assert!(named.iter().all(|d| d["responsible_person"].is_string() && !d["reasons"].as_array().unwrap().is_empty()));
+    let (_, october) = t.get(&format!("/api/v1/towns/zhongxing/bulletins/{year}-10"), office).await;
+    assert!(october.get("assessment_period").is_none() && october["disqualified"].as_array().unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,7 +68,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    use routes::{auth, complaints, health, inspections, ledger};
+    use routes::{assessments, auth, bulletins, complaints, health, inspections, ledger, rubric};
     let import = Router::new()
         .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
@@ -108,10 +108,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/inspections", get(inspections::list).post(inspections::record))
         .route("/api/v1/inspections/{id}", get(inspections::get))
         .route("/api/v1/towns/{town}/inspection-plans", get(inspections::list_plans).post(inspections::plan))
-        .route("/api/v1/towns/{town}/rubric", get(inspections::get_rubric).put(inspections::put_rubric))
-        .route("/api/v1/towns/{town}/bulletins/{month}", get(inspections::get_bulletin))
-        .route("/api/v1/towns/{town}/bulletins/{month}/publish", post(inspections::publish_bulletin))
-        .route("/api/v1/towns/{town}/assessments/{year}", get(inspections::get_assessment))
+        .route("/api/v1/towns/{town}/rubric", get(rubric::get_rubric).put(rubric::put_rubric))
+        .route("/api/v1/towns/{town}/bulletins/{month}", get(bulletins::get_bulletin))
+        .route("/api/v1/towns/{town}/bulletins/{month}/publish", post(bulletins::publish_bulletin))
+        .route("/api/v1/towns/{town}/assessments/{year}", get(assessments::get_assessment))
+        .route("/api/v1/towns/{town}/incidents", get(assessments::list_incidents).post(assessments::record_incident))
         .route("/healthz", get(health::healthz))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 

@@ -125,7 +125,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "get",
         "/api/v1/towns/{town}/bulletins/{month}",
         "assessment",
-        "The month's bulletin: published, or a draft for the office",
+        "The month's bulletin: published, or a draft for the office (format=html: printable page)",
         "",
         200,
     ),
@@ -145,6 +145,15 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "",
         200,
     ),
+    (
+        "post",
+        "/api/v1/towns/{town}/incidents",
+        "assessment",
+        "Record a major security incident (veto)",
+        "Incident",
+        201,
+    ),
+    ("get", "/api/v1/towns/{town}/incidents", "assessment", "Recorded incidents (from, to)", "", 200),
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 
@@ -217,6 +226,25 @@ fn request_schema(name: &str) -> Value {
             "response_minutes": {"type": "integer"}, "resolution_minutes": {"type": "integer"},
             "initial_level": {"type": "integer", "maximum": 2}, "owner_reps_co_handle": {"type": "boolean"}}})
         }
+        "Incident" => json!({"type": "object", "required": ["estate_id", "date", "description"],
+            "additionalProperties": false, "properties": {
+            "estate_id": {"type": "string"}, "date": {"type": "string", "format": "date"},
+            "description": {"type": "string", "maxLength": 2000}}}),
+        "Rubric" => json!({"type": "object", "required": ["items", "bands"], "additionalProperties": false,
+            "properties": {
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "area": {"type": "string"}, "name": {"type": "string"},
+                "max_points": {"type": "number"}, "deduction_per_finding": {"type": "number"}}}},
+            "bands": {"type": "object", "properties": {
+                "excellent": {"type": "number"}, "good": {"type": "number"}, "pass": {"type": "number"}}},
+            "rules": {"type": "object", "description": "absent: keep the current version's", "properties": {
+                "dispatch_deductions": {"type": "array", "items": {"type": "object", "properties": {
+                    "item": {"type": "string"},
+                    "metric": {"enum": ["overdue_ticket", "late_response", "county_escalation", "not_satisfied", "repeat_complaint"]},
+                    "points": {"type": "number"}}}},
+                "vetoes": {"type": "array", "items": {"type": "object", "properties": {
+                    "condition": {"enum": ["overdue_tickets", "county_escalations", "major_incidents"]},
+                    "threshold": {"type": "integer", "minimum": 1}}}}}}}}),
         _ => json!({}),
     }
 }

@@ -1,4 +1,5 @@
-//! Printable Chinese pages rendered on the server (A4, no scripts, no external assets).
+//! Printable Chinese pages rendered on the server (A4, no scripts, no external assets): the
+//! county's written report and the monthly bulletin.
 
 use crate::complaint_views::ComplaintView;
 
@@ -101,6 +102,188 @@ th {{ background: #eee; }}
         from = escape(from),
         to = escape(to),
         count = tickets.len(),
+    )
+}
+
+fn grade_zh(g: &str) -> &'static str {
+    match g {
+        "excellent" => "优秀",
+        "good" => "良好",
+        "pass" => "合格",
+        _ => "不合格",
+    }
+}
+
+fn area_zh(a: &str) -> &'static str {
+    match a {
+        "sanitation" => "环境卫生",
+        "security" => "安全防范",
+        "maintenance" => "设施维修",
+        "greening" => "绿化养护",
+        "fire_safety" => "消防安全",
+        "records" => "台账资料",
+        "complaint_handling" => "诉求办理",
+        "owner_satisfaction" => "业主满意度",
+        _ => "其他",
+    }
+}
+
+fn subject_zh(t: &str) -> &'static str {
+    match t {
+        "estate" => "小区",
+        "property_company" => "物业公司",
+        "neighbourhood_committee" => "社区",
+        _ => "责任单位",
+    }
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+/// 每月一通报: the month's bulletin as a printable page (A4 portrait).
+pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> String {
+    use std::fmt::Write;
+    let (year, month) = b.month.split_once('-').unwrap_or((&b.month, ""));
+    let month_number = month.trim_start_matches('0');
+    let title = format!("{town_name}{year}年{month_number}月物业管理工作通报");
+    let edition =
+        if b.status == "published" { format!("第 {} 版", b.version) } else { "草稿（未发布）".to_owned() };
+    let mut body = String::new();
+
+    let findings: u32 = b.findings.iter().map(|f| f.findings).sum();
+    let tickets: u32 = b.findings.iter().map(|f| f.tickets).sum();
+    let _ = write!(
+        body,
+        "<h2>一、督查情况</h2>\n<p>本月共开展督查 {} 次，发现问题 {findings} 个，其中 {tickets} 个已转为诉求派单办理。</p>\n",
+        b.inspections
+    );
+    if !b.findings.is_empty() {
+        body.push_str("<table><thead><tr><th>领域</th><th>发现问题</th><th>派单</th></tr></thead><tbody>\n");
+        for f in &b.findings {
+            let _ =
+                writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", area_zh(&f.area), f.findings, f.tickets);
+        }
+        body.push_str("</tbody></table>\n");
+    }
+
+    body.push_str("<h2>二、考核排名</h2>\n");
+    for kind in ["estate", "property_company", "neighbourhood_committee", "unit"] {
+        let ranked: Vec<_> = b.rankings.iter().filter(|r| r.subject_type == kind).collect();
+        if ranked.is_empty() {
+            continue;
+        }
+        let _ = writeln!(body, "<h3>{}排名</h3>", subject_zh(kind));
+        body.push_str(
+            "<table><thead><tr><th>名次</th><th>名称</th><th>得分</th><th>等级</th><th>较上月</th><th>备注</th></tr></thead><tbody>\n",
+        );
+        for r in ranked {
+            let change = match r.change {
+                Some(c) if c > 0.0 => format!("↑{c:.1}"),
+                Some(c) if c < 0.0 => format!("↓{:.1}", -c),
+                Some(_) => "持平".to_owned(),
+                None => "—".to_owned(),
+            };
+            let note = match r.standing.as_deref() {
+                Some("best") => "最好",
+                Some("worst") => "最差",
+                _ => "",
+            };
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{change}</td><td>{note}</td></tr>",
+                r.rank,
+                escape(&r.name),
+                r.score,
+                grade_zh(&r.grade)
+            );
+        }
+        body.push_str("</tbody></table>\n");
+    }
+
+    body.push_str("<h2>三、通报批评</h2>\n");
+    if b.named_units.is_empty() {
+        body.push_str("<p>本月无超期或升级督办的诉求。</p>\n");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>责任单位</th><th>超期未办（件）</th><th>升级督办（件）</th></tr></thead><tbody>\n",
+        );
+        for u in &b.named_units {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&u.unit_name),
+                u.overdue,
+                u.escalated
+            );
+        }
+        body.push_str("</tbody></table>\n");
+    }
+
+    body.push_str("<h2>四、诉求办理“三率”</h2>\n");
+    body.push_str(
+        "<table><thead><tr><th>责任单位</th><th>诉求（件）</th><th>及时响应率</th><th>办结率</th><th>满意率</th></tr></thead><tbody>\n",
+    );
+    for u in &b.unit_rates {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&u.unit_name),
+            u.tickets,
+            percent(u.response_rate),
+            percent(u.resolution_rate),
+            percent(u.satisfaction_rate)
+        );
+    }
+    body.push_str("</tbody></table>\n");
+
+    if let Some(period) = &b.assessment_period {
+        let name = if period == "h1" { "半年" } else { "全年" };
+        let _ = writeln!(body, "<h2>五、{name}考核不合格单位</h2>");
+        if b.disqualified.is_empty() {
+            body.push_str("<p>本期考核无不合格单位。</p>\n");
+        } else {
+            body.push_str("<p>以下单位考核不合格，取消当年评优资格；小区及其物业公司同时取消精品小区评选资格。</p>\n");
+            body.push_str(
+                "<table><thead><tr><th>类别</th><th>名称</th><th>得分</th><th>原因</th><th>责任人</th></tr></thead><tbody>\n",
+            );
+            for d in &b.disqualified {
+                let _ = writeln!(
+                    body,
+                    "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
+                    subject_zh(&d.subject_type),
+                    escape(&d.name),
+                    d.score,
+                    escape(&d.reasons.join("；")),
+                    escape(&d.responsible_person)
+                );
+            }
+            body.push_str("</tbody></table>\n");
+        }
+    }
+
+    format!(
+        r#"<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+@page {{ size: A4; margin: 18mm; }}
+body {{ font-family: "Noto Serif CJK SC", "Songti SC", serif; font-size: 12pt; color: #000; }}
+h1 {{ text-align: center; font-size: 18pt; }}
+h2 {{ font-size: 14pt; margin-top: 1.2em; }}
+h3 {{ font-size: 12pt; }}
+p.meta {{ text-align: center; }}
+table {{ width: 100%; border-collapse: collapse; margin-bottom: 0.8em; }}
+th, td {{ border: 1px solid #000; padding: 3px 6px; }}
+th {{ background: #eee; }}
+</style></head>
+<body>
+<h1>{title}</h1>
+<p class="meta">{town}物管办　　{edition}</p>
+{body}</body></html>
+"#,
+        title = escape(&title),
+        town = escape(town_name),
+        edition = escape(&edition),
     )
 }
 

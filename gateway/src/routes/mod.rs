@@ -1,7 +1,10 @@
 //! HTTP routes under `/api/v1`, one file per area.
 
+pub mod assessments;
 pub mod auth;
+pub mod bulletins;
 pub mod complaints;
 pub mod health;
 pub mod inspections;
 pub mod ledger;
+pub mod rubric;

@@ -1,24 +1,20 @@
-//! Half-year and annual assessment (半年和全年考核). A subject fails below the pass band or on a
-//! veto (repeated overdue tickets, or tickets raised to the county); failing costs the year's
-//! advanced-unit eligibility (取消评优) and, for estates and their property companies, the
-//! boutique-estate selection (取消精品小区评选资格), and names it with its responsible person.
+//! Half-year and annual assessment (半年和全年考核). A subject fails below the pass band or on
+//! one of the rubric's vetoes (一票否决): repeated overdue tickets or tickets raised to the county
+//! for units, a major security incident for an estate, its property company and its
+//! neighbourhood committee. Failing costs the year's advanced-unit eligibility (取消评优) and, for
+//! estates and their property companies, the boutique-estate selection (取消精品小区评选资格), and
+//! names the subject with its responsible person. The assessment also reports progress on the
+//! two creation targets and old-estate coverage from the registry.
 
-use crate::bulletin::{inspections_between, tally_units, tickets_between};
 use crate::model::*;
+use crate::scoring::{PeriodScores, Sources, score_period};
 use crate::store::AssessmentStore;
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
-use tonic::transport::Channel;
+use std::collections::BTreeSet;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
-use wuguan_platform::local_time::day_start_ms;
-use wuguan_platform::registry_client::RegistryClient;
 use wuguan_proto::assessment::v1 as pb;
-
-/// Overdue tickets in the period at which a unit fails regardless of its rates.
-pub const VETO_OVERDUE: u32 = 3;
-/// Tickets escalated to the county at which a unit fails regardless of its rates.
-pub const VETO_COUNTY: u32 = 2;
+use wuguan_proto::registry::v1 as rpb;
 
 pub fn period_bounds(year: i32, period: &str) -> ServiceResult<(NaiveDate, NaiveDate)> {
     if !(2000..=2100).contains(&year) {
@@ -33,124 +29,140 @@ pub fn period_bounds(year: i32, period: &str) -> ServiceResult<(NaiveDate, Naive
     }
 }
 
-fn ratio(n: u32, d: u32) -> f64 {
-    if d == 0 { 1.0 } else { f64::from(n) / f64::from(d) }
+fn subject(
+    rubric: &Rubric,
+    subject_type: &str,
+    id: &str,
+    name: &str,
+    score: f64,
+    reasons: Vec<String>,
+    person: &str,
+) -> pb::AssessedSubject {
+    let passed = reasons.is_empty();
+    let boutique_applies = matches!(subject_type, "estate" | "property_company");
+    pb::AssessedSubject {
+        subject_type: subject_type.to_owned(),
+        subject_id: id.to_owned(),
+        name: name.to_owned(),
+        score,
+        grade: rubric.grade(score).into(),
+        passed,
+        advanced_unit_eligible: passed,
+        boutique_estate_eligible: boutique_applies.then_some(passed),
+        reasons,
+        responsible_person: person.to_owned(),
+    }
 }
 
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+/// Every subject with its verdict, in the order estates, property companies, committees, units.
+pub fn judge(rubric: &Rubric, scores: &PeriodScores) -> Vec<pb::AssessedSubject> {
+    let pass = rubric.bands.pass;
+    let below = |score: f64, what: &str| (score < pass).then(|| format!("{what} {score} 低于合格线 {pass}"));
+    let incident_veto = rubric.veto(VetoCondition::MajorIncidents);
+    let vetoed_by_incident = |incidents: u32| incident_veto.is_some_and(|t| incidents >= t);
+    let mut out = Vec::new();
+
+    let mut failing_estates = BTreeSet::new();
+    let mut incident_estates = BTreeSet::new();
+    for e in &scores.estates {
+        let mut reasons: Vec<String> = below(e.score, "督查得分").into_iter().collect();
+        if vetoed_by_incident(e.incidents) {
+            reasons.push(format!("发生 {} 起重大安全事故（一票否决）", e.incidents));
+            incident_estates.insert(e.id.as_str());
+        }
+        if !reasons.is_empty() {
+            failing_estates.insert(e.id.as_str());
+        }
+        let person = e.company.as_ref().or(e.committee.as_ref()).map(|u| u.person_name.as_str()).unwrap_or_default();
+        out.push(subject(rubric, "estate", &e.id, &e.name, e.score, reasons, person));
+    }
+    for c in &scores.companies {
+        let mut reasons: Vec<String> = below(c.score, "所服务小区平均得分").into_iter().collect();
+        let failing = c.estates.iter().filter(|id| failing_estates.contains(id.as_str())).count();
+        if failing > 0 {
+            reasons.push(format!("{failing} 个所服务小区考核不合格"));
+        }
+        out.push(subject(rubric, "property_company", &c.id, &c.name, c.score, reasons, &c.person));
+    }
+    for c in &scores.committees {
+        let mut reasons: Vec<String> = below(c.score, "辖区小区平均得分").into_iter().collect();
+        let incidents = c.estates.iter().filter(|id| incident_estates.contains(id.as_str())).count();
+        if incidents > 0 {
+            reasons.push(format!("{incidents} 个辖区小区发生重大安全事故（一票否决）"));
+        }
+        out.push(subject(rubric, "neighbourhood_committee", &c.id, &c.name, c.score, reasons, &c.person));
+    }
+    let overdue_veto = rubric.veto(VetoCondition::OverdueTickets);
+    let county_veto = rubric.veto(VetoCondition::CountyEscalations);
+    for u in &scores.units {
+        let t = &u.tally;
+        let mut reasons: Vec<String> = below(u.score, "诉求办理得分").into_iter().collect();
+        if overdue_veto.is_some_and(|v| t.overdue >= v) {
+            reasons.push(format!("{} 件诉求超期未办（一票否决）", t.overdue));
+        }
+        if county_veto.is_some_and(|v| t.raised_to_county >= v) {
+            reasons.push(format!("{} 件诉求升级至县级督办（一票否决）", t.raised_to_county));
+        }
+        out.push(subject(rubric, "unit", &t.key, &t.name, u.score, reasons, &t.person_name));
+    }
+    out
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Creation targets: an estate aiming at boutique reaches it at the excellent band, one aiming
+/// at standard at the good band, in both cases without failing; plus old-estate coverage.
+async fn targets<S>(
+    src: &Sources<'_, S>,
+    rubric: &Rubric,
+    town: &str,
+    subjects: &[pb::AssessedSubject],
+) -> ServiceResult<pb::TargetProgress> {
+    let unavailable = |e| ServiceError::new(wuguan_platform::ErrorCode::Unavailable, format!("registry: {e:?}"));
+    let estates = src.registry.estates(town).await.map_err(unavailable)?;
+    let coverage = src.registry.coverage(town).await.map_err(unavailable)?;
+    let mut progress = pb::TargetProgress {
+        old_estates: coverage.old_estates,
+        old_estates_covered: coverage.with_property_company + coverage.self_governed,
+        coverage_rate: coverage.coverage_rate,
+        uncovered_estates: coverage.uncovered_estates.into_iter().map(|e| e.name).collect(),
+        ..Default::default()
+    };
+    for e in estates {
+        let (target, band) = match rpb::EstateTarget::try_from(e.target) {
+            Ok(rpb::EstateTarget::Boutique) => ("boutique", rubric.bands.excellent),
+            Ok(rpb::EstateTarget::Standard) => ("standard", rubric.bands.good),
+            _ => continue,
+        };
+        let assessed = subjects.iter().find(|s| s.subject_type == "estate" && s.subject_id == e.id);
+        let reached = assessed.is_some_and(|s| s.passed && s.score >= band);
+        if target == "boutique" {
+            progress.boutique_target += 1;
+            progress.boutique_reached += u32::from(reached);
+        } else {
+            progress.standard_target += 1;
+            progress.standard_reached += u32::from(reached);
+        }
+        progress.estates.push(pb::TargetEstate {
+            estate_id: e.id,
+            name: e.name,
+            target: target.into(),
+            score: assessed.map(|s| s.score),
+            reached,
+        });
+    }
+    Ok(progress)
+}
+
 pub async fn assess<S: AssessmentStore>(
-    store: &S,
-    registry: &RegistryClient,
-    dispatch: &Channel,
-    token: &str,
+    src: &Sources<'_, S>,
     rubric: &Rubric,
     town: &str,
     year: i32,
     period: &str,
 ) -> ServiceResult<pb::Assessment> {
     let (from, to) = period_bounds(year, period)?;
-    let inspections = inspections_between(store, town, &from.to_string(), &to.to_string()).await?;
-    let mut subjects = Vec::new();
-
-    // Estates, and their property companies over the estates they serve.
-    let mut estates: BTreeMap<String, (String, f64, u32)> = BTreeMap::new();
-    for i in &inspections {
-        let e = estates.entry(i.estate_id.clone()).or_insert((i.estate_name.clone(), 0.0, 0));
-        e.1 += i.total_score;
-        e.2 += 1;
-    }
-    let mut companies: BTreeMap<String, (String, String, Vec<f64>)> = BTreeMap::new();
-    for (id, (name, sum, n)) in &estates {
-        let score = round1(sum / f64::from(*n));
-        let passed = score >= rubric.bands.pass;
-        let facts = registry.estate_facts(id).await.ok();
-        let company = facts.as_ref().and_then(|f| f.unit_of_type("property_company").cloned());
-        let community = facts.as_ref().and_then(|f| f.unit_of_type("community").cloned());
-        let person = company.as_ref().or(community.as_ref()).map(|u| u.person_name.clone()).unwrap_or_default();
-        if let Some(c) = &company {
-            companies
-                .entry(c.unit_id.clone())
-                .or_insert((c.unit_name.clone(), c.person_name.clone(), Vec::new()))
-                .2
-                .push(score);
-        }
-        subjects.push(pb::AssessedSubject {
-            subject_type: "estate".into(),
-            subject_id: id.clone(),
-            name: name.clone(),
-            score,
-            grade: rubric.grade(score).into(),
-            passed,
-            advanced_unit_eligible: passed,
-            boutique_estate_eligible: Some(passed),
-            reasons: if passed {
-                vec![]
-            } else {
-                vec![format!("督查平均得分 {score} 低于合格线 {}", rubric.bands.pass)]
-            },
-            responsible_person: person,
-        });
-    }
-    for (id, (name, person, scores)) in companies {
-        let score = round1(scores.iter().sum::<f64>() / scores.len() as f64);
-        let failing_estates = scores.iter().filter(|s| **s < rubric.bands.pass).count();
-        let passed = score >= rubric.bands.pass && failing_estates == 0;
-        let mut reasons = Vec::new();
-        if score < rubric.bands.pass {
-            reasons.push(format!("所服务小区平均得分 {score} 低于合格线"));
-        }
-        if failing_estates > 0 {
-            reasons.push(format!("{failing_estates} 个所服务小区考核不合格"));
-        }
-        subjects.push(pb::AssessedSubject {
-            subject_type: "property_company".into(),
-            subject_id: id,
-            name,
-            score,
-            grade: rubric.grade(score).into(),
-            passed,
-            advanced_unit_eligible: passed,
-            boutique_estate_eligible: Some(passed),
-            reasons,
-            responsible_person: person,
-        });
-    }
-
-    // Every unit on complaint handling: the three rates, with vetoes.
-    let tickets = tickets_between(dispatch, token, town, day_start_ms(from), day_start_ms(to) + 86_400_000).await?;
-    let units = tally_units(&tickets);
-    for (id, u) in units {
-        let score = round1(
-            (ratio(u.in_time, u.tickets) + ratio(u.resolved, u.tickets) + ratio(u.satisfied, u.rated)) / 3.0 * 100.0,
-        );
-        let mut reasons = Vec::new();
-        if score < rubric.bands.pass {
-            reasons.push(format!("诉求办理得分 {score} 低于合格线"));
-        }
-        if u.overdue >= VETO_OVERDUE {
-            reasons.push(format!("{} 件诉求超期未办（一票否决）", u.overdue));
-        }
-        if u.raised_to_county >= VETO_COUNTY {
-            reasons.push(format!("{} 件诉求升级至县级督办（一票否决）", u.raised_to_county));
-        }
-        let passed = reasons.is_empty();
-        subjects.push(pb::AssessedSubject {
-            subject_type: "unit".into(),
-            subject_id: id,
-            name: u.name,
-            score,
-            grade: rubric.grade(score).into(),
-            passed,
-            advanced_unit_eligible: passed,
-            boutique_estate_eligible: None,
-            reasons,
-            responsible_person: u.person,
-        });
-    }
+    let scores = score_period(src, rubric, town, from, to).await?;
+    let subjects = judge(rubric, &scores);
+    let targets = targets(src, rubric, town, &subjects).await?;
     let disqualified = subjects.iter().filter(|s| !s.passed).cloned().collect();
     Ok(pb::Assessment {
         town: town.to_owned(),
@@ -161,6 +173,7 @@ pub async fn assess<S: AssessmentStore>(
         provisional: to >= chrono::Utc::now().date_naive(),
         subjects,
         disqualified,
+        targets: Some(targets),
     })
 }
 

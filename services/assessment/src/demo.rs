@@ -1,14 +1,17 @@
-//! Demo inspections for Zhongxing: six weeks of weekly inspections (每周一督查), three estates a
+//! Demo inspections for Zhongxing: last year's monthly inspections (for its annual assessment,
+//! with an estate that fails), six weeks of weekly inspections (每周一督查), three estates a
 //! week, open and unannounced, with findings — some of which became complaints through the
-//! outbox — and next week's plan. Loaded on first start when the town has no inspections.
+//! outbox — next week's plan, and last month's published bulletin. Loaded on first start when
+//! the town has no inspections.
 
 use crate::model::*;
 use crate::rubric;
+use crate::scoring::Sources;
 use crate::store::AssessmentStore;
 use chrono::Datelike;
 use wuguan_platform::db::now_ms;
 use wuguan_platform::paging::Page;
-use wuguan_platform::registry_client::RegistryClient;
+use wuguan_platform::registry_client::{EstateFacts, RegistryClient};
 
 pub const TOWN: &str = "zhongxing";
 
@@ -21,60 +24,118 @@ const FINDINGS: &[(&str, &str, &str, bool)] = &[
     ("maintenance.facilities", "单元门禁损坏", "repair", true),
 ];
 
+/// Item scores of an estate the inspectors keep finding in poor shape.
+const POOR_SHAPE: &[(&str, f64)] = &[
+    ("sanitation.public_areas", 3.0),
+    ("sanitation.garbage", 2.0),
+    ("security.guards", 3.0),
+    ("security.cameras_access", 3.0),
+    ("maintenance.facilities", 5.0),
+    ("greening", 3.0),
+    ("records", 2.0),
+];
+
+fn inspection(
+    rubric: &Rubric,
+    facts: &EstateFacts,
+    date: chrono::NaiveDate,
+    given: Vec<ItemScore>,
+    picked: &[&(&str, &str, &str, bool)],
+    unannounced: bool,
+    tickets: bool,
+) -> anyhow::Result<Inspection> {
+    let finding_items: Vec<(String, usize)> = picked.iter().enumerate().map(|(i, f)| (f.0.to_owned(), i)).collect();
+    let (item_scores, total, deductions) = rubric::score(rubric, &given, &finding_items)?;
+    let findings = picked
+        .iter()
+        .zip(deductions)
+        .map(|(f, deduction)| {
+            let open_ticket = tickets && f.3;
+            Finding {
+                id: new_id(),
+                item: f.0.into(),
+                description: f.1.into(),
+                category: f.2.into(),
+                open_ticket,
+                deduction,
+                delivery: if open_ticket { Delivery::Pending } else { Delivery::None },
+                ticket_id: None,
+                delivery_error: String::new(),
+            }
+        })
+        .collect();
+    Ok(Inspection {
+        id: new_id(),
+        town: TOWN.into(),
+        estate_id: facts.estate_id.clone(),
+        estate_name: facts.estate_name.clone(),
+        date: date.to_string(),
+        kind: if unannounced { InspectionKind::Unannounced } else { InspectionKind::Open },
+        focus: InspectionFocus::Key,
+        inspector: "zhongxing.town_office".into(),
+        rubric_version: rubric.version,
+        item_scores,
+        total_score: total,
+        grade: rubric.grade(total).to_owned(),
+        plan_id: None,
+        created_at_ms: now_ms(),
+        findings,
+    })
+}
+
 pub async fn load<S: AssessmentStore>(store: &S, registry: &RegistryClient) -> anyhow::Result<bool> {
     if !store.list_inspections(TOWN, None, None, None, &Page::first(1)).await?.is_empty() {
         return Ok(false);
     }
     let estates = registry.estate_ids(TOWN).await.map_err(|e| anyhow::anyhow!("listing estates: {e:?}"))?;
     anyhow::ensure!(!estates.is_empty(), "the registry has no estates for {TOWN}");
+    let facts_of = |id: &str| {
+        let id = id.to_owned();
+        async move { registry.estate_facts(&id).await.map_err(|e| anyhow::anyhow!("estate facts: {e:?}")) }
+    };
     let rubric = rubric::default_rubric(TOWN);
     let today = chrono::Utc::now().date_naive();
+
+    // Last year, for its annual assessment: two estates a month, one of them in poor shape
+    // every time (it fails, and so does its property company). Findings of that year are
+    // recorded without tickets; the year's complaints come from dispatch's demo.
+    let last_year = today.year() - 1;
+    let poor = facts_of(&estates[3 % estates.len()]).await?;
+    for month in 1..=12u32 {
+        let first = chrono::NaiveDate::from_ymd_opt(last_year, month, 1).unwrap_or(today);
+        let good = facts_of(&estates[(month as usize * 5) % estates.len()]).await?;
+        let given = vec![ItemScore { item: "owner_satisfaction".into(), score: 6.0 + f64::from(month % 3) }];
+        let picked: Vec<_> = FINDINGS.iter().skip(month as usize % FINDINGS.len()).take(1).collect();
+        store
+            .record_inspection(
+                &inspection(&rubric, &good, first + chrono::Duration::days(9), given, &picked, false, false)?,
+                None,
+                None,
+            )
+            .await?;
+        let given = POOR_SHAPE.iter().map(|(item, score)| ItemScore { item: (*item).into(), score: *score }).collect();
+        let picked: Vec<_> = FINDINGS.iter().take(2).collect();
+        store
+            .record_inspection(
+                &inspection(&rubric, &poor, first + chrono::Duration::days(16), given, &picked, month % 2 == 0, false)?,
+                None,
+                None,
+            )
+            .await?;
+    }
+
+    // The last six weeks: three estates a week, some findings becoming complaints.
     let mut n = 0usize;
     for week in (1..=6).rev() {
         let monday = today - chrono::Duration::days(7 * week);
         for slot in 0..3 {
-            let estate_id = &estates[(week as usize * 7 + slot * 13) % estates.len()];
-            let facts = registry.estate_facts(estate_id).await.map_err(|e| anyhow::anyhow!("estate facts: {e:?}"))?;
+            let facts = facts_of(&estates[(week as usize * 7 + slot * 13) % estates.len()]).await?;
             let date = monday + chrono::Duration::days(slot as i64);
             let picked: Vec<&(&str, &str, &str, bool)> =
                 (0..(n % 3)).map(|k| &FINDINGS[(n + k * 2) % FINDINGS.len()]).collect();
             let given = vec![ItemScore { item: "owner_satisfaction".into(), score: 5.0 + (n % 4) as f64 }];
-            let finding_items: Vec<(String, usize)> =
-                picked.iter().enumerate().map(|(i, f)| (f.0.to_owned(), i)).collect();
-            let (item_scores, total, deductions) = rubric::score(&rubric, &given, &finding_items)?;
-            let findings = picked
-                .iter()
-                .zip(deductions)
-                .map(|(f, deduction)| Finding {
-                    id: new_id(),
-                    item: f.0.into(),
-                    description: f.1.into(),
-                    category: f.2.into(),
-                    open_ticket: f.3,
-                    deduction,
-                    delivery: if f.3 { Delivery::Pending } else { Delivery::None },
-                    ticket_id: None,
-                    delivery_error: String::new(),
-                })
-                .collect();
-            let inspection = Inspection {
-                id: new_id(),
-                town: TOWN.into(),
-                estate_id: estate_id.clone(),
-                estate_name: facts.estate_name.clone(),
-                date: date.to_string(),
-                kind: if n % 4 == 3 { InspectionKind::Unannounced } else { InspectionKind::Open },
-                focus: InspectionFocus::Key,
-                inspector: "zhongxing.town_office".into(),
-                rubric_version: rubric.version,
-                item_scores,
-                total_score: total,
-                grade: rubric.grade(total).to_owned(),
-                plan_id: None,
-                created_at_ms: now_ms(),
-                findings,
-            };
-            store.record_inspection(&inspection, None, None).await?;
+            let record = inspection(&rubric, &facts, date, given, &picked, n % 4 == 3, true)?;
+            store.record_inspection(&record, None, None).await?;
             n += 1;
         }
     }
@@ -96,4 +157,27 @@ pub async fn load<S: AssessmentStore>(store: &S, registry: &RegistryClient) -> a
             .await?;
     }
     Ok(true)
+}
+
+/// Publishes the last complete month's bulletin as the town office would have, unless one is
+/// already published. Needs dispatch (for its counts) and the registry.
+pub async fn publish_last_month<S: AssessmentStore>(src: &Sources<'_, S>) -> anyhow::Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let last_month = (today.with_day(1).unwrap_or(today) - chrono::Duration::days(1)).format("%Y-%m").to_string();
+    if store_has_bulletin(src.store, &last_month).await? {
+        return Ok(());
+    }
+    let rubric = src.store.current_rubric(TOWN).await?.unwrap_or_else(|| rubric::default_rubric(TOWN));
+    let mut bulletin = crate::bulletin::compute(src, &rubric, TOWN, &last_month).await?;
+    bulletin.version = 1;
+    bulletin.status = "published".into();
+    bulletin.published_by = "zhongxing.town_office".into();
+    bulletin.published_at_ms = now_ms();
+    let body = prost::Message::encode_to_vec(&bulletin);
+    src.store.insert_bulletin(TOWN, &last_month, 1, &body, &bulletin.published_by, bulletin.published_at_ms).await?;
+    Ok(())
+}
+
+async fn store_has_bulletin<S: AssessmentStore>(store: &S, month: &str) -> anyhow::Result<bool> {
+    Ok(store.latest_bulletin(TOWN, month).await?.is_some())
 }

@@ -8,5 +8,6 @@ pub mod grpc;
 pub mod model;
 pub mod outbox;
 pub mod rubric;
+pub mod scoring;
 pub mod server;
 pub mod store;

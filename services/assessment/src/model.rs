@@ -27,6 +27,47 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What dispatch counts for an estate that a rubric can deduct points for.
+    DispatchMetric {
+        OverdueTicket = "overdue_ticket" / "诉求超期未办",
+        LateResponse = "late_response" / "诉求响应超时",
+        CountyEscalation = "county_escalation" / "诉求升级县级督办",
+        NotSatisfied = "not_satisfied" / "群众不满意评价",
+        RepeatComplaint = "repeat_complaint" / "重复投诉",
+    }
+);
+
+string_enum!(
+    /// Conditions that fail a subject whatever its score (一票否决): a unit's tickets overdue
+    /// in the period; a unit's tickets raised to the county by supervision; major security
+    /// incidents recorded at an estate, which fail the estate, its property company and its
+    /// neighbourhood committee.
+    VetoCondition {
+        OverdueTickets = "overdue_tickets" / "诉求超期未办",
+        CountyEscalations = "county_escalations" / "诉求升级县级督办",
+        MajorIncidents = "major_incidents" / "发生重大安全事故",
+    }
+);
+
+/// `points` off `item` for each ticket of the estate that dispatch counts under `metric`,
+/// never taking the item below zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DispatchDeduction {
+    pub item: String,
+    /// A `DispatchMetric`, snake_case.
+    pub metric: String,
+    pub points: f64,
+}
+
+/// A subject fails when the counted condition reaches `threshold` in the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Veto {
+    /// A `VetoCondition`, snake_case.
+    pub condition: String,
+    pub threshold: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RubricItem {
     pub code: String,
@@ -50,6 +91,11 @@ pub struct Rubric {
     pub version: i64,
     pub items: Vec<RubricItem>,
     pub bands: GradeBands,
+    /// Versions stored before dispatch deductions and vetoes existed read as having none.
+    #[serde(default)]
+    pub dispatch_deductions: Vec<DispatchDeduction>,
+    #[serde(default)]
+    pub vetoes: Vec<Veto>,
     pub created_by: String,
     pub created_at_ms: i64,
 }
@@ -61,6 +107,11 @@ impl Rubric {
 
     pub fn item(&self, code: &str) -> Option<&RubricItem> {
         self.items.iter().find(|i| i.code == code)
+    }
+
+    /// The threshold of a veto condition, if the rubric has it.
+    pub fn veto(&self, condition: VetoCondition) -> Option<u32> {
+        self.vetoes.iter().find(|v| v.condition == condition.as_str()).map(|v| v.threshold)
     }
 
     pub fn grade(&self, score: f64) -> &'static str {
@@ -125,6 +176,19 @@ pub struct Inspection {
     pub total_score: f64,
     pub grade: String,
     pub plan_id: Option<String>,
+    pub created_at_ms: i64,
+}
+
+/// A major security incident (重大安全事故) recorded at an estate: a veto condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub id: String,
+    pub town: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub date: String,
+    pub description: String,
+    pub recorded_by: String,
     pub created_at_ms: i64,
 }
 

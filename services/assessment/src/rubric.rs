@@ -13,6 +13,12 @@ pub fn default_rubric(town: &str) -> Rubric {
         max_points: max,
         deduction_per_finding: deduct,
     };
+    let deduct = |item: &str, metric: DispatchMetric, points: f64| DispatchDeduction {
+        item: item.into(),
+        metric: metric.as_str().into(),
+        points,
+    };
+    let veto = |condition: VetoCondition, threshold: u32| Veto { condition: condition.as_str().into(), threshold };
     Rubric {
         town: town.to_owned(),
         version: 0,
@@ -32,12 +38,69 @@ pub fn default_rubric(town: &str) -> Rubric {
             item("owner_satisfaction", "owner_satisfaction", "业主满意度", 8.0, 2.0),
         ],
         bands: GradeBands { excellent: 90.0, good: 80.0, pass: 60.0 },
+        dispatch_deductions: vec![
+            deduct("complaint_handling", DispatchMetric::OverdueTicket, 2.0),
+            deduct("complaint_handling", DispatchMetric::LateResponse, 1.0),
+            deduct("complaint_handling", DispatchMetric::CountyEscalation, 3.0),
+            deduct("owner_satisfaction", DispatchMetric::NotSatisfied, 2.0),
+            deduct("owner_satisfaction", DispatchMetric::RepeatComplaint, 1.0),
+        ],
+        vetoes: vec![
+            veto(VetoCondition::OverdueTickets, 3),
+            veto(VetoCondition::CountyEscalations, 2),
+            veto(VetoCondition::MajorIncidents, 1),
+        ],
         created_by: "default".into(),
         created_at_ms: 0,
     }
 }
 
 const MAX_ITEMS: usize = 100;
+
+/// Checks a rubric's dispatch deductions and vetoes against its items.
+pub fn validate_rules(items: &[RubricItem], deductions: &[DispatchDeduction], vetoes: &[Veto]) -> ServiceResult<()> {
+    if deductions.len() > MAX_ITEMS {
+        return Err(ServiceError::invalid("rules.dispatch_deductions", format!("at most {MAX_ITEMS} deductions")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, d) in deductions.iter().enumerate() {
+        let field = |f: &str| format!("rules.dispatch_deductions[{i}].{f}");
+        let Some(item) = items.iter().find(|it| it.code == d.item) else {
+            return Err(ServiceError::invalid(field("item"), format!("no item {:?} in the rubric", d.item)));
+        };
+        if DispatchMetric::parse(&d.metric).is_none() {
+            let names: Vec<_> = DispatchMetric::ALL.iter().map(|m| m.as_str()).collect();
+            return Err(ServiceError::invalid(field("metric"), format!("metric must be one of {}", names.join(", "))));
+        }
+        if !seen.insert((d.item.as_str(), d.metric.as_str())) {
+            return Err(ServiceError::invalid(field("metric"), "the same item and metric appear twice"));
+        }
+        if !(d.points > 0.0 && d.points <= item.max_points) {
+            return Err(ServiceError::invalid(
+                field("points"),
+                format!("points must be above 0 and at most {}", item.max_points),
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, v) in vetoes.iter().enumerate() {
+        let field = |f: &str| format!("rules.vetoes[{i}].{f}");
+        if VetoCondition::parse(&v.condition).is_none() {
+            let names: Vec<_> = VetoCondition::ALL.iter().map(|c| c.as_str()).collect();
+            return Err(ServiceError::invalid(
+                field("condition"),
+                format!("condition must be one of {}", names.join(", ")),
+            ));
+        }
+        if !seen.insert(v.condition.as_str()) {
+            return Err(ServiceError::invalid(field("condition"), "a condition appears twice"));
+        }
+        if !(1..=1000).contains(&v.threshold) {
+            return Err(ServiceError::invalid(field("threshold"), "threshold must be 1 to 1000"));
+        }
+    }
+    Ok(())
+}
 
 /// Checks a rubric a town office submits.
 pub fn validate(items: &[RubricItem], bands: &GradeBands) -> ServiceResult<()> {
@@ -130,6 +193,8 @@ mod tests {
         let r = default_rubric("t");
         assert_eq!(r.total_points(), 100.0);
         validate(&r.items, &r.bands).unwrap();
+        validate_rules(&r.items, &r.dispatch_deductions, &r.vetoes).unwrap();
+        assert_eq!(r.veto(VetoCondition::OverdueTickets), Some(3));
         assert_eq!(r.grade(95.0), "excellent");
         assert_eq!(r.grade(85.0), "good");
         assert_eq!(r.grade(60.0), "pass");
@@ -158,5 +223,17 @@ mod tests {
         let mut items = r.items.clone();
         items[1].code = items[0].code.clone();
         assert_eq!(validate(&items, &r.bands).unwrap_err().field.as_deref(), Some("items[1].code"));
+        let mut deductions = r.dispatch_deductions.clone();
+        deductions[1].metric = "weather".into();
+        let err = validate_rules(&r.items, &deductions, &r.vetoes).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("rules.dispatch_deductions[1].metric"));
+        deductions[1].metric = "late_response".into();
+        deductions[1].item = "nope".into();
+        let err = validate_rules(&r.items, &deductions, &r.vetoes).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("rules.dispatch_deductions[1].item"));
+        let mut vetoes = r.vetoes.clone();
+        vetoes[2].threshold = 0;
+        let err = validate_rules(&r.items, &r.dispatch_deductions, &vetoes).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("rules.vetoes[2].threshold"));
     }
 }

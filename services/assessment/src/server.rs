@@ -75,6 +75,15 @@ async fn serve<S: AssessmentStore>(
             Ok(Ok(n)) => tracing::info!(tickets = n, "demo inspections loaded"),
             _ => tracing::warn!("demo inspections loaded; their tickets will follow"),
         }
+        let sources = crate::scoring::Sources {
+            store: store.as_ref(),
+            registry: &registry,
+            dispatch: &outbox.dispatch,
+            token: &outbox.token,
+        };
+        if let Err(e) = crate::demo::publish_last_month(&sources).await {
+            tracing::warn!(error = %e, "the demo bulletin for last month was not published");
+        }
     }
     let grpc = AssessmentGrpc::new(store, verifier, registry, outbox.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

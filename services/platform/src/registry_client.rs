@@ -117,6 +117,21 @@ impl RegistryClient {
 
     /// Ids of every estate of a town (for the demo loader).
     pub async fn estate_ids(&self, town: &str) -> Result<Vec<String>, FactsError> {
+        Ok(self.estates(town).await?.into_iter().map(|e| e.id).collect())
+    }
+
+    /// Property-management coverage of the town's old estates, as recorded now.
+    pub async fn coverage(&self, town: &str) -> Result<rpb::Coverage, FactsError> {
+        let req = self.request(rpb::GetCoverageRequest { town: town.to_owned() });
+        match RegistryServiceClient::new(self.channel.clone()).get_coverage(req).await {
+            Ok(resp) => Ok(resp.into_inner()),
+            Err(s) if s.code() == tonic::Code::NotFound => Err(FactsError::NotFound),
+            Err(s) => Err(FactsError::Unavailable(s.message().to_owned())),
+        }
+    }
+
+    /// Every estate of a town, as the registry lists them.
+    pub async fn estates(&self, town: &str) -> Result<Vec<rpb::Estate>, FactsError> {
         let mut client = RegistryServiceClient::new(self.channel.clone());
         let mut ids = Vec::new();
         let mut page_token = String::new();
@@ -131,7 +146,7 @@ impl RegistryClient {
                 .await
                 .map_err(|s| FactsError::Unavailable(s.message().to_owned()))?
                 .into_inner();
-            ids.extend(resp.estates.into_iter().map(|e| e.id));
+            ids.extend(resp.estates);
             page_token = resp.page.unwrap_or_default().next_page_token;
             if page_token.is_empty() {
                 return Ok(ids);

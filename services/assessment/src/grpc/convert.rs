@@ -133,5 +133,44 @@ pub fn rubric(r: Rubric) -> pb::Rubric {
         created_by: r.created_by,
         created_at_ms: r.created_at_ms,
         total_points,
+        rules: Some(pb::RubricRules {
+            dispatch_deductions: r
+                .dispatch_deductions
+                .into_iter()
+                .map(|d| pb::DispatchDeduction { item: d.item, metric: d.metric, points: d.points })
+                .collect(),
+            vetoes: r.vetoes.into_iter().map(|v| pb::Veto { condition: v.condition, threshold: v.threshold }).collect(),
+        }),
+    }
+}
+
+pub fn rules_from_pb(r: pb::RubricRules) -> (Vec<DispatchDeduction>, Vec<Veto>) {
+    let deductions = r
+        .dispatch_deductions
+        .into_iter()
+        .map(|d| DispatchDeduction {
+            item: d.item.trim().to_owned(),
+            metric: d.metric.trim().to_owned(),
+            points: d.points,
+        })
+        .collect();
+    let vetoes = r
+        .vetoes
+        .into_iter()
+        .map(|v| Veto { condition: v.condition.trim().to_owned(), threshold: v.threshold })
+        .collect();
+    (deductions, vetoes)
+}
+
+pub fn incident(i: Incident) -> pb::Incident {
+    pb::Incident {
+        id: i.id,
+        town: i.town,
+        estate_id: i.estate_id,
+        estate_name: i.estate_name,
+        date: i.date,
+        description: i.description,
+        recorded_by: i.recorded_by,
+        created_at_ms: i.created_at_ms,
     }
 }

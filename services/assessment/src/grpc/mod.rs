@@ -6,6 +6,7 @@ pub mod convert;
 use crate::model::*;
 use crate::outbox::Outbox;
 use crate::rubric;
+use crate::scoring::Sources;
 use crate::store::AssessmentStore;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -100,6 +101,47 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
             Ok(f) => f.units.iter().any(|u| u.unit_id == *unit),
             Err(_) => false,
         }
+    }
+
+    fn sources(&self) -> Sources<'_, S> {
+        Sources {
+            store: self.store.as_ref(),
+            registry: &self.registry,
+            dispatch: &self.outbox.dispatch,
+            token: &self.outbox.token,
+        }
+    }
+
+    async fn record_incident_for(&self, p: &Principal, r: pb::RecordIncidentRequest) -> ServiceResult<pb::Incident> {
+        p.require(SUPERVISORS)?;
+        let town = p.town_scope(&r.town)?;
+        let date = date_field("date", &r.date)?;
+        if date > chrono::Utc::now().date_naive() + chrono::Duration::days(1) {
+            return Err(ServiceError::invalid("date", "an incident cannot be recorded for a future date"));
+        }
+        let description = r.description.trim();
+        if description.is_empty() || description.chars().count() > 2000 {
+            return Err(ServiceError::invalid("description", "description is required (at most 2000 characters)"));
+        }
+        let key = r.idempotency_key.trim().to_owned();
+        if key.len() > 128 {
+            return Err(ServiceError::invalid("idempotency_key", "idempotency_key must be at most 128 characters"));
+        }
+        let facts = self.estate(&town, &r.estate_id).await?;
+        let incident = Incident {
+            id: new_id(),
+            town: town.clone(),
+            estate_id: facts.estate_id,
+            estate_name: facts.estate_name,
+            date: date.to_string(),
+            description: description.to_owned(),
+            recorded_by: p.subject.clone(),
+            created_at_ms: now_ms(),
+        };
+        let scope = format!("{town}/{}/incident", p.subject);
+        let stored =
+            self.store.record_incident(&incident, (!key.is_empty()).then_some((scope.as_str(), key.as_str()))).await?;
+        Ok(convert::incident(stored))
     }
 
     async fn rubric_in_force(&self, town: &str) -> ServiceResult<Rubric> {
@@ -327,15 +369,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             // Drafts are for the office; units see what was published.
             p.require(SUPERVISORS)?;
             let rubric = self.rubric_in_force(&town).await?;
-            crate::bulletin::compute(
-                self.store.as_ref(),
-                &self.outbox.dispatch,
-                &self.outbox.token,
-                &rubric,
-                &town,
-                &month,
-            )
-            .await
+            crate::bulletin::compute(&self.sources(), &rubric, &town, &month).await
         }
         .await)
     }
@@ -352,15 +386,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             }
             let month = first.format("%Y-%m").to_string();
             let rubric = self.rubric_in_force(&town).await?;
-            let mut bulletin = crate::bulletin::compute(
-                self.store.as_ref(),
-                &self.outbox.dispatch,
-                &self.outbox.token,
-                &rubric,
-                &town,
-                &month,
-            )
-            .await?;
+            let mut bulletin = crate::bulletin::compute(&self.sources(), &rubric, &town, &month).await?;
             bulletin.version = self.store.next_bulletin_version(&town, &month).await?;
             bulletin.status = "published".into();
             bulletin.published_by = p.subject.clone();
@@ -381,17 +407,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let r = req.into_inner();
             let town = p.town_scope(&r.town)?;
             let rubric = self.rubric_in_force(&town).await?;
-            crate::annual::assess(
-                self.store.as_ref(),
-                &self.registry,
-                &self.outbox.dispatch,
-                &self.outbox.token,
-                &rubric,
-                &town,
-                r.year,
-                r.period.trim(),
-            )
-            .await
+            crate::annual::assess(&self.sources(), &rubric, &town, r.year, r.period.trim()).await
         }
         .await)
     }
@@ -416,6 +432,15 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let bands = r.bands.ok_or_else(|| ServiceError::invalid("bands", "bands are required"))?;
             let bands = GradeBands { excellent: bands.excellent, good: bands.good, pass: bands.pass };
             rubric::validate(&items, &bands)?;
+            let (dispatch_deductions, vetoes) = match r.rules {
+                Some(rules) => convert::rules_from_pb(rules),
+                // Absent rules: keep the current version's.
+                None => {
+                    let current = self.rubric_in_force(&town).await?;
+                    (current.dispatch_deductions, current.vetoes)
+                }
+            };
+            rubric::validate_rules(&items, &dispatch_deductions, &vetoes)?;
             let stored = self
                 .store
                 .insert_rubric(&Rubric {
@@ -423,11 +448,43 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
                     version: 0,
                     items,
                     bands,
+                    dispatch_deductions,
+                    vetoes,
                     created_by: p.subject.clone(),
                     created_at_ms: 0,
                 })
                 .await?;
             Ok(convert::rubric(stored))
+        }
+        .await)
+    }
+
+    async fn record_incident(&self, req: Request<pb::RecordIncidentRequest>) -> Rpc<pb::Incident> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.record_incident_for(&p, req.into_inner()).await
+        }
+        .await)
+    }
+
+    async fn list_incidents(&self, req: Request<pb::ListIncidentsRequest>) -> Rpc<pb::ListIncidentsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let town = p.town_scope(&r.town)?;
+            let from = optional_date("from_date", &r.from_date)?;
+            let to = optional_date("to_date", &r.to_date)?;
+            let page = Page::from_request(r.page.as_ref())?;
+            let mut rows = self.store.list_incidents(&town, from.as_deref(), to.as_deref(), &page).await?;
+            let page = page.finish(&mut rows, |x| x.id.clone());
+            let mut incidents = Vec::with_capacity(rows.len());
+            for i in rows {
+                if self.serves(&p, &i.estate_id).await {
+                    incidents.push(convert::incident(i));
+                }
+            }
+            Ok(pb::ListIncidentsResponse { incidents, page: Some(page) })
         }
         .await)
     }

@@ -47,6 +47,21 @@ pub trait AssessmentStore: Send + Sync + 'static {
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<Inspection>>> + Send;
 
+    /// Records a major security incident; with a key, a retry returns the first record.
+    fn record_incident(
+        &self,
+        incident: &Incident,
+        key: Option<(&str, &str)>,
+    ) -> impl Future<Output = ServiceResult<Incident>> + Send;
+    /// Incidents between two dates (inclusive, either may be absent), in id order.
+    fn list_incidents(
+        &self,
+        town: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<Incident>>> + Send;
+
     /// The newest published bulletin of a month (encoded), if any.
     fn latest_bulletin(&self, town: &str, month: &str) -> impl Future<Output = ServiceResult<Option<Vec<u8>>>> + Send;
     fn next_bulletin_version(&self, town: &str, month: &str) -> impl Future<Output = ServiceResult<i64>> + Send;

@@ -35,6 +35,39 @@ impl PgStore {
 struct RubricBody {
     items: Vec<RubricItem>,
     bands: GradeBands,
+    #[serde(default)]
+    dispatch_deductions: Vec<DispatchDeduction>,
+    #[serde(default)]
+    vetoes: Vec<Veto>,
+}
+
+const INCIDENT_COLUMNS: &str = "id, town, estate_id, estate_name, date, description, recorded_by, created_at";
+
+#[derive(FromRow)]
+struct IncidentRow {
+    id: String,
+    town: String,
+    estate_id: String,
+    estate_name: String,
+    date: String,
+    description: String,
+    recorded_by: String,
+    created_at: i64,
+}
+
+impl From<IncidentRow> for Incident {
+    fn from(r: IncidentRow) -> Incident {
+        Incident {
+            id: r.id,
+            town: r.town,
+            estate_id: r.estate_id,
+            estate_name: r.estate_name,
+            date: r.date,
+            description: r.description,
+            recorded_by: r.recorded_by,
+            created_at_ms: r.created_at,
+        }
+    }
 }
 
 #[derive(FromRow)]
@@ -55,6 +88,8 @@ impl TryFrom<RubricRow> for Rubric {
             version: r.version,
             items: body.items,
             bands: body.bands,
+            dispatch_deductions: body.dispatch_deductions,
+            vetoes: body.vetoes,
             created_by: r.created_by,
             created_at_ms: r.created_at,
         })
@@ -248,7 +283,12 @@ macro_rules! sql_store {
             }
 
             async fn insert_rubric(&self, r: &Rubric) -> ServiceResult<Rubric> {
-                let body = serde_json::to_string(&RubricBody { items: r.items.clone(), bands: r.bands })
+                let body = serde_json::to_string(&RubricBody {
+                    items: r.items.clone(),
+                    bands: r.bands,
+                    dispatch_deductions: r.dispatch_deductions.clone(),
+                    vetoes: r.vetoes.clone(),
+                })
                     .map_err(ServiceError::internal)?;
                 let now = now_ms();
                 let mut tx = self.pool.begin().await?;
@@ -447,6 +487,69 @@ macro_rules! sql_store {
                 q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
                 let rows: Vec<InspectionRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 self.with_findings(rows).await
+            }
+
+            async fn record_incident(&self, i: &Incident, key: Option<(&str, &str)>) -> ServiceResult<Incident> {
+                let mut tx = self.pool.begin().await?;
+                if let Some((scope, key)) = key {
+                    let claimed = sqlx::query(
+                        "INSERT INTO assessment_keys (scope, idempotency_key, resource_id, created_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (scope, idempotency_key) DO NOTHING",
+                    )
+                    .bind(scope)
+                    .bind(key)
+                    .bind(&i.id)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
+                    if claimed.rows_affected() == 0 {
+                        drop(tx);
+                        let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                        q.push(INCIDENT_COLUMNS).push(" FROM incidents WHERE id = (SELECT resource_id FROM assessment_keys WHERE scope = ");
+                        q.push_bind(scope.to_owned()).push(" AND idempotency_key = ").push_bind(key.to_owned()).push(")");
+                        let first: IncidentRow = q.build_query_as().fetch_one(&self.pool).await?;
+                        return Ok(first.into());
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO incidents (id, town, estate_id, estate_name, date, description, recorded_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&i.id)
+                .bind(&i.town)
+                .bind(&i.estate_id)
+                .bind(&i.estate_name)
+                .bind(&i.date)
+                .bind(&i.description)
+                .bind(&i.recorded_by)
+                .bind(i.created_at_ms)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(i.clone())
+            }
+
+            async fn list_incidents(
+                &self,
+                town: &str,
+                from: Option<&str>,
+                to: Option<&str>,
+                page: &Page,
+            ) -> ServiceResult<Vec<Incident>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push(INCIDENT_COLUMNS).push(" FROM incidents WHERE town = ").push_bind(town.to_owned());
+                if let Some(f) = from {
+                    q.push(" AND date >= ").push_bind(f.to_owned());
+                }
+                if let Some(t) = to {
+                    q.push(" AND date <= ").push_bind(t.to_owned());
+                }
+                if let Some(after) = &page.after {
+                    q.push(" AND id > ").push_bind(after.clone());
+                }
+                q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+                let rows: Vec<IncidentRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(Incident::from).collect())
             }
 
             async fn latest_bulletin(&self, town: &str, month: &str) -> ServiceResult<Option<Vec<u8>>> {
