@@ -224,6 +224,9 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
     body.push_str(
         "<table><thead><tr><th>责任单位</th><th>诉求（件）</th><th>及时响应率</th><th>办结率</th><th>满意率</th></tr></thead><tbody>\n",
     );
+    if b.unit_rates.is_empty() {
+        body.push_str("<tr><td colspan=\"5\">本月无诉求。</td></tr>\n");
+    }
     for u in &b.unit_rates {
         let _ = writeln!(
             body,
