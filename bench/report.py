@@ -1,16 +1,23 @@
-"""Writes BENCHMARKS.md from bench/results/results.jsonl (one JSON object per run)."""
-import datetime
+"""Writes BENCHMARKS.md from bench/results/results.jsonl (complaint intake, bench/run.sh) and
+bench/results/scoring.jsonl (bulletin and annual assessment as the town grows, bench/scoring.sh),
+one JSON object per run."""
 import json
+import os
 import platform
-import sys
 
-path, concurrency, seconds = sys.argv[1], sys.argv[2], sys.argv[3]
-runs = {}
-for line in open(path):
-    line = line.strip()
-    if line.startswith("{"):
-        r = json.loads(line)
-        runs[r["label"]] = r
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def records(name):
+    path = os.path.join(here, name)
+    if not os.path.exists(path):
+        return []
+    return [json.loads(line) for line in open(path) if line.strip().startswith("{")]
+
+
+runs = {r["label"]: r for r in records("results.jsonl")}
+meta = runs.get("postgres-baseline", {})
+concurrency, seconds = meta.get("concurrency", "?"), meta.get("seconds", "?")
 
 
 def ratio(a, b):
@@ -24,7 +31,7 @@ def verdict(ok):
 out = []
 out.append("# Benchmarks: complaint intake\n")
 out.append(
-    f"Measured by `bench/run.sh` on {datetime.date.today()} ({platform.machine()}, 2 cores shared by "
+    f"Measured by `bench/run.sh` on {meta.get('date', 'an earlier run')} ({platform.machine()}, 2 cores shared by "
     f"the load generator, the services and the database), concurrency {concurrency}, {seconds} s per run. "
     "Absolute numbers drift on these machines; the ratios are what the targets are about, and each "
     "ratio compares two measurements taken in the same run.\n"
@@ -75,4 +82,39 @@ for store in ("postgres", "sqlite"):
                    "WAL checkpoints and the single writer), and the closed-loop tail follows it; at half the peak the "
                    "tail stays short.")
 out.append("\nReproduce: `bench/run.sh` (`BENCH_CONCURRENCY`, `BENCH_SECONDS` to change the shape).\n")
+
+scoring = records("scoring.jsonl")
+out.append("# Benchmarks: bulletin and annual assessment as the town grows\n")
+if not scoring:
+    out.append("Not measured yet: run `bench/scoring.sh`.\n")
+else:
+    out.append(
+        f"Measured by `bench/scoring.sh` on {scoring[0].get('date', 'an earlier run')}. The town's tickets grow to "
+        "about 1 k, 10 k, 100 k and 1 M, spread over the assessed year (copies of the demo tickets written straight "
+        "into dispatch's database). After each step, in the same run: the **baseline** is the database alone "
+        "aggregating the year's tickets per unit (one `GROUP BY` over the same rows); the **bulletin** is "
+        "`GetBulletin` for November of that year (this month and the previous one, every subject kind); the "
+        "**annual** is `GetAssessment` for the year (with the creation targets from the registry). Each time is "
+        f"the median of {scoring[0].get('reps', '?')} calls after a warm-up.\n"
+    )
+    out.append(
+        "Dispatch aggregates in its database (`TallyTickets`), so what crosses the wire is one row per unit or "
+        "estate, not one per ticket: the cost should follow the baseline's scan, not exceed it by a growing factor.\n"
+    )
+    for store in ("postgres", "sqlite"):
+        rows = [r for r in scoring if r["label"] == store]
+        if not rows:
+            continue
+        out.append(f"\n## {store.capitalize()}\n")
+        out.append("| tickets | baseline ms | bulletin ms | annual ms | bulletin ÷ baseline | annual ÷ baseline "
+                   "| annual growth vs first row |")
+        out.append("|---|---|---|---|---|---|---|")
+        first = rows[0]
+        for r in rows:
+            out.append(f"| {r['tickets']:,} | {r['baseline_ms']:.1f} | {r['bulletin_ms']:.1f} | {r['annual_ms']:.1f} "
+                       f"| {ratio(r['bulletin_ms'], r['baseline_ms']):.1f} × "
+                       f"| {ratio(r['annual_ms'], r['baseline_ms']):.1f} × "
+                       f"| {ratio(r['annual_ms'], first['annual_ms']):.1f} × for "
+                       f"{ratio(r['tickets'], first['tickets']):.0f} × the tickets |")
+    out.append("\nReproduce: `bench/scoring.sh` (`SCORING_STEPS`, `SCORING_REPS` to change the shape).\n")
 print("\n".join(out))

@@ -63,7 +63,8 @@ import json, re, sys
 text = open(sys.argv[1]).read()
 tps = float(re.search(r"tps = ([0-9.]+)", text).group(1))
 lat = float(re.search(r"latency average = ([0-9.]+) ms", text).group(1))
-print(json.dumps({"label": "postgres-baseline", "tool": "pgbench", "concurrency": int(sys.argv[2]),
+import datetime
+print(json.dumps({"label": "postgres-baseline", "tool": "pgbench", "date": str(datetime.date.today()), "concurrency": int(sys.argv[2]),
                   "seconds": float(sys.argv[3]), "throughput": tps, "latency_avg_ms": lat}))
 PY
 tail -n 1 "$out/results.jsonl"
@@ -104,5 +105,5 @@ pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
 measure sqlite "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$work/sqlite/jwt-private.pem"
 
-python3 bench/report.py "$out/results.jsonl" "$C" "$D" > BENCHMARKS.md
+python3 bench/report.py > BENCHMARKS.md
 note "wrote BENCHMARKS.md"

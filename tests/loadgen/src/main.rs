@@ -6,6 +6,11 @@
 //!
 //! `baseline-sqlite` inserts the same rows straight into SQLite (WAL, synchronous=FULL) at the
 //! same concurrency, the SQLite counterpart of the pgbench baseline in `bench/run.sh`.
+//!
+//! `scoring` measures how the bulletin and the annual assessment grow with the town's tickets
+//! (see `scoring.rs` and `bench/scoring.sh`).
+
+mod scoring;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hdrhistogram::Histogram;
@@ -31,6 +36,8 @@ enum Command {
     Run(RunArgs),
     /// Insert equivalent rows straight into SQLite: the baseline for the SQLite runs.
     BaselineSqlite(BaselineArgs),
+    /// Grow the town's tickets, then time the bulletin and the annual assessment.
+    Scoring(scoring::ScoringArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -398,5 +405,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => run(args).await,
         Command::BaselineSqlite(args) => baseline_sqlite(args).await,
+        Command::Scoring(args) => scoring::scoring(args).await,
     }
 }
