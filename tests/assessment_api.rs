@@ -395,6 +395,24 @@ async fn bulletins(t: &TestStack, office: &str, company: &str) {
     let (_, latest) = t.get(&path, company).await;
     assert_eq!(latest["version"], 2, "the newest published version is what readers see");
 
+    // The county reads its towns' bulletins; another county's principal finds no such town.
+    let county = t.login("county.admin").await;
+    let (status, read) = t.get(&path, &county).await;
+    assert_eq!((status, read["version"].as_i64()), (StatusCode::OK, Some(2)));
+    let signer = TokenSigner::from_file(&t.dir.path().join("jwt-private.pem")).unwrap();
+    let stranger = Principal {
+        subject: "other.county".into(),
+        role: Role::County,
+        town: None,
+        county: "elsewhere".into(),
+        unit: None,
+    };
+    let stranger = signer.sign(&stranger, Duration::from_secs(600)).unwrap();
+    let (status, _) = t.get(&path, &stranger).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another county's town is not found");
+    let (status, _) = t.get("/api/v1/towns/zhongxing/incidents", &stranger).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // The printable page (A4, Chinese), and a bad format named.
     let page = t.http.get(format!("{}{path}?format=html", t.base)).bearer_auth(company).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

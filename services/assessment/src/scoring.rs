@@ -172,20 +172,18 @@ pub async fn incidents_between<S: AssessmentStore>(
     Ok(out)
 }
 
-/// Dispatch's counts per unit or per estate for tickets created in the period.
+/// Dispatch's counts per unit and per estate for tickets created in the period (one scan).
 pub async fn tally(
     dispatch: &Channel,
     token: &str,
     town: &str,
     from: NaiveDate,
     to: NaiveDate,
-    group: dpb::TallyGroup,
-) -> ServiceResult<Vec<dpb::TicketTally>> {
+) -> ServiceResult<dpb::TallyTicketsResponse> {
     let mut req = tonic::Request::new(dpb::TallyTicketsRequest {
         town: town.to_owned(),
         from_date: from.to_string(),
         to_date: to.to_string(),
-        group_by: group as i32,
     });
     req.set_timeout(std::time::Duration::from_secs(30));
     if let Ok(v) = format!("Bearer {token}").parse() {
@@ -195,7 +193,7 @@ pub async fn tally(
     let resp = DispatchServiceClient::new(dispatch.clone()).tally_tickets(req).await.map_err(|s| {
         ServiceError::new(wuguan_platform::ErrorCode::Unavailable, format!("dispatch: {}", s.message()))
     })?;
-    Ok(resp.into_inner().tallies)
+    Ok(resp.into_inner())
 }
 
 fn group_scores(estates: &[EstateScore], unit_of: impl Fn(&EstateScore) -> Option<&UnitContact>) -> Vec<GroupScore> {
@@ -233,17 +231,11 @@ pub async fn score_period<S: AssessmentStore>(
 ) -> ServiceResult<PeriodScores> {
     let inspections = inspections_between(src.store, town, from, to).await?;
     let incidents = incidents_between(src.store, town, from, to).await?;
+    let tallies = tally(src.dispatch, src.token, town, from, to).await?;
     let by_estate: BTreeMap<String, dpb::TicketTally> =
-        tally(src.dispatch, src.token, town, from, to, dpb::TallyGroup::Estate)
-            .await?
-            .into_iter()
-            .map(|t| (t.key.clone(), t))
-            .collect();
-    let units: Vec<UnitScore> = tally(src.dispatch, src.token, town, from, to, dpb::TallyGroup::Unit)
-        .await?
-        .into_iter()
-        .map(|tally| UnitScore { score: unit_score(&tally), tally })
-        .collect();
+        tallies.estates.into_iter().map(|t| (t.key.clone(), t)).collect();
+    let units: Vec<UnitScore> =
+        tallies.units.into_iter().map(|tally| UnitScore { score: unit_score(&tally), tally }).collect();
 
     let mut inspected: BTreeMap<&str, Vec<&Inspection>> = BTreeMap::new();
     for i in &inspections {

@@ -250,20 +250,24 @@ pub fn new_tracking_code() -> String {
     bytes.iter().take(10).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
-/// How `tally` groups tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TallyGroup {
-    Unit,
-    Estate,
+/// Counts of the tickets created in a period that share a unit (with its person) and an
+/// estate: one row of the database's single aggregate scan. `Tally::sum` folds rows into the
+/// per-unit and per-estate totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct TallyRow {
+    /// Absent for tickets not assigned yet.
+    pub unit_id: Option<String>,
+    pub unit_name: Option<String>,
+    pub unit_type: Option<String>,
+    pub person_name: Option<String>,
+    pub estate_id: String,
+    pub estate_name: String,
+    #[sqlx(flatten)]
+    pub counts: TallyCounts,
 }
 
-/// One unit's or estate's tickets over a period, counted by the database.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct Tally {
-    pub key: String,
-    pub name: String,
-    pub unit_type: String,
-    pub person_name: String,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct TallyCounts {
     pub tickets: i64,
     pub responded_in_time: i64,
     pub resolved: i64,
@@ -275,4 +279,66 @@ pub struct Tally {
     pub escalated: i64,
     pub raised_to_county: i64,
     pub repeats: i64,
+}
+
+impl std::ops::AddAssign for TallyCounts {
+    fn add_assign(&mut self, o: TallyCounts) {
+        self.tickets += o.tickets;
+        self.responded_in_time += o.responded_in_time;
+        self.resolved += o.resolved;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.not_satisfied += o.not_satisfied;
+        self.overdue += o.overdue;
+        self.late_responses += o.late_responses;
+        self.escalated += o.escalated;
+        self.raised_to_county += o.raised_to_county;
+        self.repeats += o.repeats;
+    }
+}
+
+/// One unit's or one estate's totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub key: String,
+    pub name: String,
+    /// Units only.
+    pub unit_type: String,
+    /// Units only: the person on the unit's most frequent assignment in the period.
+    pub person_name: String,
+    pub counts: TallyCounts,
+}
+
+/// Per-unit (assigned tickets only) and per-estate totals, each ordered by key.
+pub fn sum_tallies(rows: Vec<TallyRow>) -> (Vec<Tally>, Vec<Tally>) {
+    use std::collections::BTreeMap;
+    let mut units: BTreeMap<String, (Tally, i64)> = BTreeMap::new();
+    let mut estates: BTreeMap<String, Tally> = BTreeMap::new();
+    for row in rows {
+        let e = estates.entry(row.estate_id.clone()).or_insert_with(|| Tally {
+            key: row.estate_id.clone(),
+            name: row.estate_name.clone(),
+            ..Default::default()
+        });
+        e.counts += row.counts;
+        let Some(unit_id) = row.unit_id else { continue };
+        let (u, person_tickets) = units.entry(unit_id.clone()).or_insert_with(|| {
+            (
+                Tally {
+                    key: unit_id,
+                    name: row.unit_name.clone().unwrap_or_default(),
+                    unit_type: row.unit_type.clone().unwrap_or_default(),
+                    ..Default::default()
+                },
+                0,
+            )
+        });
+        u.counts += row.counts;
+        // Rows split by person too; name the one with the most tickets.
+        if row.counts.tickets > *person_tickets {
+            *person_tickets = row.counts.tickets;
+            u.person_name = row.person_name.unwrap_or_default();
+        }
+    }
+    (units.into_values().map(|(t, _)| t).collect(), estates.into_values().collect())
 }

@@ -153,7 +153,7 @@ async fn conformance<S: DispatchStore>(store: S) {
     merged.merged_into = Some(a.id.clone());
     store.insert_ticket(&merged, &[], None).await.unwrap();
     let later = now + 10 * DAY_MS;
-    let units = store.tally("t1", None, TallyGroup::Unit, (now, now + 1), later).await.unwrap();
+    let (units, estates) = sum_tallies(store.tally("t1", None, (now, now + 1), later).await.unwrap());
     let keys: Vec<_> = units.iter().map(|t| t.key.as_str()).collect();
     assert_eq!(keys, vec!["unit-pc", "unit-police"]);
     let expected_pc = Tally {
@@ -161,25 +161,30 @@ async fn conformance<S: DispatchStore>(store: S) {
         name: "恒安物业".into(),
         unit_type: "property_company".into(),
         person_name: "钱经理".into(),
-        tickets: 2,
-        responded_in_time: 1,
-        overdue: 2,
-        late_responses: 1,
-        escalated: 2,
-        ..Default::default()
+        counts: TallyCounts {
+            tickets: 2,
+            responded_in_time: 1,
+            overdue: 2,
+            late_responses: 1,
+            escalated: 2,
+            ..Default::default()
+        },
     };
     assert_eq!(units[0], expected_pc);
-    let police = &units[1];
+    let police = units[1].counts;
     assert_eq!(
         (police.tickets, police.resolved, police.rated, police.satisfied, police.not_satisfied, police.repeats),
         (1, 1, 1, 0, 1, 1)
     );
     assert_eq!((police.overdue, police.late_responses, police.responded_in_time), (0, 1, 0));
-    let estates = store.tally("t1", None, TallyGroup::Estate, (now, now + 1), later).await.unwrap();
+    // Every ticket counts for its estate, the unrouted one too.
     assert_eq!(estates.len(), 1);
-    assert_eq!((estates[0].key.as_str(), estates[0].name.as_str(), estates[0].tickets), ("estate-1", "阳光花园", 4));
-    assert!(store.tally("t1", Some("elsewhere"), TallyGroup::Unit, (now, now + 1), later).await.unwrap().is_empty());
-    assert!(store.tally("t1", None, TallyGroup::Unit, (now + 1, now + 2), later).await.unwrap().is_empty());
+    assert_eq!(
+        (estates[0].key.as_str(), estates[0].name.as_str(), estates[0].counts.tickets),
+        ("estate-1", "阳光花园", 4)
+    );
+    assert!(store.tally("t1", Some("elsewhere"), (now, now + 1), later).await.unwrap().is_empty());
+    assert!(store.tally("t1", None, (now + 1, now + 2), later).await.unwrap().is_empty());
 }
 
 /// Two replicas sweep the same database at once: every overdue ticket rises one level exactly

@@ -24,6 +24,8 @@ pub struct RegistryClient {
     channel: Channel,
     token: String,
     estates: Mutex<HashMap<String, (EstateFacts, Instant)>>,
+    /// Town code → county code.
+    towns: Mutex<HashMap<String, String>>,
 }
 
 fn unit_type_name(v: i32) -> &'static str {
@@ -52,7 +54,7 @@ fn mode_name(v: i32) -> &'static str {
 
 impl RegistryClient {
     pub fn new(channel: Channel, token: String) -> Self {
-        Self { channel, token, estates: Mutex::new(HashMap::new()) }
+        Self { channel, token, estates: Mutex::new(HashMap::new()), towns: Mutex::new(HashMap::new()) }
     }
 
     fn request<T>(&self, message: T) -> tonic::Request<T> {
@@ -118,6 +120,25 @@ impl RegistryClient {
     /// Ids of every estate of a town (for the demo loader).
     pub async fn estate_ids(&self, town: &str) -> Result<Vec<String>, FactsError> {
         Ok(self.estates(town).await?.into_iter().map(|e| e.id).collect())
+    }
+
+    /// The county a town belongs to (cached: towns do not move).
+    pub async fn town_county(&self, town: &str) -> Result<String, FactsError> {
+        if let Some(county) = self.towns.lock().unwrap_or_else(|e| e.into_inner()).get(town) {
+            return Ok(county.clone());
+        }
+        let req = self.request(rpb::GetTownRequest { town: town.to_owned() });
+        match RegistryServiceClient::new(self.channel.clone()).get_town(req).await {
+            Ok(resp) => {
+                let county = resp.into_inner().county;
+                self.towns.lock().unwrap_or_else(|e| e.into_inner()).insert(town.to_owned(), county.clone());
+                Ok(county)
+            }
+            Err(s) if matches!(s.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) => {
+                Err(FactsError::NotFound)
+            }
+            Err(s) => Err(FactsError::Unavailable(s.message().to_owned())),
+        }
     }
 
     /// Property-management coverage of the town's old estates, as recorded now.

@@ -42,10 +42,11 @@ const COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, 
     reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, resolved_at, \
     satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into";
 
-/// A copy of demo ticket `d` as ticket number `i`, created at `$start + (i · 997 mod $span)` with
-/// every instant shifted alike. `$1..$5`: first number, last number, town, year start, year span.
+/// A copy of demo ticket `d` as ticket number `i`, created at `$start + (i · STEP mod $span)`
+/// with every instant shifted alike: STEP (about 29 hours, prime) spreads consecutive copies over
+/// the whole year. `$1..$5`: first number, last number, town, year start, year span.
 fn copy_select(series: &str) -> String {
-    let shift = "(($4 + (s.i * 997) % $5) - d.created_at)";
+    let shift = "(($4 + (s.i * 104729003) % $5) - d.created_at)";
     format!(
         "INSERT INTO tickets ({COLUMNS}) {series} \
          , demo AS (SELECT t.*, ROW_NUMBER() OVER (ORDER BY t.id) - 1 AS k FROM tickets t \

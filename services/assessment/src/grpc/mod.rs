@@ -103,6 +103,22 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
         }
     }
 
+    /// The town a request is about, if the caller may see it: its own town, or for the county
+    /// a town of its county (asked of the registry; another county's town is NOT_FOUND).
+    async fn town_scope(&self, p: &Principal, town: &str) -> ServiceResult<String> {
+        let town = p.town_scope(town)?;
+        if p.role != Role::County {
+            return Ok(town);
+        }
+        match self.registry.town_county(&town).await {
+            Ok(county) if county == p.county => Ok(town),
+            Ok(_) | Err(FactsError::NotFound) => Err(ServiceError::not_found("town")),
+            Err(FactsError::Unavailable(_)) => {
+                Err(ServiceError::new(ErrorCode::Unavailable, "the registry is unavailable; try again shortly"))
+            }
+        }
+    }
+
     fn sources(&self) -> Sources<'_, S> {
         Sources {
             store: self.store.as_ref(),
@@ -114,7 +130,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
 
     async fn record_incident_for(&self, p: &Principal, r: pb::RecordIncidentRequest) -> ServiceResult<pb::Incident> {
         p.require(SUPERVISORS)?;
-        let town = p.town_scope(&r.town)?;
+        let town = self.town_scope(p, &r.town).await?;
         let date = date_field("date", &r.date)?;
         if date > chrono::Utc::now().date_naive() + chrono::Duration::days(1) {
             return Err(ServiceError::invalid("date", "an incident cannot be recorded for a future date"));
@@ -150,7 +166,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
 
     async fn record(&self, p: &Principal, r: pb::RecordInspectionRequest) -> ServiceResult<pb::Inspection> {
         p.require(SUPERVISORS)?;
-        let town = p.town_scope(&r.town)?;
+        let town = self.town_scope(p, &r.town).await?;
         let date = date_field("date", &r.date)?;
         let today = chrono::Utc::now().date_naive();
         if date > today + chrono::Duration::days(1) {
@@ -250,7 +266,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(SUPERVISORS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let date = date_field("date", &r.date)?;
             let kind = convert::kind_from_pb(r.kind)?;
             let focus = convert::focus_from_pb(r.focus)?;
@@ -280,7 +296,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let from = optional_date("from_date", &r.from_date)?;
             let to = optional_date("to_date", &r.to_date)?;
             let page = Page::from_request(r.page.as_ref())?;
@@ -313,7 +329,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             p.require(READERS)?;
             let id = id_field("id", &req.get_ref().id)?;
             let i = match self.store.get_inspection(&id).await? {
-                Some(i) if p.town_scope(&i.town).is_ok() && self.serves(&p, &i.estate_id).await => i,
+                Some(i) if self.town_scope(&p, &i.town).await.is_ok() && self.serves(&p, &i.estate_id).await => i,
                 _ => return Err(ServiceError::not_found("inspection")),
             };
             Ok(convert::inspection(i))
@@ -326,7 +342,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let estate = if r.estate_id.trim().is_empty() { None } else { Some(id_field("estate_id", &r.estate_id)?) };
             let from = optional_date("from_date", &r.from_date)?;
             let to = optional_date("to_date", &r.to_date)?;
@@ -349,7 +365,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             p.require(READERS)?;
-            let town = p.town_scope(&req.get_ref().town)?;
+            let town = self.town_scope(&p, &req.get_ref().town).await?;
             Ok(convert::rubric(self.rubric_in_force(&town).await?))
         }
         .await)
@@ -360,7 +376,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let (first, _) = crate::bulletin::month_bounds(&r.month)?;
             let month = first.format("%Y-%m").to_string();
             if let Some(body) = self.store.latest_bulletin(&town, &month).await? {
@@ -379,7 +395,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(SUPERVISORS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let (first, last) = crate::bulletin::month_bounds(&r.month)?;
             if last >= chrono::Utc::now().date_naive() {
                 return Err(ServiceError::invalid("month", "only a finished month can be published"));
@@ -405,7 +421,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let rubric = self.rubric_in_force(&town).await?;
             crate::annual::assess(&self.sources(), &rubric, &town, r.year, r.period.trim()).await
         }
@@ -417,7 +433,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(SUPERVISORS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let items: Vec<RubricItem> = r
                 .items
                 .into_iter()
@@ -472,7 +488,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let p = self.principal(&req)?;
             p.require(READERS)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let from = optional_date("from_date", &r.from_date)?;
             let to = optional_date("to_date", &r.to_date)?;
             let page = Page::from_request(r.page.as_ref())?;

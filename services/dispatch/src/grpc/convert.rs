@@ -158,3 +158,25 @@ pub fn rule(r: RoutingRule) -> pb::RoutingRule {
         customised: r.customised,
     }
 }
+
+pub fn tally(t: Tally) -> pb::TicketTally {
+    let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let c = t.counts;
+    pb::TicketTally {
+        unit_type: if t.unit_type.is_empty() { 0 } else { unit_type_to_pb(&t.unit_type) as i32 },
+        key: t.key,
+        name: t.name,
+        person_name: t.person_name,
+        tickets: n(c.tickets),
+        responded_in_time: n(c.responded_in_time),
+        resolved: n(c.resolved),
+        rated: n(c.rated),
+        satisfied: n(c.satisfied),
+        not_satisfied: n(c.not_satisfied),
+        overdue: n(c.overdue),
+        late_responses: n(c.late_responses),
+        escalated: n(c.escalated),
+        raised_to_county: n(c.raised_to_county),
+        repeats: n(c.repeats),
+    }
+}

@@ -416,39 +416,15 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         p.require(&[Role::County, Role::TownOffice, Role::Service])?;
         let town = p.town_scope(&r.town)?;
         let period = stats::Period::parse(&r.from_date, &r.to_date)?;
-        let group = match pb::TallyGroup::try_from(r.group_by) {
-            Ok(pb::TallyGroup::Unit) => TallyGroup::Unit,
-            Ok(pb::TallyGroup::Estate) => TallyGroup::Estate,
-            _ => return Err(ServiceError::invalid("group_by", "group_by must be UNIT or ESTATE")),
-        };
         let county = (p.role == Role::County).then_some(p.county.as_str());
-        let rows = self.store.tally(&town, county, group, period.range_ms(), now_ms()).await?;
-        let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-        let tallies = rows
-            .into_iter()
-            .map(|t| pb::TicketTally {
-                unit_type: if t.unit_type.is_empty() { 0 } else { convert::unit_type_to_pb(&t.unit_type) as i32 },
-                key: t.key,
-                name: t.name,
-                person_name: t.person_name,
-                tickets: n(t.tickets),
-                responded_in_time: n(t.responded_in_time),
-                resolved: n(t.resolved),
-                rated: n(t.rated),
-                satisfied: n(t.satisfied),
-                not_satisfied: n(t.not_satisfied),
-                overdue: n(t.overdue),
-                late_responses: n(t.late_responses),
-                escalated: n(t.escalated),
-                raised_to_county: n(t.raised_to_county),
-                repeats: n(t.repeats),
-            })
-            .collect();
+        let rows = self.store.tally(&town, county, period.range_ms(), now_ms()).await?;
+        let (units, estates) = sum_tallies(rows);
         Ok(pb::TallyTicketsResponse {
             town,
             from_date: period.from.to_string(),
             to_date: period.to.to_string(),
-            tallies,
+            units: units.into_iter().map(convert::tally).collect(),
+            estates: estates.into_iter().map(convert::tally).collect(),
         })
     }
 }

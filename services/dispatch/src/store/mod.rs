@@ -94,14 +94,13 @@ pub trait DispatchStore: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
     fn count_tickets(&self, town: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
-    /// Counts per unit or estate of the tickets created in [from, to) (of `county` only, when
-    /// given), aggregated by the database; merged tickets are left out.
+    /// One aggregate scan of the tickets created in [from, to) (of `county` only, when given),
+    /// grouped by unit (with its person) and estate; merged tickets are left out.
     fn tally(
         &self,
         town: &str,
         county: Option<&str>,
-        group: TallyGroup,
         range_ms: (i64, i64),
         now_ms: i64,
-    ) -> impl Future<Output = ServiceResult<Vec<Tally>>> + Send;
+    ) -> impl Future<Output = ServiceResult<Vec<TallyRow>>> + Send;
 }
