@@ -37,6 +37,59 @@ enum Command {
     Token(TokenArgs),
     /// Create the Ed25519 token-signing key pair (jwt-private.pem, jwt-public.pem) in a directory.
     Keygen(KeygenArgs),
+    /// Apply every given service's database migrations, then exit (once per upgrade).
+    Migrate(MigrateArgs),
+    /// Copy the SQLite databases (online, consistent) and the signing keys of a data directory.
+    Backup(BackupArgs),
+    /// Exit 0 when an HTTP health endpoint answers 2xx (for container health checks).
+    Health(HealthArgs),
+}
+
+/// Options every service process shares: migrations and the admin port.
+#[derive(Args)]
+struct ServiceOps {
+    /// Apply migrations on start; `false` where `wuguan migrate` runs once per upgrade (the
+    /// service then refuses a schema older than its release).
+    #[arg(long, env = "WUGUAN_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    migrate: bool,
+    /// Admin HTTP address for `/healthz` and `/metrics` (Prometheus); off when absent.
+    #[arg(long, env = "WUGUAN_ADMIN_LISTEN")]
+    admin_listen: Option<String>,
+}
+
+#[derive(Args)]
+struct MigrateArgs {
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", hide_env_values = true)]
+    registry_database_url: Option<String>,
+    /// A file holding the registry's database URL (e.g. a container secret).
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL_FILE")]
+    registry_database_url_file: Option<PathBuf>,
+    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL", hide_env_values = true)]
+    dispatch_database_url: Option<String>,
+    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL_FILE")]
+    dispatch_database_url_file: Option<PathBuf>,
+    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL", hide_env_values = true)]
+    assessment_database_url: Option<String>,
+    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL_FILE")]
+    assessment_database_url_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// The data directory of a SQLite deployment (`wuguan up`).
+    #[arg(long, env = "WUGUAN_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// Where the copy goes: a new (or empty) directory.
+    #[arg(long)]
+    to: PathBuf,
+}
+
+#[derive(Args)]
+struct HealthArgs {
+    /// e.g. `http://127.0.0.1:9090/healthz` (a service's admin port) or the gateway's `/healthz`.
+    url: String,
+    #[arg(long, default_value_t = 3)]
+    timeout_secs: u64,
 }
 
 #[derive(Args)]
@@ -62,8 +115,16 @@ struct AssessmentArgs {
     #[arg(long, env = "WUGUAN_ASSESSMENT_LISTEN", default_value = "127.0.0.1:50053")]
     listen: String,
     /// `sqlite://path/assessment.db` or `postgres://…` (secret when it holds a password).
-    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL", default_value = "sqlite://data/assessment.db")]
+    #[arg(
+        long,
+        env = "WUGUAN_ASSESSMENT_DATABASE_URL",
+        default_value = "sqlite://data/assessment.db",
+        hide_env_values = true
+    )]
     database_url: String,
+    /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
+    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL_FILE")]
+    database_url_file: Option<PathBuf>,
     #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
     jwt_public_key: PathBuf,
     #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
@@ -72,7 +133,10 @@ struct AssessmentArgs {
     dispatch_url: String,
     /// Assessment's own token for the registry and dispatch (secret): `wuguan token --role county --subject wuguan-assessment`.
     #[arg(long, env = "WUGUAN_ASSESSMENT_SERVICE_TOKEN", hide_env_values = true)]
-    service_token: String,
+    service_token: Option<String>,
+    /// A file holding the service token (e.g. a container secret).
+    #[arg(long, env = "WUGUAN_ASSESSMENT_SERVICE_TOKEN_FILE")]
+    service_token_file: Option<PathBuf>,
     /// Load the demo inspections on first start (needs the registry's demo data).
     #[arg(long, env = "WUGUAN_DEMO")]
     demo: bool,
@@ -83,6 +147,8 @@ struct AssessmentArgs {
     db_max_connections: u32,
     #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    #[command(flatten)]
+    ops: ServiceOps,
 }
 
 #[derive(Args)]
@@ -90,15 +156,26 @@ struct DispatchArgs {
     #[arg(long, env = "WUGUAN_DISPATCH_LISTEN", default_value = "127.0.0.1:50052")]
     listen: String,
     /// `sqlite://path/dispatch.db` or `postgres://…` (secret when it holds a password).
-    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL", default_value = "sqlite://data/dispatch.db")]
+    #[arg(
+        long,
+        env = "WUGUAN_DISPATCH_DATABASE_URL",
+        default_value = "sqlite://data/dispatch.db",
+        hide_env_values = true
+    )]
     database_url: String,
+    /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
+    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL_FILE")]
+    database_url_file: Option<PathBuf>,
     #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
     jwt_public_key: PathBuf,
     #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
     registry_url: String,
     /// Dispatch's own token for reading the registry (secret): `wuguan token --role county --subject wuguan-dispatch`.
     #[arg(long, env = "WUGUAN_DISPATCH_REGISTRY_TOKEN", hide_env_values = true)]
-    registry_token: String,
+    registry_token: Option<String>,
+    /// A file holding the registry token (e.g. a container secret).
+    #[arg(long, env = "WUGUAN_DISPATCH_REGISTRY_TOKEN_FILE")]
+    registry_token_file: Option<PathBuf>,
     /// Load the demo tickets on first start (needs the registry's demo data).
     #[arg(long, env = "WUGUAN_DEMO")]
     demo: bool,
@@ -114,6 +191,8 @@ struct DispatchArgs {
     max_concurrent_requests: usize,
     #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    #[command(flatten)]
+    ops: ServiceOps,
 }
 
 #[derive(Args)]
@@ -122,8 +201,16 @@ struct RegistryArgs {
     #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
     listen: String,
     /// `sqlite://path/registry.db` or `postgres://user:password@host/db` (secret when it holds a password).
-    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", default_value = "sqlite://data/registry.db")]
+    #[arg(
+        long,
+        env = "WUGUAN_REGISTRY_DATABASE_URL",
+        default_value = "sqlite://data/registry.db",
+        hide_env_values = true
+    )]
     database_url: String,
+    /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL_FILE")]
+    database_url_file: Option<PathBuf>,
     /// PEM file with the gateway's Ed25519 public key, to verify tokens.
     #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
     jwt_public_key: PathBuf,
@@ -136,6 +223,8 @@ struct RegistryArgs {
     max_concurrent_requests: usize,
     #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    #[command(flatten)]
+    ops: ServiceOps,
 }
 
 #[derive(Args)]
@@ -199,6 +288,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Assessment(args) => assessment(args).await,
         Command::Gateway(args) => gateway(args).await,
         Command::Token(args) => token(args),
+        Command::Migrate(args) => migrate(args).await,
+        Command::Backup(args) => {
+            let copied = wuguan::backup::backup(&args.data_dir, &args.to).await?;
+            for path in copied {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Health(args) => health(args).await,
         Command::Keygen(args) => {
             std::fs::create_dir_all(&args.dir)?;
             let (private, public) = wuguan_platform::identity::KeyPair::ensure_in_dir(&args.dir)?;
@@ -251,8 +349,10 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-registry");
     let (listener, addr) = serving::bind(&args.listen).await?;
     tracing::info!(%addr, "registry listening");
+    admin(&args.ops, addr).await?;
     let config = wuguan_registry::server::RegistryConfig {
-        database_url: args.database_url,
+        database_url: secret(args.database_url, args.database_url_file)?,
+        migrate: args.ops.migrate,
         jwt_public_key: args.jwt_public_key,
         load_demo: args.demo,
         pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
@@ -269,11 +369,13 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-dispatch");
     let (listener, addr) = serving::bind(&args.listen).await?;
     tracing::info!(%addr, "dispatch listening");
+    admin(&args.ops, addr).await?;
     let config = wuguan_dispatch::server::DispatchConfig {
-        database_url: args.database_url,
+        database_url: secret(args.database_url, args.database_url_file)?,
+        migrate: args.ops.migrate,
         jwt_public_key: args.jwt_public_key,
         registry_url: args.registry_url,
-        registry_token: args.registry_token,
+        registry_token: required_secret("--registry-token", args.registry_token, args.registry_token_file)?,
         load_demo: args.demo,
         pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
         limits: Limits {
@@ -294,12 +396,14 @@ async fn assessment(args: AssessmentArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-assessment");
     let (listener, addr) = serving::bind(&args.listen).await?;
     tracing::info!(%addr, "assessment listening");
+    admin(&args.ops, addr).await?;
     let config = wuguan_assessment::server::AssessmentConfig {
-        database_url: args.database_url,
+        database_url: secret(args.database_url, args.database_url_file)?,
+        migrate: args.ops.migrate,
         jwt_public_key: args.jwt_public_key,
         registry_url: args.registry_url,
         dispatch_url: args.dispatch_url,
-        service_token: args.service_token,
+        service_token: required_secret("--service-token", args.service_token, args.service_token_file)?,
         load_demo: args.demo,
         pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
         limits: Limits { request_timeout: Duration::from_secs(args.request_timeout_secs), ..Limits::default() },
@@ -322,6 +426,77 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(args.request_timeout_secs),
     };
     wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
+}
+
+/// A secret given directly or, preferably, in a file (container secrets); the file wins.
+fn secret(value: String, file: Option<PathBuf>) -> anyhow::Result<String> {
+    match file {
+        Some(path) => read_secret(&path),
+        None => Ok(value),
+    }
+}
+
+fn required_secret(flag: &str, value: Option<String>, file: Option<PathBuf>) -> anyhow::Result<String> {
+    match (value, file) {
+        (_, Some(path)) => read_secret(&path),
+        (Some(value), None) if !value.trim().is_empty() => Ok(value),
+        _ => anyhow::bail!("{flag} (or {flag}-file) is required"),
+    }
+}
+
+fn read_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    let text = text.trim();
+    anyhow::ensure!(!text.is_empty(), "{} is empty", path.display());
+    Ok(text.to_owned())
+}
+
+/// Starts the service's admin port (`/healthz`, `/metrics`) when one is configured.
+async fn admin(ops: &ServiceOps, grpc_addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    if let Some(listen) = &ops.admin_listen {
+        let (listener, addr) = serving::bind(listen).await?;
+        tracing::info!(%addr, "admin listening");
+        tokio::spawn(wuguan_platform::admin::serve(listener, grpc_addr, serving::shutdown_signal()));
+    }
+    Ok(())
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let _telemetry = telemetry::init("wuguan-migrate");
+    let pool = PoolConfig { max_connections: 2, ..PoolConfig::default() };
+    let optional = |value: Option<String>, file: Option<PathBuf>| -> anyhow::Result<Option<String>> {
+        match file {
+            Some(path) => read_secret(&path).map(Some),
+            None => Ok(value.filter(|v| !v.trim().is_empty())),
+        }
+    };
+    let registry = optional(args.registry_database_url, args.registry_database_url_file)?;
+    let dispatch = optional(args.dispatch_database_url, args.dispatch_database_url_file)?;
+    let assessment = optional(args.assessment_database_url, args.assessment_database_url_file)?;
+    anyhow::ensure!(
+        registry.is_some() || dispatch.is_some() || assessment.is_some(),
+        "give at least one of --registry-database-url, --dispatch-database-url, --assessment-database-url (or their -file forms)"
+    );
+    if let Some(url) = registry {
+        wuguan_registry::server::open_database(&url, pool).await?.close().await;
+        println!("registry: migrated");
+    }
+    if let Some(url) = dispatch {
+        wuguan_dispatch::server::open_database(&url, pool).await?.close().await;
+        println!("dispatch: migrated");
+    }
+    if let Some(url) = assessment {
+        wuguan_assessment::server::open_database(&url, pool).await?.close().await;
+        println!("assessment: migrated");
+    }
+    Ok(())
+}
+
+async fn health(args: HealthArgs) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(args.timeout_secs)).build()?;
+    let resp = client.get(&args.url).send().await?;
+    anyhow::ensure!(resp.status().is_success(), "{} answered {}", args.url, resp.status());
+    Ok(())
 }
 
 fn token(args: TokenArgs) -> anyhow::Result<()> {

@@ -107,6 +107,7 @@ impl Stack {
         // sees `start` return can use the data.
         let registry_config = wuguan_registry::server::RegistryConfig {
             database_url: config.registry_database_url.clone(),
+            migrate: true,
             jwt_public_key: public_key.clone(),
             load_demo: config.load_demo,
             pool: PoolConfig::default(),
@@ -135,6 +136,7 @@ impl Stack {
         )?;
         let dispatch_config = wuguan_dispatch::server::DispatchConfig {
             database_url: config.dispatch_database_url.clone(),
+            migrate: true,
             jwt_public_key: public_key.clone(),
             registry_url: format!("http://{registry_addr}"),
             registry_token,
@@ -160,6 +162,7 @@ impl Stack {
         )?;
         let assessment_config = wuguan_assessment::server::AssessmentConfig {
             database_url: config.assessment_database_url.clone(),
+            migrate: true,
             jwt_public_key: public_key.clone(),
             registry_url: format!("http://{registry_addr}"),
             dispatch_url: format!("http://{dispatch_addr}"),

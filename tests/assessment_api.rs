@@ -459,6 +459,7 @@ async fn start_assessment(
     let (listener, addr) = wuguan_platform::serving::bind("127.0.0.1:0").await.unwrap();
     let config = wuguan_assessment::server::AssessmentConfig {
         database_url: db_url.to_owned(),
+        migrate: true,
         jwt_public_key: t.dir.path().join("jwt-public.pem"),
         registry_url: t.registry_url(),
         dispatch_url,

@@ -34,6 +34,7 @@ async fn start_dispatch_with(
     let (listener, addr) = wuguan_platform::serving::bind("127.0.0.1:0").await.unwrap();
     let config = wuguan_dispatch::server::DispatchConfig {
         database_url: db_url.to_owned(),
+        migrate: true,
         jwt_public_key: t.dir.path().join("jwt-public.pem"),
         registry_url,
         registry_token,

@@ -71,6 +71,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     use routes::{assessments, auth, bulletins, complaints, health, inspections, ledger, rubric};
     let import = Router::new()
         .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
+        .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
     let api = Router::new()
         .route("/api/v1/auth/login", post(auth::login))
@@ -114,6 +115,10 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/assessments/{year}", get(assessments::get_assessment))
         .route("/api/v1/towns/{town}/incidents", get(assessments::list_incidents).post(assessments::record_incident))
         .route("/healthz", get(health::healthz))
+        // Liveness: the process answers; unlike /healthz it does not depend on the services.
+        .route("/livez", get(|| async { "alive" }))
+        .route("/metrics", get(|| async { wuguan_platform::metrics::render() }))
+        .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 
     // Beyond this many requests in flight the gateway refuses at once (503, Retry-After)
@@ -144,11 +149,27 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 http.method = %req.method(),
                 http.path = %req.uri().path(),
                 request_id = %request_id,
+                trace_id = tracing::field::Empty,
             );
             wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
             span
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Counts and times each request by its route template (after routing, so ids in paths do not
+/// multiply the series).
+async fn route_metrics(
+    matched: Option<axum::extract::MatchedPath>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = matched.map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
+    let resp = next.run(req).await;
+    wuguan_platform::metrics::record_http(method.as_str(), &route, resp.status().as_u16(), started);
+    resp
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then drains.
@@ -157,6 +178,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    wuguan_platform::metrics::install();
     let state = AppState::new(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway starting");
     axum::serve(listener, router(state, config.request_timeout)).with_graceful_shutdown(shutdown).await?;

@@ -102,6 +102,9 @@ impl<S: AssessmentStore> Outbox<S> {
             if let Err(e) = self.deliver_pending().await {
                 tracing::warn!(error = %e, "outbox pass failed; will retry");
             }
+            if let Ok(pending) = self.store.count_pending_findings().await {
+                metrics::gauge!("wuguan_outbox_pending").set(pending as f64);
+            }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = self.wake.notified() => {}

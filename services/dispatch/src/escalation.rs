@@ -3,6 +3,7 @@
 //! registry was unreachable.
 
 use crate::grpc::DispatchGrpc;
+use crate::model::Status;
 use crate::registry_client::{FactsError, RegistryClient};
 use crate::store::DispatchStore;
 use std::sync::Arc;
@@ -36,7 +37,9 @@ pub async fn sweep_once<S: DispatchStore>(
     let escalated = store.escalate_overdue(now, config.level_one_window.as_millis() as i64, BATCH).await?;
     for e in &escalated {
         tracing::info!(ticket = %e.ticket_id, level = e.level, "ticket escalated");
+        metrics::counter!("wuguan_escalations_total", "level" => e.level.to_string()).increment(1);
     }
+    record_open_tickets(store, now).await;
     let mut routed = 0;
     for mut ticket in store.unrouted(BATCH).await? {
         match registry.estate_facts(&ticket.estate_id).await {
@@ -64,6 +67,24 @@ pub async fn sweep_once<S: DispatchStore>(
     Ok((escalated.len(), routed))
 }
 
+/// Gauges of open tickets by status and level, and of overdue ones, as every replica sees them
+/// (the same numbers: dashboards take the max over replicas).
+async fn record_open_tickets<S: DispatchStore>(store: &S, now: i64) {
+    let Ok(rows) = store.open_ticket_counts(now).await else { return };
+    let mut overdue = 0;
+    for status in [Status::Received, Status::Assigned, Status::Accepted, Status::Rejected, Status::Reopened] {
+        for level in 0..=2i64 {
+            let count = rows.iter().find(|r| r.0 == status.as_str() && r.1 == level).map(|r| r.2).unwrap_or(0);
+            metrics::gauge!("wuguan_tickets_open", "status" => status.as_str(), "level" => level.to_string())
+                .set(count as f64);
+        }
+    }
+    for r in &rows {
+        overdue += r.3;
+    }
+    metrics::gauge!("wuguan_tickets_overdue").set(overdue as f64);
+}
+
 pub async fn run<S: DispatchStore>(
     store: Arc<S>,
     grpc: DispatchGrpc<S>,
@@ -71,6 +92,8 @@ pub async fn run<S: DispatchStore>(
     config: SweepConfig,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    // The gauges exist from the start, not only after the first sweep.
+    record_open_tickets(store.as_ref(), now_ms()).await;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(config.interval) => {}

@@ -19,6 +19,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[derive(Debug, Clone)]
 pub struct DispatchConfig {
     pub database_url: String,
+    /// Migrate on start (the default); false: only check the schema is current.
+    pub migrate: bool,
     pub jwt_public_key: PathBuf,
     pub registry_url: String,
     /// Dispatch's own token for the registry (role `county`, from `wuguan token --role county`).
@@ -30,8 +32,14 @@ pub struct DispatchConfig {
 }
 
 pub async fn open_database(url: &str, pool: PoolConfig) -> anyhow::Result<Db> {
+    connect_database(url, pool, true).await
+}
+
+/// Connects and migrates, or with `migrate` false only checks the schema is this release's
+/// (deployments where `wuguan migrate` runs once per upgrade).
+pub async fn connect_database(url: &str, pool: PoolConfig, migrate: bool) -> anyhow::Result<Db> {
     let db = Db::connect(url, pool).await?;
-    db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
+    db.prepare(migrate, &SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
     Ok(db)
 }
 
@@ -42,18 +50,21 @@ pub async fn run(
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let verifier = TokenVerifier::from_file(&config.jwt_public_key)?;
-    let db = open_database(&config.database_url, config.pool).await?;
+    let db = connect_database(&config.database_url, config.pool, config.migrate).await?;
+    let pool_metrics = wuguan_platform::metrics::watch_pool(db.clone(), "dispatch");
     let channel = wuguan_platform::serving::lazy_channel(&config.registry_url)?;
     let registry = Arc::new(RegistryClient::new(channel, config.registry_token.clone()));
     tracing::info!(store = db.kind(), addr = %listener.local_addr()?, "dispatch starting");
-    match db {
+    let result = match db {
         Db::Sqlite(pool) => {
             serve(Arc::new(SqliteStore::new(pool)), verifier, registry, &config, listener, shutdown, ready).await
         }
         Db::Postgres(pool) => {
             serve(Arc::new(PgStore::new(pool)), verifier, registry, &config, listener, shutdown, ready).await
         }
-    }
+    };
+    pool_metrics.abort();
+    result
 }
 
 async fn serve<S: DispatchStore>(

@@ -63,12 +63,48 @@ impl Db {
         }
     }
 
+    /// Applies this release's migrations. Migrations a newer release already applied are
+    /// tolerated, so the previous release keeps starting during a rolling upgrade (migrations
+    /// only add: tables, nullable columns, indexes).
     pub async fn migrate(&self, sqlite: &Migrator, postgres: &Migrator) -> anyhow::Result<()> {
+        let tolerant = |m: &Migrator| {
+            let mut t = Migrator::with_migrations(m.iter().cloned().collect());
+            t.set_ignore_missing(true);
+            t
+        };
         match self {
-            Db::Sqlite(pool) => sqlite.run(pool).await?,
-            Db::Postgres(pool) => postgres.run(pool).await?,
+            Db::Sqlite(pool) => tolerant(sqlite).run(pool).await?,
+            Db::Postgres(pool) => tolerant(postgres).run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Checks, changing nothing, that every migration of this release has been applied (by
+    /// `wuguan migrate`); a service started with migrations turned off refuses an older schema.
+    pub async fn check_migrated(&self, sqlite: &Migrator, postgres: &Migrator) -> anyhow::Result<()> {
+        const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success";
+        // A database never migrated has no table: nothing is applied.
+        let (wanted, applied): (&Migrator, Vec<i64>) = match self {
+            Db::Sqlite(pool) => (sqlite, sqlx::query_scalar(APPLIED).fetch_all(pool).await.unwrap_or_default()),
+            Db::Postgres(pool) => (postgres, sqlx::query_scalar(APPLIED).fetch_all(pool).await.unwrap_or_default()),
+        };
+        let missing: Vec<i64> = wanted
+            .iter()
+            .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+            .map(|m| m.version)
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "the database lacks this release's migrations {missing:?}: run `wuguan migrate` first \
+                 (or let the service migrate with WUGUAN_MIGRATE=true)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Migrates, or (when `migrate` is false) checks that the schema is current.
+    pub async fn prepare(&self, migrate: bool, sqlite: &Migrator, postgres: &Migrator) -> anyhow::Result<()> {
+        if migrate { self.migrate(sqlite, postgres).await } else { self.check_migrated(sqlite, postgres).await }
     }
 
     pub fn kind(&self) -> &'static str {

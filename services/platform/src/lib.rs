@@ -2,12 +2,14 @@
 //! database connection and migrations, gRPC serving (health, reflection, limits, shutdown),
 //! telemetry and paging.
 
+pub mod admin;
 pub mod db;
 pub mod enums;
 pub mod error;
 pub mod fields;
 pub mod identity;
 pub mod local_time;
+pub mod metrics;
 pub mod paging;
 pub mod privacy;
 pub mod registry_client;

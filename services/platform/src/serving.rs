@@ -102,10 +102,12 @@ pub async fn serve_grpc(
                 otel.name = %req.uri().path(),
                 rpc.system = "grpc",
                 rpc.method = %req.uri().path(),
+                trace_id = tracing::field::Empty,
             );
             crate::telemetry::set_parent_from_headers(&span, req.headers());
             span
         })
+        .layer(RpcMetricsLayer)
         .layer(limits_layer)
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), drain)
@@ -119,4 +121,57 @@ pub fn lazy_channel(url: &str) -> anyhow::Result<tonic::transport::Channel> {
         .connect_timeout(Duration::from_secs(3))
         .tcp_nodelay(true)
         .connect_lazy())
+}
+
+/// Counts and times every RPC (outermost, so refusals under load are counted too).
+#[derive(Clone, Copy)]
+struct RpcMetricsLayer;
+
+impl<S> tower::Layer<S> for RpcMetricsLayer {
+    type Service = RpcMetrics<S>;
+    fn layer(&self, inner: S) -> RpcMetrics<S> {
+        RpcMetrics { inner }
+    }
+}
+
+#[derive(Clone)]
+struct RpcMetrics<S> {
+    inner: S,
+}
+
+impl<S, B, RB> tower::Service<http::Request<B>> for RpcMetrics<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<RB>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let method = req.uri().path().to_owned();
+        let started = std::time::Instant::now();
+        let call = self.inner.call(req);
+        Box::pin(async move {
+            let result = call.await;
+            // Errors are in the headers (trailers-only responses); a success sends its status
+            // in the trailers, after this point.
+            let code = match &result {
+                Ok(resp) => resp
+                    .headers()
+                    .get("grpc-status")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<i32>().ok())
+                    .map(|c| format!("{:?}", tonic::Code::from(c)))
+                    .unwrap_or_else(|| "Ok".to_owned()),
+                Err(_) => "Refused".to_owned(),
+            };
+            crate::metrics::record_rpc(&method, &code, started);
+            result
+        })
+    }
 }

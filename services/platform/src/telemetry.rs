@@ -79,10 +79,19 @@ impl Injector for MetadataInjector<'_> {
     }
 }
 
-/// Makes `span` a child of the trace context in incoming HTTP/gRPC headers (`traceparent`).
+/// Makes `span` a child of the trace context in incoming HTTP/gRPC headers (`traceparent`) and
+/// records the trace id in its `trace_id` field, so every log line under it carries the id
+/// (from the span when traces are exported, else from the caller's `traceparent`).
 pub fn set_parent_from_headers(span: &tracing::Span, headers: &http::HeaderMap) {
+    use opentelemetry::trace::{TraceContextExt, TraceId};
     let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
+    let from_caller = parent.span().span_context().trace_id();
     let _ = span.set_parent(parent);
+    let own = span.context().span().span_context().trace_id();
+    let id = if own != TraceId::INVALID { own } else { from_caller };
+    if id != TraceId::INVALID {
+        span.record("trace_id", tracing::field::display(id));
+    }
 }
 
 /// Writes the current span's trace context into outgoing gRPC metadata.

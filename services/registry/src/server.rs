@@ -17,6 +17,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[derive(Debug, Clone)]
 pub struct RegistryConfig {
     pub database_url: String,
+    /// Migrate on start (the default); false: only check the schema is current.
+    pub migrate: bool,
     pub jwt_public_key: PathBuf,
     pub load_demo: bool,
     pub pool: PoolConfig,
@@ -25,8 +27,14 @@ pub struct RegistryConfig {
 
 /// Connects to the database and brings its schema up to date.
 pub async fn open_database(url: &str, pool: PoolConfig) -> anyhow::Result<Db> {
+    connect_database(url, pool, true).await
+}
+
+/// Connects and migrates, or with `migrate` false only checks the schema is this release's
+/// (deployments where `wuguan migrate` runs once per upgrade).
+pub async fn connect_database(url: &str, pool: PoolConfig, migrate: bool) -> anyhow::Result<Db> {
     let db = Db::connect(url, pool).await?;
-    db.migrate(&SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
+    db.prepare(migrate, &SQLITE_MIGRATIONS, &POSTGRES_MIGRATIONS).await?;
     Ok(db)
 }
 
@@ -48,12 +56,15 @@ pub async fn run_with_ready(
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let verifier = TokenVerifier::from_file(&config.jwt_public_key)?;
-    let db = open_database(&config.database_url, config.pool).await?;
+    let db = connect_database(&config.database_url, config.pool, config.migrate).await?;
+    let pool_metrics = wuguan_platform::metrics::watch_pool(db.clone(), "registry");
     tracing::info!(store = db.kind(), addr = %listener.local_addr()?, "registry starting");
-    match db {
+    let result = match db {
         Db::Sqlite(pool) => serve(SqliteStore::new(pool), verifier, &config, listener, shutdown, ready).await,
         Db::Postgres(pool) => serve(PgStore::new(pool), verifier, &config, listener, shutdown, ready).await,
-    }
+    };
+    pool_metrics.abort();
+    result
 }
 
 async fn serve<S: RegistryStore>(

@@ -76,6 +76,8 @@ pub trait AssessmentStore: Send + Sync + 'static {
         published_at_ms: i64,
     ) -> impl Future<Output = ServiceResult<()>> + Send;
 
+    /// How many findings wait for their ticket (the outbox backlog).
+    fn count_pending_findings(&self) -> impl Future<Output = ServiceResult<i64>> + Send;
     /// Findings whose ticket dispatch does not have yet, oldest first.
     fn pending_findings(&self, limit: i64) -> impl Future<Output = ServiceResult<Vec<PendingFinding>>> + Send;
     fn mark_delivered(&self, finding_id: &str, ticket_id: &str) -> impl Future<Output = ServiceResult<()>> + Send;

@@ -645,6 +645,10 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn count_pending_findings(&self) -> ServiceResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE delivery = 'pending'").fetch_one(&self.pool).await?)
+            }
+
             async fn mark_attempt_failed(&self, finding_id: &str, error: &str, give_up: bool) -> ServiceResult<()> {
                 sqlx::query("UPDATE findings SET delivery = $1, delivery_error = $2, attempts = attempts + 1 WHERE id = $3 AND delivery = 'pending'")
                     .bind(if give_up { "failed" } else { "pending" })

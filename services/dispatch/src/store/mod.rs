@@ -94,6 +94,11 @@ pub trait DispatchStore: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
     fn count_tickets(&self, town: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
+    /// Open tickets of every town by (status, level): (status, level, count, overdue now).
+    fn open_ticket_counts(
+        &self,
+        now_ms: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<(String, i64, i64, i64)>>> + Send;
     /// One aggregate scan of the tickets created in [from, to) (of `county` only, when given),
     /// grouped by unit (with its person) and estate; merged tickets are left out.
     fn tally(

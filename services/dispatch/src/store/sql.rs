@@ -589,6 +589,13 @@ macro_rules! sql_store {
                 Ok(n as u64)
             }
 
+            async fn open_ticket_counts(&self, now_ms: i64) -> ServiceResult<Vec<(String, i64, i64, i64)>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT status, level, COUNT(*), SUM(CASE WHEN unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ");
+                q.push_bind(now_ms).push(") OR resolve_by < ").push_bind(now_ms).push(") THEN 1 ELSE 0 END) FROM tickets WHERE status IN ");
+                q.push(OPEN_STATUSES).push(" GROUP BY status, level");
+                Ok(q.build_query_as::<(String, i64, i64, i64)>().fetch_all(&self.pool).await?)
+            }
+
             async fn tally(
                 &self,
                 town: &str,
