@@ -250,8 +250,8 @@ pub fn new_tracking_code() -> String {
     bytes.iter().take(10).map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
-/// Counts of the tickets created in a period that share a unit (with its person) and an
-/// estate: one row of the database's single aggregate scan. `Tally::sum` folds rows into the
+/// Counts of the tickets created in a period that share a unit and an estate: one row of the
+/// database's single aggregate scan. `Tally::sum` folds rows into the
 /// per-unit and per-estate totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct TallyRow {
@@ -304,7 +304,7 @@ pub struct Tally {
     pub name: String,
     /// Units only.
     pub unit_type: String,
-    /// Units only: the person on the unit's most frequent assignment in the period.
+    /// Units only: a person named on the unit's assignments (of its busiest estate).
     pub person_name: String,
     pub counts: TallyCounts,
 }
@@ -334,7 +334,7 @@ pub fn sum_tallies(rows: Vec<TallyRow>) -> (Vec<Tally>, Vec<Tally>) {
             )
         });
         u.counts += row.counts;
-        // Rows split by person too; name the one with the most tickets.
+        // Name the person of the estate where the unit had the most tickets.
         if row.counts.tickets > *person_tickets {
             *person_tickets = row.counts.tickets;
             u.person_name = row.person_name.unwrap_or_default();

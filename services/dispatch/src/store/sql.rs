@@ -603,12 +603,14 @@ macro_rules! sql_store {
                 (from_ms, to_ms): (i64, i64),
                 now_ms: i64,
             ) -> ServiceResult<Vec<TallyRow>> {
-                // Names are grouped on, not MAX()ed: comparing text under a collation for every
-                // row costs more than the rest of the scan.
-                const GROUPS: &str = "unit_id, unit_name, unit_type, person_name, estate_id, estate_name";
+                // Grouped on the two ids only: with the names as keys too, Postgres estimates
+                // too many groups, sorts every row on six text columns and runs 3-4× slower.
                 let count = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                q.push(GROUPS).push(", COUNT(*) AS tickets, ");
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type, \
+                     MAX(person_name) AS person_name, estate_id, MAX(estate_name) AS estate_name, ",
+                );
+                q.push("COUNT(*) AS tickets, ");
                 q.push(count("responded_at IS NOT NULL AND responded_at <= respond_by")).push(" AS responded_in_time, ");
                 q.push(count("status IN ('resolved', 'verified', 'closed')")).push(" AS resolved, ");
                 q.push(count("satisfaction IS NOT NULL")).push(" AS rated, ");
@@ -628,14 +630,14 @@ macro_rules! sql_store {
                     q.push(" AND county = ").push_bind(county.to_owned());
                 }
                 q.push(" AND created_at >= ").push_bind(from_ms).push(" AND created_at < ").push_bind(to_ms);
-                q.push(" AND merged_into IS NULL GROUP BY ").push(GROUPS).push(" LIMIT ").push_bind(MAX_TALLY_GROUPS);
+                q.push(" AND merged_into IS NULL GROUP BY unit_id, estate_id LIMIT ").push_bind(MAX_TALLY_GROUPS);
                 Ok(q.build_query_as::<TallyRow>().fetch_all(&self.pool).await?)
             }
         }
     };
 }
 
-/// (unit, person, estate) groups one tally returns at most: far above any town's count.
+/// (unit, estate) pairs one tally returns at most: far above any town's count.
 const MAX_TALLY_GROUPS: i64 = 100_000;
 
 /// Appends the filter's conditions (all bound, never formatted in).
