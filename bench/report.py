@@ -116,5 +116,13 @@ else:
                        f"| {ratio(r['annual_ms'], r['baseline_ms']):.1f} × "
                        f"| {ratio(r['annual_ms'], first['annual_ms']):.1f} × for "
                        f"{ratio(r['tickets'], first['tickets']):.0f} × the tickets |")
+    out.append(
+        "\nReading it: both grow linearly with the tickets (the period's rows are scanned once), and the "
+        "bulletin, which reads two months, stays a fraction of the year's scan. On SQLite the annual "
+        "assessment costs little more than the bare scan. On Postgres the one aggregate that counts ten "
+        "conditions per (unit, estate) costs several times the bare `GROUP BY unit_id` per row; at 1 M "
+        "tickets a year it still answers in a few seconds. If a county's year grows past that, the next "
+        "step is counting per day as tickets change (a summary table) instead of scanning the year.\n"
+    )
     out.append("\nReproduce: `bench/scoring.sh` (`SCORING_STEPS`, `SCORING_REPS` to change the shape).\n")
 print("\n".join(out))

@@ -126,3 +126,16 @@ impl Db {
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
+
+/// The `db.system` name of a sqlx backend, for database spans.
+pub trait DbSystem {
+    const NAME: &'static str;
+}
+
+impl DbSystem for sqlx::Sqlite {
+    const NAME: &'static str = "sqlite";
+}
+
+impl DbSystem for sqlx::Postgres {
+    const NAME: &'static str = "postgresql";
+}

@@ -282,6 +282,7 @@ macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
             /// The id a previous write with this key produced, if any.
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn idempotent_result(&self, scope: &str, ctx: &WriteContext) -> ServiceResult<Option<String>> {
                 let Some(key) = &ctx.idempotency_key else { return Ok(None) };
                 let id: Option<String> = sqlx::query_scalar(
@@ -294,6 +295,7 @@ macro_rules! sql_store {
                 Ok(id)
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn remember_key(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 scope: &str,
@@ -314,6 +316,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_unit(tx: &mut sqlx::Transaction<'_, $db>, unit: &Unit) -> Result<(), sqlx::Error> {
                 sqlx::query(
                     "INSERT INTO units (id, town, unit_type, name, ref_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -329,6 +332,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_estate(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: &str,
@@ -369,6 +373,7 @@ macro_rules! sql_store {
             }
 
             /// Returns whether a row at `expected_version` was updated.
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn write_estate(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: &str,
@@ -408,6 +413,7 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_change(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 estate_id: &str,
@@ -435,6 +441,7 @@ macro_rules! sql_store {
         }
 
         impl RegistryStore for $store {
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn upsert_county(&self, code: &str, name: &str) -> ServiceResult<()> {
                 sqlx::query("INSERT INTO counties (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name")
                     .bind(code)
@@ -444,6 +451,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn upsert_town(&self, town: &Town) -> ServiceResult<()> {
                 sqlx::query(
                     "INSERT INTO towns (code, name, county, time_zone) VALUES ($1, $2, $3, $4) \
@@ -458,6 +466,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_town(&self, code: &str) -> ServiceResult<Option<Town>> {
                 let row: Option<TownRow> = sqlx::query_as(
                     "SELECT t.code, t.name, t.county, c.name AS county_name, t.time_zone \
@@ -469,6 +478,7 @@ macro_rules! sql_store {
                 Ok(row.map(Town::from))
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_towns(&self) -> ServiceResult<Vec<Town>> {
                 let rows: Vec<TownRow> = sqlx::query_as(
                     "SELECT t.code, t.name, t.county, c.name AS county_name, t.time_zone \
@@ -479,6 +489,7 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().map(Town::from).collect())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_unit(&self, unit: &Unit, ctx: &WriteContext) -> ServiceResult<Unit> {
                 let scope = format!("{}/unit", unit.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -491,6 +502,7 @@ macro_rules! sql_store {
                 Ok(unit.clone())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_unit(&self, id: &str) -> ServiceResult<Option<Unit>> {
                 let row: Option<UnitRow> =
                     sqlx::query_as("SELECT id, town, unit_type, name, ref_id FROM units WHERE id = $1")
@@ -500,6 +512,7 @@ macro_rules! sql_store {
                 row.map(Unit::try_from).transpose()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_units(&self, town: &str, unit_type: Option<UnitType>, page: &Page) -> ServiceResult<Vec<Unit>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, town, unit_type, name, ref_id FROM units WHERE town = ");
                 q.push_bind(town.to_owned());
@@ -514,6 +527,7 @@ macro_rules! sql_store {
                 rows.into_iter().map(Unit::try_from).collect()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_person(&self, person: &Person, ctx: &WriteContext) -> ServiceResult<Person> {
                 let scope = format!("{}/person", person.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -553,6 +567,7 @@ macro_rules! sql_store {
                 Ok(person.clone())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_persons(&self, town: &str, unit_id: Option<&str>, page: &Page) -> ServiceResult<Vec<Person>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons WHERE town = ",
@@ -569,6 +584,7 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().map(Person::from).collect())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_community(&self, c: &Community, ctx: &WriteContext) -> ServiceResult<Community> {
                 let scope = format!("{}/community", c.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -602,6 +618,7 @@ macro_rules! sql_store {
                 Ok(Community { version: 1, ..c.clone() })
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_community(&self, id: &str) -> ServiceResult<Option<Community>> {
                 let row: Option<CommunityRow> = sqlx::query_as(
                     "SELECT id, town, name, party_secretary, unit_id, version FROM communities WHERE id = $1",
@@ -612,6 +629,7 @@ macro_rules! sql_store {
                 Ok(row.map(Community::from))
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_communities(&self, town: &str, page: &Page) -> ServiceResult<Vec<Community>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, name, party_secretary, unit_id, version FROM communities WHERE town = ",
@@ -625,6 +643,7 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().map(Community::from).collect())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_property_company(&self, c: &PropertyCompany, ctx: &WriteContext) -> ServiceResult<PropertyCompany> {
                 let scope = format!("{}/property_company", c.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -659,6 +678,7 @@ macro_rules! sql_store {
                 Ok(PropertyCompany { version: 1, ..c.clone() })
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_property_company(&self, id: &str) -> ServiceResult<Option<PropertyCompany>> {
                 let row: Option<CompanyRow> = sqlx::query_as(
                     "SELECT id, town, name, contact_person, contact_phone, unit_id, version FROM property_companies WHERE id = $1",
@@ -669,6 +689,7 @@ macro_rules! sql_store {
                 Ok(row.map(PropertyCompany::from))
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_property_companies(&self, town: &str, page: &Page) -> ServiceResult<Vec<PropertyCompany>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, name, contact_person, contact_phone, unit_id, version FROM property_companies WHERE town = ",
@@ -682,6 +703,7 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().map(PropertyCompany::from).collect())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_estate(&self, town: &str, data: &EstateData, ctx: &WriteContext) -> ServiceResult<Estate> {
                 let scope = format!("{town}/estate");
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -710,6 +732,7 @@ macro_rules! sql_store {
                 Ok(Estate { id, town: town.to_owned(), data: data.clone(), version: 1, created_at_ms: now, updated_at_ms: now })
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_estate(&self, id: &str) -> ServiceResult<Option<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE id = ").push_bind(id.to_owned());
@@ -717,6 +740,7 @@ macro_rules! sql_store {
                 row.map(Estate::try_from).transpose()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn update_estate(
                 &self,
                 id: &str,
@@ -750,6 +774,7 @@ macro_rules! sql_store {
                 })
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_estates(&self, town: &str, f: &EstateFilter, page: &Page) -> ServiceResult<Vec<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE town = ").push_bind(town.to_owned());
@@ -781,6 +806,7 @@ macro_rules! sql_store {
                 rows.into_iter().map(Estate::try_from).collect()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn all_estates(&self, town: &str) -> ServiceResult<Vec<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE town = ").push_bind(town.to_owned()).push(" ORDER BY id");
@@ -788,6 +814,7 @@ macro_rules! sql_store {
                 rows.into_iter().map(Estate::try_from).collect()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_estate_changes(&self, estate_id: &str, page: &Page) -> ServiceResult<Vec<EstateChange>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, estate_id, actor, at_ms, action, changes FROM estate_changes WHERE estate_id = ",
@@ -801,6 +828,7 @@ macro_rules! sql_store {
                 rows.into_iter().map(EstateChange::try_from).collect()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn import_estates(&self, town: &str, rows: &[ImportRow], ctx: &WriteContext) -> ServiceResult<(u32, u32)> {
                 let now = now_ms();
                 let (mut created, mut updated) = (0u32, 0u32);
@@ -836,6 +864,7 @@ macro_rules! sql_store {
                 Ok((created, updated))
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_communities(&self, town: &str) -> ServiceResult<u32> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communities WHERE town = $1")
                     .bind(town)
@@ -844,6 +873,7 @@ macro_rules! sql_store {
                 Ok(n as u32)
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_property_companies(&self, town: &str) -> ServiceResult<u32> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM property_companies WHERE town = $1")
                     .bind(town)
@@ -852,6 +882,7 @@ macro_rules! sql_store {
                 Ok(n as u32)
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn town_wide_units(&self, town: &str) -> ServiceResult<Vec<UnitContact>> {
                 let rows: Vec<UnitRow> = sqlx::query_as(
                     "SELECT id, town, unit_type, name, ref_id FROM units WHERE town = $1 AND ref_id IS NULL ORDER BY id",
@@ -868,12 +899,14 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn unit_contact(&self, unit_id: &str) -> ServiceResult<Option<UnitContact>> {
                 let Some(unit) = self.get_unit(unit_id).await? else { return Ok(None) };
                 let person = self.designated_person(&unit.id).await?;
                 Ok(Some(UnitContact { unit, person }))
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_account(&self, a: &Account, password_hash: &str) -> ServiceResult<Account> {
                 sqlx::query(
                     "INSERT INTO accounts (username, password_hash, role, town, county, unit_id, display_name, created_at) \
@@ -899,6 +932,7 @@ macro_rules! sql_store {
                 Ok(a.clone())
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_account(&self, username: &str) -> ServiceResult<Option<(Account, String)>> {
                 let row: Option<AccountRow> = sqlx::query_as(
                     "SELECT username, password_hash, role, town, county, unit_id, display_name FROM accounts WHERE username = $1",
@@ -909,6 +943,7 @@ macro_rules! sql_store {
                 row.map(<(Account, String)>::try_from).transpose()
             }
 
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_accounts(&self, town: &str, page: &Page) -> ServiceResult<Vec<Account>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT username, password_hash, role, town, county, unit_id, display_name FROM accounts WHERE town = ",
@@ -924,6 +959,7 @@ macro_rules! sql_store {
         }
 
         impl $store {
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn designated_person(&self, unit_id: &str) -> ServiceResult<Option<Person>> {
                 let row: Option<PersonRow> = sqlx::query_as(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons \
