@@ -173,6 +173,56 @@ async fn suite(store: Store) {
             .any(|p| p["focus"] == "follow_up" && p["date"] == next_week.as_str() && p["estate_id"] == estate.as_str())
     );
 
+    // 四查: the follow-up plan says what to check on: the ticketed finding by its ticket's state
+    // (not taken up → accountability, accepted → progress, resolved → effect), the other on site.
+    let follow_up = plans
+        .iter()
+        .find(|p| p["focus"] == "follow_up" && p["follows"] == inspection["id"])
+        .unwrap_or_else(|| panic!("a follow-up of the inspection: {plans:?}"));
+    let checks_path = format!("/api/v1/inspection-plans/{}/checks", follow_up["id"].as_str().unwrap());
+    let check_of = |checks: &Value, item: &str| {
+        checks["checks"].as_array().unwrap().iter().find(|c| c["item"] == item).unwrap_or_else(|| panic!("{checks}"))
+            ["check"]
+            .clone()
+    };
+    let (status, checks) = t.get(&checks_path, &company).await;
+    assert_eq!(status, StatusCode::OK, "{checks}");
+    assert_eq!((&checks["follows"], checks["estate_id"].as_str()), (&inspection["id"], Some(estate.as_str())));
+    assert_eq!(check_of(&checks, "fire_safety"), "check_accountability");
+    assert_eq!(check_of(&checks, "sanitation.garbage"), "check_on_site");
+    let act = |action: &str| format!("/api/v1/complaints/{ticket_id}/{action}");
+    let (status, body) = t.post(&act("accept"), &company, json!({"measures": "清理通道，张贴禁止堆放告示"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, checks) = t.get(&checks_path, &office).await;
+    assert_eq!(check_of(&checks, "fire_safety"), "check_progress");
+    let (status, body) = t.post(&act("resolve"), &company, json!({"measures_taken": "纸箱已清运"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, checks) = t.get(&checks_path, &office).await;
+    assert_eq!(check_of(&checks, "fire_safety"), "check_effect");
+    let labels: Vec<&str> =
+        checks["checks"].as_array().unwrap().iter().map(|c| c["check_label"].as_str().unwrap()).collect();
+    assert!(labels.contains(&"查成效") && labels.contains(&"现场复查"), "{labels:?}");
+    // Recorded from its plan, the follow-up keeps what it checked on.
+    let (status, recorded) = t
+        .post(
+            "/api/v1/towns/zhongxing/inspections",
+            &office,
+            json!({"estate_id": estate, "date": today.to_string(), "kind": "open", "focus": "follow_up", "plan_id": follow_up["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    assert_eq!(recorded["follow_up_of"], inspection["id"]);
+    let (status, checks) =
+        t.get(&format!("/api/v1/inspections/{}/checks", recorded["id"].as_str().unwrap()), &office).await;
+    assert_eq!((status, check_of(&checks, "fire_safety")), (StatusCode::OK, json!("check_effect")));
+    // A key inspection is no follow-up; another town sees nothing.
+    let (status, body) =
+        t.get(&format!("/api/v1/inspections/{}/checks", inspection["id"].as_str().unwrap()), &office).await;
+    assert_error(status, &body, status, "failed_precondition");
+    assert!(status.is_client_error(), "{status}");
+    let (status, _) = t.get(&checks_path, &anhe).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Reading: the serving company sees it; another town does not.
     let (status, seen) = t.get(&format!("/api/v1/inspections/{}", inspection["id"].as_str().unwrap()), &company).await;
     assert_eq!((status, seen["id"].clone()), (StatusCode::OK, inspection["id"].clone()));

@@ -108,6 +108,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/county-report", get(complaints::county_report))
         .route("/api/v1/towns/{town}/inspections", get(inspections::list).post(inspections::record))
         .route("/api/v1/inspections/{id}", get(inspections::get))
+        .route("/api/v1/inspections/{id}/checks", get(inspections::inspection_checks))
+        .route("/api/v1/inspection-plans/{id}/checks", get(inspections::plan_checks))
         .route("/api/v1/towns/{town}/inspection-plans", get(inspections::list_plans).post(inspections::plan))
         .route("/api/v1/towns/{town}/rubric", get(rubric::get_rubric).put(rubric::put_rubric))
         .route("/api/v1/towns/{town}/bulletins/{month}", get(bulletins::get_bulletin))

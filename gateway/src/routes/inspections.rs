@@ -64,6 +64,8 @@ pub struct PlanView {
     planned_by: String,
     inspection_id: Option<String>,
     reason: String,
+    /// Follow-ups: the inspection whose findings it checks on (see `/checks`).
+    follows: Option<String>,
 }
 
 impl From<pb::PlannedInspection> for PlanView {
@@ -78,6 +80,7 @@ impl From<pb::PlannedInspection> for PlanView {
             planned_by: p.planned_by,
             inspection_id: (!p.inspection_id.is_empty()).then_some(p.inspection_id),
             reason: p.reason,
+            follows: (!p.follows.is_empty()).then_some(p.follows),
         }
     }
 }
@@ -112,6 +115,7 @@ pub struct InspectionView {
     grade: String,
     findings: Vec<FindingView>,
     plan_id: Option<String>,
+    follow_up_of: Option<String>,
 }
 
 impl From<pb::Inspection> for InspectionView {
@@ -145,6 +149,7 @@ impl From<pb::Inspection> for InspectionView {
                 })
                 .collect(),
             plan_id: (!i.plan_id.is_empty()).then_some(i.plan_id),
+            follow_up_of: (!i.follow_up_of.is_empty()).then_some(i.follow_up_of),
         }
     }
 }
@@ -288,4 +293,72 @@ pub async fn list_plans(
     };
     let resp = s.upstreams.assessment().list_planned_inspections(s.upstreams.request(&bearer, req)).await?.into_inner();
     Ok(Json(Page::new(resp.plans.into_iter().map(PlanView::from).collect(), resp.page)))
+}
+
+#[derive(Serialize)]
+pub struct CheckView {
+    finding_id: String,
+    item: String,
+    description: String,
+    ticket_id: Option<String>,
+    ticket_status: Option<&'static str>,
+    overdue: bool,
+    check: String,
+    check_label: String,
+}
+
+#[derive(Serialize)]
+pub struct ChecksView {
+    follows: String,
+    follows_date: String,
+    estate_id: String,
+    estate_name: String,
+    checks: Vec<CheckView>,
+}
+
+impl From<pb::FollowUpChecks> for ChecksView {
+    fn from(c: pb::FollowUpChecks) -> Self {
+        ChecksView {
+            follows: c.follows,
+            follows_date: c.follows_date,
+            estate_id: c.estate_id,
+            estate_name: c.estate_name,
+            checks: c
+                .checks
+                .into_iter()
+                .map(|k| CheckView {
+                    finding_id: k.finding_id,
+                    item: k.item,
+                    description: k.description,
+                    ticket_id: (!k.ticket_id.is_empty()).then_some(k.ticket_id),
+                    ticket_status: (k.ticket_status != 0).then(|| crate::complaint_views::status_str(k.ticket_status)),
+                    overdue: k.overdue,
+                    check: k.check,
+                    check_label: k.check_label,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The four checks (四查) for a follow-up plan: what to look at when the inspectors return.
+pub async fn plan_checks(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChecksView>> {
+    let req = pb::GetFollowUpChecksRequest { plan_id: id, inspection_id: String::new() };
+    let resp = s.upstreams.assessment().get_follow_up_checks(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+/// The four checks for a recorded follow-up inspection, as the tickets stand now.
+pub async fn inspection_checks(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChecksView>> {
+    let req = pb::GetFollowUpChecksRequest { plan_id: String::new(), inspection_id: id };
+    let resp = s.upstreams.assessment().get_follow_up_checks(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
 }

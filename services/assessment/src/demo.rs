@@ -80,6 +80,7 @@ fn inspection(
         plan_id: None,
         created_at_ms: now_ms(),
         findings,
+        follow_up_of: None,
     })
 }
 
@@ -153,6 +154,7 @@ pub async fn load<S: AssessmentStore>(store: &S, registry: &RegistryClient) -> a
                 planned_by: "zhongxing.town_office".into(),
                 inspection_id: None,
                 reason: String::new(),
+                follows: None,
             })
             .await?;
     }

@@ -4,6 +4,7 @@
 pub mod annual;
 pub mod bulletin;
 pub mod demo;
+pub mod follow_up;
 pub mod grpc;
 pub mod model;
 pub mod outbox;

@@ -138,6 +138,8 @@ pub struct Plan {
     pub planned_by: String,
     pub inspection_id: Option<String>,
     pub reason: String,
+    /// For a follow-up: the inspection whose findings it checks on.
+    pub follows: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +179,24 @@ pub struct Inspection {
     pub grade: String,
     pub plan_id: Option<String>,
     pub created_at_ms: i64,
+    /// For a follow-up: the inspection whose findings it checked on.
+    pub follow_up_of: Option<String>,
 }
+
+string_enum!(
+    /// The source's four checks on a finding at a follow-up (一查成效、二查进度、三查原因、四查责任),
+    /// from its ticket: done → its effect; in progress → its progress; refused or late → the
+    /// cause; not taken up → who is accountable. A finding without a ticket is checked on site;
+    /// one whose ticket dispatch does not have yet waits for it.
+    FollowUpCheck {
+        Effect = "check_effect" / "查成效",
+        Progress = "check_progress" / "查进度",
+        Cause = "check_cause" / "查原因",
+        Accountability = "check_accountability" / "查责任",
+        OnSite = "check_on_site" / "现场复查",
+        Pending = "pending_ticket" / "待派单",
+    }
+);
 
 /// A major security incident (重大安全事故) recorded at an estate: a veto condition.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -284,6 +284,7 @@ mod tests {
             grade: String::new(),
             plan_id: None,
             created_at_ms: 0,
+            follow_up_of: None,
         }
     }
 

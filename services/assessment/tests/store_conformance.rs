@@ -20,6 +20,7 @@ fn plan(town: &str, date: &str, kind: InspectionKind) -> Plan {
         planned_by: "office".into(),
         inspection_id: None,
         reason: String::new(),
+        follows: None,
     }
 }
 
@@ -54,6 +55,7 @@ fn inspection(town: &str, date: &str, plan_id: Option<String>, findings: Vec<Fin
         grade: "excellent".into(),
         plan_id,
         created_at_ms: 1_800_000_000_000,
+        follow_up_of: None,
     }
 }
 
@@ -114,7 +116,11 @@ async fn plans_and_inspections<S: AssessmentStore>(store: &S) {
         Some(secret.id.clone()),
         vec![finding("fire_safety", true), finding("records", false)],
     );
-    let follow_up = Plan { focus: InspectionFocus::FollowUp, ..plan("t1", "2026-03-10", InspectionKind::Open) };
+    let follow_up = Plan {
+        focus: InspectionFocus::FollowUp,
+        follows: Some(done.id.clone()),
+        ..plan("t1", "2026-03-10", InspectionKind::Open)
+    };
     let stored = store.record_inspection(&done, Some(&follow_up), Some(("t1/office", "k1"))).await.unwrap();
     assert_eq!(stored.id, done.id);
     let retry = inspection("t1", "2026-03-03", None, vec![finding("fire_safety", true)]);
@@ -125,10 +131,12 @@ async fn plans_and_inspections<S: AssessmentStore>(store: &S) {
     assert_eq!(store.get_plan(&secret.id).await.unwrap().unwrap().inspection_id.as_deref(), Some(done.id.as_str()));
     let for_units = store.list_plans("t1", None, None, false, &Page::first(50)).await.unwrap();
     assert!(for_units.iter().any(|p| p.id == secret.id), "a recorded unannounced plan is no secret any more");
-    assert!(store.get_plan(&follow_up.id).await.unwrap().is_some());
+    assert_eq!(store.get_plan(&follow_up.id).await.unwrap().unwrap().follows.as_deref(), Some(done.id.as_str()));
 
-    let other = inspection("t1", "2026-04-01", None, vec![]);
+    let other = Inspection { follow_up_of: Some(done.id.clone()), ..inspection("t1", "2026-04-01", None, vec![]) };
     store.record_inspection(&other, None, None).await.unwrap();
+    let reread = store.get_inspection(&other.id).await.unwrap().unwrap();
+    assert_eq!(reread.follow_up_of.as_deref(), Some(done.id.as_str()), "a follow-up keeps what it checked on");
     store.record_inspection(&inspection("t2", "2026-03-03", None, vec![]), None, None).await.unwrap();
     let march =
         store.list_inspections("t1", None, Some("2026-03-01"), Some("2026-03-31"), &Page::first(50)).await.unwrap();

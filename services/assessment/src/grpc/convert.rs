@@ -75,6 +75,7 @@ pub fn plan(p: Plan) -> pb::PlannedInspection {
         planned_by: p.planned_by,
         inspection_id: p.inspection_id.unwrap_or_default(),
         reason: p.reason,
+        follows: p.follows.unwrap_or_default(),
     }
 }
 
@@ -109,7 +110,7 @@ pub fn inspection(i: Inspection) -> pb::Inspection {
         grade: i.grade,
         plan_id: i.plan_id.unwrap_or_default(),
         created_at_ms: i.created_at_ms,
-        follow_up_of: String::new(),
+        follow_up_of: i.follow_up_of.unwrap_or_default(),
     }
 }
 

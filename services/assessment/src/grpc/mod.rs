@@ -211,6 +211,24 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
             });
         }
         let facts = self.estate(&town, &r.estate_id).await?;
+        // A follow-up checks on the inspection its plan follows, or the estate's last one with
+        // findings.
+        let planned_follows = match &plan_id {
+            Some(id) => self.store.get_plan(id).await?.filter(|p| p.town == town).and_then(|p| p.follows),
+            None => None,
+        };
+        let follow_up_of = match (planned_follows, focus) {
+            (Some(id), _) => Some(id),
+            (None, InspectionFocus::FollowUp) => crate::follow_up::previous_with_findings(
+                self.store.as_ref(),
+                &town,
+                &facts.estate_id,
+                &date.to_string(),
+            )
+            .await?
+            .map(|i| i.id),
+            (None, _) => None,
+        };
         let inspection = Inspection {
             id: new_id(),
             town: town.clone(),
@@ -227,6 +245,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
             plan_id,
             created_at_ms: now_ms(),
             findings,
+            follow_up_of,
         };
         // Open findings bring the estate back next week (跟踪督查).
         let follow_up = (!inspection.findings.is_empty()).then(|| Plan {
@@ -239,6 +258,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
             planned_by: "system".into(),
             inspection_id: None,
             reason: format!("跟踪 {} 督查发现的 {} 个问题", inspection.date, inspection.findings.len()),
+            follows: Some(inspection.id.clone()),
         });
         let scope = format!("{town}/{}", p.subject);
         let stored = self
@@ -271,6 +291,18 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let kind = convert::kind_from_pb(r.kind)?;
             let focus = convert::focus_from_pb(r.focus)?;
             let facts = self.estate(&town, &r.estate_id).await?;
+            let follows = if focus == InspectionFocus::FollowUp {
+                crate::follow_up::previous_with_findings(
+                    self.store.as_ref(),
+                    &town,
+                    &facts.estate_id,
+                    &date.to_string(),
+                )
+                .await?
+                .map(|i| i.id)
+            } else {
+                None
+            };
             let plan = Plan {
                 id: new_id(),
                 town,
@@ -281,6 +313,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
                 planned_by: p.subject.clone(),
                 inspection_id: None,
                 reason: String::new(),
+                follows,
             };
             self.store.insert_plan(&plan).await?;
             Ok(convert::plan(plan))
@@ -501,6 +534,56 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
                 }
             }
             Ok(pb::ListIncidentsResponse { incidents, page: Some(page) })
+        }
+        .await)
+    }
+
+    async fn get_follow_up_checks(&self, req: Request<pb::GetFollowUpChecksRequest>) -> Rpc<pb::FollowUpChecks> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(READERS)?;
+            let r = req.into_inner();
+            let (plan_id, inspection_id) = (r.plan_id.trim(), r.inspection_id.trim());
+            let follows = match (plan_id.is_empty(), inspection_id.is_empty()) {
+                (false, true) => {
+                    let plan = self.store.get_plan(&id_field("plan_id", plan_id)?).await?;
+                    let plan = match plan {
+                        // Units do not learn of unannounced visits before they happen.
+                        Some(plan)
+                            if self.town_scope(&p, &plan.town).await.is_ok()
+                                && self.serves(&p, &plan.estate_id).await
+                                && (plan.kind == InspectionKind::Open
+                                    || plan.inspection_id.is_some()
+                                    || p.is_one_of(SUPERVISORS)) =>
+                        {
+                            plan
+                        }
+                        _ => return Err(ServiceError::not_found("plan")),
+                    };
+                    plan.follows
+                }
+                (true, false) => {
+                    let inspection = self.store.get_inspection(&id_field("inspection_id", inspection_id)?).await?;
+                    match inspection {
+                        Some(i)
+                            if self.town_scope(&p, &i.town).await.is_ok() && self.serves(&p, &i.estate_id).await =>
+                        {
+                            i.follow_up_of
+                        }
+                        _ => return Err(ServiceError::not_found("inspection")),
+                    }
+                }
+                _ => return Err(ServiceError::invalid("plan_id", "give exactly one of plan_id and inspection_id")),
+            };
+            let Some(previous) = follows else {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    "not a follow-up: there is no earlier inspection with findings to check on",
+                ));
+            };
+            let previous =
+                self.store.get_inspection(&previous).await?.ok_or_else(|| ServiceError::not_found("inspection"))?;
+            crate::follow_up::checks(&self.outbox.dispatch, &self.outbox.token, &previous).await
         }
         .await)
     }

@@ -107,6 +107,7 @@ struct PlanRow {
     planned_by: String,
     inspection_id: Option<String>,
     reason: String,
+    follows: Option<String>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -126,6 +127,7 @@ impl TryFrom<PlanRow> for Plan {
             planned_by: r.planned_by,
             inspection_id: r.inspection_id,
             reason: r.reason,
+            follows: r.follows,
         })
     }
 }
@@ -146,6 +148,7 @@ struct InspectionRow {
     grade: String,
     plan_id: Option<String>,
     created_at: i64,
+    follow_up_of: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -196,11 +199,12 @@ fn inspection_from(r: InspectionRow, findings: Vec<Finding>) -> ServiceResult<In
         grade: r.grade,
         plan_id: r.plan_id,
         created_at_ms: r.created_at,
+        follow_up_of: r.follow_up_of,
     })
 }
 
 const INSPECTION_COLUMNS: &str = "id, town, estate_id, estate_name, date, kind, focus, inspector, rubric_version, \
-     item_scores, total_score, grade, plan_id, created_at";
+     item_scores, total_score, grade, plan_id, created_at, follow_up_of";
 const FINDING_COLUMNS: &str =
     "id, inspection_id, item, description, category, open_ticket, deduction, delivery, ticket_id, delivery_error";
 
@@ -210,8 +214,8 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_plan_tx(tx: &mut sqlx::Transaction<'_, $db>, p: &Plan) -> Result<(), sqlx::Error> {
                 sqlx::query(
-                    "INSERT INTO inspection_plans (id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO inspection_plans (id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, created_at, follows) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(&p.id)
                 .bind(&p.town)
@@ -223,6 +227,7 @@ macro_rules! sql_store {
                 .bind(&p.inspection_id)
                 .bind(&p.reason)
                 .bind(now_ms())
+                .bind(&p.follows)
                 .execute(&mut **tx)
                 .await?;
                 Ok(())
@@ -334,7 +339,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_plan(&self, id: &str) -> ServiceResult<Option<Plan>> {
                 let row: Option<PlanRow> = sqlx::query_as(
-                    "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason FROM inspection_plans WHERE id = $1",
+                    "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, follows FROM inspection_plans WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -352,7 +357,7 @@ macro_rules! sql_store {
                 page: &Page,
             ) -> ServiceResult<Vec<Plan>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason FROM inspection_plans WHERE town = ",
+                    "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, follows FROM inspection_plans WHERE town = ",
                 );
                 q.push_bind(town.to_owned());
                 if let Some(f) = from {
@@ -407,7 +412,8 @@ macro_rules! sql_store {
                 let scores = serde_json::to_string(&i.item_scores).map_err(ServiceError::internal)?;
                 sqlx::query(
                     "INSERT INTO inspections (id, town, estate_id, estate_name, date, kind, focus, inspector, rubric_version, \
-                     item_scores, total_score, grade, plan_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     item_scores, total_score, grade, plan_id, created_at, follow_up_of) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
                 )
                 .bind(&i.id)
                 .bind(&i.town)
@@ -423,6 +429,7 @@ macro_rules! sql_store {
                 .bind(&i.grade)
                 .bind(&i.plan_id)
                 .bind(i.created_at_ms)
+                .bind(&i.follow_up_of)
                 .execute(&mut *tx)
                 .await?;
                 for f in &i.findings {
