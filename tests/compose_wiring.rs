@@ -294,6 +294,14 @@ async fn compose_services_run_as_written_and_trace_one_complaint() {
     assert!(in_trace("wuguan-registry", "RegistryService/GetEstateRoutingFacts"), "registry in the trace: {spans:?}");
     assert!(in_trace("wuguan-dispatch", "insert_ticket"), "with the database span: {spans:?}");
     assert!(submit_traces.iter().any(|t| t == outside), "the caller's traceparent is the trace: {spans:?}");
+    // The gateway's JSON access log carries the trace id, and no reporter's personal data.
+    let gateway_log = std::fs::read_to_string(&running.iter().find(|p| p.name == "gateway-1").unwrap().log).unwrap();
+    let line = gateway_log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["span"]["trace_id"] == ours.as_str())
+        .unwrap_or_else(|| panic!("a JSON log line with trace id {ours}:\n{gateway_log}"));
+    assert_eq!(line["level"], "INFO", "{line}");
     assert!(
         spans.iter().any(|(s, t, _)| s == "wuguan-dispatch" && t == outside),
         "and dispatch continues it: {spans:?}"

@@ -2,6 +2,7 @@
 //! sign-in and otherwise passes the caller's token on; the services authorise every call.
 
 pub mod complaint_views;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -135,6 +136,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(import)
         .merge(api)
+        .merge(console::router().layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES)))
         .fallback(error::not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
@@ -143,19 +145,24 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(shed)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            let span = tracing::info_span!(
-                "http",
-                otel.name = %format!("{} {}", req.method(), req.uri().path()),
-                http.method = %req.method(),
-                http.path = %req.uri().path(),
-                request_id = %request_id,
-                trace_id = tracing::field::Empty,
-            );
-            wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
-            span
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let span = tracing::info_span!(
+                        "http",
+                        otel.name = %format!("{} {}", req.method(), req.uri().path()),
+                        http.method = %req.method(),
+                        http.path = %req.uri().path(),
+                        request_id = %request_id,
+                        trace_id = tracing::field::Empty,
+                    );
+                    wuguan_platform::telemetry::set_parent_from_headers(&span, req.headers());
+                    span
+                })
+                // One access-log line per request (status, latency; with the span's trace id in JSON).
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 

@@ -19,7 +19,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn category_zh(c: &str) -> &'static str {
+pub(crate) fn category_zh(c: &str) -> &'static str {
     match c {
         "security" => "治安",
         "illegal_construction" => "私搭乱建",
@@ -38,7 +38,7 @@ fn category_zh(c: &str) -> &'static str {
     }
 }
 
-fn status_zh(s: &str) -> &'static str {
+pub(crate) fn status_zh(s: &str) -> &'static str {
     match s {
         "received" => "已受理",
         "assigned" => "已派单",

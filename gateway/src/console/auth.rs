@@ -1,0 +1,88 @@
+//! Signing in and out of the console (the same accounts as the API).
+
+use super::common::*;
+use super::session::{
+    SESSION_COOKIE, Session, VISITOR_COOKIE, clear_cookie, cookie_value, csrf_for, csrf_matches, set_cookie,
+};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Bearer;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::time::Duration;
+use wuguan_platform::{Principal, Role};
+use wuguan_proto::registry::v1 as rpb;
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    username: String,
+    csrf: String,
+}
+
+/// A visitor's CSRF secret for public forms: the existing cookie, or a new one to set.
+pub(super) fn visitor(parts_cookie: Option<String>) -> (String, Option<(http::HeaderName, String)>) {
+    match parts_cookie {
+        Some(v) if v.len() >= 32 => (v, None),
+        _ => {
+            let v = uuid::Uuid::new_v4().simple().to_string();
+            let cookie = set_cookie(VISITOR_COOKIE, &v, Duration::from_secs(24 * 3600));
+            (v, Some(cookie))
+        }
+    }
+}
+
+pub async fn login_form(parts: Parts) -> Response {
+    let (secret, cookie) = visitor(cookie_value(&parts, VISITOR_COOKIE));
+    let body = page(LoginPage { nav: None, error: None, username: String::new(), csrf: csrf_for(&secret) });
+    with_cookie(cookie, body)
+}
+
+pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Response {
+    let f = form(&body);
+    let secret = cookie_value(&parts, VISITOR_COOKIE).unwrap_or_default();
+    if secret.is_empty() || !csrf_matches(&csrf_for(&secret), f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let username = f.get("username").cloned().unwrap_or_default();
+    let password = f.get("password").cloned().unwrap_or_default();
+    let fail = |message: &str| {
+        page(LoginPage {
+            nav: None,
+            error: Some(message.to_owned()),
+            username: username.clone(),
+            csrf: csrf_for(&secret),
+        })
+    };
+    let request = s.upstreams.request(&Bearer(None), rpb::AuthenticateRequest { username: username.clone(), password });
+    let account = match s.upstreams.accounts().authenticate(request).await {
+        Ok(a) => a.into_inner(),
+        Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
+        Err(status) => return fail(&say(&ApiError::from(status))),
+    };
+    let Some(role) = Role::from_proto(account.role) else {
+        return fail("该账号没有角色，请联系管理员。");
+    };
+    let principal = Principal {
+        subject: account.username,
+        role,
+        town: (!account.town.is_empty()).then_some(account.town),
+        county: account.county,
+        unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
+    };
+    let Ok(token) = s.signer.sign(&principal, s.token_ttl) else { return fail("登录失败，请稍后再试。") };
+    let home = if matches!(role, Role::Resident | Role::OwnerRep) { "/console/submit" } else { "/console" };
+    ([set_cookie(SESSION_COOKIE, &token, s.token_ttl)], Redirect::to(home)).into_response()
+}
+
+pub async fn logout(session: Session, body: Bytes) -> Response {
+    if !csrf_matches(&session.csrf, form(&body).get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    ([clear_cookie(SESSION_COOKIE)], Redirect::to("/console/login")).into_response()
+}

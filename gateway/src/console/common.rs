@@ -1,0 +1,148 @@
+//! What every console page shares: the navigation by role, rendering, readable messages for
+//! refusals, form parsing, and the Chinese labels and times people read.
+
+use super::session::Session;
+use crate::error::ApiError;
+use crate::extract::Bearer;
+use askama::Template;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::HashMap;
+use wuguan_platform::Role;
+use wuguan_proto::dispatch::v1 as dpb;
+
+pub struct Nav {
+    pub links: Vec<(&'static str, &'static str)>,
+    pub who: String,
+    pub csrf: String,
+}
+
+pub(super) fn role_zh(role: Role) -> &'static str {
+    match role {
+        Role::County => "县建设局",
+        Role::TownOffice => "镇物管办",
+        Role::Community => "社区",
+        Role::PropertyCompany => "物业公司",
+        Role::Police => "派出所",
+        Role::UrbanManagement => "城管",
+        Role::OwnerRep => "业主代表",
+        Role::Resident => "居民",
+        Role::Service => "系统",
+    }
+}
+
+pub(super) fn nav(s: &Session) -> Option<Nav> {
+    let links = match s.principal.role {
+        Role::TownOffice | Role::County => vec![("/console", "工作台"), ("/console/tickets", "诉求台账")],
+        Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
+        _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办")],
+    };
+    Some(Nav { links, who: format!("{} · {}", role_zh(s.principal.role), s.principal.subject), csrf: s.csrf.clone() })
+}
+
+pub(super) fn bearer(s: &Session) -> Bearer {
+    Bearer(Some(s.token.clone()))
+}
+
+pub(super) fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "console template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
+        }
+    }
+}
+
+/// What a person should read when a service says no.
+pub(super) fn say(e: &ApiError) -> String {
+    match e.0.code {
+        wuguan_platform::ErrorCode::PermissionDenied => "您没有权限进行此操作。".to_owned(),
+        wuguan_platform::ErrorCode::NotFound => "没有找到，或您无权查看。".to_owned(),
+        wuguan_platform::ErrorCode::Unavailable | wuguan_platform::ErrorCode::ResourceExhausted => {
+            "服务暂时繁忙，请稍后再试。".to_owned()
+        }
+        _ => format!("未能完成：{}", e.0.message),
+    }
+}
+
+pub(super) fn forbidden_form() -> Response {
+    (StatusCode::FORBIDDEN, Html("<!doctype html><meta charset=utf-8><p>表单已失效，请返回刷新页面后重试。</p>"))
+        .into_response()
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body.
+pub(super) fn form(body: &Bytes) -> HashMap<String, String> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+pub(super) fn time_left(resolve_by_ms: i64, now_ms: i64, open: bool) -> String {
+    if resolve_by_ms == 0 {
+        return "—".to_owned();
+    }
+    if !open {
+        return "已办结".to_owned();
+    }
+    let left = resolve_by_ms - now_ms;
+    let hours = left.abs() / 3_600_000;
+    let text = if hours >= 48 { format!("{} 天", hours / 24) } else { format!("{hours} 小时") };
+    if left < 0 { format!("已超期 {text}") } else { format!("剩余 {text}") }
+}
+
+pub(super) fn local_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub(super) fn action_zh(action: &str) -> &str {
+    match action {
+        "submit" => "受理",
+        "assign" => "派单",
+        "accept" => "接单",
+        "reject" => "退回",
+        "reassign" => "改派",
+        "extend" => "延期",
+        "progress" => "进展",
+        "resolve" => "办结",
+        "verify" => "核实",
+        "reopen" => "重新办理",
+        "escalate" => "升级督办",
+        "merge" => "合并",
+        other => other,
+    }
+}
+
+pub(super) fn level_label(level: u32) -> &'static str {
+    match level {
+        2 => "县级督办",
+        1 => "镇级督办",
+        _ => "",
+    }
+}
+
+pub(super) fn is_open(status: i32) -> bool {
+    matches!(
+        dpb::Status::try_from(status),
+        Ok(dpb::Status::Received
+            | dpb::Status::Assigned
+            | dpb::Status::Accepted
+            | dpb::Status::Rejected
+            | dpb::Status::Reopened)
+    )
+}
+
+/// `body` with the cookie set, if there is one to set.
+pub(super) fn with_cookie(cookie: Option<(http::HeaderName, String)>, mut body: Response) -> Response {
+    if let Some((name, value)) = cookie
+        && let Ok(value) = http::HeaderValue::from_str(&value)
+    {
+        body.headers_mut().append(name, value);
+    }
+    body
+}
+
+pub(super) fn now_ms() -> i64 {
+    wuguan_platform::db::now_ms()
+}

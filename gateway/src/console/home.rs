@@ -1,0 +1,164 @@
+//! The home page by role: the town office's dashboard (today's counts, the three rates this
+//! month against last, eight weeks of complaints by category as an SVG chart, the estates with
+//! the most open problems); a unit's counts and its queue.
+
+use super::chart;
+use super::common::*;
+use super::session::MaybeSession;
+use crate::AppState;
+use crate::complaint_views::category_str;
+use crate::error::ApiError;
+use crate::extract::Bearer;
+use crate::printable::category_zh;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Datelike;
+use std::collections::{BTreeMap, HashMap};
+use wuguan_platform::Role;
+use wuguan_platform::local_time::{day_start_ms, local_date};
+use wuguan_proto::dispatch::v1 as dpb;
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct HomePage {
+    nav: Option<Nav>,
+    heading: String,
+    cards: Vec<(&'static str, String, &'static str)>,
+    rates: Vec<(&'static str, String, String)>,
+    chart: String,
+    hot_estates: Vec<(String, u32)>,
+    queue_label: &'static str,
+}
+
+/// Up to `pages` pages of the tickets `filter` selects.
+async fn tickets_where(
+    s: &AppState,
+    b: &Bearer,
+    filter: dpb::ListTicketsRequest,
+    pages: usize,
+) -> Result<Vec<dpb::Ticket>, ApiError> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    for _ in 0..pages {
+        let mut req = filter.clone();
+        req.page = Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() });
+        let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(b, req)).await?.into_inner();
+        out.extend(resp.tickets);
+        token = resp.page.unwrap_or_default().next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession) -> Response {
+    let Some(session) = session else { return Redirect::to("/console/login").into_response() };
+    let p = &session.principal;
+    let b = bearer(&session);
+    let Some(town) = p.town.clone() else {
+        // The county reads its towns' boards (a county dashboard is still to come).
+        return Redirect::to("/console/tickets").into_response();
+    };
+    if matches!(p.role, Role::Resident | Role::OwnerRep) {
+        return Redirect::to("/console/submit").into_response();
+    }
+    let now = now_ms();
+    let today = local_date(now);
+    let today_start = day_start_ms(today);
+    let base = dpb::ListTicketsRequest { town: town.clone(), ..Default::default() };
+    let result: Result<Response, ApiError> = async {
+        let open = tickets_where(&s, &b, dpb::ListTicketsRequest { open_only: true, ..base.clone() }, 4).await?;
+        let new_today =
+            tickets_where(&s, &b, dpb::ListTicketsRequest { from_ms: today_start, ..base.clone() }, 2).await?;
+        let overdue = open.iter().filter(|t| t.overdue).count();
+        let escalated = open.iter().filter(|t| t.level >= 1).count();
+        let mut cards = vec![
+            ("今日新增", new_today.len().to_string(), ""),
+            ("未办结", open.len().to_string(), ""),
+            ("已超期", overdue.to_string(), if overdue > 0 { "overdue" } else { "" }),
+            ("升级督办", escalated.to_string(), ""),
+        ];
+        if p.role != Role::TownOffice {
+            let heading = format!("{}的待办", role_zh(p.role));
+            cards.truncate(3);
+            return Ok(page(HomePage {
+                nav: nav(&session),
+                heading,
+                cards,
+                rates: vec![],
+                chart: String::new(),
+                hot_estates: vec![],
+                queue_label: "打开我的待办（按时限排序）",
+            }));
+        }
+        // The three rates: this month so far against last month.
+        let month_start = today.with_day0(0).unwrap_or(today);
+        let last_month_end = month_start - chrono::Duration::days(1);
+        let last_month_start = last_month_end.with_day0(0).unwrap_or(last_month_end);
+        let stats = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+            let req = dpb::GetComplaintStatsRequest {
+                town: town.clone(),
+                from_date: from.to_string(),
+                to_date: to.to_string(),
+                ..Default::default()
+            };
+            let mut client = s.upstreams.dispatch();
+            let req = s.upstreams.request(&b, req);
+            async move { client.get_complaint_stats(req).await }
+        };
+        let this_month = stats(month_start, today).await?.into_inner();
+        let last_month = stats(last_month_start, last_month_end).await?.into_inner();
+        let rates = vec![
+            ("诉求（件）", this_month.count.to_string(), last_month.count.to_string()),
+            ("及时响应率", percent(this_month.response_rate), percent(last_month.response_rate)),
+            ("办结率", percent(this_month.resolution_rate), percent(last_month.resolution_rate)),
+            ("满意率", percent(this_month.satisfaction_rate), percent(last_month.satisfaction_rate)),
+        ];
+        // Eight weeks by category, Monday to Sunday.
+        let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let first = monday - chrono::Duration::weeks(7);
+        let recent =
+            tickets_where(&s, &b, dpb::ListTicketsRequest { from_ms: day_start_ms(first), ..base.clone() }, 4).await?;
+        let mut by_category: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
+        for t in &recent {
+            let week = ((local_date(t.created_at_ms) - first).num_days() / 7).clamp(0, 7) as usize;
+            by_category.entry(category_zh(category_str(t.category))).or_insert_with(|| vec![0; 8])[week] += 1;
+        }
+        let series: Vec<String> = by_category.keys().map(|k| (*k).to_owned()).collect();
+        let weeks: Vec<(String, Vec<u32>)> = (0..8)
+            .map(|w| {
+                let start = first + chrono::Duration::weeks(w as i64);
+                (start.format("%m-%d").to_string(), by_category.values().map(|v| v[w]).collect())
+            })
+            .collect();
+        let chart =
+            if recent.is_empty() { String::new() } else { chart::stacked_bars("近八周诉求", &series, &weeks) };
+        let mut estates: HashMap<String, u32> = HashMap::new();
+        for t in &open {
+            *estates.entry(t.estate_name.clone()).or_default() += 1;
+        }
+        let mut hot_estates: Vec<(String, u32)> = estates.into_iter().collect();
+        hot_estates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        hot_estates.truncate(5);
+        Ok(page(HomePage {
+            nav: nav(&session),
+            heading: "镇物管办工作台".to_owned(),
+            cards,
+            rates,
+            chart,
+            hot_estates,
+            queue_label: "打开诉求台账",
+        }))
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        (StatusCode::BAD_GATEWAY, Html(format!("<p>{}</p>", crate::printable::escape(&say(&e))))).into_response()
+    })
+}

@@ -1,0 +1,40 @@
+//! The web console (控制台) in Chinese, rendered on the server (askama templates, checked at
+//! compile time) and served by the gateway under `/console`, same origin as `/api/v1`, with no
+//! external assets. Every page calls the services with the signed-in user's own token, so it
+//! shows exactly what the API would show that user (phone numbers masked alike).
+//!
+//! This first slice: sign-in and sign-out; the home page by role (the town office's dashboard
+//! with today's counts, the three rates this month against last, eight weeks of complaints by
+//! category as an SVG chart and the estates with the most open problems); the ticket board and
+//! a unit's queue sorted by deadline; the ticket page with the four fixes, the timeline and the
+//! actions the role may take; a resident's complaint form and tracking by code.
+
+mod auth;
+mod chart;
+mod common;
+mod home;
+mod public;
+pub mod session;
+mod tickets;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+const CSS: &str = include_str!("../../static/console.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(home::home))
+        .route("/console/login", get(auth::login_form).post(auth::login))
+        .route("/console/logout", post(auth::logout))
+        .route("/console/tickets", get(tickets::tickets))
+        .route("/console/tickets/{id}", get(tickets::ticket))
+        .route("/console/tickets/{id}/{action}", post(tickets::act))
+        .route("/console/submit", get(public::submit_form).post(public::submit))
+        .route("/console/track", get(public::track))
+        .route(
+            "/console/static/console.css",
+            get(|| async { ([(http::header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }),
+        )
+}

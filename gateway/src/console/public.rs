@@ -1,0 +1,274 @@
+//! Residents, without signing in: report a problem from a phone (anonymous allowed) and follow it
+//! by its tracking code.
+
+use super::auth::visitor;
+use super::common::*;
+use super::session::{MaybeSession, Session, VISITOR_COOKIE, cookie_value, csrf_for, csrf_matches};
+use crate::AppState;
+use crate::complaint_views::{category_str, status_str};
+use crate::error::ApiError;
+use crate::extract::Bearer;
+use crate::printable::{category_zh, status_zh};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::time::Duration;
+use wuguan_platform::identity::ANONYMOUS_SUBJECT;
+use wuguan_platform::{Principal, Role};
+use wuguan_proto::dispatch::v1 as dpb;
+use wuguan_proto::registry::v1 as rpb;
+
+#[derive(Template)]
+#[template(path = "console/submit.html")]
+struct SubmitPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    csrf: String,
+    towns: Vec<(String, String)>,
+    estates: Vec<(String, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+}
+
+const RESIDENT_CATEGORIES: [&str; 12] = [
+    "security",
+    "illegal_construction",
+    "illegal_renovation",
+    "structural_damage",
+    "illegal_stall",
+    "sanitation",
+    "repair",
+    "property_service",
+    "property_fees",
+    "owners_committee",
+    "neighbour_dispute",
+    "other",
+];
+
+/// A one-minute token for a visitor of `town`, as the API's anonymous submission uses.
+fn anonymous(s: &AppState, town: &str) -> Option<Bearer> {
+    let p = Principal {
+        subject: ANONYMOUS_SUBJECT.to_owned(),
+        role: Role::Resident,
+        town: Some(town.to_owned()),
+        county: String::new(),
+        unit: None,
+    };
+    s.signer.sign(&p, Duration::from_secs(60)).ok().map(|t| Bearer(Some(t)))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct TownQuery {
+    town: Option<String>,
+}
+
+async fn submit_page(
+    s: &AppState,
+    session: &Option<Session>,
+    town: &str,
+    secret: &str,
+    error: Option<String>,
+) -> Response {
+    let b = match session {
+        Some(sess) => bearer(sess),
+        None => match anonymous(s, town) {
+            Some(b) => b,
+            None => return (StatusCode::INTERNAL_SERVER_ERROR, "签名失败").into_response(),
+        },
+    };
+    let town_name = match s
+        .upstreams
+        .registry()
+        .get_town(s.upstreams.request(&b, rpb::GetTownRequest { town: town.to_owned() }))
+        .await
+    {
+        Ok(t) => t.into_inner().name,
+        Err(_) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html("<!doctype html><meta charset=utf-8><p>没有这个镇。请使用镇物管办公布的链接或二维码。</p>"),
+            )
+                .into_response();
+        }
+    };
+    let mut estates = Vec::new();
+    let mut token = String::new();
+    for _ in 0..4 {
+        let req = rpb::ListEstatesRequest {
+            town: town.to_owned(),
+            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() }),
+            ..Default::default()
+        };
+        match s.upstreams.registry().list_estates(s.upstreams.request(&b, req)).await {
+            Ok(r) => {
+                let r = r.into_inner();
+                estates.extend(r.estates.into_iter().map(|e| (e.id, e.name)));
+                token = r.page.unwrap_or_default().next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+        }
+    }
+    estates.sort_by(|a, b| a.1.cmp(&b.1));
+    page(SubmitPage {
+        nav: session.as_ref().and_then(nav),
+        error,
+        csrf: csrf_for(secret),
+        towns: vec![(town.to_owned(), town_name)],
+        estates,
+        categories: RESIDENT_CATEGORIES.iter().map(|c| (*c, category_zh(c))).collect(),
+    })
+}
+
+pub async fn submit_form(
+    State(s): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    parts: Parts,
+    Query(q): Query<TownQuery>,
+) -> Response {
+    let town = q.town.or_else(|| session.as_ref().and_then(|s| s.principal.town.clone()));
+    let Some(town) = town.filter(|t| !t.trim().is_empty()) else {
+        return Html("<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><h1>我要反映问题</h1><form class=inline method=get action=/console/submit><label>所在镇（代码，见镇物管办公布的链接） <input name=town required></label><button class=primary type=submit>下一步</button></form></main></html>").into_response();
+    };
+    let (secret, cookie) = match &session {
+        Some(sess) => (sess.token.clone(), None),
+        None => visitor(cookie_value(&parts, VISITOR_COOKIE)),
+    };
+    let body = submit_page(&s, &session, &town, &secret, None).await;
+    with_cookie(cookie, body)
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    let mut f = form(&body);
+    let secret = match &session {
+        Some(sess) => sess.token.clone(),
+        None => cookie_value(&parts, VISITOR_COOKIE).unwrap_or_default(),
+    };
+    let csrf = f.remove("csrf").unwrap_or_default();
+    if secret.is_empty() || !csrf_matches(&csrf_for(&secret), &csrf) {
+        return forbidden_form();
+    }
+    let town = f.get("town").cloned().unwrap_or_default();
+    let input = dpb::SubmitComplaintRequest {
+        town: town.clone(),
+        estate_id: f.get("estate_id").cloned().unwrap_or_default(),
+        category: crate::complaint_views::parse_category(
+            "category",
+            f.get("category").map(String::as_str).unwrap_or(""),
+        )
+        .map(|c| c as i32)
+        .unwrap_or(0),
+        description: f.get("description").cloned().unwrap_or_default(),
+        reporter_name: f.get("reporter_name").cloned().unwrap_or_default(),
+        reporter_phone: f.get("reporter_phone").cloned().unwrap_or_default(),
+        anonymous: f.get("anonymous").is_some_and(|v| v == "true"),
+        idempotency_key: format!("console-{}", csrf_for(&format!("{secret}:{}", String::from_utf8_lossy(&body)))),
+        ..Default::default()
+    };
+    let b = match &session {
+        Some(sess) => bearer(sess),
+        None => match anonymous(&s, &town) {
+            Some(b) => b,
+            None => return (StatusCode::INTERNAL_SERVER_ERROR, "签名失败").into_response(),
+        },
+    };
+    match s.upstreams.dispatch().submit_complaint(s.upstreams.request(&b, input)).await {
+        Ok(t) => {
+            let code = t.into_inner().tracking_code;
+            Redirect::to(&format!("/console/track?code={code}&new=1")).into_response()
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.0.field.as_deref() {
+                Some("description") => "请填写问题描述（不超过2000字）。".to_owned(),
+                Some("reporter_phone") => "电话号码格式不正确。".to_owned(),
+                Some("estate_id") => "请选择小区。".to_owned(),
+                _ => say(&e),
+            };
+            let mut page = submit_page(&s, &session, &town, &secret, Some(message)).await;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            page
+        }
+    }
+}
+
+pub struct Tracked {
+    code: String,
+    estate: String,
+    category: &'static str,
+    status: &'static str,
+    unit: String,
+    deadline: String,
+    timeline: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/track.html")]
+struct TrackPage {
+    nav: Option<Nav>,
+    code: String,
+    tracked: Option<Tracked>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct TrackQuery {
+    code: Option<String>,
+    new: Option<String>,
+}
+
+/// Anyone with the code sees the ticket's progress, without personal data.
+pub async fn track(
+    State(s): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    Query(q): Query<TrackQuery>,
+) -> Response {
+    let code = q.code.unwrap_or_default().trim().to_owned();
+    let mut view = TrackPage {
+        nav: session.as_ref().and_then(nav),
+        code: code.clone(),
+        tracked: None,
+        error: None,
+        notice: q.new.map(|_| format!("已受理。请记下查询码 {code}，凭它查询办理进度。")),
+    };
+    if code.is_empty() {
+        return page(view);
+    }
+    let req = s.upstreams.request(&Bearer(None), dpb::TrackTicketRequest { tracking_code: code.clone() });
+    match s.upstreams.dispatch().track_ticket(req).await {
+        Ok(t) => {
+            let t = t.into_inner();
+            view.tracked = Some(Tracked {
+                code: t.tracking_code,
+                estate: t.estate_name,
+                category: category_zh(category_str(t.category)),
+                status: status_zh(status_str(t.status)),
+                unit: if t.unit_name.is_empty() { "待分派".to_owned() } else { t.unit_name },
+                deadline: if t.resolve_by_ms > 0 { local_time(t.resolve_by_ms) } else { "—".to_owned() },
+                timeline: t
+                    .timeline
+                    .iter()
+                    .map(|e| (local_time(e.at_ms), status_zh(status_str(e.to_status))))
+                    .collect(),
+            });
+        }
+        Err(e) => {
+            view.error = Some(if matches!(e.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) {
+                "没有找到这个查询码，请核对后再试。".to_owned()
+            } else {
+                say(&ApiError::from(e))
+            });
+        }
+    }
+    page(view)
+}

@@ -1,0 +1,343 @@
+//! The ticket board (a unit's queue sorted by deadline) and the ticket page with the four fixes,
+//! the timeline and the actions the role may take, each form checked against the session's CSRF
+//! token and sent as the API's own call.
+
+use super::common::*;
+use super::session::{Session, csrf_matches};
+use crate::AppState;
+use crate::complaint_views::{category_str, status_str};
+use crate::error::ApiError;
+use crate::printable::{category_zh, status_zh};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use wuguan_platform::{Principal, Role};
+use wuguan_proto::dispatch::v1 as dpb;
+use wuguan_proto::registry::v1 as rpb;
+
+// --- the board -------------------------------------------------------------------------
+
+pub struct Row {
+    id: String,
+    code: String,
+    estate: String,
+    category: &'static str,
+    description: String,
+    unit: String,
+    status: &'static str,
+    level: u32,
+    level_label: &'static str,
+    overdue: bool,
+    time_left: String,
+}
+
+fn row(t: &dpb::Ticket, now: i64) -> Row {
+    let a = t.assignment.as_ref();
+    Row {
+        id: t.id.clone(),
+        code: t.tracking_code.clone(),
+        estate: t.estate_name.clone(),
+        category: category_zh(category_str(t.category)),
+        description: t.description.chars().take(40).collect(),
+        unit: a.map(|a| a.unit_name.clone()).unwrap_or_else(|| "待分派".to_owned()),
+        status: status_zh(status_str(t.status)),
+        level: t.level,
+        level_label: level_label(t.level),
+        overdue: t.overdue,
+        time_left: time_left(a.map(|a| a.resolve_by_ms).unwrap_or(0), now, is_open(t.status)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/tickets.html")]
+struct BoardPage {
+    nav: Option<Nav>,
+    heading: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    filter_status: String,
+    filter_overdue: bool,
+    filter_open: bool,
+    rows: Vec<Row>,
+    next_page: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct BoardQuery {
+    town: Option<String>,
+    status: Option<String>,
+    overdue: Option<bool>,
+    open_only: Option<bool>,
+    page_token: Option<String>,
+}
+
+const STATUSES: [&str; 8] =
+    ["received", "assigned", "accepted", "rejected", "reopened", "resolved", "verified", "closed"];
+
+pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Query<BoardQuery>) -> Response {
+    let p = &session.principal;
+    let town = match (&p.town, &q.town) {
+        (Some(own), _) => own.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            // The county picks a town: its first one.
+            let req = s.upstreams.request(&bearer(&session), rpb::ListTownsRequest {});
+            match s.upstreams.registry().list_towns(req).await {
+                Ok(r) => r.into_inner().towns.first().map(|t| t.code.clone()).unwrap_or_default(),
+                Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+            }
+        }
+    };
+    let status = q.status.clone().filter(|s| STATUSES.contains(&s.as_str()));
+    let req = dpb::ListTicketsRequest {
+        town: town.clone(),
+        status: status
+            .as_deref()
+            .map(|v| crate::complaint_views::parse_status("status", v).map(|s| s as i32).unwrap_or(0))
+            .unwrap_or(0),
+        overdue: q.overdue.filter(|o| *o),
+        open_only: q.open_only.unwrap_or(false),
+        page: Some(wuguan_proto::common::v1::PageRequest {
+            page_size: 100,
+            page_token: q.page_token.clone().unwrap_or_default(),
+        }),
+        ..Default::default()
+    };
+    let resp = match s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(r) => r.into_inner(),
+        Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+    };
+    let now = now_ms();
+    let unit_queue = matches!(p.role, Role::Community | Role::PropertyCompany | Role::Police | Role::UrbanManagement);
+    let mut tickets = resp.tickets;
+    if unit_queue {
+        // A unit works by deadline: the most urgent first, done ones last.
+        tickets
+            .sort_by_key(|t| (!is_open(t.status), t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(i64::MAX)));
+    }
+    let next = resp.page.unwrap_or_default().next_page_token;
+    let next_page = (!next.is_empty()).then(|| {
+        let mut url = form_urlencoded::Serializer::new(String::from("/console/tickets?"));
+        url.append_pair("town", &town).append_pair("page_token", &next);
+        if let Some(st) = &status {
+            url.append_pair("status", st);
+        }
+        url.finish()
+    });
+    page(BoardPage {
+        nav: nav(&session),
+        heading: if unit_queue { "我的待办".to_owned() } else { "诉求台账".to_owned() },
+        statuses: STATUSES.iter().map(|s| (*s, status_zh(s))).collect(),
+        filter_status: status.unwrap_or_default(),
+        filter_overdue: q.overdue.unwrap_or(false),
+        filter_open: q.open_only.unwrap_or(false),
+        rows: tickets.iter().map(|t| row(t, now)).collect(),
+        next_page,
+    })
+}
+
+pub struct Detail {
+    id: String,
+    code: String,
+    estate: String,
+    category: &'static str,
+    description: String,
+    status: &'static str,
+    level: u32,
+    level_label: &'static str,
+    overdue: bool,
+    unit: String,
+    person: String,
+    deadline: String,
+    time_left: String,
+    measures: String,
+    reporter: String,
+}
+
+pub struct Action {
+    action: &'static str,
+    label: &'static str,
+    /// (field name, label, input kind: textarea | satisfaction | an `<input type>`).
+    fields: Vec<(&'static str, &'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/ticket.html")]
+struct TicketPage {
+    nav: Option<Nav>,
+    t: Detail,
+    actions: Vec<Action>,
+    csrf: String,
+    timeline: Vec<(String, String, &'static str, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+/// What the signed-in role may do with the ticket now (the services decide again on submit).
+fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
+    let status = dpb::Status::try_from(t.status).unwrap_or(dpb::Status::Unspecified);
+    let own = t.assignment.as_ref().is_some_and(|a| p.unit.as_deref() == Some(a.unit_id.as_str()));
+    let a = |action, label, fields| Action { action, label, fields };
+    let mut out = Vec::new();
+    let unit = matches!(p.role, Role::Community | Role::PropertyCompany | Role::Police | Role::UrbanManagement);
+    if unit && own {
+        if matches!(status, dpb::Status::Assigned | dpb::Status::Reopened) {
+            out.push(a("accept", "接单（定措施）", vec![("measures", "整改措施", "textarea")]));
+            out.push(a("reject", "退回", vec![("reason", "退回原因", "textarea")]));
+        }
+        if status == dpb::Status::Accepted {
+            out.push(a("progress", "进展", vec![("note", "办理进展", "textarea")]));
+            out.push(a("resolve", "办结", vec![("measures_taken", "已采取的措施", "textarea")]));
+        }
+    }
+    if matches!(p.role, Role::TownOffice | Role::County) {
+        if status == dpb::Status::Resolved {
+            out.push(a(
+                "verify",
+                "核实",
+                vec![("satisfaction", "群众评价", "satisfaction"), ("note", "核实情况", "textarea")],
+            ));
+        }
+        if is_open(t.status) {
+            out.push(a(
+                "extend",
+                "延期",
+                vec![("deadline", "新的办结时限", "datetime-local"), ("note", "延期原因", "textarea")],
+            ));
+            out.push(a("escalate", "升级督办", vec![("note", "升级原因", "textarea")]));
+            out.push(a(
+                "reassign",
+                "改派",
+                vec![("unit_id", "责任单位编号", "text"), ("note", "改派原因", "textarea")],
+            ));
+        }
+        if matches!(status, dpb::Status::Resolved | dpb::Status::Verified) {
+            out.push(a("reopen", "重新办理", vec![("reason", "原因", "textarea")]));
+        }
+    }
+    out
+}
+
+async fn render_ticket(
+    s: &AppState,
+    session: &Session,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let req = s.upstreams.request(&bearer(session), dpb::GetTicketRequest { id: id.to_owned() });
+    let t = match s.upstreams.dispatch().get_ticket(req).await {
+        Ok(t) => t.into_inner(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = if e.0.code == wuguan_platform::ErrorCode::NotFound {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            return (
+                status,
+                Html(format!(
+                    "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console/tickets\">返回</a></p>",
+                    crate::printable::escape(&say(&e))
+                )),
+            )
+                .into_response();
+        }
+    };
+    let now = now_ms();
+    let a = t.assignment.as_ref();
+    let reporter = t
+        .reporter
+        .as_ref()
+        .map(|r| if r.anonymous { "匿名".to_owned() } else { format!("{} {}", r.name, r.phone).trim().to_owned() });
+    let detail = Detail {
+        id: t.id.clone(),
+        code: t.tracking_code.clone(),
+        estate: t.estate_name.clone(),
+        category: category_zh(category_str(t.category)),
+        description: t.description.clone(),
+        status: status_zh(status_str(t.status)),
+        level: t.level,
+        level_label: level_label(t.level),
+        overdue: t.overdue,
+        unit: a.map(|a| a.unit_name.clone()).unwrap_or_else(|| "待分派".to_owned()),
+        person: a.map(|a| a.person_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "—".to_owned()),
+        deadline: a.map(|a| local_time(a.resolve_by_ms)).unwrap_or_else(|| "—".to_owned()),
+        time_left: time_left(a.map(|a| a.resolve_by_ms).unwrap_or(0), now, is_open(t.status)),
+        measures: a
+            .map(|a| a.measures.clone())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "（接单时制定）".to_owned()),
+        reporter: reporter.unwrap_or_default(),
+    };
+    let timeline = t
+        .timeline
+        .iter()
+        .map(|e| {
+            (local_time(e.at_ms), action_zh(&e.action).to_owned(), status_zh(status_str(e.to_status)), e.note.clone())
+        })
+        .collect();
+    page(TicketPage {
+        nav: nav(session),
+        actions: actions_for(&session.principal, &t),
+        t: detail,
+        csrf: session.csrf.clone(),
+        timeline,
+        error,
+        notice,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn ticket(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let notice = q.done.map(|_| "已提交。".to_owned());
+    render_ticket(&s, &session, &id, None, notice).await
+}
+
+/// A form's action on a ticket: checked against the session's CSRF token, then the same call
+/// the API's `POST /complaints/{id}/{action}` makes.
+pub async fn act(
+    State(s): State<AppState>,
+    session: Session,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let mut f = form(&body);
+    let csrf = f.remove("csrf").unwrap_or_default();
+    if !csrf_matches(&session.csrf, &csrf) {
+        return forbidden_form();
+    }
+    if action == "extend"
+        && let Some(d) = f.get_mut("deadline")
+    {
+        // <input type="datetime-local"> gives local time without a zone: the town's is UTC+8.
+        *d = format!("{}:00+08:00", d.trim());
+    }
+    let json = serde_json::to_vec(&f).unwrap_or_default();
+    let result = crate::routes::complaints::act(
+        State(s.clone()),
+        bearer(&session),
+        Path((id.clone(), action.clone())),
+        Bytes::from(json),
+    )
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/console/tickets/{id}?done={action}")).into_response(),
+        Err(e) => {
+            let mut page = render_ticket(&s, &session, &id, Some(say(&e)), None).await;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            page
+        }
+    }
+}

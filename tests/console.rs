@@ -1,0 +1,222 @@
+//! The web console over real HTTP (as a browser without scripts uses it): a resident submits and
+//! tracks without signing in; the assigned unit accepts and resolves from its queue; the town
+//! office sees the dashboard and verifies; forms without the CSRF token are refused; a unit
+//! cannot open another unit's ticket; the session cookie is HttpOnly and SameSite.
+
+mod support;
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use std::collections::BTreeMap;
+use support::{Store, TestStack};
+
+/// A cookie-keeping client that does not follow redirects, so each step can be checked.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { http, base: base.to_owned(), cookies: BTreeMap::new() }
+    }
+
+    fn keep(&mut self, resp: &reqwest::Response) {
+        for v in resp.headers().get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
+        let resp =
+            self.http.get(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        self.keep(&resp);
+        let location = resp.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        (resp.status(), resp.text().await.unwrap(), location)
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&resp);
+        let location = resp.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        (resp.status(), resp.text().await.unwrap(), location)
+    }
+
+    async fn sign_in(&mut self, username: &str) {
+        let (status, page, _) = self.get("/console/login").await;
+        assert_eq!(status, StatusCode::OK);
+        let resp = {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([("csrf", csrf(&page).as_str()), ("username", username), ("password", "demo")])
+                .finish();
+            self.http
+                .post(format!("{}/console/login", self.base))
+                .header(COOKIE, self.cookie_header())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        };
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in redirects");
+        let session = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|v| v.starts_with("wuguan_session="))
+            .expect("a session cookie");
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+        self.keep(&resp);
+    }
+}
+
+/// The page's CSRF token (every form carries the same one).
+fn csrf(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("a CSRF field in:\n{page}"));
+    page[at + r#"name="csrf" value=""#.len()..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_work_their_flows_in_the_console() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let office_api = t.login("zhongxing.town_office").await;
+    // An estate the demo property company (恒安) serves.
+    let estate = t
+        .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office_api)
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A resident, not signed in, reports a problem from the public form and tracks it.
+    let mut resident = Browser::new(&t.base);
+    let (status, form, _) = resident.get("/console/submit?town=zhongxing").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(form.contains("我要反映问题") && form.contains(&estate), "the town's estates to choose from");
+    let token = csrf(&form);
+    let description = "楼道灯坏了两周，晚上很黑（控制台测试）";
+    let fields = [
+        ("town", "zhongxing"),
+        ("estate_id", estate.as_str()),
+        ("category", "repair"),
+        ("description", description),
+        ("reporter_phone", "13812345678"),
+    ];
+    let (status, _, _) = resident.post("/console/submit", &fields).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a form without its CSRF token is refused");
+    let mut with_token = fields.to_vec();
+    with_token.push(("csrf", token.as_str()));
+    let (status, _, location) = resident.post("/console/submit", &with_token).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(location.starts_with("/console/track?code="), "{location}");
+    let (status, tracked, _) = resident.get(&location).await;
+    assert_eq!(status, StatusCode::OK);
+    let code = location.trim_start_matches("/console/track?code=").split('&').next().unwrap().to_owned();
+    assert!(tracked.contains("已受理") && tracked.contains(&code) && tracked.contains("已派单"), "{tracked}");
+    assert!(!tracked.contains("13812345678"), "tracking shows no personal data");
+    let (_, unknown, _) = resident.get("/console/track?code=NOPE0000").await;
+    assert!(unknown.contains("没有找到"), "{unknown}");
+    let (status, _, location) = resident.get("/console/tickets").await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/console/login")),
+        "staff pages need sign-in"
+    );
+
+    // The property company finds it in its queue, accepts with measures and resolves it.
+    let ticket_id = t.get_all("/api/v1/complaints?town=zhongxing&page_size=100", &office_api).await;
+    let ticket_id =
+        ticket_id.iter().find(|c| c["tracking_code"] == code.as_str()).unwrap()["id"].as_str().unwrap().to_owned();
+    let mut company = Browser::new(&t.base);
+    company.sign_in("zhongxing.property_company").await;
+    let (status, queue, _) = company.get("/console/tickets?open_only=true").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains("我的待办") && queue.contains(&code) && queue.contains("剩余"), "{queue}");
+    let page_path = format!("/console/tickets/{ticket_id}");
+    let (status, page, _) = company.get(&page_path).await;
+    assert_eq!(status, StatusCode::OK);
+    // The unit handling it may call the reporter back.
+    assert!(page.contains("接单（定措施）") && page.contains("定责任人") && page.contains("13812345678"), "{page}");
+    let token = csrf(&page);
+    let (status, _, _) = company.post(&format!("{page_path}/accept"), &[("measures", "更换楼道灯")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, location) =
+        company.post(&format!("{page_path}/accept"), &[("csrf", token.as_str()), ("measures", "更换楼道灯")]).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(format!("{page_path}?done=accept").as_str()))
+    );
+    let (_, page, _) = company.get(&format!("{page_path}?done=accept")).await;
+    assert!(page.contains("已提交") && page.contains("更换楼道灯") && page.contains("办理中"), "{page}");
+    let (status, _, _) = company
+        .post(&format!("{page_path}/resolve"), &[("csrf", token.as_str()), ("measures_taken", "已更换 6 盏灯")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Refused by the service (a second accept): the page says why instead of failing.
+    let (status, page, _) =
+        company.post(&format!("{page_path}/accept"), &[("csrf", token.as_str()), ("measures", "再次接单")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("class=\"error\""), "{page}");
+
+    // Another unit cannot open the company's ticket.
+    let mut police = Browser::new(&t.base);
+    police.sign_in("zhongxing.police").await;
+    let (status, _, _) = police.get(&page_path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The town office: the dashboard, then verifies the fix.
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+    let (status, home, _) = office.get("/console").await;
+    assert_eq!(status, StatusCode::OK, "{home}");
+    assert!(home.contains("镇物管办工作台") && home.contains("今日新增") && home.contains("及时响应率"), "{home}");
+    assert!(home.contains("<svg class=\"chart\"") && home.contains("未办结问题最多的小区"), "{home}");
+    let (_, page, _) = office.get(&page_path).await;
+    assert!(page.contains("核实") && page.contains("已办结"), "{page}");
+    let token = csrf(&page);
+    let (status, _, _) = office
+        .post(
+            &format!("{page_path}/verify"),
+            &[("csrf", token.as_str()), ("satisfaction", "satisfied"), ("note", "回访满意")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, tracked, _) = resident.get(&format!("/console/track?code={code}")).await;
+    assert!(tracked.contains("已核实"), "{tracked}");
+
+    // Signing out needs the token too, and ends the session.
+    let (status, _, _) = office.post("/console/logout", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = office.post("/console/logout", &[("csrf", token.as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, location) = office.get("/console").await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/login")));
+
+    let (status, css, _) = office.get("/console/static/console.css").await;
+    assert!(status == StatusCode::OK && css.contains("--brand"), "assets are served by the gateway");
+    t.stop().await;
+}
