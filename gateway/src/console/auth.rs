@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Duration;
-use wuguan_platform::{Principal, Role};
+use wuguan_platform::Role;
 use wuguan_proto::registry::v1 as rpb;
 
 #[derive(Template)]
@@ -65,16 +65,10 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
         Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
         Err(status) => return fail(&say(&ApiError::from(status))),
     };
-    let Some(role) = Role::from_proto(account.role) else {
+    let Some(principal) = crate::routes::auth::principal_of(account) else {
         return fail("该账号没有角色，请联系管理员。");
     };
-    let principal = Principal {
-        subject: account.username,
-        role,
-        town: (!account.town.is_empty()).then_some(account.town),
-        county: account.county,
-        unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
-    };
+    let role = principal.role;
     let Ok(token) = s.signer.sign(&principal, s.token_ttl) else { return fail("登录失败，请稍后再试。") };
     let home = if matches!(role, Role::Resident | Role::OwnerRep) { "/console/submit" } else { "/console" };
     ([set_cookie(SESSION_COOKIE, &token, s.token_ttl)], Redirect::to(home)).into_response()

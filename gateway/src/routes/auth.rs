@@ -28,20 +28,23 @@ pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<Logi
         .upstreams
         .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
     let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
-    let role =
-        Role::from_proto(account.role).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
-    let principal = Principal {
-        subject: account.username,
-        role,
-        town: (!account.town.is_empty()).then_some(account.town),
-        county: account.county,
-        unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
-    };
+    let principal = principal_of(account).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
     let token = state
         .signer
         .sign(&principal, state.token_ttl)
         .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
     Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
+}
+
+/// Who an authenticated account acts as (None: the account has no role).
+pub fn principal_of(account: pb::Account) -> Option<Principal> {
+    Some(Principal {
+        subject: account.username,
+        role: Role::from_proto(account.role)?,
+        town: (!account.town.is_empty()).then_some(account.town),
+        county: account.county,
+        unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
+    })
 }
 
 #[derive(Serialize)]

@@ -130,18 +130,17 @@ pub fn estate_score(rubric: &Rubric, inspections: &[&Inspection], tally: Option<
     (round1((average - deducted).max(0.0)), round1(deducted))
 }
 
-pub async fn inspections_between<S: AssessmentStore>(
-    store: &S,
-    town: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> ServiceResult<Vec<Inspection>> {
-    let (from, to) = (from.to_string(), to.to_string());
+/// Every row of a keyset-paged store list, up to `MAX_PAGES` pages.
+async fn all_pages<T, F, Fut>(mut list: F, id_of: impl Fn(&T) -> String) -> ServiceResult<Vec<T>>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = ServiceResult<Vec<T>>>,
+{
     let mut out = Vec::new();
     let mut page = Page::first(MAX_PAGE_SIZE);
     for _ in 0..MAX_PAGES {
-        let mut rows = store.list_inspections(town, None, Some(&from), Some(&to), &page).await?;
-        let next = page.finish(&mut rows, |i| i.id.clone()).next_page_token;
+        let mut rows = list(page.clone()).await?;
+        let next = page.finish(&mut rows, &id_of).next_page_token;
         out.extend(rows);
         if next.is_empty() {
             break;
@@ -151,6 +150,23 @@ pub async fn inspections_between<S: AssessmentStore>(
     Ok(out)
 }
 
+pub async fn inspections_between<S: AssessmentStore>(
+    store: &S,
+    town: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ServiceResult<Vec<Inspection>> {
+    let (from, to) = (from.to_string(), to.to_string());
+    all_pages(
+        |page| {
+            let (from, to) = (from.clone(), to.clone());
+            async move { store.list_inspections(town, None, Some(&from), Some(&to), &page).await }
+        },
+        |i: &Inspection| i.id.clone(),
+    )
+    .await
+}
+
 pub async fn incidents_between<S: AssessmentStore>(
     store: &S,
     town: &str,
@@ -158,18 +174,14 @@ pub async fn incidents_between<S: AssessmentStore>(
     to: NaiveDate,
 ) -> ServiceResult<Vec<Incident>> {
     let (from, to) = (from.to_string(), to.to_string());
-    let mut out = Vec::new();
-    let mut page = Page::first(MAX_PAGE_SIZE);
-    for _ in 0..MAX_PAGES {
-        let mut rows = store.list_incidents(town, Some(&from), Some(&to), &page).await?;
-        let next = page.finish(&mut rows, |i| i.id.clone()).next_page_token;
-        out.extend(rows);
-        if next.is_empty() {
-            break;
-        }
-        page.after = Some(next);
-    }
-    Ok(out)
+    all_pages(
+        |page| {
+            let (from, to) = (from.clone(), to.clone());
+            async move { store.list_incidents(town, Some(&from), Some(&to), &page).await }
+        },
+        |i: &Incident| i.id.clone(),
+    )
+    .await
 }
 
 /// Dispatch's counts per unit and per estate for tickets created in the period (one scan).

@@ -90,6 +90,18 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
         }
     }
 
+    /// The rows a principal may read: all for the office, the county and county-wide services;
+    /// for a unit, those about estates it serves.
+    async fn served<T>(&self, p: &Principal, rows: Vec<T>, estate_of: impl Fn(&T) -> &str) -> Vec<T> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if self.serves(p, estate_of(&row)).await {
+                out.push(row);
+            }
+        }
+        out
+    }
+
     /// Whether a unit principal serves the estate (its community or property company unit, or a
     /// town-wide unit such as the police).
     async fn serves(&self, p: &Principal, estate_id: &str) -> bool {
@@ -337,12 +349,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let mut rows =
                 self.store.list_plans(&town, from.as_deref(), to.as_deref(), with_unannounced, &page).await?;
             let page = page.finish(&mut rows, |x| x.id.clone());
-            let mut plans = Vec::with_capacity(rows.len());
-            for plan in rows {
-                if self.serves(&p, &plan.estate_id).await {
-                    plans.push(convert::plan(plan));
-                }
-            }
+            let plans = self.served(&p, rows, |plan| &plan.estate_id).await.into_iter().map(convert::plan).collect();
             Ok(pb::ListPlannedInspectionsResponse { plans, page: Some(page) })
         }
         .await)
@@ -383,12 +390,8 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let mut rows =
                 self.store.list_inspections(&town, estate.as_deref(), from.as_deref(), to.as_deref(), &page).await?;
             let page = page.finish(&mut rows, |x| x.id.clone());
-            let mut inspections = Vec::with_capacity(rows.len());
-            for i in rows {
-                if self.serves(&p, &i.estate_id).await {
-                    inspections.push(convert::inspection(i));
-                }
-            }
+            let inspections =
+                self.served(&p, rows, |i| &i.estate_id).await.into_iter().map(convert::inspection).collect();
             Ok(pb::ListInspectionsResponse { inspections, page: Some(page) })
         }
         .await)
@@ -527,12 +530,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let page = Page::from_request(r.page.as_ref())?;
             let mut rows = self.store.list_incidents(&town, from.as_deref(), to.as_deref(), &page).await?;
             let page = page.finish(&mut rows, |x| x.id.clone());
-            let mut incidents = Vec::with_capacity(rows.len());
-            for i in rows {
-                if self.serves(&p, &i.estate_id).await {
-                    incidents.push(convert::incident(i));
-                }
-            }
+            let incidents = self.served(&p, rows, |i| &i.estate_id).await.into_iter().map(convert::incident).collect();
             Ok(pb::ListIncidentsResponse { incidents, page: Some(page) })
         }
         .await)

@@ -211,6 +211,37 @@ const FINDING_COLUMNS: &str =
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
+            /// Claims an idempotency key for `resource_id` in `tx`: None when this request is the
+            /// first with the key, else the id of what the first request made.
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn claim_key(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                scope: &str,
+                key: &str,
+                resource_id: &str,
+            ) -> ServiceResult<Option<String>> {
+                let claimed = sqlx::query(
+                    "INSERT INTO assessment_keys (scope, idempotency_key, resource_id, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (scope, idempotency_key) DO NOTHING",
+                )
+                .bind(scope)
+                .bind(key)
+                .bind(resource_id)
+                .bind(now_ms())
+                .execute(&mut **tx)
+                .await?;
+                if claimed.rows_affected() == 1 {
+                    return Ok(None);
+                }
+                let first: String =
+                    sqlx::query_scalar("SELECT resource_id FROM assessment_keys WHERE scope = $1 AND idempotency_key = $2")
+                        .bind(scope)
+                        .bind(key)
+                        .fetch_one(&mut **tx)
+                        .await?;
+                Ok(Some(first))
+            }
+
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_plan_tx(tx: &mut sqlx::Transaction<'_, $db>, p: &Plan) -> Result<(), sqlx::Error> {
                 sqlx::query(
@@ -386,28 +417,11 @@ macro_rules! sql_store {
                 key: Option<(&str, &str)>,
             ) -> ServiceResult<Inspection> {
                 let mut tx = self.pool.begin().await?;
-                if let Some((scope, key)) = key {
-                    let claimed = sqlx::query(
-                        "INSERT INTO assessment_keys (scope, idempotency_key, resource_id, created_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (scope, idempotency_key) DO NOTHING",
-                    )
-                    .bind(scope)
-                    .bind(key)
-                    .bind(&i.id)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
-                    if claimed.rows_affected() == 0 {
-                        drop(tx);
-                        let id: String = sqlx::query_scalar(
-                            "SELECT resource_id FROM assessment_keys WHERE scope = $1 AND idempotency_key = $2",
-                        )
-                        .bind(scope)
-                        .bind(key)
-                        .fetch_one(&self.pool)
-                        .await?;
-                        return self.get_inspection(&id).await?.ok_or_else(|| ServiceError::not_found("inspection"));
-                    }
+                if let Some((scope, key)) = key
+                    && let Some(first) = Self::claim_key(&mut tx, scope, key, &i.id).await?
+                {
+                    drop(tx);
+                    return self.get_inspection(&first).await?.ok_or_else(|| ServiceError::not_found("inspection"));
                 }
                 let scores = serde_json::to_string(&i.item_scores).map_err(ServiceError::internal)?;
                 sqlx::query(
@@ -511,25 +525,14 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_incident(&self, i: &Incident, key: Option<(&str, &str)>) -> ServiceResult<Incident> {
                 let mut tx = self.pool.begin().await?;
-                if let Some((scope, key)) = key {
-                    let claimed = sqlx::query(
-                        "INSERT INTO assessment_keys (scope, idempotency_key, resource_id, created_at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (scope, idempotency_key) DO NOTHING",
-                    )
-                    .bind(scope)
-                    .bind(key)
-                    .bind(&i.id)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
-                    if claimed.rows_affected() == 0 {
-                        drop(tx);
-                        let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
-                        q.push(INCIDENT_COLUMNS).push(" FROM incidents WHERE id = (SELECT resource_id FROM assessment_keys WHERE scope = ");
-                        q.push_bind(scope.to_owned()).push(" AND idempotency_key = ").push_bind(key.to_owned()).push(")");
-                        let first: IncidentRow = q.build_query_as().fetch_one(&self.pool).await?;
-                        return Ok(first.into());
-                    }
+                if let Some((scope, key)) = key
+                    && let Some(first) = Self::claim_key(&mut tx, scope, key, &i.id).await?
+                {
+                    drop(tx);
+                    let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                    q.push(INCIDENT_COLUMNS).push(" FROM incidents WHERE id = ").push_bind(first);
+                    let row: IncidentRow = q.build_query_as().fetch_one(&self.pool).await?;
+                    return Ok(row.into());
                 }
                 sqlx::query(
                     "INSERT INTO incidents (id, town, estate_id, estate_name, date, description, recorded_by, created_at) \
