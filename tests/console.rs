@@ -208,6 +208,32 @@ async fn roles_work_their_flows_in_the_console() {
     let (_, tracked, _) = resident.get(&format!("/console/track?code={code}")).await;
     assert!(tracked.contains("已核实"), "{tracked}");
 
+    // The month's bulletin: the demo published last month's; the office publishes a new version
+    // and prints it; a unit reads what was published, never a draft.
+    let (status, bulletin, _) = office.get("/console/bulletins").await;
+    assert_eq!(status, StatusCode::OK, "{bulletin}");
+    assert!(
+        bulletin.contains("已发布（第 1 版）") && bulletin.contains("小区排名") && bulletin.contains("责任单位排名"),
+        "{bulletin}"
+    );
+    let month =
+        bulletin.split("name=\"month\" type=\"month\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let publish = format!("/console/bulletins/{month}/publish");
+    let (status, _, _) = office.post(&publish, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, location) = office.post(&publish, &[("csrf", token.as_str())]).await;
+    assert_eq!(
+        (status, location),
+        (StatusCode::SEE_OTHER, Some(format!("/console/bulletins?month={month}&published=2")))
+    );
+    let (_, printable, _) = office.get(&format!("/console/bulletins/{month}/print")).await;
+    assert!(printable.contains("物业管理工作通报") && printable.contains("第 2 版"), "{printable}");
+    let (status, read, _) = company.get("/console/bulletins").await;
+    assert!(status == StatusCode::OK && read.contains("已发布（第 2 版）") && !read.contains("/publish"), "{read}");
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let (status, _, _) = company.get(&format!("/console/bulletins?month={this_month}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a draft is for the office");
+
     // Signing out needs the token too, and ends the session.
     let (status, _, _) = office.post("/console/logout", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

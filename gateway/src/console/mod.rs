@@ -10,6 +10,7 @@
 //! actions the role may take; a resident's complaint form and tracking by code.
 
 mod auth;
+mod bulletins;
 mod chart;
 mod common;
 mod home;
@@ -31,6 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))
+        .route("/console/bulletins", get(bulletins::bulletin))
+        .route("/console/bulletins/{month}/publish", post(bulletins::publish))
+        .route("/console/bulletins/{month}/print", get(bulletins::print))
         .route("/console/submit", get(public::submit_form).post(public::submit))
         .route("/console/track", get(public::track))
         .route(

@@ -1,0 +1,163 @@
+//! Monthly bulletins (每月一通报) in the console: the month's rankings of every subject kind and
+//! the units named; the town office publishes a finished month (a new immutable version); a
+//! printable page. Units read what was published.
+
+use super::common::*;
+use super::session::{Session, csrf_matches};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use wuguan_platform::Role;
+use wuguan_proto::assessment::v1 as apb;
+use wuguan_proto::registry::v1 as rpb;
+
+/// (rank, name, score, grade, change, note) rows of one subject kind.
+type Rows = Vec<(u32, String, String, &'static str, String, &'static str)>;
+
+#[derive(Template)]
+#[template(path = "console/bulletin.html")]
+struct BulletinPage {
+    nav: Option<Nav>,
+    month: String,
+    status: String,
+    inspections: u32,
+    can_publish: bool,
+    csrf: String,
+    rankings: Vec<(&'static str, Rows)>,
+    named: Vec<(String, u32, u32)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn grade_zh(g: &str) -> &'static str {
+    match g {
+        "excellent" => "优秀",
+        "good" => "良好",
+        "pass" => "合格",
+        _ => "不合格",
+    }
+}
+
+fn last_month() -> String {
+    let today = wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms());
+    let first = today.with_day0(0).unwrap_or(today);
+    (first - chrono::Duration::days(1)).format("%Y-%m").to_string()
+}
+
+use chrono::Datelike;
+
+#[derive(serde::Deserialize, Default)]
+pub struct MonthQuery {
+    month: Option<String>,
+    published: Option<String>,
+}
+
+async fn fetch(s: &AppState, session: &Session, month: &str) -> Result<apb::Bulletin, ApiError> {
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(session), apb::GetBulletinRequest { town, month: month.to_owned() });
+    Ok(s.upstreams.assessment().get_bulletin(req).await?.into_inner())
+}
+
+pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Query<MonthQuery>) -> Response {
+    let month = q.month.filter(|m| !m.trim().is_empty()).unwrap_or_else(last_month);
+    let b = match fetch(&s, &session, &month).await {
+        Ok(b) => b,
+        Err(e) => {
+            let status = if e.0.code == wuguan_platform::ErrorCode::PermissionDenied {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let message =
+                if status == StatusCode::NOT_FOUND { "本月通报尚未发布。".to_owned() } else { say(&e) };
+            return (
+                status,
+                Html(format!(
+                    "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console\">返回</a></p>",
+                    crate::printable::escape(&message)
+                )),
+            )
+                .into_response();
+        }
+    };
+    let mut rankings = Vec::new();
+    for (kind, label) in [
+        ("estate", "小区"),
+        ("property_company", "物业公司"),
+        ("neighbourhood_committee", "社区"),
+        ("unit", "责任单位"),
+    ] {
+        let rows: Rows = b
+            .rankings
+            .iter()
+            .filter(|r| r.subject_type == kind)
+            .map(|r| {
+                let change = match r.change {
+                    Some(c) if c > 0.0 => format!("↑{c:.1}"),
+                    Some(c) if c < 0.0 => format!("↓{:.1}", -c),
+                    Some(_) => "持平".to_owned(),
+                    None => "—".to_owned(),
+                };
+                let note = match r.standing.as_str() {
+                    "best" => "最好",
+                    "worst" => "最差",
+                    _ => "",
+                };
+                (r.rank, r.name.clone(), format!("{:.1}", r.score), grade_zh(&r.grade), change, note)
+            })
+            .collect();
+        if !rows.is_empty() {
+            rankings.push((label, rows));
+        }
+    }
+    let status = if b.status == "published" {
+        format!("已发布（第 {} 版）", b.version)
+    } else {
+        "草稿（未发布）".to_owned()
+    };
+    page(BulletinPage {
+        nav: nav(&session),
+        can_publish: session.principal.role == Role::TownOffice
+            && month
+                < wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms()).format("%Y-%m").to_string(),
+        csrf: session.csrf.clone(),
+        month,
+        status,
+        inspections: b.inspections,
+        rankings,
+        named: b.named_units.iter().map(|u| (u.unit_name.clone(), u.overdue, u.escalated)).collect(),
+        error: None,
+        notice: q.published.map(|v| format!("已发布第 {v} 版。")),
+    })
+}
+
+pub async fn publish(State(s): State<AppState>, session: Session, Path(month): Path<String>, body: Bytes) -> Response {
+    if !csrf_matches(&session.csrf, form(&body).get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(&session), apb::PublishBulletinRequest { town, month: month.clone() });
+    match s.upstreams.assessment().publish_bulletin(req).await {
+        Ok(b) => Redirect::to(&format!("/console/bulletins?month={month}&published={}", b.into_inner().version)).into_response(),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Html(format!("<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console/bulletins?month={month}\">返回</a></p>", crate::printable::escape(&say(&ApiError::from(e)))))).into_response(),
+    }
+}
+
+/// The printable page, as the API's `?format=html` renders it.
+pub async fn print(State(s): State<AppState>, session: Session, Path(month): Path<String>) -> Response {
+    let b = match fetch(&s, &session, &month).await {
+        Ok(b) => b,
+        Err(e) => return (StatusCode::NOT_FOUND, say(&e)).into_response(),
+    };
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(&session), rpb::GetTownRequest { town: town.clone() });
+    let town_name = match s.upstreams.registry().get_town(req).await {
+        Ok(t) => t.into_inner().name,
+        Err(_) => town,
+    };
+    Html(crate::printable::bulletin(&town_name, &crate::routes::bulletins::BulletinView::from(b))).into_response()
+}
