@@ -195,6 +195,58 @@ async fn roles_work_their_flows_in_the_console() {
     assert_eq!(status, StatusCode::OK, "{home}");
     assert!(home.contains("镇物管办工作台") && home.contains("今日新增") && home.contains("及时响应率"), "{home}");
     assert!(home.contains("<svg class=\"chart\"") && home.contains("未办结问题最多的小区"), "{home}");
+    // Weekly inspections: the office records one whose finding becomes a ticket; units may not.
+    let (status, inspections, _) = office.get("/console/inspections").await;
+    assert_eq!(status, StatusCode::OK, "{inspections}");
+    assert!(inspections.contains("每周督查") && inspections.contains("记录一次督查"), "{inspections}");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().to_string();
+    let finding = [
+        ("csrf", csrf(&inspections)),
+        ("estate_id", estate.clone()),
+        ("date", today),
+        ("kind", "open".into()),
+        ("focus", "key".into()),
+        ("plan_id", String::new()),
+        ("f0_item", "fire_safety".into()),
+        ("f0_description", "消防通道堆放杂物（控制台督查）".into()),
+        ("f0_category", "property_service".into()),
+        ("f0_ticket", "true".into()),
+    ];
+    let finding: Vec<(&str, &str)> = finding.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, location) = office.post("/console/inspections", &finding).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(location.starts_with("/console/inspections?recorded="), "{location}");
+    let (_, recorded, _) = office.get(&location).await;
+    assert!(recorded.contains("已记录") && recorded.contains("其中 1 个派单整改"), "{recorded}");
+    let (status, _, _) = company.get("/console/inspections").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Reassigning an open ticket: the office picks the unit by name.
+    let (_, created) = t
+        .post(
+            "/api/v1/complaints",
+            &office_api,
+            serde_json::json!({"town": "zhongxing", "estate_id": estate, "category": "repair", "description": "改派测试：路面塌陷"}),
+        )
+        .await;
+    let open_path = format!("/console/tickets/{}", created["id"].as_str().unwrap());
+    let (_, open_page, _) = office.get(&open_path).await;
+    let police_option = open_page
+        .split("<option value=\"")
+        .find(|o| o.contains(">众兴派出所<"))
+        .unwrap_or_else(|| panic!("the police among the units to reassign to: {open_page}"));
+    let police_id = police_option.split('"').next().unwrap();
+    let (status, _, _) = office
+        .post(
+            &format!("{open_path}/reassign"),
+            &[("csrf", csrf(&open_page).as_str()), ("unit_id", police_id), ("note", "属治安问题")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, reassigned, _) = office.get(&open_path).await;
+    assert!(reassigned.contains("<dd>众兴派出所</dd>"), "{reassigned}");
+
     let (_, page, _) = office.get(&page_path).await;
     assert!(page.contains("核实") && page.contains("已办结"), "{page}");
     let token = csrf(&page);

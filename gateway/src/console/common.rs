@@ -35,7 +35,12 @@ pub(super) fn role_zh(role: Role) -> &'static str {
 pub(super) fn nav(s: &Session) -> Option<Nav> {
     let links = match s.principal.role {
         Role::TownOffice => {
-            vec![("/console", "工作台"), ("/console/tickets", "诉求台账"), ("/console/bulletins", "月度通报")]
+            vec![
+                ("/console", "工作台"),
+                ("/console/tickets", "诉求台账"),
+                ("/console/inspections", "每周督查"),
+                ("/console/bulletins", "月度通报"),
+            ]
         }
         Role::County => vec![("/console", "工作台"), ("/console/tickets", "诉求台账")],
         Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],

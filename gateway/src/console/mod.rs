@@ -14,6 +14,7 @@ mod bulletins;
 mod chart;
 mod common;
 mod home;
+mod inspections;
 mod public;
 pub mod session;
 mod tickets;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))
+        .route("/console/inspections", get(inspections::inspections).post(inspections::record))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
         .route("/console/bulletins/{month}/print", get(bulletins::print))

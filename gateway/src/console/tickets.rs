@@ -170,6 +170,8 @@ struct TicketPage {
     actions: Vec<Action>,
     csrf: String,
     timeline: Vec<(String, String, &'static str, String)>,
+    /// The town's units (id, name) to reassign to; empty unless the role may reassign.
+    units: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -206,11 +208,7 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
                 vec![("deadline", "新的办结时限", "datetime-local"), ("note", "延期原因", "textarea")],
             ));
             out.push(a("escalate", "升级督办", vec![("note", "升级原因", "textarea")]));
-            out.push(a(
-                "reassign",
-                "改派",
-                vec![("unit_id", "责任单位编号", "text"), ("note", "改派原因", "textarea")],
-            ));
+            out.push(a("reassign", "改派", vec![("unit_id", "改派给", "unit"), ("note", "改派原因", "textarea")]));
         }
         if matches!(status, dpb::Status::Resolved | dpb::Status::Verified) {
             out.push(a("reopen", "重新办理", vec![("reason", "原因", "textarea")]));
@@ -279,9 +277,22 @@ async fn render_ticket(
             (local_time(e.at_ms), action_zh(&e.action).to_owned(), status_zh(status_str(e.to_status)), e.note.clone())
         })
         .collect();
+    let actions = actions_for(&session.principal, &t);
+    let mut units = Vec::new();
+    if actions.iter().any(|a| a.action == "reassign") {
+        let req = rpb::ListUnitsRequest {
+            town: t.town.clone(),
+            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 200, page_token: String::new() }),
+            ..Default::default()
+        };
+        if let Ok(r) = s.upstreams.registry().list_units(s.upstreams.request(&bearer(session), req)).await {
+            units = r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect();
+        }
+    }
     page(TicketPage {
         nav: nav(session),
-        actions: actions_for(&session.principal, &t),
+        actions,
+        units,
         t: detail,
         csrf: session.csrf.clone(),
         timeline,

@@ -1,0 +1,248 @@
+//! Weekly inspections (每周一督查) in the console, for the town office: the plans around this
+//! week, the form to record an inspection with its findings (each may become a ticket), and the
+//! recent inspections with their scores.
+
+use super::common::*;
+use super::session::{Session, csrf_for, csrf_matches};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::printable::category_zh;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use wuguan_platform::Role;
+use wuguan_platform::local_time::local_date;
+use wuguan_proto::assessment::v1 as apb;
+use wuguan_proto::registry::v1 as rpb;
+
+/// Finding rows the form offers; more findings mean more inspections or the API.
+const FINDING_ROWS: usize = 3;
+
+const CATEGORIES: [&str; 14] = [
+    "sanitation",
+    "repair",
+    "property_service",
+    "security",
+    "illegal_construction",
+    "illegal_renovation",
+    "structural_damage",
+    "illegal_stall",
+    "property_fees",
+    "owners_committee",
+    "neighbour_dispute",
+    "building_quality",
+    "missing_facilities",
+    "other",
+];
+
+type PlanRow = (String, String, &'static str, &'static str, String, &'static str);
+type InspectionRow = (String, String, &'static str, String, &'static str, usize, usize);
+
+#[derive(Template)]
+#[template(path = "console/inspections.html")]
+struct InspectionsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    today: String,
+    plans: Vec<PlanRow>,
+    open_plans: Vec<(String, String)>,
+    estates: Vec<(String, String)>,
+    items: Vec<(String, String)>,
+    categories: Vec<(&'static str, &'static str)>,
+    finding_rows: Vec<usize>,
+    recent: Vec<InspectionRow>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn kind_zh(k: i32) -> &'static str {
+    if k == apb::InspectionKind::Unannounced as i32 { "暗访" } else { "明查" }
+}
+
+fn grade_zh(g: &str) -> &'static str {
+    match g {
+        "excellent" => "优秀",
+        "good" => "良好",
+        "pass" => "合格",
+        _ => "不合格",
+    }
+}
+
+async fn render(
+    s: &AppState,
+    session: &Session,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, ApiError> {
+    let town = session.principal.town.clone().unwrap_or_default();
+    let b = bearer(session);
+    let today = local_date(wuguan_platform::db::now_ms());
+    let req = apb::ListPlannedInspectionsRequest {
+        town: town.clone(),
+        from_date: (today - chrono::Duration::days(7)).to_string(),
+        to_date: (today + chrono::Duration::days(14)).to_string(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 200, page_token: String::new() }),
+    };
+    let plans =
+        s.upstreams.assessment().list_planned_inspections(s.upstreams.request(&b, req)).await?.into_inner().plans;
+    let mut estates = Vec::new();
+    let req = rpb::ListEstatesRequest {
+        town: town.clone(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: String::new() }),
+        ..Default::default()
+    };
+    for e in s.upstreams.registry().list_estates(s.upstreams.request(&b, req)).await?.into_inner().estates {
+        estates.push((e.id, e.name));
+    }
+    estates.sort_by(|a, b| a.1.cmp(&b.1));
+    let name_of = |id: &str| estates.iter().find(|e| e.0 == id).map(|e| e.1.clone()).unwrap_or_else(|| id.to_owned());
+    let rubric = s
+        .upstreams
+        .assessment()
+        .get_rubric(s.upstreams.request(&b, apb::GetRubricRequest { town: town.clone() }))
+        .await?
+        .into_inner();
+    let req = apb::ListInspectionsRequest {
+        town: town.clone(),
+        from_date: (today - chrono::Duration::days(30)).to_string(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 100, page_token: String::new() }),
+        ..Default::default()
+    };
+    let mut recent =
+        s.upstreams.assessment().list_inspections(s.upstreams.request(&b, req)).await?.into_inner().inspections;
+    recent.sort_by(|a, b| b.date.cmp(&a.date));
+    let mut plan_rows: Vec<PlanRow> = plans
+        .iter()
+        .map(|p| {
+            let focus = if p.focus == apb::InspectionFocus::FollowUp as i32 { "跟踪" } else { "重点" };
+            let status = if p.inspection_id.is_empty() { "待督查" } else { "已完成" };
+            (p.date.clone(), name_of(&p.estate_id), kind_zh(p.kind), focus, p.reason.clone(), status)
+        })
+        .collect();
+    plan_rows.sort();
+    Ok(page(InspectionsPage {
+        nav: nav(session),
+        csrf: session.csrf.clone(),
+        today: today.to_string(),
+        open_plans: plans
+            .iter()
+            .filter(|p| p.inspection_id.is_empty())
+            .map(|p| (p.id.clone(), format!("{} {}", p.date, name_of(&p.estate_id))))
+            .collect(),
+        plans: plan_rows,
+        estates: estates.clone(),
+        items: rubric.items.into_iter().map(|i| (i.code, i.name)).collect(),
+        categories: CATEGORIES.iter().map(|c| (*c, category_zh(c))).collect(),
+        finding_rows: (0..FINDING_ROWS).collect(),
+        recent: recent
+            .into_iter()
+            .map(|i| {
+                let tickets = i.findings.iter().filter(|f| !f.ticket_id.is_empty()).count();
+                (
+                    i.date,
+                    i.estate_name,
+                    kind_zh(i.kind),
+                    format!("{:.1}", i.total_score),
+                    grade_zh(&i.grade),
+                    i.findings.len(),
+                    tickets,
+                )
+            })
+            .collect(),
+        error,
+        notice,
+    }))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RecordedQuery {
+    recorded: Option<String>,
+}
+
+fn office_only(session: &Session) -> Option<Response> {
+    (session.principal.role != Role::TownOffice).then(|| {
+        (StatusCode::FORBIDDEN, axum::response::Html("<!doctype html><meta charset=utf-8><p>督查由镇物管办记录。</p>"))
+            .into_response()
+    })
+}
+
+pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): Query<RecordedQuery>) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let mut notice = None;
+    if let Some(id) = q.recorded {
+        let req = s.upstreams.request(&bearer(&session), apb::GetInspectionRequest { id });
+        if let Ok(i) = s.upstreams.assessment().get_inspection(req).await {
+            let i = i.into_inner();
+            let tickets = i.findings.iter().filter(|f| f.open_ticket).count();
+            notice = Some(format!(
+                "已记录：{} {}，得分 {:.1}（{}），发现问题 {} 个，其中 {} 个派单整改。",
+                i.date,
+                i.estate_name,
+                i.total_score,
+                grade_zh(&i.grade),
+                i.findings.len(),
+                tickets
+            ));
+        }
+    }
+    render(&s, &session, None, notice).await.unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response())
+}
+
+pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let f = form(&body);
+    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let mut findings = Vec::new();
+    for n in 0..FINDING_ROWS {
+        let description = get(&format!("f{n}_description"));
+        if description.trim().is_empty() {
+            continue;
+        }
+        let category = crate::complaint_views::parse_category("category", &get(&format!("f{n}_category")))
+            .map(|c| c as i32)
+            .unwrap_or(0);
+        findings.push(apb::FindingInput {
+            item: get(&format!("f{n}_item")),
+            description,
+            category,
+            open_ticket: get(&format!("f{n}_ticket")) == "true",
+        });
+    }
+    let req = apb::RecordInspectionRequest {
+        town: session.principal.town.clone().unwrap_or_default(),
+        estate_id: get("estate_id"),
+        date: get("date"),
+        kind: if get("kind") == "unannounced" { apb::InspectionKind::Unannounced } else { apb::InspectionKind::Open }
+            as i32,
+        focus: if get("focus") == "follow_up" { apb::InspectionFocus::FollowUp } else { apb::InspectionFocus::Key }
+            as i32,
+        item_scores: vec![],
+        findings,
+        plan_id: get("plan_id"),
+        // The same form sent twice (a double click, a retry) records one inspection.
+        idempotency_key: format!(
+            "console-{}",
+            &csrf_for(&format!("{}:{}", session.token, String::from_utf8_lossy(&body)))[..48]
+        ),
+    };
+    match s.upstreams.assessment().record_inspection(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(i) => Redirect::to(&format!("/console/inspections?recorded={}", i.into_inner().id)).into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let mut page = render(&s, &session, Some(say(&e)), None)
+                .await
+                .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            page
+        }
+    }
+}
