@@ -286,6 +286,22 @@ async fn roles_work_their_flows_in_the_console() {
     let (status, _, _) = company.get(&format!("/console/bulletins?month={this_month}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is for the office");
 
+    // The county: its towns side by side, each town's board and its written report.
+    let mut county = Browser::new(&t.base);
+    county.sign_in("county.admin").await;
+    let (status, overview, _) = county.get("/console").await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    assert!(
+        overview.contains("全县各镇情况") && overview.contains("众兴镇") && overview.contains("安和镇"),
+        "{overview}"
+    );
+    let report =
+        overview.split("href=\"/console/report?").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let (status, written, _) = county.get(&format!("/console/report?{report}")).await;
+    assert!(status == StatusCode::OK && written.contains("书面报告") && written.contains("定措施"), "{written}");
+    let (status, board, _) = county.get("/console/tickets?town=anhe").await;
+    assert!(status == StatusCode::OK && board.contains("诉求台账"), "{board}");
+
     // Signing out needs the token too, and ends the session.
     let (status, _, _) = office.post("/console/logout", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -63,8 +63,10 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
     let p = &session.principal;
     let b = bearer(&session);
     let Some(town) = p.town.clone() else {
-        // The county reads its towns' boards (a county dashboard is still to come).
-        return Redirect::to("/console/tickets").into_response();
+        // The county: its towns side by side.
+        return super::county::county(&s, &session)
+            .await
+            .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
     };
     if matches!(p.role, Role::Resident | Role::OwnerRep) {
         return Redirect::to("/console/submit").into_response();

@@ -13,6 +13,7 @@ mod auth;
 mod bulletins;
 mod chart;
 mod common;
+mod county;
 mod home;
 mod inspections;
 mod public;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))
+        .route("/console/report", get(county::report))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))

@@ -1,0 +1,118 @@
+//! The county's view: every town of the county side by side for the month so far (complaints,
+//! the three rates, overdue, level-2 tickets), with each town's board and the written report
+//! (书面报告) of its level-2 tickets, printable.
+
+use super::common::*;
+use super::session::Session;
+use crate::AppState;
+use crate::complaint_views::ComplaintView;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Datelike;
+use wuguan_platform::local_time::{day_start_ms, local_date};
+use wuguan_proto::dispatch::v1 as dpb;
+use wuguan_proto::registry::v1 as rpb;
+
+pub struct TownRow {
+    code: String,
+    name: String,
+    count: u32,
+    response: String,
+    resolution: String,
+    satisfaction: String,
+    overdue: u32,
+    level_two: u32,
+}
+
+#[derive(Template)]
+#[template(path = "console/county.html")]
+struct CountyPage {
+    nav: Option<Nav>,
+    period: String,
+    from: String,
+    to: String,
+    towns: Vec<TownRow>,
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+pub async fn county(s: &AppState, session: &Session) -> Result<Response, ApiError> {
+    let b = bearer(session);
+    let today = local_date(wuguan_platform::db::now_ms());
+    let from = today.with_day0(0).unwrap_or(today);
+    let towns =
+        s.upstreams.registry().list_towns(s.upstreams.request(&b, rpb::ListTownsRequest {})).await?.into_inner().towns;
+    let mut rows = Vec::with_capacity(towns.len());
+    for town in towns {
+        let req = dpb::GetComplaintStatsRequest {
+            town: town.code.clone(),
+            from_date: from.to_string(),
+            to_date: today.to_string(),
+            ..Default::default()
+        };
+        let st = s.upstreams.dispatch().get_complaint_stats(s.upstreams.request(&b, req)).await?.into_inner();
+        rows.push(TownRow {
+            code: town.code,
+            name: town.name,
+            count: st.count,
+            response: percent(st.response_rate),
+            resolution: percent(st.resolution_rate),
+            satisfaction: percent(st.satisfaction_rate),
+            overdue: st.overdue,
+            level_two: st.escalated_level_2,
+        });
+    }
+    Ok(page(CountyPage {
+        nav: nav(session),
+        period: format!("{from} 至 {today}"),
+        from: from.to_string(),
+        to: today.to_string(),
+        towns: rows,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReportQuery {
+    town: String,
+    from: String,
+    to: String,
+}
+
+/// The written report of a town's level-2 tickets for a period, as the API's printable page.
+pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query<ReportQuery>) -> Response {
+    let parse = |d: &str| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (parse(&q.from), parse(&q.to)) else {
+        return (StatusCode::BAD_REQUEST, "日期格式应为 YYYY-MM-DD").into_response();
+    };
+    let b = bearer(&session);
+    let mut tickets = Vec::new();
+    let mut token = String::new();
+    for _ in 0..4 {
+        let req = dpb::ListTicketsRequest {
+            town: q.town.clone(),
+            level: Some(2),
+            from_ms: day_start_ms(from),
+            to_ms: day_start_ms(to) + 24 * 3_600_000,
+            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() }),
+            ..Default::default()
+        };
+        match s.upstreams.dispatch().list_tickets(s.upstreams.request(&b, req)).await {
+            Ok(r) => {
+                let r = r.into_inner();
+                tickets.extend(r.tickets.into_iter().map(ComplaintView::from));
+                token = r.page.unwrap_or_default().next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+        }
+    }
+    let title = format!("关于{from}至{to}需县级协调解决问题的书面报告");
+    Html(crate::printable::county_report(&title, &q.town, &from.to_string(), &to.to_string(), &tickets)).into_response()
+}
