@@ -321,6 +321,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!();
     println!("wuguan is running (data in {})", args.data_dir.display());
     println!("  gateway   {base}   (health: {base}/healthz, API: {base}/api/v1/openapi.json)");
+    println!("  console   {base}/console");
     println!("  registry  grpc://{}", stack.registry_addr);
     println!("  dispatch  grpc://{}", stack.dispatch_addr);
     println!("  assessment grpc://{}", stack.assessment_addr);
