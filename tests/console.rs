@@ -286,6 +286,17 @@ async fn roles_work_their_flows_in_the_console() {
     let (status, _, _) = company.get(&format!("/console/bulletins?month={this_month}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is for the office");
 
+    // Last year's assessment: the failing units named with their responsible persons.
+    let (status, assessed, _) = office.get("/console/assessments").await;
+    assert_eq!(status, StatusCode::OK, "{assessed}");
+    assert!(
+        assessed.contains("全年考核") && assessed.contains("城管中队") && assessed.contains("超期未办"),
+        "{assessed}"
+    );
+    assert!(assessed.contains("精品小区：达标 / 目标"), "{assessed}");
+    let (status, _, _) = office.get("/console/assessments?year=2025&period=q3").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     // The county: its towns side by side, each town's board and its written report.
     let mut county = Browser::new(&t.base);
     county.sign_in("county.admin").await;

@@ -40,6 +40,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console/tickets", "诉求台账"),
                 ("/console/inspections", "每周督查"),
                 ("/console/bulletins", "月度通报"),
+                ("/console/assessments", "年度考核"),
             ]
         }
         Role::County => vec![("/console", "工作台"), ("/console/tickets", "诉求台账")],

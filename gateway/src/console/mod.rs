@@ -9,6 +9,7 @@
 //! a unit's queue sorted by deadline; the ticket page with the four fixes, the timeline and the
 //! actions the role may take; a resident's complaint form and tracking by code.
 
+mod assessments;
 mod auth;
 mod bulletins;
 mod chart;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets/{id}/{action}", post(tickets::act))
         .route("/console/report", get(county::report))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
+        .route("/console/assessments", get(assessments::assessment))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
         .route("/console/bulletins/{month}/print", get(bulletins::print))
