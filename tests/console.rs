@@ -219,6 +219,18 @@ async fn roles_work_their_flows_in_the_console() {
     assert!(location.starts_with("/console/inspections?recorded="), "{location}");
     let (_, recorded, _) = office.get(&location).await;
     assert!(recorded.contains("已记录") && recorded.contains("其中 1 个派单整改"), "{recorded}");
+    // Its follow-up is planned; the four checks say what to look at on return.
+    let checks = recorded
+        .split("href=\"/console/inspections/checks?plan=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a follow-up with its four checks: {recorded}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, four, _) = office.get(&format!("/console/inspections/checks?plan={checks}")).await;
+    assert_eq!(status, StatusCode::OK, "{four}");
+    assert!(four.contains("跟踪督查四查") && four.contains("查责任"), "{four}");
     let (status, _, _) = company.get("/console/inspections").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 

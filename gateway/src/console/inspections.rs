@@ -37,7 +37,8 @@ const CATEGORIES: [&str; 14] = [
     "other",
 ];
 
-type PlanRow = (String, String, &'static str, &'static str, String, &'static str);
+/// (date, estate, kind, focus, reason, status, the four checks' link for a follow-up).
+type PlanRow = (String, String, &'static str, &'static str, String, &'static str, String);
 type InspectionRow = (String, String, &'static str, String, &'static str, usize, usize);
 
 #[derive(Template)]
@@ -118,7 +119,9 @@ async fn render(
         .map(|p| {
             let focus = if p.focus == apb::InspectionFocus::FollowUp as i32 { "跟踪" } else { "重点" };
             let status = if p.inspection_id.is_empty() { "待督查" } else { "已完成" };
-            (p.date.clone(), name_of(&p.estate_id), kind_zh(p.kind), focus, p.reason.clone(), status)
+            let checks =
+                if p.follows.is_empty() { String::new() } else { format!("/console/inspections/checks?plan={}", p.id) };
+            (p.date.clone(), name_of(&p.estate_id), kind_zh(p.kind), focus, p.reason.clone(), status, checks)
         })
         .collect();
     plan_rows.sort();
@@ -245,4 +248,45 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
             page
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "console/checks.html")]
+struct ChecksPage {
+    nav: Option<Nav>,
+    estate: String,
+    follows_date: String,
+    /// (item, description, ticket status, check label, overdue).
+    checks: Vec<(String, String, &'static str, String, bool)>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct PlanQuery {
+    plan: String,
+}
+
+/// The four checks (四查) for a follow-up plan: what the inspectors look at when they return.
+pub async fn checks(State(s): State<AppState>, session: Session, Query(q): Query<PlanQuery>) -> Response {
+    let req = apb::GetFollowUpChecksRequest { plan_id: q.plan, inspection_id: String::new() };
+    let c = match s.upstreams.assessment().get_follow_up_checks(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(c) => c.into_inner(),
+        Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+    };
+    page(ChecksPage {
+        nav: nav(&session),
+        estate: c.estate_name,
+        follows_date: c.follows_date,
+        checks: c
+            .checks
+            .into_iter()
+            .map(|k| {
+                let status = if k.ticket_status == 0 {
+                    "—"
+                } else {
+                    crate::printable::status_zh(crate::complaint_views::status_str(k.ticket_status))
+                };
+                (k.item, k.description, status, k.check_label, k.overdue)
+            })
+            .collect(),
+    })
 }

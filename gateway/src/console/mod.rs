@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets/{id}/{action}", post(tickets::act))
         .route("/console/report", get(county::report))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
+        .route("/console/inspections/checks", get(inspections::checks))
         .route("/console/assessments", get(assessments::assessment))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
