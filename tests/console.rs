@@ -298,6 +298,22 @@ async fn roles_work_their_flows_in_the_console() {
     let (status, _, _) = company.get(&format!("/console/bulletins?month={this_month}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is for the office");
 
+    // The estate ledger: search, an estate's page with its figures, inspections and tickets, export.
+    let (status, ledger, _) = office.get("/console/estates?q=%E9%98%B3%E5%85%89").await;
+    assert_eq!(status, StatusCode::OK, "{ledger}");
+    assert!(ledger.contains("小区台账") && ledger.contains(&format!("/console/estates/{estate}")), "{ledger}");
+    let (status, estate_page, _) = office.get(&format!("/console/estates/{estate}")).await;
+    assert_eq!(status, StatusCode::OK, "{estate_page}");
+    assert!(estate_page.contains("规划建筑面积") && estate_page.contains("技防（监控 / 门禁）"), "{estate_page}");
+    let inspected_today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().to_string();
+    assert!(
+        estate_page.contains(&format!("<td>{inspected_today}</td><td>明查</td>")),
+        "today's inspection: {estate_page}"
+    );
+    assert!(estate_page.contains(&code), "the resident's complaint is on its estate's page");
+    let (status, csv, _) = office.get("/console/estates/export").await;
+    assert!(status == StatusCode::OK && csv.lines().count() > 60, "the ledger exports: {csv}");
+
     // Last year's assessment: the failing units named with their responsible persons.
     let (status, assessed, _) = office.get("/console/assessments").await;
     assert_eq!(status, StatusCode::OK, "{assessed}");

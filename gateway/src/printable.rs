@@ -105,7 +105,7 @@ th {{ background: #eee; }}
     )
 }
 
-fn grade_zh(g: &str) -> &'static str {
+pub(crate) fn grade_zh(g: &str) -> &'static str {
     match g {
         "excellent" => "优秀",
         "good" => "良好",
@@ -128,7 +128,7 @@ fn area_zh(a: &str) -> &'static str {
     }
 }
 
-fn subject_zh(t: &str) -> &'static str {
+pub(crate) fn subject_zh(t: &str) -> &'static str {
     match t {
         "estate" => "小区",
         "property_company" => "物业公司",

@@ -5,6 +5,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::printable::{grade_zh, subject_zh};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -28,24 +29,6 @@ struct AssessmentPage {
     disqualified: Vec<Disqualified>,
     targets: Vec<(&'static str, String)>,
     subjects: Vec<Subject>,
-}
-
-fn kind_zh(kind: &str) -> &'static str {
-    match kind {
-        "estate" => "小区",
-        "property_company" => "物业公司",
-        "neighbourhood_committee" => "社区",
-        _ => "责任单位",
-    }
-}
-
-fn grade_zh(g: &str) -> &'static str {
-    match g {
-        "excellent" => "优秀",
-        "good" => "良好",
-        "pass" => "合格",
-        _ => "不合格",
-    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -88,7 +71,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
             .iter()
             .map(|d| {
                 (
-                    kind_zh(&d.subject_type),
+                    subject_zh(&d.subject_type),
                     d.name.clone(),
                     format!("{:.1}", d.score),
                     d.reasons.join("；"),
@@ -102,7 +85,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
             .iter()
             .map(|d| {
                 let verdict = if d.passed { "合格" } else { "不合格" };
-                (kind_zh(&d.subject_type), d.name.clone(), format!("{:.1}", d.score), grade_zh(&d.grade), verdict)
+                (subject_zh(&d.subject_type), d.name.clone(), format!("{:.1}", d.score), grade_zh(&d.grade), verdict)
             })
             .collect(),
     })

@@ -6,6 +6,7 @@ use super::common::*;
 use super::session::{Session, csrf_matches};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::printable::grade_zh;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -31,15 +32,6 @@ struct BulletinPage {
     named: Vec<(String, u32, u32)>,
     error: Option<String>,
     notice: Option<String>,
-}
-
-fn grade_zh(g: &str) -> &'static str {
-    match g {
-        "excellent" => "优秀",
-        "good" => "良好",
-        "pass" => "合格",
-        _ => "不合格",
-    }
 }
 
 fn last_month() -> String {

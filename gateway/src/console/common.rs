@@ -38,6 +38,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
             vec![
                 ("/console", "工作台"),
                 ("/console/tickets", "诉求台账"),
+                ("/console/estates", "小区台账"),
                 ("/console/inspections", "每周督查"),
                 ("/console/bulletins", "月度通报"),
                 ("/console/assessments", "年度考核"),
@@ -154,4 +155,9 @@ pub(super) fn with_cookie(cookie: Option<(http::HeaderName, String)>, mut body: 
 
 pub(super) fn now_ms() -> i64 {
     wuguan_platform::db::now_ms()
+}
+
+/// 明查 (open) or 暗访 (unannounced), from the assessment contract's enum value.
+pub(super) fn inspection_kind_zh(kind: i32) -> &'static str {
+    if kind == wuguan_proto::assessment::v1::InspectionKind::Unannounced as i32 { "暗访" } else { "明查" }
 }

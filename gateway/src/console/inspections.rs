@@ -7,6 +7,7 @@ use super::session::{Session, csrf_for, csrf_matches};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::printable::category_zh;
+use crate::printable::grade_zh;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -56,19 +57,6 @@ struct InspectionsPage {
     recent: Vec<InspectionRow>,
     error: Option<String>,
     notice: Option<String>,
-}
-
-fn kind_zh(k: i32) -> &'static str {
-    if k == apb::InspectionKind::Unannounced as i32 { "暗访" } else { "明查" }
-}
-
-fn grade_zh(g: &str) -> &'static str {
-    match g {
-        "excellent" => "优秀",
-        "good" => "良好",
-        "pass" => "合格",
-        _ => "不合格",
-    }
 }
 
 async fn render(
@@ -121,7 +109,7 @@ async fn render(
             let status = if p.inspection_id.is_empty() { "待督查" } else { "已完成" };
             let checks =
                 if p.follows.is_empty() { String::new() } else { format!("/console/inspections/checks?plan={}", p.id) };
-            (p.date.clone(), name_of(&p.estate_id), kind_zh(p.kind), focus, p.reason.clone(), status, checks)
+            (p.date.clone(), name_of(&p.estate_id), inspection_kind_zh(p.kind), focus, p.reason.clone(), status, checks)
         })
         .collect();
     plan_rows.sort();
@@ -146,7 +134,7 @@ async fn render(
                 (
                     i.date,
                     i.estate_name,
-                    kind_zh(i.kind),
+                    inspection_kind_zh(i.kind),
                     format!("{:.1}", i.total_score),
                     grade_zh(&i.grade),
                     i.findings.len(),

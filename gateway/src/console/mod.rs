@@ -15,6 +15,7 @@ mod bulletins;
 mod chart;
 mod common;
 mod county;
+mod estates;
 mod home;
 mod inspections;
 mod public;
@@ -36,6 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))
         .route("/console/report", get(county::report))
+        .route("/console/estates", get(estates::estates))
+        .route("/console/estates/export", get(estates::export))
+        .route("/console/estates/{id}", get(estates::estate))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
         .route("/console/inspections/checks", get(inspections::checks))
         .route("/console/assessments", get(assessments::assessment))

@@ -1,0 +1,206 @@
+//! The estate ledger (台账) in the console: search the town's estates, and an estate's page with
+//! its figures, management, owners' committee, security provision, inspections and tickets; the
+//! ledger exports as CSV (the API's import/export format).
+
+use super::common::*;
+use super::session::Session;
+use crate::AppState;
+use crate::complaint_views::{category_str, status_str};
+use crate::error::ApiError;
+use crate::printable::{category_zh, grade_zh, status_zh};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use wuguan_proto::assessment::v1 as apb;
+use wuguan_proto::dispatch::v1 as dpb;
+use wuguan_proto::registry::v1 as rpb;
+
+/// (id, name, planned area, households, management, owners' committee, target, old).
+type EstateRow = (String, String, i64, String, &'static str, &'static str, &'static str, &'static str);
+
+#[derive(Template)]
+#[template(path = "console/estates.html")]
+struct EstatesPage {
+    nav: Option<Nav>,
+    query: String,
+    rows: Vec<EstateRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/estate.html")]
+struct EstatePage {
+    nav: Option<Nav>,
+    name: String,
+    facts: Vec<(&'static str, String)>,
+    inspections: Vec<(String, &'static str, String, &'static str, usize)>,
+    tickets: Vec<(String, String, &'static str, String, String, &'static str)>,
+}
+
+fn mode_zh(m: i32) -> &'static str {
+    match rpb::ManagementMode::try_from(m) {
+        Ok(rpb::ManagementMode::PropertyCompany) => "物业公司",
+        Ok(rpb::ManagementMode::SelfGoverned) => "自治管理",
+        _ => "无物业管理",
+    }
+}
+
+fn committee_zh(c: i32) -> &'static str {
+    match rpb::OwnersCommittee::try_from(c) {
+        Ok(rpb::OwnersCommittee::Formed) => "已成立",
+        Ok(rpb::OwnersCommittee::Reorganise) => "需改选",
+        _ => "未成立",
+    }
+}
+
+fn target_zh(t: i32) -> &'static str {
+    match rpb::EstateTarget::try_from(t) {
+        Ok(rpb::EstateTarget::Boutique) => "精品小区",
+        Ok(rpb::EstateTarget::Standard) => "规范小区",
+        _ => "—",
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Query<SearchQuery>) -> Response {
+    let query = q.q.unwrap_or_default().trim().to_owned();
+    let req = rpb::ListEstatesRequest {
+        town: session.principal.town.clone().unwrap_or_default(),
+        name_contains: query.clone(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: String::new() }),
+        ..Default::default()
+    };
+    let estates = match s.upstreams.registry().list_estates(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(r) => r.into_inner().estates,
+        Err(e) => return (StatusCode::BAD_REQUEST, say(&ApiError::from(e))).into_response(),
+    };
+    let rows = estates
+        .into_iter()
+        .map(|e| {
+            (
+                e.id,
+                e.name,
+                e.planned_floor_area_m2,
+                format!("{} / {}", e.occupied_households, e.designed_households),
+                mode_zh(e.management_mode),
+                committee_zh(e.owners_committee),
+                target_zh(e.target),
+                if e.is_old_estate { "是" } else { "" },
+            )
+        })
+        .collect();
+    page(EstatesPage { nav: nav(&session), query, rows })
+}
+
+pub async fn estate(State(s): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
+    let b = bearer(&session);
+    let e = match s
+        .upstreams
+        .registry()
+        .get_estate(s.upstreams.request(&b, rpb::GetByIdRequest { id: id.clone() }))
+        .await
+    {
+        Ok(e) => e.into_inner(),
+        Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+    };
+    let company = if e.property_company_id.is_empty() {
+        "—".to_owned()
+    } else {
+        let req = s.upstreams.request(&b, rpb::GetByIdRequest { id: e.property_company_id.clone() });
+        s.upstreams.registry().get_property_company(req).await.map(|c| c.into_inner().name).unwrap_or_default()
+    };
+    let sec = e.security.unwrap_or_default();
+    let facts = vec![
+        ("地址", e.address.clone()),
+        ("规划建筑面积", format!("{} m²", e.planned_floor_area_m2)),
+        ("已建面积", format!("{} m²", e.built_floor_area_m2)),
+        ("设计 / 入住户数", format!("{} / {}", e.designed_households, e.occupied_households)),
+        ("居住人口", e.residents.to_string()),
+        ("管理方式", mode_zh(e.management_mode).to_owned()),
+        ("物业公司", company),
+        ("业主委员会", committee_zh(e.owners_committee).to_owned()),
+        ("创建目标", target_zh(e.target).to_owned()),
+        ("老旧小区", if e.is_old_estate { "是".to_owned() } else { "否".to_owned() }),
+        ("人防（保安）", format!("{} 人", sec.guards)),
+        ("技防（监控 / 门禁）", format!("{} 个 / {}", sec.cameras, if sec.access_control { "有" } else { "无" })),
+        ("物防（围墙大门）", if sec.fences_and_gates { "有".to_owned() } else { "无".to_owned() }),
+    ];
+    let req = apb::ListInspectionsRequest {
+        town: e.town.clone(),
+        estate_id: id.clone(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 100, page_token: String::new() }),
+        ..Default::default()
+    };
+    let mut inspections = s
+        .upstreams
+        .assessment()
+        .list_inspections(s.upstreams.request(&b, req))
+        .await
+        .map(|r| r.into_inner().inspections)
+        .unwrap_or_default();
+    inspections.sort_by(|a, b| b.date.cmp(&a.date));
+    let req = dpb::ListTicketsRequest {
+        town: e.town.clone(),
+        estate_id: id,
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 100, page_token: String::new() }),
+        ..Default::default()
+    };
+    let tickets = s
+        .upstreams
+        .dispatch()
+        .list_tickets(s.upstreams.request(&b, req))
+        .await
+        .map(|r| r.into_inner().tickets)
+        .unwrap_or_default();
+    page(EstatePage {
+        nav: nav(&session),
+        name: e.name,
+        facts,
+        inspections: inspections
+            .into_iter()
+            .map(|i| {
+                (
+                    i.date,
+                    inspection_kind_zh(i.kind),
+                    format!("{:.1}", i.total_score),
+                    grade_zh(&i.grade),
+                    i.findings.len(),
+                )
+            })
+            .collect(),
+        tickets: tickets
+            .into_iter()
+            .map(|t| {
+                (
+                    t.id,
+                    t.tracking_code,
+                    category_zh(category_str(t.category)),
+                    t.description.chars().take(40).collect(),
+                    t.assignment.map(|a| a.unit_name).unwrap_or_default(),
+                    status_zh(status_str(t.status)),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// The ledger as CSV, the format the import reads back.
+pub async fn export(State(s): State<AppState>, session: Session) -> Response {
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = rpb::ExportEstatesRequest { town: town.clone() };
+    match s.upstreams.registry().export_estates(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(r) => (
+            [
+                (http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{town}-estates.csv\"")),
+            ],
+            r.into_inner().csv,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::FORBIDDEN, say(&ApiError::from(e))).into_response(),
+    }
+}
