@@ -652,7 +652,9 @@ macro_rules! sql_store {
                 }
                 q.push(" AND created_at >= ").push_bind(from_ms).push(" AND created_at < ").push_bind(to_ms);
                 q.push(" AND merged_into IS NULL GROUP BY unit_id, estate_id LIMIT ").push_bind(MAX_TALLY_GROUPS);
-                Ok(q.build_query_as::<TallyRow>().fetch_all(&self.pool).await?)
+                // Unprepared: a cached generic plan guesses the period's size from nothing and can pick an
+                // index scan over most of the table; planned per call it sees the actual bounds.
+                Ok(q.build_query_as::<TallyRow>().persistent(false).fetch_all(&self.pool).await?)
             }
         }
     };
