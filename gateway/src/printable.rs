@@ -137,7 +137,26 @@ pub(crate) fn subject_zh(t: &str) -> &'static str {
     }
 }
 
-fn percent(r: f64) -> String {
+/// A score's change from the previous month: ↑1.5, ↓2.0, 持平, or — when there was none.
+pub(crate) fn change_zh(change: Option<f64>) -> String {
+    match change {
+        Some(c) if c > 0.0 => format!("↑{c:.1}"),
+        Some(c) if c < 0.0 => format!("↓{:.1}", -c),
+        Some(_) => "持平".to_owned(),
+        None => "—".to_owned(),
+    }
+}
+
+/// A ranking's `standing` (best / worst within its kind) as the bulletin prints it.
+pub(crate) fn standing_zh(standing: &str) -> &'static str {
+    match standing {
+        "best" => "最好",
+        "worst" => "最差",
+        _ => "",
+    }
+}
+
+pub(crate) fn percent(r: f64) -> String {
     format!("{:.1}%", r * 100.0)
 }
 
@@ -178,17 +197,8 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
             "<table><thead><tr><th>名次</th><th>名称</th><th>得分</th><th>等级</th><th>较上月</th><th>备注</th></tr></thead><tbody>\n",
         );
         for r in ranked {
-            let change = match r.change {
-                Some(c) if c > 0.0 => format!("↑{c:.1}"),
-                Some(c) if c < 0.0 => format!("↓{:.1}", -c),
-                Some(_) => "持平".to_owned(),
-                None => "—".to_owned(),
-            };
-            let note = match r.standing.as_deref() {
-                Some("best") => "最好",
-                Some("worst") => "最差",
-                _ => "",
-            };
+            let change = change_zh(r.change);
+            let note = standing_zh(r.standing.as_deref().unwrap_or(""));
             let _ = writeln!(
                 body,
                 "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{change}</td><td>{note}</td></tr>",

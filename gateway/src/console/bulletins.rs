@@ -6,7 +6,7 @@ use super::common::*;
 use super::session::{Session, csrf_matches};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::grade_zh;
+use crate::printable::{change_zh, grade_zh, standing_zh};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -88,17 +88,7 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
             .iter()
             .filter(|r| r.subject_type == kind)
             .map(|r| {
-                let change = match r.change {
-                    Some(c) if c > 0.0 => format!("↑{c:.1}"),
-                    Some(c) if c < 0.0 => format!("↓{:.1}", -c),
-                    Some(_) => "持平".to_owned(),
-                    None => "—".to_owned(),
-                };
-                let note = match r.standing.as_str() {
-                    "best" => "最好",
-                    "worst" => "最差",
-                    _ => "",
-                };
+                let (change, note) = (change_zh(r.change), standing_zh(&r.standing));
                 (r.rank, r.name.clone(), format!("{:.1}", r.score), grade_zh(&r.grade), change, note)
             })
             .collect();

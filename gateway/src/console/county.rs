@@ -7,6 +7,7 @@ use super::session::Session;
 use crate::AppState;
 use crate::complaint_views::ComplaintView;
 use crate::error::ApiError;
+use crate::printable::percent;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -35,10 +36,6 @@ struct CountyPage {
     from: String,
     to: String,
     towns: Vec<TownRow>,
-}
-
-fn percent(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
 }
 
 pub async fn county(s: &AppState, session: &Session) -> Result<Response, ApiError> {

@@ -10,6 +10,7 @@ use crate::complaint_views::category_str;
 use crate::error::ApiError;
 use crate::extract::Bearer;
 use crate::printable::category_zh;
+use crate::printable::percent;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -52,10 +53,6 @@ async fn tickets_where(
         }
     }
     Ok(out)
-}
-
-fn percent(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
 }
 
 pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession) -> Response {
