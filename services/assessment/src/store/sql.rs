@@ -208,6 +208,28 @@ const INSPECTION_COLUMNS: &str = "id, town, estate_id, estate_name, date, kind, 
 const FINDING_COLUMNS: &str =
     "id, inspection_id, item, description, category, open_ticket, deduction, delivery, ticket_id, delivery_error";
 
+/// `date` within [from, to] (either bound may be absent), bound, never formatted in.
+macro_rules! push_dates {
+    ($q:expr, $from:expr, $to:expr) => {
+        if let Some(f) = $from {
+            $q.push(" AND date >= ").push_bind(f.to_owned());
+        }
+        if let Some(t) = $to {
+            $q.push(" AND date <= ").push_bind(t.to_owned());
+        }
+    };
+}
+
+/// Keyset paging in id order: rows after the page token, one more than the page holds.
+macro_rules! push_page {
+    ($q:expr, $page:expr) => {
+        if let Some(after) = &$page.after {
+            $q.push(" AND id > ").push_bind(after.clone());
+        }
+        $q.push(" ORDER BY id LIMIT ").push_bind($page.fetch_limit());
+    };
+}
+
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
@@ -391,20 +413,12 @@ macro_rules! sql_store {
                     "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, follows FROM inspection_plans WHERE town = ",
                 );
                 q.push_bind(town.to_owned());
-                if let Some(f) = from {
-                    q.push(" AND date >= ").push_bind(f.to_owned());
-                }
-                if let Some(t) = to {
-                    q.push(" AND date <= ").push_bind(t.to_owned());
-                }
+                push_dates!(q, from, to);
                 if !with_unannounced {
                     // Unannounced plans stay hidden until the inspection is recorded.
                     q.push(" AND (kind <> 'unannounced' OR inspection_id IS NOT NULL)");
                 }
-                if let Some(after) = &page.after {
-                    q.push(" AND id > ").push_bind(after.clone());
-                }
-                q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+                push_page!(q, page);
                 let rows: Vec<PlanRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map(Plan::try_from).collect()
             }
@@ -508,16 +522,8 @@ macro_rules! sql_store {
                 if let Some(e) = estate_id {
                     q.push(" AND estate_id = ").push_bind(e.to_owned());
                 }
-                if let Some(f) = from {
-                    q.push(" AND date >= ").push_bind(f.to_owned());
-                }
-                if let Some(t) = to {
-                    q.push(" AND date <= ").push_bind(t.to_owned());
-                }
-                if let Some(after) = &page.after {
-                    q.push(" AND id > ").push_bind(after.clone());
-                }
-                q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+                push_dates!(q, from, to);
+                push_page!(q, page);
                 let rows: Vec<InspectionRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 self.with_findings(rows).await
             }
@@ -562,16 +568,8 @@ macro_rules! sql_store {
             ) -> ServiceResult<Vec<Incident>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(INCIDENT_COLUMNS).push(" FROM incidents WHERE town = ").push_bind(town.to_owned());
-                if let Some(f) = from {
-                    q.push(" AND date >= ").push_bind(f.to_owned());
-                }
-                if let Some(t) = to {
-                    q.push(" AND date <= ").push_bind(t.to_owned());
-                }
-                if let Some(after) = &page.after {
-                    q.push(" AND id > ").push_bind(after.clone());
-                }
-                q.push(" ORDER BY id LIMIT ").push_bind(page.fetch_limit());
+                push_dates!(q, from, to);
+                push_page!(q, page);
                 let rows: Vec<IncidentRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(Incident::from).collect())
             }
