@@ -353,3 +353,132 @@ async fn roles_work_their_flows_in_the_console() {
     assert!(status == StatusCode::OK && css.contains("--brand"), "assets are served by the gateway");
     t.stop().await;
 }
+
+/// A resident confirms or disputes a fix from the tracking page; the office works the four
+/// checks and merges a repeat from the supervision view; the county reads any of its towns'
+/// boards, bulletins and assessments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let office_api = t.login("zhongxing.town_office").await;
+    let company_api = t.login("zhongxing.property_company").await;
+    let estate = t
+        .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office_api)
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submit = |description: &'static str| {
+        let body = serde_json::json!({"town": "zhongxing", "estate_id": estate, "category": "sanitation",
+                                      "description": description, "anonymous": true});
+        t.send(reqwest::Method::POST, "/api/v1/complaints", None, Some(body))
+    };
+    let (_, first) = submit("垃圾桶满了没人清（评价测试）").await;
+    let (id, code) = (first["id"].as_str().unwrap().to_owned(), first["tracking_code"].as_str().unwrap().to_owned());
+    let resolve = |measures: &'static str| {
+        let (company_api, id) = (company_api.clone(), id.clone());
+        let t = &t;
+        async move {
+            t.post(&format!("/api/v1/complaints/{id}/accept"), &company_api, serde_json::json!({"measures": "清运"}))
+                .await;
+            let (status, body) = t
+                .post(
+                    &format!("/api/v1/complaints/{id}/resolve"),
+                    &company_api,
+                    serde_json::json!({"measures_taken": measures}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
+
+    // Before the fix there is nothing to rate; after it, the tracking page asks.
+    let mut resident = Browser::new(&t.base);
+    let (_, before, _) = resident.get(&format!("/console/track?code={code}")).await;
+    assert!(!before.contains("问题解决了吗"), "{before}");
+    resolve("已清运").await;
+    let (status, asked, _) = resident.get(&format!("/console/track?code={code}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(asked.contains("问题解决了吗") && asked.contains("不满意（退回重新办理）"), "{asked}");
+    let token = csrf(&asked);
+    let dispute = [("code", code.as_str()), ("satisfaction", "not_satisfied"), ("note", "第二天又满了")];
+    let (status, _, _) = resident.post("/console/track/rate", &dispute).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a rating without its CSRF token is refused");
+    let (status, page, _) = resident
+        .post("/console/track/rate", &[("csrf", token.as_str()), ("code", &code), ("satisfaction", "not_satisfied")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不满意时请写明"), "a dispute needs its reason: {page}");
+    let mut with_token = dispute.to_vec();
+    with_token.push(("csrf", token.as_str()));
+    let (status, _, location) = resident.post("/console/track/rate", &with_token).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, disputed, _) = resident.get(&location.unwrap()).await;
+    assert!(disputed.contains("已收到您的意见") && disputed.contains("居民有异议，重新办理"), "{disputed}");
+    assert!(!disputed.contains("问题解决了吗"), "reopened: nothing to rate now");
+    resolve("已加派清运车次").await;
+    let (status, _, location) = resident
+        .post("/console/track/rate", &[("csrf", token.as_str()), ("code", &code), ("satisfaction", "satisfied")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, confirmed, _) = resident.get(&location.unwrap()).await;
+    assert!(confirmed.contains("感谢您的评价") && confirmed.contains("居民确认办结"), "{confirmed}");
+    assert!(confirmed.contains("<dd id=\"satisfaction\">满意</dd>"), "{confirmed}");
+
+    // The office's supervision view: the four checks, and a repeat merged into its original.
+    let (_, original) = submit("楼下垃圾堆了三天（重复测试）").await;
+    let (_, repeat) = submit("楼下垃圾还在（重复测试）").await;
+    assert_eq!(repeat["possible_repeat_of"], original["id"], "{repeat}");
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+    let (status, view, _) = office.get("/console/supervision").await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    for check in ["查成效", "查进度", "查原因", "查责任", "疑似重复"] {
+        assert!(view.contains(check), "{check} in {view}");
+    }
+    assert!(view.contains(&code), "the confirmed ticket is checked for its effect: {view}");
+    let repeat_code = repeat["tracking_code"].as_str().unwrap();
+    let merge = format!("/console/tickets/{}/merge", repeat["id"].as_str().unwrap());
+    assert!(view.contains(&merge) && view.contains(repeat_code), "{view}");
+    let (status, _, location) = office
+        .post(
+            &merge,
+            &[("csrf", csrf(&view).as_str()), ("into", original["id"].as_str().unwrap()), ("return", "supervision")],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/supervision?done=merge#repeats")));
+    let (_, after, _) = office.get("/console/supervision?done=merge").await;
+    assert!(after.contains("已合并") && !after.contains(&merge), "{after}");
+    let (_, merged) = t.get(&format!("/api/v1/complaints/{}", repeat["id"].as_str().unwrap()), &office_api).await;
+    assert_eq!((merged["status"].as_str(), &merged["merged_into"]), (Some("closed"), &original["id"]));
+    let mut company = Browser::new(&t.base);
+    company.sign_in("zhongxing.property_company").await;
+    let (status, _, _) = company.get("/console/supervision").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "supervision is the office's and the county's");
+
+    // The county reads another town's board, supervision, bulletin and assessment by choosing it.
+    let mut county = Browser::new(&t.base);
+    county.sign_in("county.admin").await;
+    let (_, overview, _) = county.get("/console").await;
+    assert!(overview.contains("/console/bulletins?town=anhe") && overview.contains("/console/assessments?town=anhe"));
+    let (status, board, _) = county.get("/console/tickets?town=anhe").await;
+    assert!(status == StatusCode::OK && board.contains("<option value=\"anhe\" selected>安和镇</option>"), "{board}");
+    let (status, view, _) = county.get("/console/supervision?town=anhe").await;
+    assert!(status == StatusCode::OK && view.contains("查责任") && !view.contains(&code), "{view}");
+    let (status, bulletin, _) = county.get("/console/bulletins?town=zhongxing").await;
+    assert_eq!(status, StatusCode::OK, "{bulletin}");
+    assert!(bulletin.contains("已发布（第 1 版）") && bulletin.contains("小区排名"), "{bulletin}");
+    assert!(!bulletin.contains("/publish"), "publishing is the town office's: {bulletin}");
+    let (status, bulletin, _) = county.get("/console/bulletins?town=anhe").await;
+    assert!(status == StatusCode::OK && bulletin.contains("草稿（未发布）"), "{bulletin}");
+    let print = bulletin.split("href=\"/console/bulletins/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(print.ends_with("/print?town=anhe"), "{print}");
+    let (status, printable, _) = county.get(&format!("/console/bulletins/{print}")).await;
+    assert!(status == StatusCode::OK && printable.contains("安和镇"), "{printable}");
+    let (status, assessed, _) = county.get("/console/assessments?town=anhe").await;
+    assert!(status == StatusCode::OK && assessed.contains("全年考核"), "{assessed}");
+    // A town's own staff cannot read another town by asking for it.
+    let (_, own, _) = office.get("/console/bulletins?town=anhe").await;
+    assert!(!own.contains("安和镇"), "{own}");
+    t.stop().await;
+}

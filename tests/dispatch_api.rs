@@ -274,6 +274,54 @@ async fn anonymous_and_tracking(t: &TestStack, c: &Ctx) {
     let (status, _) =
         t.send(Method::GET, &format!("/api/v1/complaints/{}", created["id"].as_str().unwrap()), None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    rating_by_tracking_code(t, c).await;
+}
+
+/// The reporter, holding only the code, disputes a fix (it reopens) and then confirms the second
+/// (it closes); nothing else can be rated, and bad input names its field.
+async fn rating_by_tracking_code(t: &TestStack, c: &Ctx) {
+    let body = json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair",
+                      "description": "单元门禁坏了", "anonymous": true});
+    let (_, created) = t.send(Method::POST, "/api/v1/complaints", None, Some(body)).await;
+    let (id, code) = (created["id"].as_str().unwrap(), created["tracking_code"].as_str().unwrap());
+    let rate_path = format!("/api/v1/track/{code}/rate");
+    let rate = |body: Value| t.send(Method::POST, &rate_path, None, Some(body));
+    let (status, body) = rate(json!({"satisfaction": "satisfied"})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let company = t.login("zhongxing.property_company").await;
+    let resolve = |measures: &'static str| {
+        let company = company.clone();
+        async move {
+            let (s1, _) =
+                t.post(&format!("/api/v1/complaints/{id}/accept"), &company, json!({"measures": "更换门禁"})).await;
+            let (s2, b) = t
+                .post(&format!("/api/v1/complaints/{id}/resolve"), &company, json!({"measures_taken": measures}))
+                .await;
+            assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b}");
+        }
+    };
+    resolve("已修好").await;
+    let (status, body) = rate(json!({"satisfaction": "not_satisfied"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "note");
+    let (status, body) = rate(json!({"satisfaction": "meh"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "satisfaction");
+    let (status, body) =
+        t.send(Method::POST, "/api/v1/track/ABCDEFGHJK/rate", None, Some(json!({"satisfaction": "satisfied"}))).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, disputed) = rate(json!({"satisfaction": "not_satisfied", "note": "刷卡还是开不了"})).await;
+    assert_eq!((status, disputed["status"].as_str()), (StatusCode::OK, Some("reopened")), "{disputed}");
+    assert_eq!(disputed["satisfaction"], "not_satisfied");
+    let (_, seen) = t.get(&format!("/api/v1/complaints/{id}"), &c.office).await;
+    let dispute = seen["timeline"].as_array().unwrap().iter().find(|e| e["action"] == "dispute").expect("a dispute");
+    assert!(dispute["note"].as_str().unwrap().contains("刷卡还是开不了"), "the office reads why: {seen}");
+    resolve("已更换读卡器").await;
+    let (status, confirmed) = rate(json!({"satisfaction": "basically_satisfied"})).await;
+    assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("closed")), "{confirmed}");
+    let actions: Vec<&str> =
+        confirmed["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.ends_with(&["confirm", "close"]), "{actions:?}");
+    let (status, body) = rate(json!({"satisfaction": "satisfied"})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
 }
 
 async fn idempotent_intake(t: &TestStack, c: &Ctx) {

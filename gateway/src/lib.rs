@@ -102,6 +102,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/complaints/{id}", get(complaints::get))
         .route("/api/v1/complaints/{id}/{action}", post(complaints::act))
         .route("/api/v1/track/{code}", get(complaints::track))
+        .route("/api/v1/track/{code}/rate", post(complaints::rate))
         .route("/api/v1/towns/{town}/routing-rules", get(complaints::list_rules))
         .route("/api/v1/towns/{town}/routing-rules/{category}", axum::routing::put(complaints::set_rule))
         .route("/api/v1/towns/{town}/stats/complaints", get(complaints::stats))

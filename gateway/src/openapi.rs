@@ -81,6 +81,14 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "",
         200,
     ),
+    (
+        "post",
+        "/api/v1/track/{code}/rate",
+        "complaints",
+        "The reporter confirms or disputes the fix by tracking code (public); not satisfied reopens",
+        "Verify",
+        200,
+    ),
     ("get", "/api/v1/towns/{town}/routing-rules", "complaints", "Routing rules (五方联动) in force", "", 200),
     ("put", "/api/v1/towns/{town}/routing-rules/{category}", "complaints", "Override one category's rule", "Rule", 200),
     (

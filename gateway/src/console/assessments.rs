@@ -22,6 +22,7 @@ type Subject = (&'static str, String, String, &'static str, &'static str);
 #[template(path = "console/assessment.html")]
 struct AssessmentPage {
     nav: Option<Nav>,
+    towns: Vec<(String, String, bool)>,
     year: i32,
     period: String,
     period_label: &'static str,
@@ -43,8 +44,11 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
     // By default the last complete year.
     let year = q.year.unwrap_or(today.year() - 1);
     let period = q.period.unwrap_or_else(|| "annual".to_owned());
-    let town = session.principal.town.clone().or(q.town).unwrap_or_default();
-    let req = apb::GetAssessmentRequest { town, year, period: period.clone() };
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
+    };
+    let req = apb::GetAssessmentRequest { town: town.clone(), year, period: period.clone() };
     let a = match s.upstreams.assessment().get_assessment(s.upstreams.request(&bearer(&session), req)).await {
         Ok(a) => a.into_inner(),
         Err(e) => return (StatusCode::BAD_REQUEST, say(&ApiError::from(e))).into_response(),
@@ -58,6 +62,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
     ];
     page(AssessmentPage {
         nav: nav(&session),
+        towns: town_choices(&s, &session, &town).await,
         year,
         period_label: match period.as_str() {
             "h1" => "上半年",

@@ -24,6 +24,9 @@ type Rows = Vec<(u32, String, String, &'static str, String, &'static str)>;
 struct BulletinPage {
     nav: Option<Nav>,
     month: String,
+    /// The town read (the county chooses among its towns).
+    town: String,
+    towns: Vec<(String, String, bool)>,
     status: String,
     inspections: u32,
     can_publish: bool,
@@ -46,17 +49,23 @@ use chrono::Datelike;
 pub struct MonthQuery {
     month: Option<String>,
     published: Option<String>,
+    town: Option<String>,
 }
 
-async fn fetch(s: &AppState, session: &Session, month: &str) -> Result<apb::Bulletin, ApiError> {
-    let town = session.principal.town.clone().unwrap_or_default();
-    let req = s.upstreams.request(&bearer(session), apb::GetBulletinRequest { town, month: month.to_owned() });
+async fn fetch(s: &AppState, session: &Session, town: &str, month: &str) -> Result<apb::Bulletin, ApiError> {
+    let req = s
+        .upstreams
+        .request(&bearer(session), apb::GetBulletinRequest { town: town.to_owned(), month: month.to_owned() });
     Ok(s.upstreams.assessment().get_bulletin(req).await?.into_inner())
 }
 
 pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Query<MonthQuery>) -> Response {
     let month = q.month.filter(|m| !m.trim().is_empty()).unwrap_or_else(last_month);
-    let b = match fetch(&s, &session, &month).await {
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
+    };
+    let b = match fetch(&s, &session, &town, &month).await {
         Ok(b) => b,
         Err(e) => {
             let status = if e.0.code == wuguan_platform::ErrorCode::PermissionDenied {
@@ -108,6 +117,8 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
                 < wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms()).format("%Y-%m").to_string(),
         csrf: session.csrf.clone(),
         month,
+        towns: town_choices(&s, &session, &town).await,
+        town,
         status,
         inspections: b.inspections,
         rankings,
@@ -129,13 +140,26 @@ pub async fn publish(State(s): State<AppState>, session: Session, Path(month): P
     }
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct TownQuery {
+    town: Option<String>,
+}
+
 /// The printable page, as the API's `?format=html` renders it.
-pub async fn print(State(s): State<AppState>, session: Session, Path(month): Path<String>) -> Response {
-    let b = match fetch(&s, &session, &month).await {
+pub async fn print(
+    State(s): State<AppState>,
+    session: Session,
+    Path(month): Path<String>,
+    Query(q): Query<TownQuery>,
+) -> Response {
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
+    };
+    let b = match fetch(&s, &session, &town, &month).await {
         Ok(b) => b,
         Err(e) => return (StatusCode::NOT_FOUND, say(&e)).into_response(),
     };
-    let town = session.principal.town.clone().unwrap_or_default();
     let req = s.upstreams.request(&bearer(&session), rpb::GetTownRequest { town: town.clone() });
     let town_name = match s.upstreams.registry().get_town(req).await {
         Ok(t) => t.into_inner().name,

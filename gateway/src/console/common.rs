@@ -38,13 +38,20 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
             vec![
                 ("/console", "工作台"),
                 ("/console/tickets", "诉求台账"),
+                ("/console/supervision", "督查"),
                 ("/console/estates", "小区台账"),
                 ("/console/inspections", "每周督查"),
                 ("/console/bulletins", "月度通报"),
                 ("/console/assessments", "年度考核"),
             ]
         }
-        Role::County => vec![("/console", "工作台"), ("/console/tickets", "诉求台账")],
+        Role::County => vec![
+            ("/console", "工作台"),
+            ("/console/tickets", "诉求台账"),
+            ("/console/supervision", "督查"),
+            ("/console/bulletins", "月度通报"),
+            ("/console/assessments", "年度考核"),
+        ],
         Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
         _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办"), ("/console/bulletins", "月度通报")],
     };
@@ -117,6 +124,8 @@ pub(super) fn action_zh(action: &str) -> &str {
         "progress" => "进展",
         "resolve" => "办结",
         "verify" => "核实",
+        "confirm" => "居民确认",
+        "dispute" => "居民异议",
         "reopen" => "重新办理",
         "escalate" => "升级督办",
         "merge" => "合并",
@@ -160,4 +169,47 @@ pub(super) fn now_ms() -> i64 {
 /// 明查 (open) or 暗访 (unannounced), from the assessment contract's enum value.
 pub(super) fn inspection_kind_zh(kind: i32) -> &'static str {
     if kind == wuguan_proto::assessment::v1::InspectionKind::Unannounced as i32 { "暗访" } else { "明查" }
+}
+
+/// The town a page is about: a town principal's own; the county's choice (`?town=`), or its
+/// first town when it has not chosen. The services check the county may read that town.
+pub(super) async fn town_of_page(
+    s: &crate::AppState,
+    session: &Session,
+    requested: Option<&str>,
+) -> Result<String, Response> {
+    if let Some(own) = &session.principal.town {
+        return Ok(own.clone());
+    }
+    if let Some(t) = requested.map(str::trim).filter(|t| !t.is_empty()) {
+        return Ok(t.to_owned());
+    }
+    let req = s.upstreams.request(&bearer(session), wuguan_proto::registry::v1::ListTownsRequest {});
+    match s.upstreams.registry().list_towns(req).await {
+        Ok(r) => Ok(r.into_inner().towns.first().map(|t| t.code.clone()).unwrap_or_default()),
+        Err(e) => Err((StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response()),
+    }
+}
+
+/// A short page that says why something cannot be shown, with a way back.
+pub(super) fn refusal(status: StatusCode, message: &str, back: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><p class=error>{}</p><p><a href=\"{}\">返回</a></p></main></html>",
+        crate::printable::escape(message),
+        crate::printable::escape(back)
+    );
+    (status, Html(body)).into_response()
+}
+
+/// The county's choice of town on a page that reads one town (code, name, chosen); empty for a
+/// town's own principals, who only ever see their town.
+pub(super) async fn town_choices(s: &crate::AppState, session: &Session, current: &str) -> Vec<(String, String, bool)> {
+    if session.principal.town.is_some() {
+        return Vec::new();
+    }
+    let req = s.upstreams.request(&bearer(session), wuguan_proto::registry::v1::ListTownsRequest {});
+    match s.upstreams.registry().list_towns(req).await {
+        Ok(r) => r.into_inner().towns.into_iter().map(|t| (t.code.clone(), t.name, t.code == current)).collect(),
+        Err(_) => Vec::new(),
+    }
 }

@@ -20,6 +20,7 @@ mod home;
 mod inspections;
 mod public;
 pub mod session;
+mod supervision;
 mod tickets;
 
 use crate::AppState;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))
+        .route("/console/supervision", get(supervision::supervision))
         .route("/console/report", get(county::report))
         .route("/console/estates", get(estates::estates))
         .route("/console/estates/export", get(estates::export))
@@ -48,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/bulletins/{month}/print", get(bulletins::print))
         .route("/console/submit", get(public::submit_form).post(public::submit))
         .route("/console/track", get(public::track))
+        .route("/console/track/rate", post(public::rate))
         .route(
             "/console/static/console.css",
             get(|| async { ([(http::header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }),

@@ -59,6 +59,24 @@ fn anonymous(s: &AppState, town: &str) -> Option<Bearer> {
     s.signer.sign(&p, Duration::from_secs(60)).ok().map(|t| Bearer(Some(t)))
 }
 
+/// The secret a public form's CSRF token is bound to, for a page that shows a form: the
+/// session's token when signed in, else the visitor cookie (set now if missing).
+fn page_form_secret(session: &Option<Session>, parts: &Parts) -> (String, Option<(http::HeaderName, String)>) {
+    match session {
+        Some(sess) => (sess.token.clone(), None),
+        None => visitor(cookie_value(parts, VISITOR_COOKIE)),
+    }
+}
+
+/// Whether a posted public form carries the CSRF token bound to its sender's secret.
+fn posted_form_ok(session: &Option<Session>, parts: &Parts, csrf: &str) -> Option<String> {
+    let secret = match session {
+        Some(sess) => sess.token.clone(),
+        None => cookie_value(parts, VISITOR_COOKIE).unwrap_or_default(),
+    };
+    (!secret.is_empty() && csrf_matches(&csrf_for(&secret), csrf)).then_some(secret)
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct TownQuery {
     town: Option<String>,
@@ -134,10 +152,7 @@ pub async fn submit_form(
     let Some(town) = town.filter(|t| !t.trim().is_empty()) else {
         return Html("<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><h1>我要反映问题</h1><form class=inline method=get action=/console/submit><label>所在镇（代码，见镇物管办公布的链接） <input name=town required></label><button class=primary type=submit>下一步</button></form></main></html>").into_response();
     };
-    let (secret, cookie) = match &session {
-        Some(sess) => (sess.token.clone(), None),
-        None => visitor(cookie_value(&parts, VISITOR_COOKIE)),
-    };
+    let (secret, cookie) = page_form_secret(&session, &parts);
     let body = submit_page(&s, &session, &town, &secret, None).await;
     with_cookie(cookie, body)
 }
@@ -149,14 +164,8 @@ pub async fn submit(
     body: Bytes,
 ) -> Response {
     let mut f = form(&body);
-    let secret = match &session {
-        Some(sess) => sess.token.clone(),
-        None => cookie_value(&parts, VISITOR_COOKIE).unwrap_or_default(),
-    };
     let csrf = f.remove("csrf").unwrap_or_default();
-    if secret.is_empty() || !csrf_matches(&csrf_for(&secret), &csrf) {
-        return forbidden_form();
-    }
+    let Some(secret) = posted_form_ok(&session, &parts, &csrf) else { return forbidden_form() };
     let town = f.get("town").cloned().unwrap_or_default();
     let input = dpb::SubmitComplaintRequest {
         town: town.clone(),
@@ -208,6 +217,9 @@ pub struct Tracked {
     status: &'static str,
     unit: String,
     deadline: String,
+    satisfaction: &'static str,
+    /// Resolved and waiting for the reporter's word: the page offers confirm / dispute.
+    awaiting_rating: bool,
     timeline: Vec<(String, &'static str)>,
 }
 
@@ -216,6 +228,7 @@ pub struct Tracked {
 struct TrackPage {
     nav: Option<Nav>,
     code: String,
+    csrf: String,
     tracked: Option<Tracked>,
     error: Option<String>,
     notice: Option<String>,
@@ -225,50 +238,126 @@ struct TrackPage {
 pub struct TrackQuery {
     code: Option<String>,
     new: Option<String>,
+    rated: Option<String>,
 }
 
-/// Anyone with the code sees the ticket's progress, without personal data.
+fn satisfaction_zh(value: i32) -> &'static str {
+    match dpb::Satisfaction::try_from(value) {
+        Ok(dpb::Satisfaction::Satisfied) => "满意",
+        Ok(dpb::Satisfaction::BasicallySatisfied) => "基本满意",
+        Ok(dpb::Satisfaction::NotSatisfied) => "不满意",
+        _ => "",
+    }
+}
+
+/// What a timeline line says to the public: the reporter's own word reads as theirs.
+fn public_step(action: &str, to_status: i32) -> &'static str {
+    match action {
+        "confirm" => "居民确认办结",
+        "dispute" => "居民有异议，重新办理",
+        _ => status_zh(status_str(to_status)),
+    }
+}
+
+fn tracked(t: dpb::TrackedTicket) -> Tracked {
+    Tracked {
+        awaiting_rating: t.status == dpb::Status::Resolved as i32,
+        code: t.tracking_code,
+        estate: t.estate_name,
+        category: category_zh(category_str(t.category)),
+        status: status_zh(status_str(t.status)),
+        unit: if t.unit_name.is_empty() { "待分派".to_owned() } else { t.unit_name },
+        deadline: if t.resolve_by_ms > 0 { local_time(t.resolve_by_ms) } else { "—".to_owned() },
+        satisfaction: satisfaction_zh(t.satisfaction),
+        timeline: t.timeline.iter().map(|e| (local_time(e.at_ms), public_step(&e.action, e.to_status))).collect(),
+    }
+}
+
+fn not_found_or(e: tonic::Status) -> String {
+    if matches!(e.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) {
+        "没有找到这个查询码，请核对后再试。".to_owned()
+    } else {
+        say(&ApiError::from(e))
+    }
+}
+
+/// Anyone with the code sees the ticket's progress, without personal data, and once it is
+/// resolved may confirm or dispute the fix.
 pub async fn track(
     State(s): State<AppState>,
     MaybeSession(session): MaybeSession,
+    parts: Parts,
     Query(q): Query<TrackQuery>,
 ) -> Response {
     let code = q.code.unwrap_or_default().trim().to_owned();
+    let (secret, cookie) = page_form_secret(&session, &parts);
+    let notice = match (q.new, q.rated.as_deref()) {
+        (Some(_), _) => Some(format!("已受理。请记下查询码 {code}，凭它查询办理进度。")),
+        (_, Some("dispute")) => Some("已收到您的意见，问题已退回责任单位重新办理。".to_owned()),
+        (_, Some(_)) => Some("感谢您的评价，本件已办结。".to_owned()),
+        _ => None,
+    };
     let mut view = TrackPage {
         nav: session.as_ref().and_then(nav),
         code: code.clone(),
+        csrf: csrf_for(&secret),
         tracked: None,
         error: None,
-        notice: q.new.map(|_| format!("已受理。请记下查询码 {code}，凭它查询办理进度。")),
+        notice,
     };
-    if code.is_empty() {
-        return page(view);
+    if !code.is_empty() {
+        let req = s.upstreams.request(&Bearer(None), dpb::TrackTicketRequest { tracking_code: code });
+        match s.upstreams.dispatch().track_ticket(req).await {
+            Ok(t) => view.tracked = Some(tracked(t.into_inner())),
+            Err(e) => view.error = Some(not_found_or(e)),
+        }
     }
-    let req = s.upstreams.request(&Bearer(None), dpb::TrackTicketRequest { tracking_code: code.clone() });
-    match s.upstreams.dispatch().track_ticket(req).await {
-        Ok(t) => {
-            let t = t.into_inner();
-            view.tracked = Some(Tracked {
-                code: t.tracking_code,
-                estate: t.estate_name,
-                category: category_zh(category_str(t.category)),
-                status: status_zh(status_str(t.status)),
-                unit: if t.unit_name.is_empty() { "待分派".to_owned() } else { t.unit_name },
-                deadline: if t.resolve_by_ms > 0 { local_time(t.resolve_by_ms) } else { "—".to_owned() },
-                timeline: t
-                    .timeline
-                    .iter()
-                    .map(|e| (local_time(e.at_ms), status_zh(status_str(e.to_status))))
-                    .collect(),
-            });
+    with_cookie(cookie, page(view))
+}
+
+/// The reporter's confirm or dispute, posted from the tracking page.
+pub async fn rate(
+    State(s): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    let f = form(&body);
+    let field = |name: &str| f.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    if posted_form_ok(&session, &parts, &field("csrf")).is_none() {
+        return forbidden_form();
+    }
+    let code = field("code");
+    let satisfaction = crate::complaint_views::parse_satisfaction("satisfaction", &field("satisfaction"))
+        .map(|v| v as i32)
+        .unwrap_or(0);
+    let req = dpb::RateTicketRequest { tracking_code: code.clone(), satisfaction, note: field("note") };
+    match s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await {
+        Ok(_) => {
+            let rated = if satisfaction == dpb::Satisfaction::NotSatisfied as i32 { "dispute" } else { "confirm" };
+            Redirect::to(&format!("/console/track?code={code}&rated={rated}")).into_response()
         }
         Err(e) => {
-            view.error = Some(if matches!(e.code(), tonic::Code::NotFound | tonic::Code::InvalidArgument) {
-                "没有找到这个查询码，请核对后再试。".to_owned()
-            } else {
-                say(&ApiError::from(e))
-            });
+            let message = match (e.code(), ApiError::from(e.clone()).0.field.as_deref()) {
+                (_, Some("satisfaction")) => "请选择满意程度。".to_owned(),
+                (_, Some("note")) => "不满意时请写明还有什么问题（不超过2000字）。".to_owned(),
+                (tonic::Code::FailedPrecondition, _) => "本件目前不在待评价状态。".to_owned(),
+                _ => not_found_or(e),
+            };
+            let (secret, cookie) = page_form_secret(&session, &parts);
+            let req = s.upstreams.request(&Bearer(None), dpb::TrackTicketRequest { tracking_code: code.clone() });
+            let found = s.upstreams.dispatch().track_ticket(req).await.ok().map(|t| tracked(t.into_inner()));
+            let view = TrackPage {
+                nav: session.as_ref().and_then(nav),
+                code,
+                csrf: csrf_for(&secret),
+                tracked: found,
+                error: Some(message),
+                notice: None,
+            };
+            let mut response = with_cookie(cookie, page(view));
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
         }
     }
-    page(view)
 }

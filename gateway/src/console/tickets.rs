@@ -19,21 +19,21 @@ use wuguan_proto::registry::v1 as rpb;
 
 // --- the board -------------------------------------------------------------------------
 
-pub struct Row {
-    id: String,
-    code: String,
-    estate: String,
-    category: &'static str,
-    description: String,
-    unit: String,
-    status: &'static str,
-    level: u32,
-    level_label: &'static str,
-    overdue: bool,
-    time_left: String,
+pub(super) struct Row {
+    pub(super) id: String,
+    pub(super) code: String,
+    pub(super) estate: String,
+    pub(super) category: &'static str,
+    pub(super) description: String,
+    pub(super) unit: String,
+    pub(super) status: &'static str,
+    pub(super) level: u32,
+    pub(super) level_label: &'static str,
+    pub(super) overdue: bool,
+    pub(super) time_left: String,
 }
 
-fn row(t: &dpb::Ticket, now: i64) -> Row {
+pub(super) fn row(t: &dpb::Ticket, now: i64) -> Row {
     let a = t.assignment.as_ref();
     Row {
         id: t.id.clone(),
@@ -54,6 +54,7 @@ fn row(t: &dpb::Ticket, now: i64) -> Row {
 #[template(path = "console/tickets.html")]
 struct BoardPage {
     nav: Option<Nav>,
+    towns: Vec<(String, String, bool)>,
     heading: String,
     statuses: Vec<(&'static str, &'static str)>,
     filter_status: String,
@@ -77,17 +78,9 @@ const STATUSES: [&str; 8] =
 
 pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Query<BoardQuery>) -> Response {
     let p = &session.principal;
-    let town = match (&p.town, &q.town) {
-        (Some(own), _) => own.clone(),
-        (None, Some(t)) => t.clone(),
-        (None, None) => {
-            // The county picks a town: its first one.
-            let req = s.upstreams.request(&bearer(&session), rpb::ListTownsRequest {});
-            match s.upstreams.registry().list_towns(req).await {
-                Ok(r) => r.into_inner().towns.first().map(|t| t.code.clone()).unwrap_or_default(),
-                Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
-            }
-        }
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
     };
     let status = q.status.clone().filter(|s| STATUSES.contains(&s.as_str()));
     let req = dpb::ListTicketsRequest {
@@ -127,6 +120,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
     });
     page(BoardPage {
         nav: nav(&session),
+        towns: town_choices(&s, &session, &town).await,
         heading: if unit_queue { "我的待办".to_owned() } else { "诉求台账".to_owned() },
         statuses: STATUSES.iter().map(|s| (*s, status_zh(s))).collect(),
         filter_status: status.unwrap_or_default(),
@@ -153,6 +147,8 @@ pub struct Detail {
     time_left: String,
     measures: String,
     reporter: String,
+    /// The open ticket this one seems to repeat (merge target), if flagged and not merged.
+    repeat_of: String,
 }
 
 pub struct Action {
@@ -208,7 +204,14 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
                 vec![("deadline", "新的办结时限", "datetime-local"), ("note", "延期原因", "textarea")],
             ));
             out.push(a("escalate", "升级督办", vec![("note", "升级原因", "textarea")]));
-            out.push(a("reassign", "改派", vec![("unit_id", "改派给", "unit"), ("note", "改派原因", "textarea")]));
+            if t.assignment.is_none() {
+                out.push(a("reassign", "派单", vec![("unit_id", "派给", "unit"), ("note", "派单说明", "textarea")]));
+            } else {
+                out.push(a("reassign", "改派", vec![("unit_id", "改派给", "unit"), ("note", "改派原因", "textarea")]));
+            }
+            if p.role == Role::TownOffice && !t.possible_repeat_of.is_empty() && t.merged_into.is_empty() {
+                out.push(a("merge", "合并重复（并入原诉求）", vec![("into", "", "repeat"), ("note", "说明", "note")]));
+            }
         }
         if matches!(status, dpb::Status::Resolved | dpb::Status::Verified) {
             out.push(a("reopen", "重新办理", vec![("reason", "原因", "textarea")]));
@@ -269,6 +272,7 @@ async fn render_ticket(
             .filter(|m| !m.is_empty())
             .unwrap_or_else(|| "（接单时制定）".to_owned()),
         reporter: reporter.unwrap_or_default(),
+        repeat_of: if t.merged_into.is_empty() { t.possible_repeat_of.clone() } else { String::new() },
     };
     let timeline = t
         .timeline
@@ -329,6 +333,11 @@ pub async fn act(
     if !csrf_matches(&session.csrf, &csrf) {
         return forbidden_form();
     }
+    // Forms outside the ticket page (the supervision view's merge) say where to go back to.
+    let back = match f.remove("return").as_deref() {
+        Some("supervision") => format!("/console/supervision?done={action}#repeats"),
+        _ => format!("/console/tickets/{id}?done={action}"),
+    };
     if action == "extend"
         && let Some(d) = f.get_mut("deadline")
     {
@@ -344,7 +353,7 @@ pub async fn act(
     )
     .await;
     match result {
-        Ok(_) => Redirect::to(&format!("/console/tickets/{id}?done={action}")).into_response(),
+        Ok(_) => Redirect::to(&back).into_response(),
         Err(e) => {
             let mut page = render_ticket(&s, &session, &id, Some(say(&e)), None).await;
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -251,6 +251,16 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiRe
     Ok(Json(t.into_inner().into()))
 }
 
+/// Public: the reporter confirms or disputes the fix by tracking code, as `verify` does for the
+/// signed-in reporter. Not satisfied needs a note and reopens the ticket.
+pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Bytes) -> ApiResult<Json<TrackedView>> {
+    let b: VerifyBody = parse_json(&body)?;
+    let satisfaction = parse_satisfaction("satisfaction", &b.satisfaction)? as i32;
+    let req = pb::RateTicketRequest { tracking_code: code, satisfaction, note: b.note };
+    let t = s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await?;
+    Ok(Json(t.into_inner().into()))
+}
+
 #[derive(Serialize)]
 pub struct RuleList {
     items: Vec<RuleView>,
@@ -335,28 +345,41 @@ pub struct SupervisionView {
     truncated: bool,
 }
 
+/// The four checks in the source's order: (key, label).
+pub const SUPERVISION_CHECKS: [(&str, &str); 4] = [
+    ("check_effect", "查成效"),
+    ("check_progress", "查进度"),
+    ("check_cause", "查原因"),
+    ("check_accountability", "查责任"),
+];
+
+/// One check's tickets: how many, and the first `SUPERVISION_GROUP_CAP` of them.
+pub struct Supervised {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+    pub tickets: Vec<pb::Ticket>,
+}
+
 /// Open tickets and those done in the last 30 days, sorted the way the source supervises:
 /// done → check the effect; in progress → progress; blocked → the cause; not done → accountability.
-pub async fn supervision(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(town): Path<String>,
-) -> ApiResult<Json<SupervisionView>> {
+/// Also whether more open tickets exist than one view holds. The API and the console both read it.
+pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<(Vec<Supervised>, bool)> {
     let mut client = s.upstreams.dispatch();
     let page = |size| Some(wuguan_proto::common::v1::PageRequest { page_size: size, page_token: String::new() });
     let open = client
         .list_tickets(s.upstreams.request(
-            &bearer,
-            pb::ListTicketsRequest { town: town.clone(), open_only: true, page: page(500), ..Default::default() },
+            bearer,
+            pb::ListTicketsRequest { town: town.to_owned(), open_only: true, page: page(500), ..Default::default() },
         ))
         .await?
         .into_inner();
     let now_ms = chrono::Utc::now().timestamp_millis();
     let recent = client
         .list_tickets(s.upstreams.request(
-            &bearer,
+            bearer,
             pb::ListTicketsRequest {
-                town: town.clone(),
+                town: town.to_owned(),
                 from_ms: now_ms - 30 * DAY_MS,
                 page: page(500),
                 ..Default::default()
@@ -365,15 +388,10 @@ pub async fn supervision(
         .await?
         .into_inner();
     let truncated = !open.page.unwrap_or_default().next_page_token.is_empty();
-    let mut groups: BTreeMap<&'static str, SupervisionGroup> = BTreeMap::new();
-    for (key, label) in [
-        ("check_effect", "查成效"),
-        ("check_progress", "查进度"),
-        ("check_cause", "查原因"),
-        ("check_accountability", "查责任"),
-    ] {
-        groups.insert(key, SupervisionGroup { label, count: 0, items: Vec::new() });
-    }
+    let mut groups: Vec<Supervised> = SUPERVISION_CHECKS
+        .iter()
+        .map(|(key, label)| Supervised { key, label, count: 0, tickets: Vec::new() })
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for t in open.tickets.into_iter().chain(recent.tickets.into_iter().filter(|t| {
         let status = status_str(t.status);
@@ -382,14 +400,29 @@ pub async fn supervision(
         if !seen.insert(t.id.clone()) {
             continue;
         }
-        let view = ComplaintView::from(t);
-        if let Some(g) = groups.get_mut(view.supervision) {
+        if let Some(g) = groups.iter_mut().find(|g| g.key == supervision_str(t.supervision)) {
             g.count += 1;
-            if g.items.len() < SUPERVISION_GROUP_CAP {
-                g.items.push(view);
+            if g.tickets.len() < SUPERVISION_GROUP_CAP {
+                g.tickets.push(t);
             }
         }
     }
+    Ok((groups, truncated))
+}
+
+pub async fn supervision(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+) -> ApiResult<Json<SupervisionView>> {
+    let (groups, truncated) = supervised(&s, &bearer, &town).await?;
+    let groups = groups
+        .into_iter()
+        .map(|g| {
+            let items = g.tickets.into_iter().map(ComplaintView::from).collect();
+            (g.key, SupervisionGroup { label: g.label, count: g.count, items })
+        })
+        .collect();
     Ok(Json(SupervisionView { town, groups, truncated }))
 }
 

@@ -32,6 +32,12 @@ pub enum Action {
         satisfaction: Satisfaction,
         note: String,
     },
+    /// The reporter's own rating, taken on the strength of the tracking code (the caller has
+    /// checked it): satisfied confirms the fix, not satisfied disputes it and needs a reason.
+    Rate {
+        satisfaction: Satisfaction,
+        note: String,
+    },
     Reopen {
         reason: String,
     },
@@ -204,28 +210,17 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             require_status(t, &[Status::Resolved], "verify")?;
             let note = optional_text("note", &note)?;
-            n.satisfaction = Some(satisfaction);
-            let label = format!(
-                "{}{}",
-                satisfaction.label_zh(),
-                if note.is_empty() { String::new() } else { format!(": {note}") }
-            );
-            if satisfaction == Satisfaction::NotSatisfied {
-                // Not satisfied reopens it: the unit must respond again.
-                n.status = Status::Reopened;
-                n.responded_at_ms = None;
-                let respond_by = renewed_respond_by(t, now);
-                if let Some(a) = n.assignment.as_mut() {
-                    a.respond_by_ms = respond_by;
-                    a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
-                }
-                events.push(TicketEvent::new(&n, "verify", Some(from), actor, now, &label));
+            events = rate_fix(t, &mut n, satisfaction, &note, "verify", actor, now);
+        }
+        Action::Rate { satisfaction, note } => {
+            require_status(t, &[Status::Resolved], "rate")?;
+            let note = if satisfaction == Satisfaction::NotSatisfied {
+                required_text("note", &note)?
             } else {
-                n.status = Status::Verified;
-                events.push(TicketEvent::new(&n, "verify", Some(from), actor, now, &label));
-                n.status = Status::Closed;
-                events.push(TicketEvent::new(&n, "close", Some(Status::Verified), actor, now, ""));
-            }
+                optional_text("note", &note)?
+            };
+            let action = if satisfaction == Satisfaction::NotSatisfied { "dispute" } else { "confirm" };
+            events = rate_fix(t, &mut n, satisfaction, &note, action, actor, now);
         }
         Action::Reopen { reason } => {
             if !(is_submitter(p, t) || p.is_one_of(&[Role::TownOffice, Role::County, Role::Community])) {
@@ -262,6 +257,37 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
         }
     }
     Ok((n, events))
+}
+
+/// Records how satisfied the reporter is with a resolved ticket's fix: satisfied (or basically)
+/// verifies and closes it; not satisfied reopens it and the unit must respond again.
+fn rate_fix(
+    t: &Ticket,
+    n: &mut Ticket,
+    satisfaction: Satisfaction,
+    note: &str,
+    action: &str,
+    actor: &str,
+    now: i64,
+) -> Vec<TicketEvent> {
+    n.satisfaction = Some(satisfaction);
+    let label =
+        format!("{}{}", satisfaction.label_zh(), if note.is_empty() { String::new() } else { format!(": {note}") });
+    if satisfaction == Satisfaction::NotSatisfied {
+        n.status = Status::Reopened;
+        n.responded_at_ms = None;
+        let respond_by = renewed_respond_by(t, now);
+        if let Some(a) = n.assignment.as_mut() {
+            a.respond_by_ms = respond_by;
+            a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
+        }
+        vec![TicketEvent::new(n, action, Some(t.status), actor, now, &label)]
+    } else {
+        n.status = Status::Verified;
+        let rated = TicketEvent::new(n, action, Some(t.status), actor, now, &label);
+        n.status = Status::Closed;
+        vec![rated, TicketEvent::new(n, "close", Some(Status::Verified), actor, now, "")]
+    }
 }
 
 /// Raises the ticket one level, stamping when it reached it.

@@ -25,6 +25,8 @@ use wuguan_proto::dispatch::v1::dispatch_service_server::{DispatchService, Dispa
 pub const SERVICE_NAMES: &[&str] = &["wuguan.dispatch.v1.DispatchService"];
 
 const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// The actor recorded when the reporter rates a fix by tracking code.
+const REPORTER_BY_CODE: &str = "reporter (tracking code)";
 /// Roles that act for a responsible unit.
 const UNIT_ROLES: &[Role] = &[Role::Community, Role::PropertyCompany, Role::Police, Role::UrbanManagement];
 const STAFF: &[Role] = &[
@@ -319,6 +321,35 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         Ok(self.view(p, stored, Vec::new()))
     }
 
+    async fn ticket_by_code(&self, code: &str) -> ServiceResult<Ticket> {
+        let code = code.trim().to_ascii_uppercase();
+        if code.len() != 10 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ServiceError::invalid("tracking_code", "a tracking code has 10 letters and digits"));
+        }
+        self.store.find_by_tracking_code(&code).await?.ok_or_else(|| ServiceError::not_found("ticket"))
+    }
+
+    /// What the public sees of a ticket: status and timeline, no personal data.
+    async fn tracked(&self, t: Ticket) -> ServiceResult<pb::TrackedTicket> {
+        let timeline = self.store.timeline(&t.id).await?;
+        Ok(pb::TrackedTicket {
+            tracking_code: t.tracking_code,
+            category: convert::category_to_pb(t.category) as i32,
+            estate_name: t.estate_name,
+            status: convert::status_to_pb(t.status) as i32,
+            level: t.level,
+            unit_name: t.assignment.as_ref().map(|a| a.unit_name.clone()).unwrap_or_default(),
+            resolve_by_ms: t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0),
+            satisfaction: t.satisfaction.map(|s| convert::satisfaction_to_pb(s) as i32).unwrap_or(0),
+            created_at_ms: t.created_at_ms,
+            // Actions and times only: who did it and what they wrote stay inside.
+            timeline: timeline
+                .into_iter()
+                .map(|e| pb::TicketEvent { actor: String::new(), note: String::new(), ..convert::event(e) })
+                .collect(),
+        })
+    }
+
     async fn act(&self, p: &Principal, id: &str, action: Action) -> ServiceResult<pb::Ticket> {
         let t = self.visible_ticket(p, id).await?;
         let (next, events) = lifecycle::apply(&t, action, p, now_ms())?;
@@ -491,28 +522,30 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
 
     async fn track_ticket(&self, req: Request<pb::TrackTicketRequest>) -> Rpc<pb::TrackedTicket> {
         ok(async {
-            let code = req.get_ref().tracking_code.trim().to_ascii_uppercase();
-            if code.len() != 10 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(ServiceError::invalid("tracking_code", "a tracking code has 10 letters and digits"));
-            }
-            let t = self.store.find_by_tracking_code(&code).await?.ok_or_else(|| ServiceError::not_found("ticket"))?;
-            let timeline = self.store.timeline(&t.id).await?;
-            Ok(pb::TrackedTicket {
-                tracking_code: t.tracking_code,
-                category: convert::category_to_pb(t.category) as i32,
-                estate_name: t.estate_name,
-                status: convert::status_to_pb(t.status) as i32,
-                level: t.level,
-                unit_name: t.assignment.as_ref().map(|a| a.unit_name.clone()).unwrap_or_default(),
-                resolve_by_ms: t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0),
-                satisfaction: t.satisfaction.map(|s| convert::satisfaction_to_pb(s) as i32).unwrap_or(0),
-                created_at_ms: t.created_at_ms,
-                // Actions and times only: who did it and what they wrote stay inside.
-                timeline: timeline
-                    .into_iter()
-                    .map(|e| pb::TicketEvent { actor: String::new(), note: String::new(), ..convert::event(e) })
-                    .collect(),
-            })
+            let t = self.ticket_by_code(&req.get_ref().tracking_code).await?;
+            self.tracked(t).await
+        }
+        .await)
+    }
+
+    async fn rate_ticket(&self, req: Request<pb::RateTicketRequest>) -> Rpc<pb::TrackedTicket> {
+        ok(async {
+            let r = req.into_inner();
+            let satisfaction = convert::satisfaction_from_pb("satisfaction", r.satisfaction)?
+                .ok_or_else(|| ServiceError::invalid("satisfaction", "satisfaction is required"))?;
+            let t = self.ticket_by_code(&r.tracking_code).await?;
+            // Whoever holds the code is the reporter; the timeline says so, not who they are.
+            let reporter = Principal {
+                subject: REPORTER_BY_CODE.to_owned(),
+                role: Role::Resident,
+                town: Some(t.town.clone()),
+                county: t.county.clone(),
+                unit: None,
+            };
+            let (next, events) =
+                lifecycle::apply(&t, Action::Rate { satisfaction, note: r.note }, &reporter, now_ms())?;
+            let saved = self.store.save_transition(t.version, &next, &events).await?;
+            self.tracked(saved).await
         }
         .await)
     }
