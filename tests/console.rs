@@ -482,3 +482,208 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
     assert!(!own.contains("安和镇"), "{own}");
     t.stop().await;
 }
+
+/// `multipart/form-data` as a browser sends a file upload.
+fn multipart(fields: &[(&str, &str)], file: &str) -> (String, String) {
+    let boundary = "----wuguanConsoleTestBoundary7MA4YWxk";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"estates.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The office keeps the ledger in the console: edits an estate (refusals name the field and keep
+/// the input; a stale form does not overwrite), adds one, imports a spreadsheet with errors
+/// shown by line and field; the estate page shows the monthly scores and the change history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_keeps_the_estate_ledger_in_the_console() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let office_api = t.login("zhongxing.town_office").await;
+    let last_month = {
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+        let first = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), chrono::Datelike::month(&today), 1)
+            .unwrap();
+        (first - chrono::Duration::days(1)).format("%Y-%m").to_string()
+    };
+    // An estate the demo inspected last month, so its published bulletin scores it.
+    let (_, bulletin) = t.get(&format!("/api/v1/towns/zhongxing/bulletins/{last_month}"), &office_api).await;
+    let ranked = bulletin["rankings"].as_array().unwrap().iter().find(|r| r["subject_type"] == "estate").unwrap();
+    let id = ranked["subject_id"].as_str().unwrap().to_owned();
+    let (_, estate) = t.get(&format!("/api/v1/estates/{id}"), &office_api).await;
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+
+    // The estate page: last month's published score, and the way to edit.
+    let (_, before, _) = office.get(&format!("/console/estates/{id}")).await;
+    assert!(before.contains("月度通报得分") && before.contains(&format!("/console/estates/{id}/edit")), "{before}");
+    let scores = before.split("<table id=\"scores\">").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(scores.contains(&format!(">{last_month}</a>")), "the demo's published month is scored: {scores}");
+
+    let edit = format!("/console/estates/{id}/edit");
+    let (status, form, _) = office.get(&edit).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let value_of = |page: &str, name: &str| -> String {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("{name} in {page}"));
+        page[at..].split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+    };
+    let residents = value_of(&form, "residents");
+    assert_eq!(residents, estate["residents"].as_i64().unwrap().to_string());
+    // Every field as the form holds it, as a browser would post it.
+    let mut fields: Vec<(String, String)> = [
+        "version",
+        "name",
+        "address",
+        "planned_floor_area_m2",
+        "built_floor_area_m2",
+        "designed_households",
+        "occupied_households",
+        "residents",
+        "guards",
+        "cameras",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), value_of(&form, n)))
+    .collect();
+    let selected = |page: &str, name: &str| -> String {
+        let select = page.split(&format!("<select name=\"{name}\"")).nth(1).unwrap().split("</select>").next().unwrap();
+        let option =
+            select.split("<option value=\"").find(|o| o.contains("selected")).unwrap_or_else(|| panic!("{select}"));
+        option.split('"').next().unwrap().to_owned()
+    };
+    for name in ["community_id", "management_mode", "property_company_id", "owners_committee", "target"] {
+        fields.push((name.to_owned(), selected(&form, name)));
+    }
+    let post = |changes: &[(&str, &str)], csrf_token: Option<&str>| {
+        let mut f = fields.clone();
+        for (k, v) in changes {
+            f.retain(|(name, _)| name != k);
+            f.push((k.to_string(), v.to_string()));
+        }
+        if let Some(token) = csrf_token {
+            f.push(("csrf".into(), token.into()));
+        }
+        f
+    };
+    let token = csrf(&form);
+    let new_residents = (residents.parse::<i64>().unwrap() + 7).to_string();
+    let (status, _, _) = office.post(&edit, &pairs(&post(&[("residents", &new_residents)], None))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an edit without its CSRF token is refused");
+    let planned = value_of(&form, "planned_floor_area_m2");
+    let too_big = (planned.parse::<i64>().unwrap() + 1).to_string();
+    let (status, refused, _) =
+        office.post(&edit, &pairs(&post(&[("built_floor_area_m2", &too_big)], Some(&token)))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.contains("已建面积 不能大于 规划建筑面积"), "the refusal names the fields in Chinese: {refused}");
+    assert!(refused.contains(&format!("value=\"{too_big}\"")) && refused.contains("class=\"invalid\""), "{refused}");
+    let (status, refused, _) = office.post(&edit, &pairs(&post(&[("guards", "两个")], Some(&token)))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("保安人数请填写不小于 0 的整数"), "{refused}");
+    let (status, _, location) = office.post(&edit, &pairs(&post(&[("residents", &new_residents)], Some(&token)))).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(format!("/console/estates/{id}?saved=1").as_str()))
+    );
+    let (_, saved, _) = office.get(&format!("/console/estates/{id}?saved=1")).await;
+    assert!(saved.contains("已保存") && saved.contains(&format!("<dd>{new_residents}</dd>")), "{saved}");
+    assert!(saved.contains(&format!("居住人口：{residents} → {new_residents}")), "the change is on record: {saved}");
+    // The same form again (its version is now stale) does not overwrite the saved change.
+    let (status, stale, _) = office.post(&edit, &pairs(&post(&[("residents", "1")], Some(&token)))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.contains("已被他人修改"), "{stale}");
+
+    // A new estate from the same form.
+    let (_, blank, _) = office.get("/console/estates/new").await;
+    let community =
+        blank.split("<select name=\"community_id\"").nth(1).unwrap().split("<option value=\"").nth(1).unwrap();
+    let community = community.split('"').next().unwrap().to_owned();
+    let new_estate = [
+        ("csrf", token.as_str()),
+        ("name", "控制台新建小区"),
+        ("community_id", community.as_str()),
+        ("planned_floor_area_m2", "20000"),
+        ("built_floor_area_m2", "20000"),
+        ("designed_households", "200"),
+        ("occupied_households", "150"),
+        ("residents", "420"),
+        ("management_mode", "none"),
+        ("owners_committee", "none"),
+        ("target", "none"),
+        ("guards", "0"),
+        ("cameras", "4"),
+        ("is_old_estate", "true"),
+    ];
+    let (status, refused, location) = office.post("/console/estates/new", &new_estate).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{refused}");
+    let (_, created, _) = office.get(&location.unwrap()).await;
+    assert!(created.contains("控制台新建小区") && created.contains("建档"), "{created}");
+
+    // Import: a spreadsheet with a bad figure is refused whole, by line and field.
+    let (_, communities) = t.get("/api/v1/towns/zhongxing/communities", &office_api).await;
+    let community_name = communities["items"][0]["name"].as_str().unwrap();
+    let header = "小区名称,所属社区,规划建筑面积(平方米),已建面积(平方米),设计户数,入住户数,入住人口";
+    let bad = format!(
+        "{header}\n导入甲小区,{community_name},30000,30000,300,200,600\n导入乙小区,{community_name},很大,100,10,5,12\n"
+    );
+    let (_, import_page, _) = office.get("/console/estates/import").await;
+    assert!(import_page.contains("enctype=\"multipart/form-data\""), "{import_page}");
+    let upload = |fields: Vec<(&'static str, String)>, file: String| {
+        let http = office.http.clone();
+        let url = format!("{}/console/estates/import", office.base);
+        let cookies = office.cookie_header();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (content_type, body) = multipart(&fields, &file);
+            let resp = http
+                .post(url)
+                .header(COOKIE, cookies)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status(), resp.text().await.unwrap())
+        }
+    };
+    let (status, _) = upload(vec![], bad.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an upload without its CSRF token is refused");
+    let (status, problems) = upload(vec![("csrf", token.clone())], bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problems}");
+    let table = problems.split("<table id=\"problems\">").nth(1).unwrap_or_else(|| panic!("{problems}"));
+    assert!(table.contains("<td>第 3 行</td><td>规划建筑面积</td>"), "{table}");
+    assert!(problems.contains("未写入任何数据"), "{problems}");
+    let listed = |name: &'static str| {
+        let office_api = office_api.clone();
+        let t = &t;
+        async move {
+            t.get_all(&format!("/api/v1/towns/zhongxing/estates?q={name}&page_size=100"), &office_api)
+                .await
+                .iter()
+                .any(|e| e["name"] == name)
+        }
+    };
+    assert!(!listed("导入甲小区").await, "nothing of a refused import is written");
+    let good = format!("{header}\n导入甲小区,{community_name},30000,30000,300,200,600\n");
+    let (status, checked) = upload(vec![("csrf", token.clone()), ("dry_run", "true".into())], good.clone()).await;
+    assert!(status == StatusCode::OK && checked.contains("检查通过，未写入：新增 1 个小区"), "{checked}");
+    assert!(!listed("导入甲小区").await, "a check writes nothing");
+    let (status, imported) = upload(vec![("csrf", token.clone())], good).await;
+    assert!(status == StatusCode::OK && imported.contains("已导入：新增 1 个小区"), "{imported}");
+    assert!(listed("导入甲小区").await);
+
+    // Units read the ledger's pages only as far as the services let them, and never edit.
+    let mut company = Browser::new(&t.base);
+    company.sign_in("zhongxing.property_company").await;
+    for path in [edit.as_str(), "/console/estates/new", "/console/estates/import"] {
+        let (status, _, _) = company.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    t.stop().await;
+}
+
+fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}

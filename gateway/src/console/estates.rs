@@ -3,15 +3,19 @@
 //! ledger exports as CSV (the API's import/export format).
 
 use super::common::*;
+use super::estate_form::field_zh;
 use super::session::Session;
 use crate::AppState;
 use crate::complaint_views::{category_str, status_str};
 use crate::error::ApiError;
+use crate::extract::Bearer;
 use crate::printable::{category_zh, grade_zh, status_zh};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
+use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
@@ -23,6 +27,7 @@ type EstateRow = (String, String, i64, String, &'static str, &'static str, &'sta
 #[template(path = "console/estates.html")]
 struct EstatesPage {
     nav: Option<Nav>,
+    can_edit: bool,
     query: String,
     rows: Vec<EstateRow>,
 }
@@ -31,8 +36,15 @@ struct EstatesPage {
 #[template(path = "console/estate.html")]
 struct EstatePage {
     nav: Option<Nav>,
+    id: String,
+    can_edit: bool,
+    notice: Option<&'static str>,
     name: String,
     facts: Vec<(&'static str, String)>,
+    /// (month, score, grade, rank of how many, inspections) from the monthly bulletins.
+    scores: Vec<(String, String, &'static str, String, u32)>,
+    /// (when, who, what changed).
+    changes: Vec<(String, String, String)>,
     inspections: Vec<(String, &'static str, String, &'static str, usize)>,
     tickets: Vec<(String, String, &'static str, String, String, &'static str)>,
 }
@@ -93,10 +105,86 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
             )
         })
         .collect();
-    page(EstatesPage { nav: nav(&session), query, rows })
+    page(EstatesPage { nav: nav(&session), can_edit: session.principal.role == Role::TownOffice, query, rows })
 }
 
-pub async fn estate(State(s): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// The estate's row in each of the last six months' bulletins, newest first.
+async fn monthly_scores(
+    s: &AppState,
+    b: &Bearer,
+    town: &str,
+    id: &str,
+) -> Vec<(String, String, &'static str, String, u32)> {
+    let today = wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms());
+    let mut month = today.with_day0(0).unwrap_or(today);
+    let mut scores = Vec::new();
+    for _ in 0..6 {
+        month = (month - chrono::Duration::days(1)).with_day0(0).unwrap_or(month);
+        let label = month.format("%Y-%m").to_string();
+        let req = apb::GetBulletinRequest { town: town.to_owned(), month: label.clone() };
+        let Ok(bulletin) = s.upstreams.assessment().get_bulletin(s.upstreams.request(b, req)).await else { continue };
+        let bulletin = bulletin.into_inner();
+        let estates = bulletin.rankings.iter().filter(|r| r.subject_type == "estate").count();
+        if let Some(r) = bulletin.rankings.iter().find(|r| r.subject_type == "estate" && r.subject_id == id) {
+            let rank = format!("{} / {estates}", r.rank);
+            scores.push((label, format!("{:.1}", r.score), grade_zh(&r.grade), rank, r.inspections));
+        }
+    }
+    scores
+}
+
+/// Who changed what in the ledger: the latest twenty, newest first. The registry lists changes
+/// oldest first, so this reads through (a bounded number of) pages to the end.
+async fn change_history(s: &AppState, b: &Bearer, id: &str) -> Vec<(String, String, String)> {
+    let mut changes = std::collections::VecDeque::with_capacity(20);
+    let mut token = String::new();
+    for _ in 0..10 {
+        let req = rpb::ListEstateChangesRequest {
+            estate_id: id.to_owned(),
+            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 100, page_token: token }),
+        };
+        let Ok(r) = s.upstreams.registry().list_estate_changes(s.upstreams.request(b, req)).await else { break };
+        let r = r.into_inner();
+        for c in r.changes {
+            if changes.len() == 20 {
+                changes.pop_front();
+            }
+            changes.push_back(c);
+        }
+        token = r.page.unwrap_or_default().next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    changes
+        .into_iter()
+        .rev()
+        .map(|c| {
+            let what = if c.action == "create" {
+                "建档".to_owned()
+            } else {
+                c.changes
+                    .iter()
+                    .map(|f| format!("{}：{} → {}", field_zh(&f.field), f.old_value, f.new_value))
+                    .collect::<Vec<_>>()
+                    .join("；")
+            };
+            (local_time(c.at_ms), c.actor, what)
+        })
+        .collect()
+}
+
+pub async fn estate(
+    State(s): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
     let b = bearer(&session);
     let e = match s
         .upstreams
@@ -156,10 +244,17 @@ pub async fn estate(State(s): State<AppState>, session: Session, Path(id): Path<
         .await
         .map(|r| r.into_inner().tickets)
         .unwrap_or_default();
+    let scores = monthly_scores(&s, &b, &e.town, &e.id).await;
+    let changes = change_history(&s, &b, &e.id).await;
     page(EstatePage {
         nav: nav(&session),
+        can_edit: session.principal.role == Role::TownOffice,
+        notice: q.saved.map(|_| "已保存。"),
+        id: e.id,
         name: e.name,
         facts,
+        scores,
+        changes,
         inspections: inspections
             .into_iter()
             .map(|i| {

@@ -15,6 +15,8 @@ mod bulletins;
 mod chart;
 mod common;
 mod county;
+mod estate_form;
+mod estate_import;
 mod estates;
 mod home;
 mod inspections;
@@ -41,7 +43,15 @@ pub fn router() -> Router<AppState> {
         .route("/console/report", get(county::report))
         .route("/console/estates", get(estates::estates))
         .route("/console/estates/export", get(estates::export))
+        .route("/console/estates/new", get(estate_form::new_form).post(estate_form::create))
+        .route(
+            "/console/estates/import",
+            get(estate_import::import_form)
+                .post(estate_import::import)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_IMPORT_BODY_BYTES)),
+        )
         .route("/console/estates/{id}", get(estates::estate))
+        .route("/console/estates/{id}/edit", get(estate_form::edit_form).post(estate_form::update))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
         .route("/console/inspections/checks", get(inspections::checks))
         .route("/console/assessments", get(assessments::assessment))

@@ -62,9 +62,20 @@ fn field_for_header(header: &str) -> Option<&'static str> {
     })
 }
 
+/// UTF-8 as exported, or GBK (GB18030) as Excel on a Chinese Windows saves "CSV".
+fn decode(bytes: &[u8]) -> ServiceResult<std::borrow::Cow<'_, str>> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.into());
+    }
+    let (text, _, malformed) = encoding_rs::GB18030.decode(bytes);
+    if malformed {
+        return Err(ServiceError::invalid("csv", "csv must be UTF-8 or GBK text"));
+    }
+    Ok(text)
+}
+
 pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| ServiceError::invalid("csv", format!("csv must be UTF-8: {e}")))?;
+    let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers =
         reader.headers().map_err(|e| ServiceError::invalid("csv", format!("unreadable header: {e}")))?.clone();
@@ -293,5 +304,18 @@ mod tests {
     fn missing_required_column_is_an_error_on_line_one() {
         let parsed = parse("小区名称,所属社区\n甲,城东社区\n".as_bytes()).unwrap();
         assert!(parsed.errors.iter().any(|e| e.line == 1 && e.field == "residents"));
+    }
+
+    #[test]
+    fn excel_gbk_csv_reads_like_utf8() {
+        let text = "小区名称,所属社区,规划建筑面积(平方米),已建面积(平方米),设计户数,入住户数,入住人口\n\
+                    阳光花园,城东社区,100,50,10,5,12\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert!(std::str::from_utf8(&gbk).is_err(), "the sample really is GBK");
+        let parsed = parse(&gbk).unwrap();
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.rows.len(), 1);
+        let err = parse(&[0x81, 0x20, 0xff, 0xfe, 0x0a]).err().unwrap();
+        assert_eq!(err.field.as_deref(), Some("csv"));
     }
 }

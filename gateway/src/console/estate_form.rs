@@ -1,0 +1,375 @@
+//! Adding and editing an estate in the ledger from the console: one form for both, every field
+//! of the ledger (figures, management, owners' committee, creation target, security provision).
+//! The registry validates; a refusal comes back on the form with the field named in Chinese and
+//! the clerk's input kept.
+
+use super::common::*;
+use super::session::{Session, csrf_matches};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use wuguan_platform::Role;
+use wuguan_proto::common::v1::PageRequest;
+use wuguan_proto::registry::v1 as rpb;
+
+/// The form's values as typed, so a refused form comes back as the clerk left it.
+#[derive(Default)]
+pub struct Values {
+    name: String,
+    address: String,
+    community_id: String,
+    planned_floor_area_m2: String,
+    built_floor_area_m2: String,
+    designed_households: String,
+    occupied_households: String,
+    residents: String,
+    is_old_estate: bool,
+    management_mode: String,
+    property_company_id: String,
+    owners_committee: String,
+    target: String,
+    guards: String,
+    cameras: String,
+    access_control: bool,
+    fences_and_gates: bool,
+    version: String,
+}
+
+const MODES: [(&str, &str); 3] =
+    [("property_company", "物业公司"), ("self_governed", "自治管理"), ("none", "无物业管理")];
+const COMMITTEES: [(&str, &str); 3] = [("none", "未成立"), ("formed", "已成立"), ("reorganise", "需改选")];
+const TARGETS: [(&str, &str); 3] = [("none", "无"), ("standard", "规范小区"), ("boutique", "精品小区")];
+
+/// The Chinese label of a ledger field, for messages that name it.
+pub(super) fn field_zh(field: &str) -> &str {
+    match field {
+        "name" => "小区名称",
+        "address" => "地址",
+        "community_id" | "community" => "所属社区",
+        "planned_floor_area_m2" => "规划建筑面积",
+        "built_floor_area_m2" => "已建面积",
+        "designed_households" => "设计户数",
+        "occupied_households" => "入住户数",
+        "residents" => "居住人口",
+        "is_old_estate" => "老旧小区",
+        "management_mode" => "管理方式",
+        "property_company_id" | "property_company" => "物业公司",
+        "owners_committee" => "业主委员会",
+        "target" => "创建目标",
+        "guards" => "保安人数",
+        "cameras" => "监控数量",
+        "access_control" => "门禁",
+        "fences_and_gates" => "围墙大门",
+        other => other,
+    }
+}
+
+impl Values {
+    fn of(e: &rpb::Estate) -> Values {
+        let sec = e.security.unwrap_or_default();
+        let mode = rpb::ManagementMode::try_from(e.management_mode).unwrap_or(rpb::ManagementMode::None);
+        Values {
+            name: e.name.clone(),
+            address: e.address.clone(),
+            community_id: e.community_id.clone(),
+            planned_floor_area_m2: e.planned_floor_area_m2.to_string(),
+            built_floor_area_m2: e.built_floor_area_m2.to_string(),
+            designed_households: e.designed_households.to_string(),
+            occupied_households: e.occupied_households.to_string(),
+            residents: e.residents.to_string(),
+            is_old_estate: e.is_old_estate,
+            management_mode: match mode {
+                rpb::ManagementMode::PropertyCompany => "property_company",
+                rpb::ManagementMode::SelfGoverned => "self_governed",
+                _ => "none",
+            }
+            .to_owned(),
+            property_company_id: e.property_company_id.clone(),
+            owners_committee: match rpb::OwnersCommittee::try_from(e.owners_committee) {
+                Ok(rpb::OwnersCommittee::Formed) => "formed",
+                Ok(rpb::OwnersCommittee::Reorganise) => "reorganise",
+                _ => "none",
+            }
+            .to_owned(),
+            target: match rpb::EstateTarget::try_from(e.target) {
+                Ok(rpb::EstateTarget::Boutique) => "boutique",
+                Ok(rpb::EstateTarget::Standard) => "standard",
+                _ => "none",
+            }
+            .to_owned(),
+            guards: sec.guards.to_string(),
+            cameras: sec.cameras.to_string(),
+            access_control: sec.access_control,
+            fences_and_gates: sec.fences_and_gates,
+            version: e.version.to_string(),
+        }
+    }
+
+    fn posted(f: &HashMap<String, String>) -> Values {
+        let text = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let checked = |k: &str| f.get(k).is_some_and(|v| v == "true");
+        Values {
+            name: text("name"),
+            address: text("address"),
+            community_id: text("community_id"),
+            planned_floor_area_m2: text("planned_floor_area_m2"),
+            built_floor_area_m2: text("built_floor_area_m2"),
+            designed_households: text("designed_households"),
+            occupied_households: text("occupied_households"),
+            residents: text("residents"),
+            is_old_estate: checked("is_old_estate"),
+            management_mode: text("management_mode"),
+            property_company_id: text("property_company_id"),
+            owners_committee: text("owners_committee"),
+            target: text("target"),
+            guards: text("guards"),
+            cameras: text("cameras"),
+            access_control: checked("access_control"),
+            fences_and_gates: checked("fences_and_gates"),
+            version: text("version"),
+        }
+    }
+
+    /// The registry's fields, or the first value that is not a whole number, by field.
+    fn to_pb(&self) -> Result<rpb::EstateFields, (&'static str, String)> {
+        fn whole<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T, (&'static str, String)> {
+            v.parse().map_err(|_| (field, format!("{}请填写不小于 0 的整数。", field_zh(field))))
+        }
+        let company = self.management_mode == "property_company";
+        Ok(rpb::EstateFields {
+            community_id: Some(self.community_id.clone()),
+            name: Some(self.name.clone()),
+            address: Some(self.address.clone()),
+            planned_floor_area_m2: Some(whole("planned_floor_area_m2", &self.planned_floor_area_m2)?),
+            built_floor_area_m2: Some(whole("built_floor_area_m2", &self.built_floor_area_m2)?),
+            designed_households: Some(whole("designed_households", &self.designed_households)?),
+            occupied_households: Some(whole("occupied_households", &self.occupied_households)?),
+            residents: Some(whole("residents", &self.residents)?),
+            is_old_estate: Some(self.is_old_estate),
+            management_mode: Some(match self.management_mode.as_str() {
+                "property_company" => rpb::ManagementMode::PropertyCompany as i32,
+                "self_governed" => rpb::ManagementMode::SelfGoverned as i32,
+                _ => rpb::ManagementMode::None as i32,
+            }),
+            // Switching away from a company clears it: send none rather than an old choice.
+            property_company_id: company.then(|| self.property_company_id.clone()),
+            owners_committee: Some(match self.owners_committee.as_str() {
+                "formed" => rpb::OwnersCommittee::Formed as i32,
+                "reorganise" => rpb::OwnersCommittee::Reorganise as i32,
+                _ => rpb::OwnersCommittee::None as i32,
+            }),
+            target: Some(match self.target.as_str() {
+                "boutique" => rpb::EstateTarget::Boutique as i32,
+                "standard" => rpb::EstateTarget::Standard as i32,
+                _ => rpb::EstateTarget::None as i32,
+            }),
+            guards: Some(whole("guards", &self.guards)?),
+            cameras: Some(whole("cameras", &self.cameras)?),
+            access_control: Some(self.access_control),
+            fences_and_gates: Some(self.fences_and_gates),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/estate_form.html")]
+struct FormPage {
+    nav: Option<Nav>,
+    /// The estate edited; empty when adding one.
+    id: String,
+    v: Values,
+    csrf: String,
+    communities: Vec<(String, String)>,
+    companies: Vec<(String, String)>,
+    modes: [(&'static str, &'static str); 3],
+    committees: [(&'static str, &'static str); 3],
+    targets: [(&'static str, &'static str); 3],
+    error: Option<String>,
+    /// The field the error is about, to mark it.
+    error_field: String,
+}
+
+async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Option<(&str, String)>) -> Response {
+    let b = bearer(session);
+    let town = session.principal.town.clone().unwrap_or_default();
+    let page_req = || Some(PageRequest { page_size: 500, page_token: String::new() });
+    let req = rpb::ListCommunitiesRequest { town: town.clone(), page: page_req() };
+    let communities = match s.upstreams.registry().list_communities(s.upstreams.request(&b, req)).await {
+        Ok(r) => r.into_inner().communities.into_iter().map(|c| (c.id, c.name)).collect(),
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console/estates"),
+    };
+    let req = rpb::ListPropertyCompaniesRequest { town, page: page_req() };
+    let companies = match s.upstreams.registry().list_property_companies(s.upstreams.request(&b, req)).await {
+        Ok(r) => r.into_inner().property_companies.into_iter().map(|c| (c.id, c.name)).collect(),
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console/estates"),
+    };
+    let failed = error.is_some();
+    let (error_field, error) = match error {
+        Some((field, message)) => (field.to_owned(), Some(message)),
+        None => (String::new(), None),
+    };
+    let mut response = page(FormPage {
+        nav: nav(session),
+        id: id.to_owned(),
+        v,
+        csrf: session.csrf.clone(),
+        communities,
+        companies,
+        modes: MODES,
+        committees: COMMITTEES,
+        targets: TARGETS,
+        error,
+        error_field,
+    });
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+fn office_only(session: &Session) -> Option<Response> {
+    (session.principal.role != Role::TownOffice)
+        .then(|| refusal(StatusCode::FORBIDDEN, "小区台账由镇物管办维护。", "/console/estates"))
+}
+
+/// What the registry's refusal means for the form: the field and a message naming it.
+fn refused(e: tonic::Status) -> (&'static str, String) {
+    let e = ApiError::from(e);
+    match e.0.code {
+        wuguan_platform::ErrorCode::Aborted | wuguan_platform::ErrorCode::FailedPrecondition => {
+            ("", "保存前该小区已被他人修改，请返回重新打开后再改。".to_owned())
+        }
+        wuguan_platform::ErrorCode::InvalidArgument => {
+            let field = e.0.field.clone().unwrap_or_default();
+            let marked = FIELDS.iter().find(|k| **k == field).copied().unwrap_or("");
+            (marked, in_chinese(&e.0.message))
+        }
+        _ => ("", say(&e)),
+    }
+}
+
+/// The registry's validation message read in Chinese: field names and the usual phrases.
+pub(super) fn in_chinese(message: &str) -> String {
+    const PHRASES: [(&str, &str); 9] = [
+        (" is required when management_mode is property_company", "：管理方式为物业公司时必填"),
+        (" must be empty unless management_mode is property_company", "：管理方式不是物业公司时应为空"),
+        (" must not exceed ", " 不能大于 "),
+        (" must not be empty", " 不能为空"),
+        (" must not be negative", " 不能为负数"),
+        (" must be 0 when no household is occupied", " 在入住户数为 0 时应为 0"),
+        (" is implausibly large", " 数值过大"),
+        (" is required", " 为必填项"),
+        (" must be at most ", " 不能超过 "),
+    ];
+    let mut out = message.to_owned();
+    for (en, zh) in PHRASES {
+        out = out.replace(en, zh);
+    }
+    out = out.replace("no such community in this town", "本镇没有这个社区");
+    out = out.replace("no such property company in this town", "本镇没有这个物业公司");
+    // Longest names first, so that no name is replaced inside a longer one.
+    let mut names = FIELDS.to_vec();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    for name in names {
+        out = out.replace(name, field_zh(name));
+    }
+    out.replace(" characters", " 个字")
+}
+
+const FIELDS: [&str; 17] = [
+    "name",
+    "address",
+    "community_id",
+    "planned_floor_area_m2",
+    "built_floor_area_m2",
+    "designed_households",
+    "occupied_households",
+    "residents",
+    "is_old_estate",
+    "management_mode",
+    "property_company_id",
+    "owners_committee",
+    "target",
+    "guards",
+    "cameras",
+    "access_control",
+    "fences_and_gates",
+];
+
+pub async fn new_form(State(s): State<AppState>, session: Session) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let v = Values {
+        management_mode: "property_company".into(),
+        owners_committee: "none".into(),
+        target: "none".into(),
+        guards: "0".into(),
+        cameras: "0".into(),
+        ..Values::default()
+    };
+    render(&s, &session, "", v, None).await
+}
+
+pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let f = form(&body);
+    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let v = Values::posted(&f);
+    let fields = match v.to_pb() {
+        Ok(fields) => fields,
+        Err(error) => return render(&s, &session, "", v, Some(error)).await,
+    };
+    let req = rpb::CreateEstateRequest {
+        town: session.principal.town.clone().unwrap_or_default(),
+        estate: Some(fields),
+        // One estate per submitted form, however often it is resent.
+        idempotency_key: format!("console-{}", super::session::csrf_for(&String::from_utf8_lossy(&body))),
+    };
+    match s.upstreams.registry().create_estate(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(e) => Redirect::to(&format!("/console/estates/{}?saved=1", e.into_inner().id)).into_response(),
+        Err(e) => render(&s, &session, "", v, Some(refused(e))).await,
+    }
+}
+
+pub async fn edit_form(State(s): State<AppState>, session: Session, Path(id): Path<String>) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let req = s.upstreams.request(&bearer(&session), rpb::GetByIdRequest { id: id.clone() });
+    match s.upstreams.registry().get_estate(req).await {
+        Ok(e) => render(&s, &session, &id, Values::of(&e.into_inner()), None).await,
+        Err(e) => refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console/estates"),
+    }
+}
+
+pub async fn update(State(s): State<AppState>, session: Session, Path(id): Path<String>, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let f = form(&body);
+    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let v = Values::posted(&f);
+    let fields = match v.to_pb() {
+        Ok(fields) => fields,
+        Err(error) => return render(&s, &session, &id, v, Some(error)).await,
+    };
+    // The version the clerk opened: someone else's save in between is not overwritten.
+    let expected_version = v.version.parse().unwrap_or(0);
+    let req = rpb::UpdateEstateRequest { id: id.clone(), estate: Some(fields), expected_version };
+    match s.upstreams.registry().update_estate(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(_) => Redirect::to(&format!("/console/estates/{id}?saved=1")).into_response(),
+        Err(e) => render(&s, &session, &id, v, Some(refused(e))).await,
+    }
+}
