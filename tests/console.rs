@@ -687,3 +687,135 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
 fn pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
     f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+/// The fields a browser would post from the form `id` as it stands: inputs (checkboxes only
+/// when ticked), the selected option of each select, textareas.
+fn form_fields(page: &str, id: &str) -> Vec<(String, String)> {
+    let form = page.split(&format!("id=\"{id}\"")).nth(1).unwrap_or_else(|| panic!("form {id} in {page}"));
+    let form = form.split("</form>").next().unwrap();
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))?;
+        Some(tag[at + name.len() + 3..].split('"').next().unwrap().replace("&amp;", "&"))
+    };
+    let mut fields = Vec::new();
+    for tag in form.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap();
+        if let Some(rest) = tag.strip_prefix("input") {
+            let Some(name) = attr(rest, "name") else { continue };
+            if attr(rest, "type").as_deref() == Some("checkbox") && !rest.contains(" checked") {
+                continue;
+            }
+            fields.push((name, attr(rest, "value").unwrap_or_default()));
+        } else if let Some(rest) = tag.strip_prefix("select") {
+            let name = attr(rest, "name").unwrap();
+            let select =
+                form.split(&format!("<select name=\"{name}\"")).nth(1).unwrap().split("</select>").next().unwrap();
+            let options: Vec<&str> = select.split("<option").skip(1).collect();
+            let chosen = options.iter().find(|o| o.split('>').next().unwrap().contains("selected")).or(options.first());
+            let value = chosen.and_then(|o| attr(o.split('>').next().unwrap(), "value")).unwrap_or_default();
+            fields.push((name, value));
+        }
+    }
+    fields
+}
+
+fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = fields.to_vec();
+    for (k, v) in changes {
+        out.retain(|(name, _)| name != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
+}
+
+/// The office edits the rubric (a new version, refusals by row) and the routing rules (only
+/// changed categories saved; a bad row saves nothing); units may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_sets_the_rubric_and_the_routing_rules() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let office_api = t.login("zhongxing.town_office").await;
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+
+    let (status, rubric, _) = office.get("/console/rubric").await;
+    assert_eq!(status, StatusCode::OK, "{rubric}");
+    assert!(rubric.contains("考核细则") && rubric.contains("一票否决") && rubric.contains("派单扣分"), "{rubric}");
+    let fields = form_fields(&rubric, "rubric");
+    let (_, before) = t.get("/api/v1/towns/zhongxing/rubric", &office_api).await;
+    let items = before["items"].as_array().unwrap().len();
+    let spare = items.to_string();
+    let (status, _, _) = office.post("/console/rubric", &pairs(&with(&fields, &[("csrf", "")]))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, refused, _) = office.post("/console/rubric", &pairs(&with(&fields, &[("i2_max", "0")]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("考核项目第 3 行：满分应大于 0"), "{refused}");
+    assert!(refused.contains("name=\"i2_max\" value=\"0\""), "the input is kept: {refused}");
+    let (status, refused, _) =
+        office.post("/console/rubric", &pairs(&with(&fields, &[("pass", "85"), ("good", "80")]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("等级线应满足"), "{refused}");
+    let new_item = [
+        (format!("i{spare}_code"), "parking".to_owned()),
+        (format!("i{spare}_area"), "maintenance".to_owned()),
+        (format!("i{spare}_name"), "停车秩序".to_owned()),
+        (format!("i{spare}_max"), "4".to_owned()),
+        (format!("i{spare}_per"), "1".to_owned()),
+    ];
+    let new_item: Vec<(&str, &str)> = new_item.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut changes = new_item.clone();
+    changes.push(("i0_max", "9"));
+    changes.push(("excellent", "92"));
+    let (status, _, location) = office.post("/console/rubric", &pairs(&with(&fields, &changes))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    let (_, saved, _) = office.get(&location).await;
+    assert!(saved.contains("已保存为第") && saved.contains("停车秩序"), "{saved}");
+    let (_, after) = t.get("/api/v1/towns/zhongxing/rubric", &office_api).await;
+    assert_eq!(after["items"].as_array().unwrap().len(), items + 1);
+    assert_eq!(after["items"][0]["max_points"], 9.0);
+    assert_eq!(after["bands"]["excellent"], 92.0);
+    assert_eq!(after["version"].as_i64(), Some(before["version"].as_i64().unwrap() + 1));
+    assert_eq!(after["rules"], before["rules"], "the rules are kept as they were");
+
+    let (status, routing, _) = office.get("/console/routing").await;
+    assert_eq!(status, StatusCode::OK, "{routing}");
+    assert!(routing.contains("派单规则") && routing.contains("五方联动"), "{routing}");
+    let fields = form_fields(&routing, "routing");
+    let (status, refused, _) = office
+        .post(
+            "/console/routing",
+            &pairs(&with(&fields, &[("repair_target", "community"), ("sanitation_resolution_days", "0.01")])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("环境卫生：办结时限不能短于响应时限"), "{refused}");
+    let (_, unchanged) = t.get("/api/v1/towns/zhongxing/routing-rules", &office_api).await;
+    let repair = |rules: &serde_json::Value| {
+        rules["items"].as_array().unwrap().iter().find(|r| r["category"] == "repair").unwrap().clone()
+    };
+    assert_eq!(repair(&unchanged)["target"], "property_company", "a bad row saves nothing");
+    let (status, _, location) = office
+        .post(
+            "/console/routing",
+            &pairs(&with(&fields, &[("repair_target", "community"), ("repair_response_hours", "12")])),
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/routing?saved=1")));
+    let (_, changed) = t.get("/api/v1/towns/zhongxing/routing-rules", &office_api).await;
+    let rule = repair(&changed);
+    assert_eq!((rule["target"].as_str(), rule["response_minutes"].as_u64()), (Some("community"), Some(720)));
+    assert_eq!(rule["customised"], true);
+    let customised = changed["items"].as_array().unwrap().iter().filter(|r| r["customised"] == true).count();
+    assert_eq!(customised, 1, "only the changed category is saved");
+
+    let mut company = Browser::new(&t.base);
+    company.sign_in("zhongxing.property_company").await;
+    let (_, read_only, _) = company.get("/console/routing").await;
+    assert!(!read_only.contains("<button class=\"primary\" type=\"submit\">保存</button>"), "{read_only}");
+    let token = csrf(&read_only);
+    for path in ["/console/routing", "/console/rubric"] {
+        let (status, _, _) = company.post(path, &[("csrf", token.as_str())]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    t.stop().await;
+}

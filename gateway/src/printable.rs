@@ -114,7 +114,7 @@ pub(crate) fn grade_zh(g: &str) -> &'static str {
     }
 }
 
-fn area_zh(a: &str) -> &'static str {
+pub(crate) fn area_zh(a: &str) -> &'static str {
     match a {
         "sanitation" => "环境卫生",
         "security" => "安全防范",

@@ -43,6 +43,8 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console/inspections", "每周督查"),
                 ("/console/bulletins", "月度通报"),
                 ("/console/assessments", "年度考核"),
+                ("/console/rubric", "考核细则"),
+                ("/console/routing", "派单规则"),
             ]
         }
         Role::County => vec![

@@ -21,6 +21,8 @@ mod estates;
 mod home;
 mod inspections;
 mod public;
+mod routing;
+mod rubric;
 pub mod session;
 mod supervision;
 mod tickets;
@@ -55,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
         .route("/console/inspections/checks", get(inspections::checks))
         .route("/console/assessments", get(assessments::assessment))
+        .route("/console/rubric", get(rubric::rubric).post(rubric::save))
+        .route("/console/routing", get(routing::routing).post(routing::save))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
         .route("/console/bulletins/{month}/print", get(bulletins::print))

@@ -1,0 +1,206 @@
+//! Routing rules (五方联动派单规则) in the console: for every category of complaint, which of the
+//! five parties it goes to, how soon the unit must respond and resolve, the level it starts at
+//! and whether owner representatives co-handle. The town office changes them in one form; only
+//! the categories it changed are saved, each as the API's `PUT /routing-rules/{category}`.
+
+use super::common::*;
+use super::session::{Session, csrf_matches};
+use crate::AppState;
+use crate::complaint_views::{category_str, parse_category, parse_target, target_str};
+use crate::error::ApiError;
+use crate::printable::category_zh;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use wuguan_platform::Role;
+use wuguan_proto::dispatch::v1 as dpb;
+
+const TARGETS: [(&str, &str); 6] = [
+    ("police", "派出所"),
+    ("urban_management", "城管"),
+    ("property_company", "物业公司（无物业的由社区）"),
+    ("community", "社区"),
+    ("construction_bureau", "县建设局（开发商）"),
+    ("town_office", "镇物管办"),
+];
+
+/// One category's rule as shown and typed.
+pub struct RuleRow {
+    category: &'static str,
+    label: &'static str,
+    target: String,
+    response_hours: String,
+    resolution_days: String,
+    initial_level: String,
+    co_handle: bool,
+    customised: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/routing.html")]
+struct RoutingPage {
+    nav: Option<Nav>,
+    csrf: String,
+    can_edit: bool,
+    rows: Vec<RuleRow>,
+    targets: [(&'static str, &'static str); 6],
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn trimmed(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn row(r: &dpb::RoutingRule) -> RuleRow {
+    let category = category_str(r.category);
+    RuleRow {
+        category,
+        label: category_zh(category),
+        target: target_str(r.target).to_owned(),
+        response_hours: trimmed(f64::from(r.response_minutes) / 60.0),
+        resolution_days: trimmed(f64::from(r.resolution_minutes) / 1440.0),
+        initial_level: r.initial_level.to_string(),
+        co_handle: r.owner_reps_co_handle,
+        customised: r.customised,
+    }
+}
+
+async fn rules(s: &AppState, session: &Session) -> Result<Vec<dpb::RoutingRule>, ApiError> {
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(session), dpb::ListRoutingRulesRequest { town });
+    Ok(s.upstreams.dispatch().list_routing_rules(req).await?.into_inner().rules)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct SavedQuery {
+    saved: Option<u32>,
+}
+
+pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Query<SavedQuery>) -> Response {
+    if session.principal.town.is_none() {
+        return refusal(StatusCode::FORBIDDEN, "派单规则由各镇物管办制定。", "/console");
+    }
+    match rules(&s, &session).await {
+        Ok(rules) => page(RoutingPage {
+            nav: nav(&session),
+            csrf: session.csrf.clone(),
+            can_edit: session.principal.role == Role::TownOffice,
+            rows: rules.iter().map(row).collect(),
+            targets: TARGETS,
+            error: None,
+            notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
+        }),
+        Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+    }
+}
+
+/// A category's rule as posted, or what is wrong with it in Chinese.
+fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb::RoutingRule, String> {
+    let field = |name: &str| f.get(&format!("{category}_{name}")).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let label = category_zh(category);
+    let hours: f64 = field("response_hours").parse().map_err(|_| format!("{label}：响应时限请填写小时数。"))?;
+    let days: f64 = field("resolution_days").parse().map_err(|_| format!("{label}：办结时限请填写天数。"))?;
+    if !(hours.is_finite() && days.is_finite() && hours > 0.0 && days > 0.0) {
+        return Err(format!("{label}：时限应大于 0。"));
+    }
+    if days * 24.0 < hours {
+        return Err(format!("{label}：办结时限不能短于响应时限。"));
+    }
+    Ok(dpb::RoutingRule {
+        town: town.to_owned(),
+        category: parse_category("category", category).map(|c| c as i32).unwrap_or(0),
+        target: parse_target("target", &field("target")).map(|t| t as i32).unwrap_or(0),
+        response_minutes: (hours * 60.0).round().min(f64::from(u32::MAX)) as u32,
+        resolution_minutes: (days * 1440.0).round().min(f64::from(u32::MAX)) as u32,
+        initial_level: field("initial_level").parse().unwrap_or(0),
+        owner_reps_co_handle: field("co_handle") == "true",
+        customised: true,
+    })
+}
+
+fn same(a: &dpb::RoutingRule, b: &dpb::RoutingRule) -> bool {
+    (a.target, a.response_minutes, a.resolution_minutes, a.initial_level, a.owner_reps_co_handle)
+        == (b.target, b.response_minutes, b.resolution_minutes, b.initial_level, b.owner_reps_co_handle)
+}
+
+/// What the service's refusal of one category's rule means, in Chinese.
+fn explain(label: &str, e: &ApiError) -> String {
+    match e.0.field.as_deref() {
+        Some("response_minutes") => format!("{label}：响应时限应在 90 天以内。"),
+        Some("resolution_minutes") => format!("{label}：办结时限不能短于响应时限，且在 90 天以内。"),
+        Some("initial_level") => format!("{label}：初始督办级别应为 0、1 或 2。"),
+        Some("target") => format!("{label}：请选择责任方。"),
+        _ => format!("{label}：{}", say(e)),
+    }
+}
+
+pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if session.principal.role != Role::TownOffice {
+        return refusal(StatusCode::FORBIDDEN, "派单规则由镇物管办制定。", "/console/routing");
+    }
+    let f = form(&body);
+    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let current = match rules(&s, &session).await {
+        Ok(r) => r,
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console/routing"),
+    };
+    let town = session.principal.town.clone().unwrap_or_default();
+    // Check every row before saving any, so a mistake in one leaves all as they were.
+    let mut changed = Vec::new();
+    let mut shown = Vec::with_capacity(current.len());
+    let mut error = None;
+    for rule in &current {
+        let category = category_str(rule.category);
+        match posted(&town, category, &f) {
+            Ok(new) => {
+                shown.push(RuleRow { customised: rule.customised, ..row(&new) });
+                if !same(rule, &new) {
+                    changed.push(new);
+                }
+            }
+            Err(message) => {
+                error.get_or_insert(message);
+                shown.push(row(rule));
+            }
+        }
+    }
+    let mut saved = 0;
+    if error.is_none() {
+        for rule in changed {
+            let label = category_zh(category_str(rule.category));
+            let req = s.upstreams.request(&bearer(&session), dpb::SetRoutingRuleRequest { rule: Some(rule) });
+            if let Err(e) = s.upstreams.dispatch().set_routing_rule(req).await {
+                error = Some(explain(label, &ApiError::from(e)));
+                break;
+            }
+            saved += 1;
+        }
+    }
+    match error {
+        None => Redirect::to(&format!("/console/routing?saved={saved}")).into_response(),
+        Some(message) => {
+            let mut response = page(RoutingPage {
+                nav: nav(&session),
+                csrf: session.csrf.clone(),
+                can_edit: true,
+                rows: shown,
+                targets: TARGETS,
+                error: Some(if saved > 0 {
+                    format!("{message}（此前 {saved} 个类别已保存）")
+                } else {
+                    message
+                }),
+                notice: None,
+            });
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+    }
+}
