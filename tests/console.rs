@@ -392,8 +392,17 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
         }
     };
 
-    // Before the fix there is nothing to rate; after it, the tracking page asks.
+    // A resident who comes without a town in the link picks it from the public directory.
     let mut resident = Browser::new(&t.base);
+    let (status, choose, _) = resident.get("/console/submit").await;
+    assert_eq!(status, StatusCode::OK, "{choose}");
+    assert!(choose.contains("<option value=\"zhongxing\"") && choose.contains("安和镇"), "{choose}");
+    let (status, directory) = t.send(reqwest::Method::GET, "/api/v1/directory/towns", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{directory}");
+    let names: Vec<&str> = directory["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"众兴镇") && names.contains(&"安和镇"), "{directory}");
+
+    // Before the fix there is nothing to rate; after it, the tracking page asks.
     let (_, before, _) = resident.get(&format!("/console/track?code={code}")).await;
     assert!(!before.contains("问题解决了吗"), "{before}");
     resolve("已清运").await;

@@ -8,6 +8,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("post", "/api/v1/auth/login", "auth", "Sign in; returns a bearer token", "Login", 200),
     ("get", "/api/v1/me", "auth", "Who the token belongs to", "", 200),
     ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
+    ("get", "/api/v1/directory/towns", "ledger", "Every town's code and name (public, for residents)", "", 200),
     ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
     ("get", "/api/v1/towns/{town}/summary", "ledger", "Totals over the town's estates", "", 200),
     ("get", "/api/v1/towns/{town}/coverage", "ledger", "Property-management coverage of old estates", "", 200),

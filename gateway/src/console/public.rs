@@ -142,6 +142,24 @@ async fn submit_page(
     })
 }
 
+#[derive(Template)]
+#[template(path = "console/choose_town.html")]
+struct ChooseTownPage {
+    nav: Option<Nav>,
+    towns: Vec<(String, String, bool)>,
+}
+
+/// The first step for a resident who came without a town in the link: pick the town.
+async fn choose_town(s: &AppState, session: &Option<Session>) -> Response {
+    let req = s.upstreams.request(&Bearer(None), rpb::ListTownsRequest {});
+    let towns = match s.upstreams.registry().list_town_directory(req).await {
+        Ok(r) => r.into_inner().towns,
+        Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+    };
+    let towns = towns.into_iter().map(|t| (t.code, format!("{} · {}", t.county_name, t.name), false)).collect();
+    page(ChooseTownPage { nav: session.as_ref().and_then(nav), towns })
+}
+
 pub async fn submit_form(
     State(s): State<AppState>,
     MaybeSession(session): MaybeSession,
@@ -150,7 +168,7 @@ pub async fn submit_form(
 ) -> Response {
     let town = q.town.or_else(|| session.as_ref().and_then(|s| s.principal.town.clone()));
     let Some(town) = town.filter(|t| !t.trim().is_empty()) else {
-        return Html("<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><h1>我要反映问题</h1><form class=inline method=get action=/console/submit><label>所在镇（代码，见镇物管办公布的链接） <input name=town required></label><button class=primary type=submit>下一步</button></form></main></html>").into_response();
+        return choose_town(&s, &session).await;
     };
     let (secret, cookie) = page_form_secret(&session, &parts);
     let body = submit_page(&s, &session, &town, &secret, None).await;

@@ -24,6 +24,13 @@ pub async fn list_towns(State(s): State<AppState>, bearer: Bearer) -> ApiResult<
     Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
 }
 
+/// Public: the towns a resident may report to, without signing in.
+pub async fn town_directory(State(s): State<AppState>) -> ApiResult<Json<TownList>> {
+    let req = s.upstreams.request(&Bearer(None), pb::ListTownsRequest {});
+    let resp = s.upstreams.registry().list_town_directory(req).await?;
+    Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
+}
+
 pub async fn get_town(
     State(s): State<AppState>,
     bearer: Bearer,

@@ -207,6 +207,13 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
+    async fn list_town_directory(&self, _req: Request<pb::ListTownsRequest>) -> Rpc<pb::ListTownsResponse> {
+        ok(async {
+            Ok(pb::ListTownsResponse { towns: self.store.list_towns().await?.into_iter().map(convert::town).collect() })
+        }
+        .await)
+    }
+
     async fn get_town(&self, req: Request<pb::GetTownRequest>) -> Rpc<pb::Town> {
         ok(async {
             let p = self.principal(&req)?;
