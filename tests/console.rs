@@ -153,6 +153,13 @@ async fn roles_work_their_flows_in_the_console() {
         ticket_id.iter().find(|c| c["tracking_code"] == code.as_str()).unwrap()["id"].as_str().unwrap().to_owned();
     let mut company = Browser::new(&t.base);
     company.sign_in("zhongxing.property_company").await;
+    // Its home: its own scores in the published bulletins and what inspectors found at its estates.
+    let (status, home, _) = company.get("/console").await;
+    assert_eq!(status, StatusCode::OK, "{home}");
+    let scores = home.split("<table id=\"own-scores\">").nth(1).unwrap_or_else(|| panic!("own scores: {home}"));
+    assert!(scores.contains("物业服务（所管小区）"), "{scores}");
+    let findings = home.split("<table id=\"findings\">").nth(1).unwrap_or_else(|| panic!("findings: {home}"));
+    assert!(findings.contains("已派单"), "{findings}");
     let (status, queue, _) = company.get("/console/tickets?open_only=true").await;
     assert_eq!(status, StatusCode::OK);
     assert!(queue.contains("我的待办") && queue.contains(&code) && queue.contains("剩余"), "{queue}");

@@ -45,6 +45,27 @@ fn last_month() -> String {
 
 use chrono::Datelike;
 
+/// The bulletins of the last `months` complete months the caller may read, newest first (a
+/// unit reads only published ones; a month it may not read is left out).
+pub(super) async fn recent_bulletins(
+    s: &AppState,
+    b: &crate::extract::Bearer,
+    town: &str,
+    months: usize,
+) -> Vec<apb::Bulletin> {
+    let today = wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms());
+    let mut month = today.with_day0(0).unwrap_or(today);
+    let mut out = Vec::with_capacity(months);
+    for _ in 0..months {
+        month = (month - chrono::Duration::days(1)).with_day0(0).unwrap_or(month);
+        let req = apb::GetBulletinRequest { town: town.to_owned(), month: month.format("%Y-%m").to_string() };
+        if let Ok(bulletin) = s.upstreams.assessment().get_bulletin(s.upstreams.request(b, req)).await {
+            out.push(bulletin.into_inner());
+        }
+    }
+    out
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct MonthQuery {
     month: Option<String>,

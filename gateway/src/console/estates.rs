@@ -14,7 +14,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Datelike;
 use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::dispatch::v1 as dpb;
@@ -120,19 +119,12 @@ async fn monthly_scores(
     town: &str,
     id: &str,
 ) -> Vec<(String, String, &'static str, String, u32)> {
-    let today = wuguan_platform::local_time::local_date(wuguan_platform::db::now_ms());
-    let mut month = today.with_day0(0).unwrap_or(today);
     let mut scores = Vec::new();
-    for _ in 0..6 {
-        month = (month - chrono::Duration::days(1)).with_day0(0).unwrap_or(month);
-        let label = month.format("%Y-%m").to_string();
-        let req = apb::GetBulletinRequest { town: town.to_owned(), month: label.clone() };
-        let Ok(bulletin) = s.upstreams.assessment().get_bulletin(s.upstreams.request(b, req)).await else { continue };
-        let bulletin = bulletin.into_inner();
+    for bulletin in super::bulletins::recent_bulletins(s, b, town, 6).await {
         let estates = bulletin.rankings.iter().filter(|r| r.subject_type == "estate").count();
         if let Some(r) = bulletin.rankings.iter().find(|r| r.subject_type == "estate" && r.subject_id == id) {
             let rank = format!("{} / {estates}", r.rank);
-            scores.push((label, format!("{:.1}", r.score), grade_zh(&r.grade), rank, r.inspections));
+            scores.push((bulletin.month.clone(), format!("{:.1}", r.score), grade_zh(&r.grade), rank, r.inspections));
         }
     }
     scores

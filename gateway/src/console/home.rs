@@ -10,7 +10,7 @@ use crate::complaint_views::category_str;
 use crate::error::ApiError;
 use crate::extract::Bearer;
 use crate::printable::category_zh;
-use crate::printable::percent;
+use crate::printable::{grade_zh, percent};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,6 +19,7 @@ use chrono::Datelike;
 use std::collections::{BTreeMap, HashMap};
 use wuguan_platform::Role;
 use wuguan_platform::local_time::{day_start_ms, local_date};
+use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::dispatch::v1 as dpb;
 
 #[derive(Template)]
@@ -31,6 +32,74 @@ struct HomePage {
     chart: String,
     hot_estates: Vec<(String, u32)>,
     queue_label: &'static str,
+    /// A unit's own rows in the published bulletins: (month, what is scored, score, grade, rank).
+    own_scores: Vec<(String, &'static str, String, &'static str, String)>,
+    /// Findings of recent inspections at the estates a unit serves:
+    /// (date, estate, item, description, became a ticket).
+    findings: Vec<(String, String, String, String, bool)>,
+}
+
+/// A unit's rows in the last six published bulletins, newest first.
+async fn own_scores(
+    s: &AppState,
+    b: &Bearer,
+    town: &str,
+    unit: &str,
+) -> Vec<(String, &'static str, String, &'static str, String)> {
+    let mut rows = Vec::new();
+    for bulletin in super::bulletins::recent_bulletins(s, b, town, 6).await {
+        // A unit is ranked by its own id for complaint handling and, if it is a property company
+        // or a community, by the same id over its estates.
+        for r in bulletin.rankings.iter().filter(|r| r.subject_id == unit) {
+            let of = bulletin.rankings.iter().filter(|x| x.subject_type == r.subject_type).count();
+            let scored = match r.subject_type.as_str() {
+                "unit" => "诉求办理（三率）",
+                "property_company" => "物业服务（所管小区）",
+                _ => "社区（辖区小区）",
+            };
+            rows.push((
+                bulletin.month.clone(),
+                scored,
+                format!("{:.1}", r.score),
+                grade_zh(&r.grade),
+                format!("{} / {of}", r.rank),
+            ));
+        }
+    }
+    rows
+}
+
+/// Findings of the last 60 days' inspections at the estates the unit serves (the assessment
+/// service shows a unit only those), newest first.
+async fn recent_findings(s: &AppState, b: &Bearer, town: &str) -> Vec<(String, String, String, String, bool)> {
+    let today = local_date(now_ms());
+    let req = apb::ListInspectionsRequest {
+        town: town.to_owned(),
+        from_date: (today - chrono::Duration::days(60)).to_string(),
+        page: Some(wuguan_proto::common::v1::PageRequest { page_size: 200, page_token: String::new() }),
+        ..Default::default()
+    };
+    let Ok(r) = s.upstreams.assessment().list_inspections(s.upstreams.request(b, req)).await else {
+        return Vec::new();
+    };
+    let mut inspections = r.into_inner().inspections;
+    inspections.sort_by(|a, b| b.date.cmp(&a.date));
+    // The rubric in force names the items; a renamed or dropped item shows by its code.
+    let req = apb::GetRubricRequest { town: town.to_owned() };
+    let items = match s.upstreams.assessment().get_rubric(s.upstreams.request(b, req)).await {
+        Ok(r) => r.into_inner().items,
+        Err(_) => Vec::new(),
+    };
+    let names: HashMap<&str, &str> = items.iter().map(|x| (x.code.as_str(), x.name.as_str())).collect();
+    let mut rows = Vec::new();
+    for i in inspections {
+        for f in &i.findings {
+            let item = names.get(f.item.as_str()).map(|n| (*n).to_owned()).unwrap_or_else(|| f.item.clone());
+            rows.push((i.date.clone(), i.estate_name.clone(), item, f.description.clone(), !f.ticket_id.is_empty()));
+        }
+    }
+    rows.truncate(50);
+    rows
 }
 
 /// Up to `pages` pages of the tickets `filter` selects.
@@ -87,6 +156,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
         if p.role != Role::TownOffice {
             let heading = format!("{}的待办", role_zh(p.role));
             cards.truncate(3);
+            let unit = p.unit.clone().unwrap_or_default();
             return Ok(page(HomePage {
                 nav: nav(&session),
                 heading,
@@ -95,6 +165,8 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
                 chart: String::new(),
                 hot_estates: vec![],
                 queue_label: "打开我的待办（按时限排序）",
+                own_scores: own_scores(&s, &b, &town, &unit).await,
+                findings: recent_findings(&s, &b, &town).await,
             }));
         }
         // The three rates: this month so far against last month.
@@ -154,6 +226,8 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
             chart,
             hot_estates,
             queue_label: "打开诉求台账",
+            own_scores: vec![],
+            findings: vec![],
         }))
     }
     .await;

@@ -125,12 +125,33 @@ pub async fn load<S: AssessmentStore>(store: &S, registry: &RegistryClient) -> a
             .await?;
     }
 
-    // The last six weeks: three estates a week, some findings becoming complaints.
+    // The last six weeks: three estates a week, some findings becoming complaints. The third
+    // of each week is one of the estates of the town's first property company — the company the
+    // demo's property-company account acts for — so that account has findings and scores to read.
+    let mut first_company_estates = Vec::new();
+    let mut first_company: Option<String> = None;
+    for id in &estates {
+        let facts = facts_of(id).await?;
+        if let Some(company) = facts.property_company_id.clone() {
+            // Ids are time-ordered (UUIDv7): the smallest is the company created first.
+            if first_company.as_ref().is_none_or(|first| company < *first) {
+                first_company = Some(company.clone());
+                first_company_estates.clear();
+            }
+            if first_company.as_ref() == Some(&company) {
+                first_company_estates.push(id.clone());
+            }
+        }
+    }
     let mut n = 0usize;
     for week in (1..=6).rev() {
         let monday = today - chrono::Duration::days(7 * week);
         for slot in 0..3 {
-            let facts = facts_of(&estates[(week as usize * 7 + slot * 13) % estates.len()]).await?;
+            let estate = match (slot, first_company_estates.is_empty()) {
+                (2, false) => &first_company_estates[week as usize % first_company_estates.len()],
+                _ => &estates[(week as usize * 7 + slot * 13) % estates.len()],
+            };
+            let facts = facts_of(estate).await?;
             let date = monday + chrono::Duration::days(slot as i64);
             let picked: Vec<&(&str, &str, &str, bool)> =
                 (0..(n % 3)).map(|k| &FINDINGS[(n + k * 2) % FINDINGS.len()]).collect();
