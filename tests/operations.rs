@@ -102,6 +102,10 @@ async fn metrics_and_health_endpoints() {
     let office = t.login("zhongxing.town_office").await;
     let (status, _) = t.get("/api/v1/towns/zhongxing/rubric", &office).await;
     assert_eq!(status, StatusCode::OK);
+    // A console page too: its series names the route template, not the ticket id.
+    let console =
+        reqwest::get(format!("{}/console/tickets/00000000-0000-0000-0000-000000000000", t.base)).await.unwrap();
+    assert!(console.url().path() == "/console/login", "redirected to sign in: {}", console.url());
 
     let scrape = |url: String| async move {
         let resp = reqwest::get(url).await.unwrap();
@@ -112,6 +116,7 @@ async fn metrics_and_health_endpoints() {
     for series in [
         r#"wuguan_http_requests_total{method="POST",route="/api/v1/complaints",status="201"}"#,
         r#"wuguan_http_request_duration_seconds_bucket{route="/api/v1/auth/login""#,
+        r#"wuguan_http_requests_total{method="GET",route="/console/tickets/{id}",status="303"}"#,
         r#"wuguan_grpc_requests_total{method="/wuguan.dispatch.v1.DispatchService/SubmitComplaint",code="Ok"}"#,
         r#"wuguan_grpc_request_duration_seconds_bucket{method="/wuguan.registry.v1.AccountService/Authenticate""#,
         "wuguan_tickets_open{",

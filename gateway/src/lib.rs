@@ -138,7 +138,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(import)
         .merge(api)
-        .merge(console::router().layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES)))
+        .merge(
+            console::router()
+                .route_layer(axum::middleware::from_fn(route_metrics))
+                .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES)),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
