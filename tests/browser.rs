@@ -3,7 +3,9 @@
 //! code; the property company accepts and resolves from its queue; a forged form (its CSRF field
 //! removed) is refused; the police cannot open the company's ticket; the town office sees its
 //! dashboard and verifies. Screenshots of each main page go to `test-artifacts/screenshots/`
-//! (not committed) for a person to look at.
+//! (not committed) for a person to look at. A second run is the clerk's month on a phone-sized
+//! window — an overdue ticket reassigned, an inspection recorded, the bulletin published and
+//! printed — a resident confirming a fix by code, forged public forms, and the county's reading.
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `chromium chromium-driver`); skipped without
 //! them unless WUGUAN_REQUIRE_BROWSER=1, which CI sets.
@@ -200,6 +202,133 @@ async fn each_role_completes_its_flow_in_chromium() {
     assert!(text(&phone).await.contains("已核实"));
 
     for client in [phone, company, police, office] {
+        client.close().await.unwrap();
+    }
+    t.stop().await;
+}
+
+/// What the clerk must manage on a phone-sized window: find an overdue ticket and
+/// reassign it, record an inspection, publish and print the month's bulletin; the office's other
+/// pages; a resident confirms a fix by code; forged public forms are refused; the county reads
+/// its towns and the written report on a desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_works_the_month_on_a_phone_and_the_county_reads_it() {
+    let Some(driver) = start_driver().await else { return };
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let base = t.base.clone();
+
+    // The clerk, on a phone: the overdue tickets, one reassigned to the police by name.
+    let clerk = browser(&driver, 390, 844).await;
+    sign_in(&clerk, &base, "zhongxing.town_office").await;
+    wait_for(&clerk, "镇物管办工作台").await;
+    shot(&clerk, "office-dashboard-phone").await;
+    clerk.goto(&format!("{base}/console/tickets")).await.unwrap();
+    click(&clerk, "input[name=overdue]").await;
+    click(&clerk, "form.inline button[type=submit]").await;
+    for _ in 0..50 {
+        if clerk.current_url().await.unwrap().as_str().contains("overdue=true") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_for(&clerk, "已超期").await;
+    shot(&clerk, "office-overdue-phone").await;
+    let first = clerk.find(Locator::Css("tbody tr td a")).await.expect("an overdue ticket");
+    first.click().await.unwrap();
+    wait_for(&clerk, "四定").await;
+    assert!(text(&clerk).await.contains("已超期"), "an overdue ticket's page says so");
+    let police = clerk
+        .find(Locator::XPath("//form[contains(@action,'/reassign')]//option[text()='众兴派出所']"))
+        .await
+        .expect("the police among the units");
+    police.click().await.unwrap();
+    fill(&clerk, "form[action$='/reassign'] textarea[name=note]", "属治安问题，改派派出所").await;
+    click(&clerk, "form[action$='/reassign'] button[type=submit]").await;
+    wait_for(&clerk, "已提交").await;
+    assert!(text(&clerk).await.contains("众兴派出所"));
+    shot(&clerk, "office-reassigned-phone").await;
+
+    // Records this week's inspection with a finding sent for rectification.
+    clerk.goto(&format!("{base}/console/inspections")).await.unwrap();
+    fill(&clerk, "textarea[name=f0_description]", "楼道堆放杂物，堵塞消防通道（浏览器督查）").await;
+    click(&clerk, "form.stack button[type=submit]").await;
+    wait_for(&clerk, "已记录").await;
+    shot(&clerk, "office-inspection-recorded-phone").await;
+
+    // Publishes last month's bulletin and opens the printable page.
+    clerk.goto(&format!("{base}/console/bulletins")).await.unwrap();
+    click(&clerk, "form[action$='/publish'] button[type=submit]").await;
+    wait_for(&clerk, "已发布第 2 版").await;
+    shot(&clerk, "office-bulletin-phone").await;
+    click(&clerk, "a[href*='/print']").await;
+    wait_for(&clerk, "物业管理工作通报").await;
+    shot(&clerk, "office-bulletin-print-phone").await;
+
+    // The office's other pages, each drawn for a person to look at.
+    for (path, needle, name) in [
+        ("/console/supervision", "查成效", "office-supervision"),
+        ("/console/estates", "小区台账", "office-estates"),
+        ("/console/estates/import", "导入小区台账", "office-estates-import"),
+        ("/console/assessments", "全年考核", "office-assessment"),
+        ("/console/rubric", "考核细则", "office-rubric"),
+        ("/console/routing", "派单规则", "office-routing"),
+    ] {
+        clerk.goto(&format!("{base}{path}")).await.unwrap();
+        wait_for(&clerk, needle).await;
+        shot(&clerk, &format!("{name}-phone")).await;
+    }
+
+    // A resident confirms a resolved fix by its code; a forged rating is refused.
+    let (_, created) = t
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/complaints",
+            None,
+            Some(serde_json::json!({"town": "zhongxing", "category": "sanitation", "anonymous": true,
+                "estate_id": t.get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company",
+                    &t.login("zhongxing.town_office").await).await[0]["id"],
+                "description": "垃圾桶满溢（浏览器评价测试）"})),
+        )
+        .await;
+    let (id, code) = (created["id"].as_str().unwrap(), created["tracking_code"].as_str().unwrap());
+    let company = t.login("zhongxing.property_company").await;
+    t.post(&format!("/api/v1/complaints/{id}/accept"), &company, serde_json::json!({"measures": "清运"})).await;
+    t.post(&format!("/api/v1/complaints/{id}/resolve"), &company, serde_json::json!({"measures_taken": "已清运"}))
+        .await;
+    let phone = browser(&driver, 390, 844).await;
+    phone.goto(&format!("{base}/console/track?code={code}")).await.unwrap();
+    wait_for(&phone, "问题解决了吗").await;
+    shot(&phone, "resident-rate-phone").await;
+    phone.execute("document.querySelector('#rate input[name=csrf]').remove()", vec![]).await.unwrap();
+    click(&phone, "#rate input[value=satisfied]").await;
+    click(&phone, "#rate button[type=submit]").await;
+    wait_for(&phone, "表单已失效").await;
+    phone.goto(&format!("{base}/console/track?code={code}")).await.unwrap();
+    click(&phone, "#rate input[value=satisfied]").await;
+    click(&phone, "#rate button[type=submit]").await;
+    wait_for(&phone, "感谢您的评价").await;
+    assert!(text(&phone).await.contains("居民确认办结"));
+    shot(&phone, "resident-rated-phone").await;
+    // The public complaint form refuses a forgery too.
+    phone.goto(&format!("{base}/console/submit?town=zhongxing")).await.unwrap();
+    phone.execute("document.querySelector('form.stack input[name=csrf]').remove()", vec![]).await.unwrap();
+    fill(&phone, "textarea[name=description]", "伪造的反映").await;
+    click(&phone, "form.stack button[type=submit]").await;
+    wait_for(&phone, "表单已失效").await;
+
+    // The county, on a desktop: every town side by side, then a town's written report.
+    let county = browser(&driver, 1280, 900).await;
+    sign_in(&county, &base, "county.admin").await;
+    wait_for(&county, "全县各镇情况").await;
+    shot(&county, "county-overview").await;
+    click(&county, "a[href^='/console/report?town=zhongxing']").await;
+    wait_for(&county, "书面报告").await;
+    shot(&county, "county-report").await;
+    county.goto(&format!("{base}/console/bulletins?town=zhongxing")).await.unwrap();
+    wait_for(&county, "已发布（第 2 版）").await;
+    shot(&county, "county-bulletin").await;
+
+    for client in [clerk, phone, county] {
         client.close().await.unwrap();
     }
     t.stop().await;
