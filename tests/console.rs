@@ -240,6 +240,25 @@ async fn roles_work_their_flows_in_the_console() {
     assert!(four.contains("跟踪督查四查") && four.contains("查责任"), "{four}");
     let (status, _, _) = company.get("/console/inspections").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The office puts next week's unannounced visit on the plan.
+    let next_week =
+        ((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(7)).to_string();
+    let plan = [
+        ("csrf", csrf(&inspections)),
+        ("estate_id", estate.clone()),
+        ("date", next_week.clone()),
+        ("kind", "unannounced".into()),
+        ("focus", "key".into()),
+    ];
+    let plan: Vec<(&str, &str)> = plan.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, location) = office.post("/console/inspections/plan", &plan).await;
+    assert_eq!((status, location), (StatusCode::SEE_OTHER, Some(format!("/console/inspections?planned={next_week}"))));
+    let (_, planned, _) = office.get(&format!("/console/inspections?planned={next_week}")).await;
+    assert!(planned.contains(&format!("<td>{next_week}</td>")) && planned.contains("暗访"), "{planned}");
+    let bad: Vec<(&str, &str)> = plan.iter().map(|(k, v)| if *k == "date" { (*k, "明天") } else { (*k, *v) }).collect();
+    let (status, refused, _) = office.post("/console/inspections/plan", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("请填写有效的督查日期"), "{refused}");
 
     // Reassigning an open ticket: the office picks the unit by name.
     let (_, created) = t

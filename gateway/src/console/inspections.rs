@@ -150,6 +150,7 @@ async fn render(
 #[derive(serde::Deserialize, Default)]
 pub struct RecordedQuery {
     recorded: Option<String>,
+    planned: Option<String>,
 }
 
 fn office_only(session: &Session) -> Option<Response> {
@@ -163,7 +164,7 @@ pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): 
     if let Some(refused) = office_only(&session) {
         return refused;
     }
-    let mut notice = None;
+    let mut notice = q.planned.map(|date| format!("已安排 {date} 的督查。"));
     if let Some(id) = q.recorded {
         let req = s.upstreams.request(&bearer(&session), apb::GetInspectionRequest { id });
         if let Ok(i) = s.upstreams.assessment().get_inspection(req).await {
@@ -230,6 +231,43 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
         Err(e) => {
             let e = ApiError::from(e);
             let mut page = render(&s, &session, Some(say(&e)), None)
+                .await
+                .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            page
+        }
+    }
+}
+
+/// Puts an inspection on the plan (每周一督查: which estate, which day, open or unannounced).
+pub async fn plan(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let f = form(&body);
+    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return forbidden_form();
+    }
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let req = apb::PlanInspectionRequest {
+        town: session.principal.town.clone().unwrap_or_default(),
+        estate_id: get("estate_id"),
+        date: get("date"),
+        kind: if get("kind") == "unannounced" { apb::InspectionKind::Unannounced } else { apb::InspectionKind::Open }
+            as i32,
+        focus: if get("focus") == "follow_up" { apb::InspectionFocus::FollowUp } else { apb::InspectionFocus::Key }
+            as i32,
+    };
+    match s.upstreams.assessment().plan_inspection(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(p) => Redirect::to(&format!("/console/inspections?planned={}", p.into_inner().date)).into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.0.field.as_deref() {
+                Some("date") => "请填写有效的督查日期。".to_owned(),
+                Some("estate_id") => "请选择本镇的小区。".to_owned(),
+                _ => say(&e),
+            };
+            let mut page = render(&s, &session, Some(message), None)
                 .await
                 .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -55,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/estates/{id}", get(estates::estate))
         .route("/console/estates/{id}/edit", get(estate_form::edit_form).post(estate_form::update))
         .route("/console/inspections", get(inspections::inspections).post(inspections::record))
+        .route("/console/inspections/plan", post(inspections::plan))
         .route("/console/inspections/checks", get(inspections::checks))
         .route("/console/assessments", get(assessments::assessment))
         .route("/console/rubric", get(rubric::rubric).post(rubric::save))
