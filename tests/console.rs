@@ -498,6 +498,9 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
     assert!(overview.contains("/console/bulletins?town=anhe") && overview.contains("/console/assessments?town=anhe"));
     let (status, board, _) = county.get("/console/tickets?town=anhe").await;
     assert!(status == StatusCode::OK && board.contains("<option value=\"anhe\" selected>安和镇</option>"), "{board}");
+    let (status, level_two, _) = county.get("/console/tickets?town=zhongxing&level=2").await;
+    assert!(status == StatusCode::OK && level_two.contains("<option value=\"2\" selected>"), "{level_two}");
+    assert!(level_two.contains("tag l2") && !level_two.contains("tag l1"), "only level-2 tickets: {level_two}");
     let (status, view, _) = county.get("/console/supervision?town=anhe").await;
     assert!(status == StatusCode::OK && view.contains("查责任") && !view.contains(&code), "{view}");
     let (status, bulletin, _) = county.get("/console/bulletins?town=zhongxing").await;

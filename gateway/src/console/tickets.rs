@@ -60,6 +60,7 @@ struct BoardPage {
     filter_status: String,
     filter_overdue: bool,
     filter_open: bool,
+    filter_level: String,
     rows: Vec<Row>,
     next_page: Option<String>,
 }
@@ -70,6 +71,8 @@ pub struct BoardQuery {
     status: Option<String>,
     overdue: Option<bool>,
     open_only: Option<bool>,
+    /// 1: supervised by the town office and above; 2: the county's.
+    level: Option<String>,
     page_token: Option<String>,
 }
 
@@ -83,6 +86,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         Err(refused) => return refused,
     };
     let status = q.status.clone().filter(|s| STATUSES.contains(&s.as_str()));
+    let level = q.level.as_deref().filter(|l| matches!(*l, "1" | "2"));
     let req = dpb::ListTicketsRequest {
         town: town.clone(),
         status: status
@@ -91,6 +95,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
             .unwrap_or(0),
         overdue: q.overdue.filter(|o| *o),
         open_only: q.open_only.unwrap_or(false),
+        level: level.and_then(|l| l.parse().ok()),
         page: Some(wuguan_proto::common::v1::PageRequest {
             page_size: 100,
             page_token: q.page_token.clone().unwrap_or_default(),
@@ -116,6 +121,15 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         if let Some(st) = &status {
             url.append_pair("status", st);
         }
+        if let Some(l) = level {
+            url.append_pair("level", l);
+        }
+        if q.overdue == Some(true) {
+            url.append_pair("overdue", "true");
+        }
+        if q.open_only == Some(true) {
+            url.append_pair("open_only", "true");
+        }
         url.finish()
     });
     page(BoardPage {
@@ -126,6 +140,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         filter_status: status.unwrap_or_default(),
         filter_overdue: q.overdue.unwrap_or(false),
         filter_open: q.open_only.unwrap_or(false),
+        filter_level: level.unwrap_or_default().to_owned(),
         rows: tickets.iter().map(|t| row(t, now)).collect(),
         next_page,
     })
