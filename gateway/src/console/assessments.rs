@@ -9,7 +9,7 @@ use crate::printable::{grade_zh, subject_zh};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::Datelike;
 use wuguan_proto::assessment::v1 as apb;
 
@@ -51,7 +51,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
     let req = apb::GetAssessmentRequest { town: town.clone(), year, period: period.clone() };
     let a = match s.upstreams.assessment().get_assessment(s.upstreams.request(&bearer(&session), req)).await {
         Ok(a) => a.into_inner(),
-        Err(e) => return (StatusCode::BAD_REQUEST, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::BAD_REQUEST, &say(&ApiError::from(e)), "/console"),
     };
     let t = a.targets.unwrap_or_default();
     let targets = vec![

@@ -75,7 +75,7 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
 }
 
 pub async fn logout(session: Session, body: Bytes) -> Response {
-    if !csrf_matches(&session.csrf, form(&body).get("csrf").map(String::as_str).unwrap_or("")) {
+    if signed_form(&session, &body).is_none() {
         return forbidden_form();
     }
     ([clear_cookie(SESSION_COOKIE)], Redirect::to("/console/login")).into_response()

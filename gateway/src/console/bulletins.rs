@@ -3,7 +3,7 @@
 //! printable page. Units read what was published.
 
 use super::common::*;
-use super::session::{Session, csrf_matches};
+use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::printable::{change_zh, grade_zh, standing_zh};
@@ -96,14 +96,7 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
             };
             let message =
                 if status == StatusCode::NOT_FOUND { "本月通报尚未发布。".to_owned() } else { say(&e) };
-            return (
-                status,
-                Html(format!(
-                    "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console\">返回</a></p>",
-                    crate::printable::escape(&message)
-                )),
-            )
-                .into_response();
+            return refusal(status, &message, "/console");
         }
     };
     let mut rankings = Vec::new();
@@ -150,14 +143,19 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
 }
 
 pub async fn publish(State(s): State<AppState>, session: Session, Path(month): Path<String>, body: Bytes) -> Response {
-    if !csrf_matches(&session.csrf, form(&body).get("csrf").map(String::as_str).unwrap_or("")) {
+    if signed_form(&session, &body).is_none() {
         return forbidden_form();
     }
     let town = session.principal.town.clone().unwrap_or_default();
     let req = s.upstreams.request(&bearer(&session), apb::PublishBulletinRequest { town, month: month.clone() });
     match s.upstreams.assessment().publish_bulletin(req).await {
-        Ok(b) => Redirect::to(&format!("/console/bulletins?month={month}&published={}", b.into_inner().version)).into_response(),
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Html(format!("<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console/bulletins?month={month}\">返回</a></p>", crate::printable::escape(&say(&ApiError::from(e)))))).into_response(),
+        Ok(b) => Redirect::to(&format!("/console/bulletins?month={month}&published={}", b.into_inner().version))
+            .into_response(),
+        Err(e) => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &say(&ApiError::from(e)),
+            &format!("/console/bulletins?month={month}"),
+        ),
     }
 }
 
@@ -179,7 +177,7 @@ pub async fn print(
     };
     let b = match fetch(&s, &session, &town, &month).await {
         Ok(b) => b,
-        Err(e) => return (StatusCode::NOT_FOUND, say(&e)).into_response(),
+        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&e), "/console"),
     };
     let req = s.upstreams.request(&bearer(&session), rpb::GetTownRequest { town: town.clone() });
     let town_name = match s.upstreams.registry().get_town(req).await {

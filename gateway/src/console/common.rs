@@ -91,6 +91,20 @@ pub(super) fn forbidden_form() -> Response {
         .into_response()
 }
 
+/// The fields of a form posted by the signed-in user, if its CSRF token matches the session
+/// (otherwise answer with `forbidden_form()`).
+pub(super) fn signed_form(session: &Session, body: &Bytes) -> Option<HashMap<String, String>> {
+    let mut fields = form(body);
+    let token = fields.remove("csrf").unwrap_or_default();
+    super::session::csrf_matches(&session.csrf, &token).then_some(fields)
+}
+
+/// `page` sent back as 422: a form the services refused, shown again with what to correct.
+pub(super) fn unprocessable(mut page: Response) -> Response {
+    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    page
+}
+
 /// The fields of an `application/x-www-form-urlencoded` body.
 pub(super) fn form(body: &Bytes) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
@@ -189,7 +203,7 @@ pub(super) async fn town_of_page(
     let req = s.upstreams.request(&bearer(session), wuguan_proto::registry::v1::ListTownsRequest {});
     match s.upstreams.registry().list_towns(req).await {
         Ok(r) => Ok(r.into_inner().towns.first().map(|t| t.code.clone()).unwrap_or_default()),
-        Err(e) => Err((StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response()),
+        Err(e) => Err(refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console")),
     }
 }
 

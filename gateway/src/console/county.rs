@@ -107,7 +107,7 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
                     break;
                 }
             }
-            Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+            Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
         }
     }
     let title = format!("关于{from}至{to}需县级协调解决问题的书面报告");

@@ -4,7 +4,7 @@
 //! the clerk's input kept.
 
 use super::common::*;
-use super::session::{Session, csrf_matches};
+use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -213,7 +213,7 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
         Some((field, message)) => (field.to_owned(), Some(message)),
         None => (String::new(), None),
     };
-    let mut response = page(FormPage {
+    let response = page(FormPage {
         nav: nav(session),
         id: id.to_owned(),
         v,
@@ -226,10 +226,7 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
         error,
         error_field,
     });
-    if failed {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    response
+    if failed { unprocessable(response) } else { response }
 }
 
 fn office_only(session: &Session) -> Option<Response> {
@@ -320,10 +317,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
     if let Some(refused) = office_only(&session) {
         return refused;
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let v = Values::posted(&f);
     let fields = match v.to_pb() {
         Ok(fields) => fields,
@@ -356,10 +350,7 @@ pub async fn update(State(s): State<AppState>, session: Session, Path(id): Path<
     if let Some(refused) = office_only(&session) {
         return refused;
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let v = Values::posted(&f);
     let fields = match v.to_pb() {
         Ok(fields) => fields,

@@ -74,11 +74,11 @@ pub async fn import(
         Ok(parts) => parts,
         Err(e) if e.contains("length limit") => {
             view.error = Some("文件太大，请分批导入。".to_owned());
-            return unprocessable(view);
+            return unprocessable(page(view));
         }
         Err(_) => {
             view.error = Some("上传未完成，请重新选择文件上传。".to_owned());
-            return unprocessable(view);
+            return unprocessable(page(view));
         }
     };
     if !csrf_matches(&session.csrf, &csrf) {
@@ -86,7 +86,7 @@ pub async fn import(
     }
     if csv.is_empty() {
         view.error = Some("请选择要导入的 CSV 文件。".to_owned());
-        return unprocessable(view);
+        return unprocessable(page(view));
     }
     let req = rpb::ImportEstatesRequest { town: session.principal.town.clone().unwrap_or_default(), csv, dry_run };
     match s.upstreams.registry().import_estates(s.upstreams.request(&bearer(&session), req)).await {
@@ -98,18 +98,12 @@ pub async fn import(
             } else {
                 view.problems =
                     r.errors.iter().map(|e| (e.line, field_zh(&e.field).to_owned(), in_chinese(&e.message))).collect();
-                unprocessable(view)
+                unprocessable(page(view))
             }
         }
         Err(e) => {
             view.error = Some(in_chinese(&say(&ApiError::from(e))));
-            unprocessable(view)
+            unprocessable(page(view))
         }
     }
-}
-
-fn unprocessable(view: ImportPage) -> Response {
-    let mut response = page(view);
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
 }

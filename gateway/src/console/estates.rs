@@ -87,7 +87,7 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
     };
     let estates = match s.upstreams.registry().list_estates(s.upstreams.request(&bearer(&session), req)).await {
         Ok(r) => r.into_inner().estates,
-        Err(e) => return (StatusCode::BAD_REQUEST, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::BAD_REQUEST, &say(&ApiError::from(e)), "/console"),
     };
     let rows = estates
         .into_iter()
@@ -185,7 +185,7 @@ pub async fn estate(
         .await
     {
         Ok(e) => e.into_inner(),
-        Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
     };
     let company = if e.property_company_id.is_empty() {
         "—".to_owned()
@@ -288,6 +288,6 @@ pub async fn export(State(s): State<AppState>, session: Session) -> Response {
             r.into_inner().csv,
         )
             .into_response(),
-        Err(e) => (StatusCode::FORBIDDEN, say(&ApiError::from(e))).into_response(),
+        Err(e) => refusal(StatusCode::FORBIDDEN, &say(&ApiError::from(e)), "/console"),
     }
 }

@@ -14,7 +14,7 @@ use crate::printable::{grade_zh, percent};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use std::collections::{BTreeMap, HashMap};
 use wuguan_platform::Role;
@@ -132,7 +132,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
         // The county: its towns side by side.
         return super::county::county(&s, &session)
             .await
-            .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
+            .unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"));
     };
     if matches!(p.role, Role::Resident | Role::OwnerRep) {
         return Redirect::to("/console/submit").into_response();
@@ -231,7 +231,5 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
         }))
     }
     .await;
-    result.unwrap_or_else(|e| {
-        (StatusCode::BAD_GATEWAY, Html(format!("<p>{}</p>", crate::printable::escape(&say(&e))))).into_response()
-    })
+    result.unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"))
 }

@@ -3,7 +3,7 @@
 //! recent inspections with their scores.
 
 use super::common::*;
-use super::session::{Session, csrf_for, csrf_matches};
+use super::session::{Session, csrf_for};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::printable::category_zh;
@@ -154,10 +154,8 @@ pub struct RecordedQuery {
 }
 
 fn office_only(session: &Session) -> Option<Response> {
-    (session.principal.role != Role::TownOffice).then(|| {
-        (StatusCode::FORBIDDEN, axum::response::Html("<!doctype html><meta charset=utf-8><p>督查由镇物管办记录。</p>"))
-            .into_response()
-    })
+    (session.principal.role != Role::TownOffice)
+        .then(|| refusal(StatusCode::FORBIDDEN, "督查由镇物管办记录。", "/console"))
 }
 
 pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): Query<RecordedQuery>) -> Response {
@@ -181,17 +179,14 @@ pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): 
             ));
         }
     }
-    render(&s, &session, None, notice).await.unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response())
+    render(&s, &session, None, notice).await.unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"))
 }
 
 pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
     if let Some(refused) = office_only(&session) {
         return refused;
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut findings = Vec::new();
     for n in 0..FINDING_ROWS {
@@ -213,10 +208,8 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
         town: session.principal.town.clone().unwrap_or_default(),
         estate_id: get("estate_id"),
         date: get("date"),
-        kind: if get("kind") == "unannounced" { apb::InspectionKind::Unannounced } else { apb::InspectionKind::Open }
-            as i32,
-        focus: if get("focus") == "follow_up" { apb::InspectionFocus::FollowUp } else { apb::InspectionFocus::Key }
-            as i32,
+        kind: kind_of(&get("kind")),
+        focus: focus_of(&get("focus")),
         item_scores: vec![],
         findings,
         plan_id: get("plan_id"),
@@ -228,15 +221,26 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
     };
     match s.upstreams.assessment().record_inspection(s.upstreams.request(&bearer(&session), req)).await {
         Ok(i) => Redirect::to(&format!("/console/inspections?recorded={}", i.into_inner().id)).into_response(),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let mut page = render(&s, &session, Some(say(&e)), None)
-                .await
-                .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            page
-        }
+        Err(e) => refused_again(&s, &session, say(&ApiError::from(e))).await,
     }
+}
+
+/// The page again with the service's refusal, as 422.
+async fn refused_again(s: &AppState, session: &Session, message: String) -> Response {
+    match render(s, session, Some(message), None).await {
+        Ok(page) => unprocessable(page),
+        Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+    }
+}
+
+/// The form's 明查 / 暗访 choice as the contract's value.
+fn kind_of(v: &str) -> i32 {
+    if v == "unannounced" { apb::InspectionKind::Unannounced as i32 } else { apb::InspectionKind::Open as i32 }
+}
+
+/// The form's 重点 / 跟踪 choice as the contract's value.
+fn focus_of(v: &str) -> i32 {
+    if v == "follow_up" { apb::InspectionFocus::FollowUp as i32 } else { apb::InspectionFocus::Key as i32 }
 }
 
 /// Puts an inspection on the plan (每周一督查: which estate, which day, open or unannounced).
@@ -244,19 +248,14 @@ pub async fn plan(State(s): State<AppState>, session: Session, body: Bytes) -> R
     if let Some(refused) = office_only(&session) {
         return refused;
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let get = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let req = apb::PlanInspectionRequest {
         town: session.principal.town.clone().unwrap_or_default(),
         estate_id: get("estate_id"),
         date: get("date"),
-        kind: if get("kind") == "unannounced" { apb::InspectionKind::Unannounced } else { apb::InspectionKind::Open }
-            as i32,
-        focus: if get("focus") == "follow_up" { apb::InspectionFocus::FollowUp } else { apb::InspectionFocus::Key }
-            as i32,
+        kind: kind_of(&get("kind")),
+        focus: focus_of(&get("focus")),
     };
     match s.upstreams.assessment().plan_inspection(s.upstreams.request(&bearer(&session), req)).await {
         Ok(p) => Redirect::to(&format!("/console/inspections?planned={}", p.into_inner().date)).into_response(),
@@ -267,11 +266,7 @@ pub async fn plan(State(s): State<AppState>, session: Session, body: Bytes) -> R
                 Some("estate_id") => "请选择本镇的小区。".to_owned(),
                 _ => say(&e),
             };
-            let mut page = render(&s, &session, Some(message), None)
-                .await
-                .unwrap_or_else(|e| (StatusCode::BAD_GATEWAY, say(&e)).into_response());
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            page
+            refused_again(&s, &session, message).await
         }
     }
 }
@@ -296,7 +291,7 @@ pub async fn checks(State(s): State<AppState>, session: Session, Query(q): Query
     let req = apb::GetFollowUpChecksRequest { plan_id: q.plan, inspection_id: String::new() };
     let c = match s.upstreams.assessment().get_follow_up_checks(s.upstreams.request(&bearer(&session), req)).await {
         Ok(c) => c.into_inner(),
-        Err(e) => return (StatusCode::NOT_FOUND, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
     };
     page(ChecksPage {
         nav: nav(&session),

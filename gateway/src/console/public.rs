@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Duration;
 use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{Principal, Role};
@@ -104,11 +104,7 @@ async fn submit_page(
     {
         Ok(t) => t.into_inner().name,
         Err(_) => {
-            return (
-                StatusCode::NOT_FOUND,
-                Html("<!doctype html><meta charset=utf-8><p>没有这个镇。请使用镇物管办公布的链接或二维码。</p>"),
-            )
-                .into_response();
+            return refusal(StatusCode::NOT_FOUND, "没有这个镇。请使用镇物管办公布的链接或二维码。", "/console/submit");
         }
     };
     let mut estates = Vec::new();
@@ -128,7 +124,7 @@ async fn submit_page(
                     break;
                 }
             }
-            Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+            Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
         }
     }
     estates.sort_by(|a, b| a.1.cmp(&b.1));
@@ -154,7 +150,7 @@ async fn choose_town(s: &AppState, session: &Option<Session>) -> Response {
     let req = s.upstreams.request(&Bearer(None), rpb::ListTownsRequest {});
     let towns = match s.upstreams.registry().list_town_directory(req).await {
         Ok(r) => r.into_inner().towns,
-        Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
     };
     let towns = towns.into_iter().map(|t| (t.code, format!("{} · {}", t.county_name, t.name), false)).collect();
     page(ChooseTownPage { nav: session.as_ref().and_then(nav), towns })
@@ -221,9 +217,7 @@ pub async fn submit(
                 Some("estate_id") => "请选择小区。".to_owned(),
                 _ => say(&e),
             };
-            let mut page = submit_page(&s, &session, &town, &secret, Some(message)).await;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            page
+            unprocessable(submit_page(&s, &session, &town, &secret, Some(message)).await)
         }
     }
 }
@@ -373,9 +367,7 @@ pub async fn rate(
                 error: Some(message),
                 notice: None,
             };
-            let mut response = with_cookie(cookie, page(view));
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            unprocessable(with_cookie(cookie, page(view)))
         }
     }
 }

@@ -4,7 +4,7 @@
 //! the categories it changed are saved, each as the API's `PUT /routing-rules/{category}`.
 
 use super::common::*;
-use super::session::{Session, csrf_matches};
+use super::session::Session;
 use crate::AppState;
 use crate::complaint_views::{category_str, parse_category, parse_target, target_str};
 use crate::error::ApiError;
@@ -143,10 +143,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     if session.principal.role != Role::TownOffice {
         return refusal(StatusCode::FORBIDDEN, "派单规则由镇物管办制定。", "/console/routing");
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let current = match rules(&s, &session).await {
         Ok(r) => r,
         Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console/routing"),
@@ -185,22 +182,14 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     }
     match error {
         None => Redirect::to(&format!("/console/routing?saved={saved}")).into_response(),
-        Some(message) => {
-            let mut response = page(RoutingPage {
-                nav: nav(&session),
-                csrf: session.csrf.clone(),
-                can_edit: true,
-                rows: shown,
-                targets: TARGETS,
-                error: Some(if saved > 0 {
-                    format!("{message}（此前 {saved} 个类别已保存）")
-                } else {
-                    message
-                }),
-                notice: None,
-            });
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+        Some(message) => unprocessable(page(RoutingPage {
+            nav: nav(&session),
+            csrf: session.csrf.clone(),
+            can_edit: true,
+            rows: shown,
+            targets: TARGETS,
+            error: Some(if saved > 0 { format!("{message}（此前 {saved} 个类别已保存）") } else { message }),
+            notice: None,
+        })),
     }
 }

@@ -4,7 +4,7 @@
 //! keep the version they were computed with. Refusals name the row and field in Chinese.
 
 use super::common::*;
-use super::session::{Session, csrf_matches};
+use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::printable::area_zh;
@@ -277,10 +277,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     if session.principal.role != Role::TownOffice {
         return refusal(StatusCode::FORBIDDEN, "考核细则由镇物管办制定。", "/console/rubric");
     }
-    let f = form(&body);
-    if !csrf_matches(&session.csrf, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return forbidden_form();
-    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let p = posted(session.principal.town.clone().unwrap_or_default(), &f);
     let req = s.upstreams.request(&bearer(&session), p.request.clone());
     match s.upstreams.assessment().update_rubric(req).await {
@@ -302,9 +299,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             view.vetoes = p.page_vetoes;
             view.bands = p.page_bands;
             view.error = Some(message);
-            let mut response = page(view);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            unprocessable(page(view))
         }
     }
 }

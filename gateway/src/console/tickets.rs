@@ -3,7 +3,7 @@
 //! token and sent as the API's own call.
 
 use super::common::*;
-use super::session::{Session, csrf_matches};
+use super::session::Session;
 use crate::AppState;
 use crate::complaint_views::{category_str, status_str};
 use crate::error::ApiError;
@@ -12,7 +12,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
@@ -104,7 +104,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
     };
     let resp = match s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer(&session), req)).await {
         Ok(r) => r.into_inner(),
-        Err(e) => return (StatusCode::BAD_GATEWAY, say(&ApiError::from(e))).into_response(),
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
     };
     let now = now_ms();
     let unit_queue = matches!(p.role, Role::Community | Role::PropertyCompany | Role::Police | Role::UrbanManagement);
@@ -252,14 +252,7 @@ async fn render_ticket(
             } else {
                 StatusCode::BAD_GATEWAY
             };
-            return (
-                status,
-                Html(format!(
-                    "<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/console/tickets\">返回</a></p>",
-                    crate::printable::escape(&say(&e))
-                )),
-            )
-                .into_response();
+            return refusal(status, &say(&e), "/console/tickets");
         }
     };
     let now = now_ms();
@@ -343,11 +336,7 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let mut f = form(&body);
-    let csrf = f.remove("csrf").unwrap_or_default();
-    if !csrf_matches(&session.csrf, &csrf) {
-        return forbidden_form();
-    }
+    let Some(mut f) = signed_form(&session, &body) else { return forbidden_form() };
     // Forms outside the ticket page (the supervision view's merge) say where to go back to.
     let back = match f.remove("return").as_deref() {
         Some("supervision") => format!("/console/supervision?done={action}#repeats"),
@@ -369,10 +358,6 @@ pub async fn act(
     .await;
     match result {
         Ok(_) => Redirect::to(&back).into_response(),
-        Err(e) => {
-            let mut page = render_ticket(&s, &session, &id, Some(say(&e)), None).await;
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            page
-        }
+        Err(e) => unprocessable(render_ticket(&s, &session, &id, Some(say(&e)), None).await),
     }
 }
