@@ -121,13 +121,7 @@ async fn text(client: &Client) -> String {
 async fn each_role_completes_its_flow_in_chromium() {
     let Some(driver) = start_driver().await else { return };
     let t = TestStack::start(Store::Sqlite).await.unwrap();
-    let office_api = t.login("zhongxing.town_office").await;
-    let estate = t
-        .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office_api)
-        .await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let estate = t.company_estate().await;
     let base = t.base.clone();
 
     // A resident on a phone reports a problem and gets a tracking code.
@@ -285,8 +279,7 @@ async fn the_office_works_the_month_on_a_phone_and_the_county_reads_it() {
             "/api/v1/complaints",
             None,
             Some(serde_json::json!({"town": "zhongxing", "category": "sanitation", "anonymous": true,
-                "estate_id": t.get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company",
-                    &t.login("zhongxing.town_office").await).await[0]["id"],
+                "estate_id": t.company_estate().await,
                 "description": "垃圾桶满溢（浏览器评价测试）"})),
         )
         .await;

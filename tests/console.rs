@@ -104,12 +104,7 @@ async fn roles_work_their_flows_in_the_console() {
     let t = TestStack::start(Store::Sqlite).await.unwrap();
     let office_api = t.login("zhongxing.town_office").await;
     // An estate the demo property company (恒安) serves.
-    let estate = t
-        .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office_api)
-        .await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let estate = t.company_estate().await;
 
     // A resident, not signed in, reports a problem from the public form and tracks it.
     let mut resident = Browser::new(&t.base);
@@ -388,12 +383,7 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
     let t = TestStack::start(Store::Sqlite).await.unwrap();
     let office_api = t.login("zhongxing.town_office").await;
     let company_api = t.login("zhongxing.property_company").await;
-    let estate = t
-        .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office_api)
-        .await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let estate = t.company_estate().await;
     let submit = |description: &'static str| {
         let body = serde_json::json!({"town": "zhongxing", "estate_id": estate, "category": "sanitation",
                                       "description": description, "anonymous": true});

@@ -128,6 +128,16 @@ impl TestStack {
         }
         panic!("pagination of {path} did not end");
     }
+
+    /// An estate of 众兴 that the demo's property company (恒安, whose account is
+    /// `zhongxing.property_company`) serves.
+    pub async fn company_estate(&self) -> String {
+        let office = self.login("zhongxing.town_office").await;
+        let estates = self
+            .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office)
+            .await;
+        estates[0]["id"].as_str().unwrap().to_owned()
+    }
 }
 
 /// Asserts the JSON error shape and returns the error object.
