@@ -851,3 +851,104 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     }
     t.stop().await;
 }
+
+/// Anyone signed in changes their password; the town office opens an account for a unit's staff
+/// and sets a new password for someone who lost theirs; units may not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_and_accounts_in_the_console() {
+    let t = TestStack::start(Store::Sqlite).await.unwrap();
+    let sign_in_with = |username: &'static str, password: &'static str| {
+        let t = &t;
+        async move {
+            t.send(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
+            .await
+            .0
+        }
+    };
+    let mut police = Browser::new(&t.base);
+    police.sign_in("zhongxing.police").await;
+    let (status, form, _) = police.get("/console/password").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(form.contains("/console/password\">修改密码</a>"), "every page links to it: {form}");
+    let token = csrf(&form);
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        [
+            ("csrf", token.clone()),
+            ("current_password", current.into()),
+            ("new_password", new.into()),
+            ("repeat_password", repeat.into()),
+        ]
+    };
+    let (status, _, _) = police.post("/console/password", &[("current_password", "demo"), ("new_password", "x")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (fields, expected) in [
+        (change("demo", "police-new-1", "police-new-2"), "两次输入的新密码不一致"),
+        (change("wrong-pass", "police-new-1", "police-new-1"), "当前密码不正确"),
+        (change("demo", "short", "short"), "新密码至少 8 个字符"),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, page, _) = police.post("/console/password", &fields).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    let fields = change("demo", "police-new-1", "police-new-1");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, location) = police.post("/console/password", &fields).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/password?done=1")));
+    assert_eq!(sign_in_with("zhongxing.police", "police-new-1").await, StatusCode::OK);
+    assert_eq!(sign_in_with("zhongxing.police", "demo").await, StatusCode::UNAUTHORIZED);
+
+    // The office: its town's accounts, a new one for the police station, a reset.
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+    let (status, page, _) = office.get("/console/accounts").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("zhongxing.police") && page.contains("派出所") && !page.contains("anhe."), "{page}");
+    let police_unit = page
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains(">众兴派出所<"))
+        .unwrap_or_else(|| panic!("the police station among the units: {page}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = csrf(&page);
+    let new_account = [
+        ("csrf", token.as_str()),
+        ("username", "zhongxing.police.li"),
+        ("display_name", "李警官"),
+        ("role", "police"),
+        ("unit_id", police_unit.as_str()),
+        ("password", "first-pass-1"),
+    ];
+    let (status, refused, location) = office.post("/console/accounts", &new_account).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{refused}");
+    let (_, created, _) = office.get(&location.unwrap()).await;
+    assert!(created.contains("已开通账号 zhongxing.police.li") && created.contains("李警官"), "{created}");
+    assert_eq!(sign_in_with("zhongxing.police.li", "first-pass-1").await, StatusCode::OK);
+    let (status, taken, _) = office.post("/console/accounts", &new_account).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.contains("这个用户名已被使用"), "{taken}");
+    let reset = [("csrf", token.as_str()), ("username", "zhongxing.police"), ("new_password", "reset-by-office")];
+    let (status, _, location) = office.post("/console/accounts/reset", &reset).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/console/accounts?reset=zhongxing.police"))
+    );
+    assert_eq!(sign_in_with("zhongxing.police", "reset-by-office").await, StatusCode::OK);
+    let other_town = [("csrf", token.as_str()), ("username", "anhe.police"), ("new_password", "reset-by-office")];
+    let (status, refused, _) = office.post("/console/accounts/reset", &other_town).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("没有这个账号"), "{refused}");
+
+    // A unit's staff manage no accounts.
+    let (status, _, _) = police.get("/console/accounts").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    t.stop().await;
+}

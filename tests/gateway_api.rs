@@ -20,6 +20,7 @@ async fn suite(store: Store) {
     csv_round_trip(&t).await;
     limits_and_unknown_routes(&t).await;
     people_and_phones(&t).await;
+    passwords(&t).await;
     t.stop().await;
 }
 
@@ -481,4 +482,59 @@ async fn people_and_phones(t: &TestStack) {
     let masked = resident_view[0]["phone"].as_str().unwrap();
     assert!(masked.contains("****"), "{masked}");
     assert_ne!(phone, masked);
+}
+
+/// Anyone changes their own password (knowing the current one); the town office sets a new one
+/// for its town's accounts only; the county for its county's.
+async fn passwords(t: &TestStack) {
+    let login = |username: &'static str, password: &'static str| async move {
+        t.send(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})))
+            .await
+            .0
+    };
+    let police = t.login("zhongxing.police").await;
+    let change = |token: String, body: Value| async move { t.post("/api/v1/me/password", &token, body).await };
+    let (status, body) =
+        change(police.clone(), json!({"current_password": "wrong-one", "new_password": "police-2026"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "current_password");
+    let (status, body) = change(police.clone(), json!({"current_password": "demo", "new_password": "short"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "new_password");
+    let (status, body) = change(police.clone(), json!({"current_password": "demo"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "new_password");
+    let (status, body) = t
+        .send(Method::POST, "/api/v1/me/password", None, Some(json!({"current_password": "demo", "new_password": "x"})))
+        .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    let (status, body) =
+        change(police.clone(), json!({"current_password": "demo", "new_password": "police-2026"})).await;
+    assert_eq!((status, body["username"].as_str()), (StatusCode::OK, Some("zhongxing.police")), "{body}");
+    assert_eq!(login("zhongxing.police", "demo").await, StatusCode::UNAUTHORIZED, "the old password no longer works");
+    assert_eq!(login("zhongxing.police", "police-2026").await, StatusCode::OK);
+
+    // The town office resets it back; another town's office cannot see the account; units may not.
+    let office = t.login("zhongxing.town_office").await;
+    let reset = |token: String, username: &'static str, body: Value| async move {
+        t.post(&format!("/api/v1/accounts/{username}/password"), &token, body).await
+    };
+    let (status, body) =
+        reset(t.login("anhe.town_office").await, "zhongxing.police", json!({"new_password": "anhe-tries"})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) =
+        reset(t.login("zhongxing.community").await, "zhongxing.police", json!({"new_password": "12345678"})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = reset(office.clone(), "county.admin", json!({"new_password": "office-tries"})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = reset(office.clone(), "zhongxing.police", json!({"new_password": "1234"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "new_password");
+    let (status, body) = reset(office.clone(), "zhongxing.police", json!({"new_password": "demo-demo"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(login("zhongxing.police", "demo-demo").await, StatusCode::OK);
+    // The county may reset any account of its county (8 characters at least, like everyone's).
+    let (status, body) =
+        reset(t.login("county.admin").await, "zhongxing.police", json!({"new_password": "demo"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "new_password");
+    let (status, _) =
+        reset(t.login("county.admin").await, "zhongxing.police", json!({"new_password": "county-set-1"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login("zhongxing.police", "county-set-1").await, StatusCode::OK);
 }

@@ -77,6 +77,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let api = Router::new()
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/me/password", post(ledger::change_password))
+        .route("/api/v1/accounts/{username}/password", post(ledger::reset_password))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route("/api/v1/towns", get(ledger::list_towns))
         .route("/api/v1/directory/towns", get(ledger::town_directory))

@@ -7,6 +7,15 @@ use serde_json::{Value, json};
 pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("post", "/api/v1/auth/login", "auth", "Sign in; returns a bearer token", "Login", 200),
     ("get", "/api/v1/me", "auth", "Who the token belongs to", "", 200),
+    ("post", "/api/v1/me/password", "auth", "Change one's own password", "ChangePassword", 200),
+    (
+        "post",
+        "/api/v1/accounts/{username}/password",
+        "ledger",
+        "Set a new password for an account of the town (town office) or county (county)",
+        "ResetPassword",
+        200,
+    ),
     ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
     ("get", "/api/v1/directory/towns", "ledger", "Every town's code and name (public, for residents)", "", 200),
     ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
@@ -240,6 +249,10 @@ fn request_schema(name: &str) -> Value {
         "Resolve" => {
             json!({"type": "object", "required": ["measures_taken"], "properties": {"measures_taken": {"type": "string"}}})
         }
+        "ChangePassword" => json!({"type": "object", "required": ["current_password", "new_password"], "properties": {
+            "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8}}}),
+        "ResetPassword" => json!({"type": "object", "required": ["new_password"], "properties": {
+            "new_password": {"type": "string", "minLength": 8}}}),
         "Verify" => json!({"type": "object", "required": ["satisfaction"], "properties": {
             "satisfaction": {"enum": ["satisfied", "basically_satisfied", "not_satisfied"]}, "note": {"type": "string"}}}),
         "Merge" => {

@@ -9,6 +9,7 @@
 //! a unit's queue sorted by deadline; the ticket page with the four fixes, the timeline and the
 //! actions the role may take; a resident's complaint form and tracking by code.
 
+mod accounts;
 mod assessments;
 mod auth;
 mod bulletins;
@@ -38,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(home::home))
         .route("/console/login", get(auth::login_form).post(auth::login))
         .route("/console/logout", post(auth::logout))
+        .route("/console/password", get(accounts::password_form).post(accounts::change_password))
+        .route("/console/accounts", get(accounts::accounts).post(accounts::create))
+        .route("/console/accounts/reset", post(accounts::reset))
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))

@@ -392,3 +392,39 @@ pub async fn export_estates(
     )
         .into_response())
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordInput {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /me/password`: the signed-in account changes its own password.
+pub async fn change_password(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    JsonBody(input): JsonBody<ChangePasswordInput>,
+) -> ApiResult<Json<AccountView>> {
+    let req = pb::ChangePasswordRequest { current_password: input.current_password, new_password: input.new_password };
+    let resp = s.upstreams.accounts().change_password(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordInput {
+    new_password: String,
+}
+
+/// `POST /accounts/{username}/password`: the town office (or county) sets a new password.
+pub async fn reset_password(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(username): Path<String>,
+    JsonBody(input): JsonBody<ResetPasswordInput>,
+) -> ApiResult<Json<AccountView>> {
+    let req = pb::ResetPasswordRequest { username, new_password: input.new_password };
+    let resp = s.upstreams.accounts().reset_password(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}

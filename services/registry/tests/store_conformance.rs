@@ -239,6 +239,9 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert!(store.find_account("nobody").await.unwrap().is_none());
     assert_eq!(store.list_accounts("t1", &Page::first(10)).await.unwrap().len(), 1);
     assert!(store.list_accounts("t2", &Page::first(10)).await.unwrap().is_empty());
+    assert!(store.set_password_hash("t1.town_office", "new-hash").await.unwrap());
+    assert_eq!(store.find_account("t1.town_office").await.unwrap().unwrap().1, "new-hash");
+    assert!(!store.set_password_hash("nobody", "new-hash").await.unwrap());
 }
 
 /// The demo loader reproduces the source's figures exactly, on each store, and only once.

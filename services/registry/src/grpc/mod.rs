@@ -628,9 +628,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                     "username must be 3–64 characters of letters, digits, '.', '_' or '-'",
                 ));
             }
-            if r.password.chars().count() < 8 || r.password.len() > 1024 {
-                return Err(ServiceError::invalid("password", "password must be at least 8 characters"));
-            }
+            new_password("password", &r.password)?;
             let (town, county) = match role {
                 Role::County => {
                     p.require(&[Role::County])?;
@@ -653,11 +651,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                     }
                 }
             }
-            let password = r.password;
-            let hash = tokio::task::spawn_blocking(move || crate::password::hash(&password))
-                .await
-                .map_err(ServiceError::internal)?
-                .map_err(ServiceError::internal)?;
+            let hash = hash_password(r.password).await?;
             let account = Account {
                 username,
                 role,
@@ -686,5 +680,82 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             })
         }
         .await)
+    }
+
+    async fn change_password(&self, req: Request<pb::ChangePasswordRequest>) -> Rpc<pb::Account> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            let (account, hash) = self
+                .store
+                .find_account(&p.subject)
+                .await?
+                .ok_or_else(|| ServiceError::permission_denied("this token belongs to no account"))?;
+            if r.current_password.is_empty() || r.current_password.len() > 1024 {
+                return Err(ServiceError::invalid("current_password", "current_password is required"));
+            }
+            new_password("new_password", &r.new_password)?;
+            if r.new_password == r.current_password {
+                return Err(ServiceError::invalid("new_password", "the new password must differ from the current one"));
+            }
+            let current = r.current_password;
+            let verified = tokio::task::spawn_blocking(move || crate::password::verify(&current, &hash))
+                .await
+                .map_err(ServiceError::internal)?;
+            if !verified {
+                return Err(ServiceError::invalid("current_password", "the current password is wrong"));
+            }
+            let hash = hash_password(r.new_password).await?;
+            self.store.set_password_hash(&account.username, &hash).await?;
+            tracing::info!(username = %account.username, "password changed");
+            Ok(convert::account(account))
+        }
+        .await)
+    }
+
+    async fn reset_password(&self, req: Request<pb::ResetPasswordRequest>) -> Rpc<pb::Account> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(LEDGER_EDITORS)?;
+            let r = req.into_inner();
+            let found = self.store.find_account(r.username.trim()).await?;
+            // Another town's (or county's) accounts are as absent as unknown ones.
+            let account = match found {
+                Some((a, _)) if may_manage(&p, &a) => a,
+                _ => return Err(ServiceError::not_found("account")),
+            };
+            new_password("new_password", &r.new_password)?;
+            let hash = hash_password(r.new_password).await?;
+            self.store.set_password_hash(&account.username, &hash).await?;
+            tracing::info!(username = %account.username, by = %p.subject, "password reset");
+            Ok(convert::account(account))
+        }
+        .await)
+    }
+}
+
+/// A password someone chooses: 8 to 1024 bytes, at least 8 characters.
+fn new_password(field: &str, password: &str) -> ServiceResult<()> {
+    if password.chars().count() < 8 || password.len() > 1024 {
+        return Err(ServiceError::invalid(field, format!("{field} must be at least 8 characters")));
+    }
+    Ok(())
+}
+
+/// Argon2 on the blocking pool: it is deliberately slow.
+async fn hash_password(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || crate::password::hash(&password))
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(ServiceError::internal)
+}
+
+/// Whether `p` may reset `account`'s password: the town office its own town's accounts; the
+/// county every account of its county.
+fn may_manage(p: &Principal, account: &Account) -> bool {
+    match p.role {
+        Role::TownOffice => account.town.is_some() && account.town == p.town && account.role != Role::County,
+        Role::County => account.county == p.county,
+        _ => false,
     }
 }

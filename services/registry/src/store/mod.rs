@@ -119,4 +119,10 @@ pub trait RegistryStore: Send + Sync + 'static {
     /// The account and its password hash.
     fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
     fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
+    /// Replaces the account's password hash; false if there is no such account.
+    fn set_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> impl Future<Output = ServiceResult<bool>> + Send;
 }

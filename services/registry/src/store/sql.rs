@@ -956,6 +956,16 @@ macro_rules! sql_store {
                 let rows: Vec<AccountRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map(|r| <(Account, String)>::try_from(r).map(|(a, _)| a)).collect()
             }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn set_password_hash(&self, username: &str, password_hash: &str) -> ServiceResult<bool> {
+                let done = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE username = $2")
+                    .bind(password_hash)
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
         }
 
         impl $store {

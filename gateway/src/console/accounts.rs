@@ -1,0 +1,221 @@
+//! Accounts in the console: anyone signed in changes their own password; the town office lists
+//! its town's accounts, opens one for a unit's staff (or an owner representative, or another
+//! clerk) and sets a new password for someone who lost theirs. The registry decides who may.
+
+use super::common::*;
+use super::session::Session;
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use wuguan_platform::Role;
+use wuguan_proto::common::v1::PageRequest;
+use wuguan_proto::registry::v1 as rpb;
+
+#[derive(Template)]
+#[template(path = "console/password.html")]
+struct PasswordPage {
+    nav: Option<Nav>,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn password_form(session: Session, Query(q): Query<DoneQuery>) -> Response {
+    page(PasswordPage {
+        nav: nav(&session),
+        csrf: session.csrf.clone(),
+        error: None,
+        notice: q.done.map(|_| "密码已修改。下次登录请使用新密码。"),
+    })
+}
+
+pub async fn change_password(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let refused = |message: &str| {
+        unprocessable(page(PasswordPage {
+            nav: nav(&session),
+            csrf: session.csrf.clone(),
+            error: Some(message.to_owned()),
+            notice: None,
+        }))
+    };
+    if field("new_password") != field("repeat_password") {
+        return refused("两次输入的新密码不一致。");
+    }
+    let req =
+        rpb::ChangePasswordRequest { current_password: field("current_password"), new_password: field("new_password") };
+    match s.upstreams.accounts().change_password(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(_) => Redirect::to("/console/password?done=1").into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            match (e.0.field.as_deref(), e.0.message.as_str()) {
+                (Some("current_password"), _) => refused("当前密码不正确。"),
+                (Some("new_password"), m) if m.contains("differ") => refused("新密码不能与当前密码相同。"),
+                (Some("new_password"), _) => refused("新密码至少 8 个字符。"),
+                _ => refused(&say(&e)),
+            }
+        }
+    }
+}
+
+/// The roles a town office opens accounts for, with their Chinese names.
+const ROLES: [Role; 7] = [
+    Role::Police,
+    Role::UrbanManagement,
+    Role::PropertyCompany,
+    Role::Community,
+    Role::OwnerRep,
+    Role::TownOffice,
+    Role::Resident,
+];
+
+/// (username, display name, role, unit name).
+type AccountRow = (String, String, &'static str, String);
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+struct AccountsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    accounts: Vec<AccountRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    units: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn render(s: &AppState, session: &Session, error: Option<String>, notice: Option<String>) -> Response {
+    let b = bearer(session);
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = rpb::ListUnitsRequest {
+        town: town.clone(),
+        page: Some(PageRequest { page_size: 500, page_token: String::new() }),
+        ..Default::default()
+    };
+    let units: Vec<(String, String)> = match s.upstreams.registry().list_units(s.upstreams.request(&b, req)).await {
+        Ok(r) => r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect(),
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+    };
+    let mut accounts = Vec::new();
+    let mut token = String::new();
+    // A town has tens of accounts; a few pages cover it.
+    for _ in 0..10 {
+        let req = rpb::ListAccountsRequest {
+            town: town.clone(),
+            page: Some(PageRequest { page_size: 500, page_token: token.clone() }),
+        };
+        match s.upstreams.accounts().list_accounts(s.upstreams.request(&b, req)).await {
+            Ok(r) => {
+                let r = r.into_inner();
+                accounts.extend(r.accounts);
+                token = r.page.unwrap_or_default().next_page_token;
+                if token.is_empty() {
+                    break;
+                }
+            }
+            Err(e) => return refusal(StatusCode::FORBIDDEN, &say(&ApiError::from(e)), "/console"),
+        }
+    }
+    let unit_name = |id: &str| units.iter().find(|u| u.0 == id).map(|u| u.1.clone()).unwrap_or_default();
+    let rows = accounts
+        .into_iter()
+        .map(|a| {
+            let role = Role::from_proto(a.role).map(role_zh).unwrap_or("—");
+            (a.username, a.display_name, role, unit_name(&a.unit_id))
+        })
+        .collect();
+    let view = AccountsPage {
+        nav: nav(session),
+        csrf: session.csrf.clone(),
+        accounts: rows,
+        roles: ROLES.iter().map(|r| (r.as_str(), role_zh(*r))).collect(),
+        units,
+        notice,
+        error,
+    };
+    if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
+}
+
+fn office_only(session: &Session) -> Option<Response> {
+    (session.principal.role != Role::TownOffice)
+        .then(|| refusal(StatusCode::FORBIDDEN, "账号由镇物管办管理。", "/console"))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    created: Option<String>,
+    reset: Option<String>,
+}
+
+pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Query<NoticeQuery>) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let notice = match (q.created, q.reset) {
+        (Some(u), _) => Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。")),
+        (_, Some(u)) => Some(format!("已为 {u} 设置新密码。")),
+        _ => None,
+    };
+    render(&s, &session, None, notice).await
+}
+
+/// What the registry's refusal of an account form means, in Chinese.
+fn explain(e: &ApiError) -> String {
+    match (e.0.code, e.0.field.as_deref()) {
+        (wuguan_platform::ErrorCode::AlreadyExists, _) => "这个用户名已被使用。".to_owned(),
+        (_, Some("username")) => "用户名为 3 至 64 个字母、数字或 . _ -。".to_owned(),
+        (_, Some("password" | "new_password")) => "密码至少 8 个字符。".to_owned(),
+        (_, Some("unit_id")) => "请选择本镇的责任单位。".to_owned(),
+        (_, Some("role")) => "请选择角色。".to_owned(),
+        (wuguan_platform::ErrorCode::NotFound, _) => "没有这个账号。".to_owned(),
+        _ => say(e),
+    }
+}
+
+pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let role = Role::parse(&field("role")).filter(|r| ROLES.contains(r));
+    let Some(role) = role else { return render(&s, &session, Some("请选择角色。".to_owned()), None).await };
+    let req = rpb::CreateAccountRequest {
+        username: field("username"),
+        // Passwords are taken as typed: spaces may be part of them.
+        password: f.get("password").cloned().unwrap_or_default(),
+        role: role.to_proto() as i32,
+        town: session.principal.town.clone().unwrap_or_default(),
+        unit_id: field("unit_id"),
+        display_name: field("display_name"),
+    };
+    match s.upstreams.accounts().create_account(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(a) => Redirect::to(&format!("/console/accounts?created={}", a.into_inner().username)).into_response(),
+        Err(e) => render(&s, &session, Some(explain(&ApiError::from(e))), None).await,
+    }
+}
+
+pub async fn reset(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let req = rpb::ResetPasswordRequest {
+        username: f.get("username").map(|v| v.trim().to_owned()).unwrap_or_default(),
+        new_password: f.get("new_password").cloned().unwrap_or_default(),
+    };
+    match s.upstreams.accounts().reset_password(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(a) => Redirect::to(&format!("/console/accounts?reset={}", a.into_inner().username)).into_response(),
+        Err(e) => render(&s, &session, Some(explain(&ApiError::from(e))), None).await,
+    }
+}
