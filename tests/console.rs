@@ -950,5 +950,17 @@ async fn passwords_and_accounts_in_the_console() {
     // A unit's staff manage no accounts.
     let (status, _, _) = police.get("/console/accounts").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Five wrong passwords in a row: the sign-in page says the account is locked and what to do.
+    let mut guesser = Browser::new(&t.base);
+    let (_, login_page, _) = guesser.get("/console/login").await;
+    let token = csrf(&login_page);
+    let guess = [("csrf", token.as_str()), ("username", "zhongxing.owner_rep"), ("password", "guess-1234")];
+    for _ in 0..4 {
+        let (_, page, _) = guesser.post("/console/login", &guess).await;
+        assert!(page.contains("用户名或密码不正确"), "{page}");
+    }
+    let (_, page, _) = guesser.post("/console/login", &guess).await;
+    assert!(page.contains("账号已暂时锁定") && page.contains("镇物管办重设密码"), "{page}");
     t.stop().await;
 }

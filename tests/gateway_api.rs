@@ -537,4 +537,28 @@ async fn passwords(t: &TestStack) {
         reset(t.login("county.admin").await, "zhongxing.police", json!({"new_password": "county-set-1"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login("zhongxing.police", "county-set-1").await, StatusCode::OK);
+
+    // Guessing: the fifth wrong password in a row locks the account, even against the right one,
+    // until the office sets a new password. A success in between starts the count again.
+    for _ in 0..4 {
+        assert_eq!(login("zhongxing.resident", "guess-1234").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login("zhongxing.resident", "demo").await, StatusCode::OK);
+    for _ in 0..4 {
+        assert_eq!(login("zhongxing.resident", "guess-1234").await, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = t
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "zhongxing.resident", "password": "guess-5"})),
+        )
+        .await;
+    let err = assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert!(err["message"].as_str().unwrap().contains("locked"), "{body}");
+    assert_eq!(login("zhongxing.resident", "demo").await, StatusCode::UNAUTHORIZED, "locked even for the right one");
+    let (status, _) = reset(office.clone(), "zhongxing.resident", json!({"new_password": "unlocked-1"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login("zhongxing.resident", "unlocked-1").await, StatusCode::OK, "a new password lifts the lock");
 }

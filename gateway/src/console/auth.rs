@@ -62,6 +62,9 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
     let request = s.upstreams.request(&Bearer(None), rpb::AuthenticateRequest { username: username.clone(), password });
     let account = match s.upstreams.accounts().authenticate(request).await {
         Ok(a) => a.into_inner(),
+        Err(status) if status.code() == tonic::Code::Unauthenticated && status.message().contains("locked") => {
+            return fail("连续登录失败次数过多，账号已暂时锁定 15 分钟。可稍后再试，或请镇物管办重设密码。");
+        }
         Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
         Err(status) => return fail(&say(&ApiError::from(status))),
     };

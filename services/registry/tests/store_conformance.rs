@@ -242,6 +242,20 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert!(store.set_password_hash("t1.town_office", "new-hash").await.unwrap());
     assert_eq!(store.find_account("t1.town_office").await.unwrap().unwrap().1, "new-hash");
     assert!(!store.set_password_hash("nobody", "new-hash").await.unwrap());
+    // The third failure in a row locks; the count starts again; a new password lifts the lock.
+    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(0));
+    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 0);
+    store.clear_failed_sign_ins("t1.town_office").await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 0);
+    }
+    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 1_000);
+    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(1_000));
+    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 2_000).await.unwrap(), 1_000, "counting again");
+    assert!(store.set_password_hash("t1.town_office", "newer-hash").await.unwrap());
+    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(0));
+    assert_eq!(store.record_failed_sign_in("nobody", 3, 1_000).await.unwrap(), 0);
+    assert_eq!(store.sign_in_locked_until("nobody").await.unwrap(), None);
 }
 
 /// The demo loader reproduces the source's figures exactly, on each store, and only once.

@@ -596,6 +596,13 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 return Err(ServiceError::invalid("password", "password is required"));
             }
             let found = self.store.find_account(&username).await?;
+            let now = wuguan_platform::db::now_ms();
+            if found.is_some() {
+                let locked_until = self.store.sign_in_locked_until(&username).await?.unwrap_or(0);
+                if locked_until > now {
+                    return Err(locked(locked_until));
+                }
+            }
             let (account, hash) = match found {
                 Some((a, h)) => (Some(a), h),
                 None => (None, crate::password::decoy_hash().to_owned()),
@@ -605,8 +612,21 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 .await
                 .map_err(ServiceError::internal)?;
             match account {
-                Some(a) if verified => Ok(convert::account(a)),
-                _ => Err(ServiceError::unauthenticated("invalid username or password")),
+                Some(a) if verified => {
+                    self.store.clear_failed_sign_ins(&a.username).await?;
+                    Ok(convert::account(a))
+                }
+                Some(a) => {
+                    let lock_until = now + SIGN_IN_LOCK.as_millis() as i64;
+                    let locked_until =
+                        self.store.record_failed_sign_in(&a.username, MAX_FAILED_SIGN_INS, lock_until).await?;
+                    if locked_until > now {
+                        tracing::warn!(username = %a.username, "sign-in locked after repeated failures");
+                        return Err(locked(locked_until));
+                    }
+                    Err(ServiceError::unauthenticated("invalid username or password"))
+                }
+                None => Err(ServiceError::unauthenticated("invalid username or password")),
             }
         }
         .await)
@@ -732,6 +752,18 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
         }
         .await)
     }
+}
+
+/// Failed sign-ins in a row that lock an account, and for how long: enough for a mistyped
+/// password, far too few to guess one.
+const MAX_FAILED_SIGN_INS: u32 = 5;
+const SIGN_IN_LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+fn locked(until_ms: i64) -> ServiceError {
+    let minutes = ((until_ms - wuguan_platform::db::now_ms()) / 60_000 + 1).max(1);
+    ServiceError::unauthenticated(format!(
+        "too many failed sign-ins: the account is locked for {minutes} more minute(s); the town office can set a new password"
+    ))
 }
 
 /// A password someone chooses: 8 to 1024 bytes, at least 8 characters.

@@ -119,10 +119,24 @@ pub trait RegistryStore: Send + Sync + 'static {
     /// The account and its password hash.
     fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
     fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
-    /// Replaces the account's password hash; false if there is no such account.
+    /// Replaces the account's password hash and lifts any sign-in lock; false if there is no
+    /// such account.
     fn set_password_hash(
         &self,
         username: &str,
         password_hash: &str,
     ) -> impl Future<Output = ServiceResult<bool>> + Send;
+    /// Until when (ms) the account is locked against signing in (0: not locked); None if there
+    /// is no such account.
+    fn sign_in_locked_until(&self, username: &str) -> impl Future<Output = ServiceResult<Option<i64>>> + Send;
+    /// Counts a failed sign-in; the `limit`-th in a row locks the account until `lock_until`
+    /// and starts the count again. Returns the lock now in force (0: none).
+    fn record_failed_sign_in(
+        &self,
+        username: &str,
+        limit: u32,
+        lock_until: i64,
+    ) -> impl Future<Output = ServiceResult<i64>> + Send;
+    /// A successful sign-in: the count of failures starts again.
+    fn clear_failed_sign_ins(&self, username: &str) -> impl Future<Output = ServiceResult<()>> + Send;
 }

@@ -959,12 +959,50 @@ macro_rules! sql_store {
 
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn set_password_hash(&self, username: &str, password_hash: &str) -> ServiceResult<bool> {
-                let done = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE username = $2")
-                    .bind(password_hash)
+                let done = sqlx::query(
+                    "UPDATE accounts SET password_hash = $1, failed_sign_ins = 0, locked_until = 0 WHERE username = $2",
+                )
+                .bind(password_hash)
+                .bind(username)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn sign_in_locked_until(&self, username: &str) -> ServiceResult<Option<i64>> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT locked_until FROM accounts WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|(until,)| until))
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn record_failed_sign_in(&self, username: &str, limit: u32, lock_until: i64) -> ServiceResult<i64> {
+                // One statement, so concurrent failures on several replicas all count. SET
+                // expressions read the row as it was.
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "UPDATE accounts SET \
+                       failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0 ELSE failed_sign_ins + 1 END, \
+                       locked_until = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2 ELSE locked_until END \
+                     WHERE username = $3 RETURNING locked_until",
+                )
+                .bind(i64::from(limit))
+                .bind(lock_until)
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(until,)| until).unwrap_or(0))
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn clear_failed_sign_ins(&self, username: &str) -> ServiceResult<()> {
+                sqlx::query("UPDATE accounts SET failed_sign_ins = 0 WHERE username = $1 AND failed_sign_ins <> 0")
                     .bind(username)
                     .execute(&self.pool)
                     .await?;
-                Ok(done.rows_affected() == 1)
+                Ok(())
             }
         }
 
