@@ -852,10 +852,11 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     t.stop().await;
 }
 
-/// Anyone signed in changes their password; the town office opens an account for a unit's staff
-/// and sets a new password for someone who lost theirs; units may not.
+/// Anyone signed in changes their password; the town office opens an account for a unit's staff,
+/// sets a new password for someone who lost theirs and keeps each unit's responsible person;
+/// units may not; repeated wrong passwords lock an account.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn passwords_and_accounts_in_the_console() {
+async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let t = TestStack::start(Store::Sqlite).await.unwrap();
     let sign_in_with = |username: &'static str, password: &'static str| {
         let t = &t;
@@ -949,6 +950,41 @@ async fn passwords_and_accounts_in_the_console() {
 
     // A unit's staff manage no accounts.
     let (status, _, _) = police.get("/console/accounts").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The units and their responsible persons: a new deputy designated, then the chief again.
+    let (status, units, _) = office.get("/console/units").await;
+    assert_eq!(status, StatusCode::OK, "{units}");
+    assert!(units.contains("派出所 · 众兴派出所") && units.contains("<span class=\"tag\">责任人</span>"), "{units}");
+    let section = units.split("派出所 · 众兴派出所").nth(1).unwrap().split("</section>").next().unwrap();
+    let unit_id = section.split("name=\"unit_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let add = [
+        ("csrf", token.as_str()),
+        ("unit_id", unit_id.as_str()),
+        ("name", "周副所长"),
+        ("title", "副所长"),
+        ("phone", "13700001234"),
+        ("designated", "true"),
+    ];
+    let (status, _, _) = office.post("/console/units/persons", &add[1..]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, location) = office.post("/console/units/persons", &add).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, added, _) = office.get(&location.unwrap()).await;
+    assert!(added.contains("已添加 周副所长"), "{added}");
+    let section = added.split("派出所 · 众兴派出所").nth(1).unwrap().split("</section>").next().unwrap();
+    assert!(section.contains("<td>周副所长</td><td>副所长</td><td>13700001234</td>"), "{section}");
+    let chief = section.split("name=\"person_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let (status, _, location) =
+        office.post("/console/units/designate", &[("csrf", token.as_str()), ("person_id", chief.as_str())]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, back, _) = office.get(&location.unwrap()).await;
+    assert!(back.contains("已设为责任人"), "{back}");
+    let bad = [("csrf", token.as_str()), ("unit_id", unit_id.as_str()), ("name", "吴"), ("phone", "call me")];
+    let (status, refused, _) = office.post("/console/units/persons", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("电话号码格式不正确"), "{refused}");
+    let (status, _, _) = police.get("/console/units").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // Five wrong passwords in a row: the sign-in page says the account is locked and what to do.

@@ -482,6 +482,30 @@ async fn people_and_phones(t: &TestStack) {
     let masked = resident_view[0]["phone"].as_str().unwrap();
     assert!(masked.contains("****"), "{masked}");
     assert_ne!(phone, masked);
+
+    // Designating another person of the unit: exactly one designated afterwards.
+    let unit = staff_view[0]["unit_id"].as_str().unwrap();
+    let (status, added) = t
+        .post(
+            "/api/v1/towns/zhongxing/persons",
+            &zx,
+            json!({"unit_id": unit, "name": "孙副所长", "phone": "13900001111", "designated": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let designate = format!("/api/v1/persons/{}/designate", added["id"].as_str().unwrap());
+    let (status, body) = t.post(&designate, &t.login("anhe.town_office").await, json!({})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = t.post(&designate, &resident, json!({})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.post(&designate, &zx, json!({})).await;
+    assert_eq!((status, &body["designated"]), (StatusCode::OK, &json!(true)), "{body}");
+    let unit_people = t.get_all(&format!("/api/v1/towns/zhongxing/persons?unit_id={unit}"), &zx).await;
+    let designated: Vec<&str> =
+        unit_people.iter().filter(|p| p["designated"] == true).map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(designated, vec!["孙副所长"]);
+    let (status, body) = t.post("/api/v1/persons/no-such-person/designate", &zx, json!({})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 }
 
 /// Anyone changes their own password (knowing the current one); the town office sets a new one

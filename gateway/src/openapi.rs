@@ -40,6 +40,14 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("get", "/api/v1/units/{id}", "ledger", "One responsible unit", "", 200),
     ("get", "/api/v1/towns/{town}/persons", "ledger", "List responsible persons", "", 200),
     ("post", "/api/v1/towns/{town}/persons", "ledger", "Create a responsible person", "Person", 201),
+    (
+        "post",
+        "/api/v1/persons/{id}/designate",
+        "ledger",
+        "Make a person their unit's designated person (town office)",
+        "",
+        200,
+    ),
     ("get", "/api/v1/towns/{town}/accounts", "accounts", "List the town's accounts", "", 200),
     ("post", "/api/v1/towns/{town}/accounts", "accounts", "Create an account", "Account", 201),
     (

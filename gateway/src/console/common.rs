@@ -45,6 +45,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console/assessments", "年度考核"),
                 ("/console/rubric", "考核细则"),
                 ("/console/routing", "派单规则"),
+                ("/console/units", "责任人"),
                 ("/console/accounts", "账号管理"),
             ]
         }

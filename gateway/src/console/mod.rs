@@ -27,6 +27,7 @@ mod rubric;
 pub mod session;
 mod supervision;
 mod tickets;
+mod units;
 
 use crate::AppState;
 use axum::Router;
@@ -42,6 +43,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/password", get(accounts::password_form).post(accounts::change_password))
         .route("/console/accounts", get(accounts::accounts).post(accounts::create))
         .route("/console/accounts/reset", post(accounts::reset))
+        .route("/console/units", get(units::units))
+        .route("/console/units/persons", post(units::add_person))
+        .route("/console/units/designate", post(units::designate))
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))
         .route("/console/tickets/{id}/{action}", post(tickets::act))

@@ -428,3 +428,17 @@ pub async fn reset_password(
     let resp = s.upstreams.accounts().reset_password(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
 }
+
+/// `POST /persons/{id}/designate`: the unit's designated person (定责任人) from now on.
+pub async fn designate_person(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PersonView>> {
+    let resp = s
+        .upstreams
+        .registry()
+        .designate_person(s.upstreams.request(&bearer, pb::DesignatePersonRequest { id }))
+        .await?;
+    Ok(Json(resp.into_inner().into()))
+}

@@ -187,6 +187,15 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert_eq!(contact.person.unwrap().name, "乙");
     let persons = store.list_persons("t1", Some(&pc.unit_id), &Page::first(10)).await.unwrap();
     assert_eq!(persons.iter().filter(|p| p.designated).count(), 1);
+    // Designating 甲 again: only 甲 is designated, and new assignments go to 甲.
+    let jia = persons.iter().find(|p| p.name == "甲").unwrap();
+    assert_eq!(store.get_person(&jia.id).await.unwrap().as_ref(), Some(jia));
+    assert!(store.designate_person(jia).await.unwrap().designated);
+    let persons = store.list_persons("t1", Some(&pc.unit_id), &Page::first(10)).await.unwrap();
+    let designated: Vec<&str> = persons.iter().filter(|p| p.designated).map(|p| p.name.as_str()).collect();
+    assert_eq!(designated, vec!["甲"]);
+    assert_eq!(store.unit_contact(&pc.unit_id).await.unwrap().unwrap().person.unwrap().name, "甲");
+    assert!(store.get_person("nobody").await.unwrap().is_none());
 
     // Town-wide units exclude community / company units.
     let police = store

@@ -446,6 +446,22 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
+    async fn designate_person(&self, req: Request<pb::DesignatePersonRequest>) -> Rpc<pb::Person> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(LEDGER_EDITORS)?;
+            let person = self
+                .store
+                .get_person(req.get_ref().id.trim())
+                .await?
+                .ok_or_else(|| ServiceError::not_found("person"))?;
+            // Another town's people are as absent as unknown ones.
+            self.visible_town(&p, &person.town).await.map_err(|_| ServiceError::not_found("person"))?;
+            Ok(convert::person(self.store.designate_person(&person).await?, true))
+        }
+        .await)
+    }
+
     async fn list_estates(&self, req: Request<pb::ListEstatesRequest>) -> Rpc<pb::ListEstatesResponse> {
         ok(async {
             let p = self.principal(&req)?;

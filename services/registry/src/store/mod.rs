@@ -40,6 +40,9 @@ pub trait RegistryStore: Send + Sync + 'static {
     ) -> impl Future<Output = ServiceResult<Vec<Unit>>> + Send;
 
     fn create_person(&self, person: &Person, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Person>> + Send;
+    fn get_person(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Person>>> + Send;
+    /// Makes the person their unit's only designated person.
+    fn designate_person(&self, person: &Person) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn list_persons(
         &self,
         town: &str,

@@ -568,6 +568,28 @@ macro_rules! sql_store {
             }
 
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn get_person(&self, id: &str) -> ServiceResult<Option<Person>> {
+                let row: Option<PersonRow> = sqlx::query_as(
+                    "SELECT id, town, unit_id, name, title, phone, designated FROM persons WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Person::from))
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn designate_person(&self, person: &Person) -> ServiceResult<Person> {
+                // One statement: exactly this person of the unit is designated afterwards.
+                sqlx::query("UPDATE persons SET designated = (id = $1) WHERE unit_id = $2")
+                    .bind(&person.id)
+                    .bind(&person.unit_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(Person { designated: true, ..person.clone() })
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_persons(&self, town: &str, unit_id: Option<&str>, page: &Page) -> ServiceResult<Vec<Person>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons WHERE town = ",

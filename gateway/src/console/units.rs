@@ -1,0 +1,184 @@
+//! Responsible units and persons (责任单位与责任人) in the console, for the town office: each unit
+//! with its designated person — whom new tickets name under 定责任人 — and its other people; add a
+//! person (optionally designated at once) or designate another. Staff change; the ledger of who
+//! answers for what must follow them.
+
+use super::common::*;
+use super::session::Session;
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use wuguan_platform::Role;
+use wuguan_proto::common::v1::{PageRequest, UnitType};
+use wuguan_proto::registry::v1 as rpb;
+
+pub struct UnitBlock {
+    id: String,
+    kind: &'static str,
+    name: String,
+    /// (id, name, title, phone, designated).
+    persons: Vec<(String, String, String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/units.html")]
+struct UnitsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    units: Vec<UnitBlock>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn kind_zh(t: i32) -> &'static str {
+    match UnitType::try_from(t) {
+        Ok(UnitType::Community) => "社区",
+        Ok(UnitType::UrbanManagement) => "城管",
+        Ok(UnitType::Police) => "派出所",
+        Ok(UnitType::PropertyCompany) => "物业公司",
+        Ok(UnitType::OwnerReps) => "业主代表",
+        Ok(UnitType::ConstructionBureau) => "建设局",
+        Ok(UnitType::Developer) => "开发商",
+        Ok(UnitType::TownOffice) => "镇物管办",
+        _ => "其他",
+    }
+}
+
+/// Every page of a list, up to a bound a town never reaches.
+async fn all_persons(s: &AppState, session: &Session, town: &str) -> Result<Vec<rpb::Person>, ApiError> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    for _ in 0..20 {
+        let req = rpb::ListPersonsRequest {
+            town: town.to_owned(),
+            unit_id: String::new(),
+            page: Some(PageRequest { page_size: 500, page_token: token }),
+        };
+        let r = s.upstreams.registry().list_persons(s.upstreams.request(&bearer(session), req)).await?.into_inner();
+        out.extend(r.persons);
+        token = r.page.unwrap_or_default().next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+async fn render(s: &AppState, session: &Session, error: Option<String>, notice: Option<String>) -> Response {
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = rpb::ListUnitsRequest {
+        town: town.clone(),
+        page: Some(PageRequest { page_size: 500, page_token: String::new() }),
+        ..Default::default()
+    };
+    let units = match s.upstreams.registry().list_units(s.upstreams.request(&bearer(session), req)).await {
+        Ok(r) => r.into_inner().units,
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+    };
+    let persons = match all_persons(s, session, &town).await {
+        Ok(p) => p,
+        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+    };
+    let mut blocks: Vec<UnitBlock> = units
+        .into_iter()
+        .map(|u| {
+            let mut people: Vec<_> = persons
+                .iter()
+                .filter(|p| p.unit_id == u.id)
+                .map(|p| (p.id.clone(), p.name.clone(), p.title.clone(), p.phone.clone(), p.designated))
+                .collect();
+            // The designated person first.
+            people.sort_by_key(|p| !p.4);
+            UnitBlock { id: u.id, kind: kind_zh(u.unit_type), name: u.name, persons: people }
+        })
+        .collect();
+    blocks.sort_by(|a, b| a.kind.cmp(b.kind).then(a.name.cmp(&b.name)));
+    let view = UnitsPage { nav: nav(session), csrf: session.csrf.clone(), units: blocks, notice, error };
+    if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
+}
+
+fn office_only(session: &Session) -> Option<Response> {
+    (session.principal.role != Role::TownOffice)
+        .then(|| refusal(StatusCode::FORBIDDEN, "责任单位与责任人由镇物管办维护。", "/console"))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    added: Option<String>,
+    designated: Option<String>,
+}
+
+pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<DoneQuery>) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let notice = match (q.added, q.designated) {
+        (Some(name), _) => Some(format!("已添加 {name}。")),
+        (_, Some(name)) => {
+            Some(format!("{name} 已设为责任人，此后新派的诉求由其负责（各服务缓存的单位信息至多 5 分钟后更新）。"))
+        }
+        _ => None,
+    };
+    render(&s, &session, None, notice).await
+}
+
+pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let req = rpb::CreatePersonRequest {
+        town: session.principal.town.clone().unwrap_or_default(),
+        unit_id: field("unit_id"),
+        name: field("name"),
+        title: field("title"),
+        phone: field("phone"),
+        designated: field("designated") == "true",
+        // One person per submitted form, however often it is resent.
+        idempotency_key: format!("console-{}", &super::session::csrf_for(&String::from_utf8_lossy(&body))[..48]),
+    };
+    match s.upstreams.registry().create_person(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(p) => {
+            let mut url = form_urlencoded::Serializer::new(String::from("/console/units?"));
+            url.append_pair("added", &p.into_inner().name);
+            Redirect::to(&url.finish()).into_response()
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.0.field.as_deref() {
+                Some("name") => "请填写姓名（不超过 100 字）。".to_owned(),
+                Some("phone") => "电话号码格式不正确。".to_owned(),
+                Some("title") => "职务不超过 500 字。".to_owned(),
+                Some("unit_id") => "没有这个责任单位。".to_owned(),
+                _ => say(&e),
+            };
+            render(&s, &session, Some(message), None).await
+        }
+    }
+}
+
+pub async fn designate(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = office_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let id = f.get("person_id").cloned().unwrap_or_default();
+    match s
+        .upstreams
+        .registry()
+        .designate_person(s.upstreams.request(&bearer(&session), rpb::DesignatePersonRequest { id }))
+        .await
+    {
+        Ok(p) => {
+            let mut url = form_urlencoded::Serializer::new(String::from("/console/units?"));
+            url.append_pair("designated", &p.into_inner().name);
+            Redirect::to(&url.finish()).into_response()
+        }
+        Err(e) => render(&s, &session, Some(say(&ApiError::from(e))), None).await,
+    }
+}
