@@ -245,6 +245,14 @@ struct GatewayArgs {
     token_ttl_secs: u64,
     #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Requests that need no sign-in (sign-in, anonymous complaints, tracking, rating) allowed
+    /// per client address per minute; 0 turns the limit off.
+    #[arg(long, env = "WUGUAN_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = wuguan::stack::DEFAULT_PUBLIC_REQUESTS_PER_MINUTE)]
+    public_requests_per_minute: u32,
+    /// Behind a reverse proxy: the header it puts the client's address in (e.g.
+    /// `x-forwarded-for`, `x-real-ip`). Leave unset when clients reach the gateway directly.
+    #[arg(long, env = "WUGUAN_CLIENT_IP_HEADER")]
+    client_ip_header: Option<String>,
 }
 
 #[derive(Args)]
@@ -425,6 +433,8 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         jwt_private_key: args.jwt_private_key,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),
+        public_requests_per_minute: args.public_requests_per_minute,
+        client_ip_header: args.client_ip_header,
     };
     wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
 }

@@ -27,7 +27,13 @@ pub struct StackConfig {
     pub gateway_listen: String,
     pub load_demo: bool,
     pub token_ttl: Duration,
+    /// Requests needing no sign-in per client address per minute (0: unlimited).
+    pub public_requests_per_minute: u32,
 }
+
+/// Enough for a person (a resident tracking a few codes, a clerk mistyping a password), far too
+/// few to guess passwords or flood a town with complaints from one address.
+pub const DEFAULT_PUBLIC_REQUESTS_PER_MINUTE: u32 = 60;
 
 impl StackConfig {
     /// Everything on SQLite under `data_dir`, on the given addresses.
@@ -55,6 +61,7 @@ impl StackConfig {
             gateway_listen: gateway_listen.to_owned(),
             load_demo: true,
             token_ttl: Duration::from_secs(8 * 3600),
+            public_requests_per_minute: DEFAULT_PUBLIC_REQUESTS_PER_MINUTE,
         }
     }
 }
@@ -188,6 +195,9 @@ impl Stack {
             jwt_private_key: private_key.clone(),
             token_ttl: config.token_ttl,
             request_timeout: Duration::from_secs(30),
+            public_requests_per_minute: config.public_requests_per_minute,
+            // `up` serves the machine it runs on: the peer address is the client's.
+            client_ip_header: None,
         };
         let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
         Ok(Stack {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod printable;
+pub mod public_limit;
 pub mod routes;
 pub mod upstream;
 pub mod views;
@@ -39,6 +40,11 @@ pub struct GatewayConfig {
     pub jwt_private_key: std::path::PathBuf,
     pub token_ttl: Duration,
     pub request_timeout: Duration,
+    /// Requests needing no sign-in allowed per client address per minute; 0: no limit.
+    pub public_requests_per_minute: u32,
+    /// The header a reverse proxy puts the client's address in (e.g. `x-forwarded-for`); None:
+    /// the connection's peer address.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Clone)]
@@ -47,6 +53,7 @@ pub struct AppState {
     pub signer: TokenSigner,
     pub verifier: TokenVerifier,
     pub token_ttl: Duration,
+    pub public_limit: Option<std::sync::Arc<public_limit::PublicLimit>>,
 }
 
 impl AppState {
@@ -64,6 +71,16 @@ impl AppState {
             signer: TokenSigner::from_pem(&private_pem)?,
             verifier: TokenVerifier::from_public_pem(&public_pem)?,
             token_ttl: config.token_ttl,
+            public_limit: {
+                let header = match config.client_ip_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+                    Some(h) => Some(
+                        HeaderName::try_from(h.to_ascii_lowercase())
+                            .map_err(|e| anyhow::anyhow!("client IP header {h:?}: {e}"))?,
+                    ),
+                    None => None,
+                };
+                public_limit::PublicLimit::new(config.public_requests_per_minute, header)
+            },
         })
     }
 }
@@ -72,6 +89,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     use routes::{assessments, auth, bulletins, complaints, health, inspections, ledger, rubric};
     let import = Router::new()
         .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
         .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
     let api = Router::new()
@@ -126,6 +144,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         // Liveness: the process answers; unlike /healthz it does not depend on the services.
         .route("/livez", get(|| async { "alive" }))
         .route("/metrics", get(|| async { wuguan_platform::metrics::render() }))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
         .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));
 
@@ -143,6 +162,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(api)
         .merge(
             console::router()
+                .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
                 .route_layer(axum::middleware::from_fn(route_metrics))
                 .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES)),
         )
@@ -199,6 +219,8 @@ pub async fn run(
     wuguan_platform::metrics::install();
     let state = AppState::new(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway starting");
-    axum::serve(listener, router(state, config.request_timeout)).with_graceful_shutdown(shutdown).await?;
+    // The peer address reaches handlers (the public limit keys on it).
+    let app = router(state, config.request_timeout).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

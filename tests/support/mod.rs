@@ -24,9 +24,16 @@ impl TestStack {
     /// The stack with the demo data, or None when the store is Postgres and none is available
     /// (and not required).
     pub async fn start(store: Store) -> Option<TestStack> {
+        // Every test's traffic comes from 127.0.0.1; the per-address limit has its own test.
+        TestStack::start_limited(store, 0).await
+    }
+
+    /// The stack with `public_requests_per_minute` requests needing no sign-in per address.
+    pub async fn start_limited(store: Store, public_requests_per_minute: u32) -> Option<TestStack> {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config =
             StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
+        config.public_requests_per_minute = public_requests_per_minute;
         let mut pg = Vec::new();
         if let Store::Postgres = store {
             let registry_db = wuguan_testkit::pg_db().await?;
@@ -133,9 +140,13 @@ impl TestStack {
     /// `zhongxing.property_company`) serves.
     pub async fn company_estate(&self) -> String {
         let office = self.login("zhongxing.town_office").await;
-        let estates = self
-            .get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", &office)
-            .await;
+        self.company_estate_with(&office).await
+    }
+
+    /// The same, read with a token already in hand.
+    pub async fn company_estate_with(&self, token: &str) -> String {
+        let estates =
+            self.get_all("/api/v1/towns/zhongxing/estates?management_mode=property_company&page_size=100", token).await;
         estates[0]["id"].as_str().unwrap().to_owned()
     }
 }

@@ -1,0 +1,157 @@
+//! The requests that need no sign-in — signing in, anonymous complaints, tracking and rating by
+//! code, the town directory — are limited per client address, so that nobody can guess passwords
+//! or flood a town's board from one machine. Signed-in traffic is not limited here (the
+//! concurrency limit and the services' own checks cover it).
+//!
+//! The client address is the connection's peer, or — behind a reverse proxy that sets it — the
+//! first address of a configured header (`x-forwarded-for`, `x-real-ip`). Only configure the
+//! header when such a proxy stands in front: otherwise a client could name any address.
+
+use crate::AppState;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub struct PublicLimit {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    client_ip_header: Option<HeaderName>,
+    checks: AtomicU64,
+}
+
+impl PublicLimit {
+    /// `per_minute` requests a minute per address (as a burst, refilled evenly); None when 0.
+    pub fn new(per_minute: u32, client_ip_header: Option<HeaderName>) -> Option<Arc<PublicLimit>> {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
+        Some(Arc::new(PublicLimit {
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            client_ip_header,
+            checks: AtomicU64::new(0),
+        }))
+    }
+
+    fn client(&self, req: &Request) -> IpAddr {
+        let from_header = self.client_ip_header.as_ref().and_then(|name| {
+            let value = req.headers().get(name)?.to_str().ok()?;
+            value.split(',').next()?.trim().parse().ok()
+        });
+        from_header
+            .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// Ok, or how many seconds until the address may try again.
+    fn check(&self, client: IpAddr) -> Result<(), u64> {
+        // Forget idle addresses now and then, so the table does not grow without bound.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+        }
+        self.limiter
+            .check_key(&client)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+    }
+}
+
+/// Whether a request is one that needs no sign-in. Anonymous complaints through the API are
+/// those without credentials (with credentials the services authenticate them); the console's
+/// public form, tracking and rating are limited whoever sends them.
+fn is_public(method: &Method, route: &str, req: &Request) -> bool {
+    match (method, route) {
+        (
+            &Method::POST,
+            "/api/v1/auth/login"
+            | "/console/login"
+            | "/console/submit"
+            | "/api/v1/track/{code}/rate"
+            | "/console/track/rate",
+        ) => true,
+        (&Method::GET, "/api/v1/track/{code}" | "/console/track" | "/api/v1/directory/towns") => true,
+        (&Method::POST, "/api/v1/complaints") => !req.headers().contains_key(header::AUTHORIZATION),
+        _ => false,
+    }
+}
+
+/// Route middleware: refuses a public request beyond the address's quota with 429 and
+/// `Retry-After` — JSON for the API, a page in Chinese for the console.
+pub async fn limit_public(
+    State(state): State<AppState>,
+    matched: Option<MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (Some(limit), Some(route)) = (state.public_limit.as_ref(), matched.as_ref().map(MatchedPath::as_str)) else {
+        return next.run(req).await;
+    };
+    if !is_public(req.method(), route, &req) {
+        return next.run(req).await;
+    }
+    match limit.check(limit.client(&req)) {
+        Ok(()) => next.run(req).await,
+        Err(retry_after) => {
+            tracing::warn!(route, "public request refused: over the per-address limit");
+            let retry = [(header::RETRY_AFTER, retry_after.to_string())];
+            if route.starts_with("/console") {
+                let page = format!(
+                    "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><p class=error>操作太频繁，请 {retry_after} 秒后再试。</p></main></html>"
+                );
+                (StatusCode::TOO_MANY_REQUESTS, retry, Html(page)).into_response()
+            } else {
+                let body = serde_json::json!({"error": {
+                    "code": "rate_limited",
+                    "message": format!("too many requests from this address; retry after {retry_after} s"),
+                }});
+                (StatusCode::TOO_MANY_REQUESTS, retry, axum::Json(body)).into_response()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    fn request(forwarded: Option<&str>, peer: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri("/api/v1/track/X");
+        if let Some(f) = forwarded {
+            builder = builder.header("x-forwarded-for", f);
+        }
+        let mut req = builder.body(Body::empty()).unwrap();
+        if let Some(p) = peer {
+            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(p.parse().unwrap()));
+        }
+        req
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_proxy_header_is_configured() {
+        let direct = PublicLimit::new(10, None).unwrap();
+        let proxied = PublicLimit::new(10, Some(HeaderName::from_static("x-forwarded-for"))).unwrap();
+        let req = request(Some("203.0.113.7, 10.0.0.1"), Some("10.0.0.1:4000"));
+        assert_eq!(direct.client(&req), "10.0.0.1".parse::<IpAddr>().unwrap(), "a client cannot name itself");
+        assert_eq!(proxied.client(&req), "203.0.113.7".parse::<IpAddr>().unwrap());
+        let req = request(Some("not an address"), Some("10.0.0.2:4000"));
+        assert_eq!(proxied.client(&req), "10.0.0.2".parse::<IpAddr>().unwrap(), "an unreadable header falls back");
+        assert_eq!(direct.client(&request(None, None)), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert!(PublicLimit::new(0, None).is_none(), "0 turns the limit off");
+    }
+
+    #[test]
+    fn each_address_has_its_own_quota() {
+        let limit = PublicLimit::new(3, None).unwrap();
+        let (a, b): (IpAddr, IpAddr) = ("203.0.113.1".parse().unwrap(), "203.0.113.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limit.check(a).is_ok());
+        }
+        let retry_after = limit.check(a).unwrap_err();
+        assert!((1..=20).contains(&retry_after), "one request back within 20 s: {retry_after}");
+        assert!(limit.check(b).is_ok(), "another address is not held back");
+    }
+}

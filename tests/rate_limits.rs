@@ -1,0 +1,59 @@
+//! The per-address limit on requests that need no sign-in: beyond it, 429 with `Retry-After`
+//! (JSON for the API, a page in Chinese for the console); signed-in work goes on; a client
+//! cannot escape by naming another address when no proxy header is configured.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use support::{Store, TestStack, assert_error};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_requests_are_limited_per_address_and_signed_in_work_is_not() {
+    let t = TestStack::start_limited(Store::Sqlite, 5).await.unwrap();
+    let office = t.login("zhongxing.town_office").await; // 1 of 5
+    for _ in 0..4 {
+        let (status, _) = t.send(Method::GET, "/api/v1/track/ABCDEFGHJK", None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let resp = t.http.get(format!("{}/api/v1/track/ABCDEFGHJK", t.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_error(StatusCode::TOO_MANY_REQUESTS, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+
+    // The same address: signing in, anonymous complaints and the console's public pages wait too.
+    let (status, _) = t
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "zhongxing.police", "password": "demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let complaint = json!({"town": "zhongxing", "estate_id": t.company_estate_with(&office).await,
+                           "category": "repair", "description": "限流测试", "anonymous": true});
+    let (status, _) = t.send(Method::POST, "/api/v1/complaints", None, Some(complaint.clone())).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let page = t.http.get(format!("{}/console/track?code=ABCDEFGHJK", t.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.text().await.unwrap().contains("操作太频繁"));
+    // Naming another address does not help: no proxy header is trusted here.
+    let forged = t
+        .http
+        .get(format!("{}/api/v1/track/ABCDEFGHJK", t.base))
+        .header("x-forwarded-for", "198.51.100.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Signed-in work is not held back: the same complaint with the office's token goes through.
+    let (status, summary) = t.get("/api/v1/towns/zhongxing/summary", &office).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let (status, created) = t.post("/api/v1/complaints", &office, complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    t.stop().await;
+}
