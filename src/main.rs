@@ -240,6 +240,10 @@ struct GatewayArgs {
     /// PEM file with the Ed25519 private key tokens are signed with (secret).
     #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
     jwt_private_key: PathBuf,
+    /// Public keys to trust besides the private key's own (PEM blocks one after another): the
+    /// services' key file, which during a signing-key rotation also holds the previous key.
+    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY")]
+    jwt_public_key: Option<PathBuf>,
     /// Lifetime of a sign-in token.
     #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
     token_ttl_secs: u64,
@@ -431,6 +435,7 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         dispatch_url: args.dispatch_url,
         assessment_url: args.assessment_url,
         jwt_private_key: args.jwt_private_key,
+        jwt_public_key: args.jwt_public_key,
         token_ttl: Duration::from_secs(args.token_ttl_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         public_requests_per_minute: args.public_requests_per_minute,

@@ -193,6 +193,7 @@ impl Stack {
             dispatch_url: format!("http://{dispatch_addr}"),
             assessment_url: format!("http://{assessment_addr}"),
             jwt_private_key: private_key.clone(),
+            jwt_public_key: None,
             token_ttl: config.token_ttl,
             request_timeout: Duration::from_secs(30),
             public_requests_per_minute: config.public_requests_per_minute,

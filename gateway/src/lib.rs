@@ -38,6 +38,9 @@ pub struct GatewayConfig {
     pub dispatch_url: String,
     pub assessment_url: String,
     pub jwt_private_key: std::path::PathBuf,
+    /// More public keys to trust besides the private key's own: the services' key file, which
+    /// during a signing-key rotation holds the previous key too. None: only its own.
+    pub jwt_public_key: Option<std::path::PathBuf>,
     pub token_ttl: Duration,
     pub request_timeout: Duration,
     /// Requests needing no sign-in allowed per client address per minute; 0: no limit.
@@ -60,7 +63,12 @@ impl AppState {
     pub fn new(config: &GatewayConfig) -> anyhow::Result<Self> {
         let private_pem = std::fs::read_to_string(&config.jwt_private_key)
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", config.jwt_private_key.display()))?;
-        let public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
+        let mut public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
+        if let Some(path) = &config.jwt_public_key {
+            let trusted =
+                std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+            public_pem = format!("{public_pem}\n{trusted}");
+        }
         Ok(Self {
             upstreams: Upstreams::new(
                 &config.registry_url,

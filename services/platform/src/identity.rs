@@ -196,11 +196,28 @@ impl TokenSigner {
     }
 }
 
-/// Verifies tokens; held by every service.
+/// Verifies tokens; held by every service. It may trust several public keys — the current one
+/// and, while a signing key is being rotated, the previous one — given as PEM blocks one after
+/// another in the same text (file).
 #[derive(Clone)]
 pub struct TokenVerifier {
-    key: DecodingKey,
+    keys: Vec<DecodingKey>,
     validation: Validation,
+}
+
+/// Each `-----BEGIN …----- … -----END …-----` block of a PEM text.
+fn pem_blocks(pem: &str) -> Vec<&str> {
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find("-----BEGIN") {
+        let Some(end_marker) = rest[start..].find("-----END") else { break };
+        let after_end = start + end_marker;
+        // The END line runs to its closing dashes.
+        let close = rest[after_end + 8..].find("-----").map(|i| after_end + 8 + i + 5).unwrap_or(rest.len());
+        blocks.push(&rest[start..close]);
+        rest = &rest[close..];
+    }
+    blocks
 }
 
 impl TokenVerifier {
@@ -209,7 +226,12 @@ impl TokenVerifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         validation.leeway = 30;
-        Ok(Self { key: DecodingKey::from_ed_pem(pem.as_bytes())?, validation })
+        let keys = pem_blocks(pem)
+            .into_iter()
+            .map(|block| DecodingKey::from_ed_pem(block.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()?;
+        anyhow::ensure!(!keys.is_empty(), "no public key in the PEM text");
+        Ok(Self { keys, validation })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -219,7 +241,16 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+        // The keys in order: the first whose signature checks decides (expired is expired).
+        let mut result = Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
+        for key in &self.keys {
+            result = jsonwebtoken::decode::<Claims>(token, key, &self.validation);
+            match &result {
+                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => continue,
+                _ => break,
+            }
+        }
+        let data = result.map_err(|e| {
             tracing::debug!(error = %e, "token rejected");
             ServiceError::unauthenticated("invalid or expired token")
         })?;
@@ -329,6 +360,23 @@ mod tests {
             TokenSigner::from_pem(&other.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
         assert!(verifier.verify(&forged).is_err());
         assert!(verifier.verify("not-a-token").is_err());
+    }
+
+    #[test]
+    fn during_a_key_rotation_both_keys_verify_and_no_other() {
+        let (old, new, stranger) =
+            (KeyPair::generate().unwrap(), KeyPair::generate().unwrap(), KeyPair::generate().unwrap());
+        let both = TokenVerifier::from_public_pem(&format!("{}\n{}", new.public_pem, old.public_pem)).unwrap();
+        for pair in [&old, &new] {
+            let token =
+                TokenSigner::from_pem(&pair.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
+            assert_eq!(both.verify(&token).unwrap(), principal());
+        }
+        let token =
+            TokenSigner::from_pem(&stranger.private_pem).unwrap().sign(&principal(), Duration::from_secs(60)).unwrap();
+        assert!(both.verify(&token).is_err());
+        assert!(TokenVerifier::from_public_pem("no key here").is_err());
+        assert_eq!(pem_blocks(&format!("{}{}", old.public_pem, new.public_pem)).len(), 2);
     }
 
     #[test]
