@@ -43,6 +43,9 @@ enum Command {
     Backup(BackupArgs),
     /// Exit 0 when an HTTP health endpoint answers 2xx (for container health checks).
     Health(HealthArgs),
+    /// A real county's first step: create the county and its first administrator in the
+    /// registry's database (migrating it first); the administrator then adds the towns.
+    InitCounty(InitCountyArgs),
 }
 
 /// Options every service process shares: migrations and the admin port.
@@ -82,6 +85,28 @@ struct BackupArgs {
     /// Where the copy goes: a new (or empty) directory.
     #[arg(long)]
     to: PathBuf,
+}
+
+#[derive(Args)]
+struct InitCountyArgs {
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", hide_env_values = true)]
+    registry_database_url: Option<String>,
+    /// A file holding the registry's database URL (e.g. a container secret).
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL_FILE")]
+    registry_database_url_file: Option<PathBuf>,
+    /// The county's code, e.g. `shuyang` (lower-case letters, digits, '-' or '_').
+    #[arg(long)]
+    code: String,
+    /// The county's name, e.g. 沭阳县.
+    #[arg(long)]
+    name: String,
+    /// The administrator's username.
+    #[arg(long)]
+    admin_username: String,
+    /// A file holding the administrator's first password (at least 8 characters); change it
+    /// after signing in.
+    #[arg(long)]
+    admin_password_file: PathBuf,
 }
 
 #[derive(Args)]
@@ -309,6 +334,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Health(args) => health(args).await,
+        Command::InitCounty(args) => init_county(args).await,
         Command::Keygen(args) => {
             std::fs::create_dir_all(&args.dir)?;
             let (private, public) = wuguan_platform::identity::KeyPair::ensure_in_dir(&args.dir)?;
@@ -505,6 +531,21 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         wuguan_assessment::server::open_database(&url, pool).await?.close().await;
         println!("assessment: migrated");
     }
+    Ok(())
+}
+
+async fn init_county(args: InitCountyArgs) -> anyhow::Result<()> {
+    let url = match args.registry_database_url_file {
+        Some(path) => read_secret(&path)?,
+        None => args
+            .registry_database_url
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| anyhow::anyhow!("give --registry-database-url or --registry-database-url-file"))?,
+    };
+    let password = read_secret(&args.admin_password_file)?;
+    let account =
+        wuguan_registry::setup::init_county_at(&url, &args.code, &args.name, &args.admin_username, &password).await?;
+    println!("county {} ({}) ready; sign in as {} and add its towns", args.code, args.name.trim(), account.username);
     Ok(())
 }
 

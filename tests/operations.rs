@@ -154,3 +154,82 @@ async fn metrics_and_health_endpoints() {
     let _ = stop_tx.send(());
     admin.await.unwrap().unwrap();
 }
+
+/// A real county from nothing: `wuguan init-county` makes the county and its administrator; the
+/// administrator adds a town, its town office unit and a town-office account over the API, and
+/// that account works in its own town only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_county_starts_with_init_county() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("registry.db").display());
+    let password_file = dir.path().join("admin-password");
+    std::fs::write(&password_file, "first-pass-2026\n").unwrap();
+    let init = |username: &str| {
+        wuguan()
+            .args(["init-county", "--registry-database-url", &url, "--code", "shuyang", "--name", "沭阳县"])
+            .args(["--admin-username", username, "--admin-password-file"])
+            .arg(&password_file)
+            .output()
+            .unwrap()
+    };
+    let out = init("shuyang.admin");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sign in as shuyang.admin"));
+    let again = init("shuyang.admin");
+    assert!(!again.status.success(), "an existing administrator is never overwritten");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("taken"));
+
+    let mut config =
+        StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
+    config.load_demo = false;
+    config.county = "shuyang".into();
+    let stack = Stack::start(config).await.unwrap();
+    let base = format!("http://{}", stack.gateway_addr);
+    let http = reqwest::Client::new();
+    let login = |username: &'static str, password: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let resp = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": username, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{username}");
+            resp.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let post = |token: String, path: &'static str, body: serde_json::Value| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let resp = http.post(format!("{base}{path}")).bearer_auth(token).json(&body).send().await.unwrap();
+            (resp.status(), resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let admin = login("shuyang.admin", "first-pass-2026").await;
+    let (status, body) = post(admin.clone(), "/api/v1/towns", json!({"code": "Bad Code", "name": "新镇"})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("code")), "{body}");
+    let (status, town) = post(admin.clone(), "/api/v1/towns", json!({"code": "xinzhen", "name": "新镇"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{town}");
+    assert_eq!((town["name"].as_str(), town["county"].as_str()), (Some("新镇"), Some("shuyang")), "{town}");
+    let (status, _) = post(admin.clone(), "/api/v1/towns", json!({"code": "xinzhen", "name": "又一个"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, unit) =
+        post(admin.clone(), "/api/v1/towns/xinzhen/units", json!({"unit_type": "town_office", "name": "新镇物管办"}))
+            .await;
+    assert_eq!(status, StatusCode::CREATED, "{unit}");
+    let (status, account) = post(
+        admin.clone(),
+        "/api/v1/towns/xinzhen/accounts",
+        json!({"username": "xinzhen.office", "password": "office-pass-1", "role": "town_office", "unit_id": unit["id"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{account}");
+    let office = login("xinzhen.office", "office-pass-1").await;
+    let towns: serde_json::Value =
+        http.get(format!("{base}/api/v1/towns")).bearer_auth(&office).send().await.unwrap().json().await.unwrap();
+    assert_eq!(towns["items"].as_array().unwrap().len(), 1, "{towns}");
+    let (status, _) = post(office, "/api/v1/towns", json!({"code": "other", "name": "别的镇"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the county adds towns");
+    stack.stop().await.unwrap();
+}

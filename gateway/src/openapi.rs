@@ -17,6 +17,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         200,
     ),
     ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
+    ("post", "/api/v1/towns", "ledger", "Add a town to the county (county)", "Town", 201),
     ("get", "/api/v1/directory/towns", "ledger", "Every town's code and name (public, for residents)", "", 200),
     ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
     ("get", "/api/v1/towns/{town}/summary", "ledger", "Totals over the town's estates", "", 200),
@@ -257,6 +258,8 @@ fn request_schema(name: &str) -> Value {
         "Resolve" => {
             json!({"type": "object", "required": ["measures_taken"], "properties": {"measures_taken": {"type": "string"}}})
         }
+        "Town" => json!({"type": "object", "required": ["code", "name"], "properties": {
+            "code": {"type": "string", "pattern": "^[a-z0-9_-]{2,32}$"}, "name": {"type": "string"}}}),
         "ChangePassword" => json!({"type": "object", "required": ["current_password", "new_password"], "properties": {
             "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8}}}),
         "ResetPassword" => json!({"type": "object", "required": ["new_password"], "properties": {

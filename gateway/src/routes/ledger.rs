@@ -31,6 +31,24 @@ pub async fn town_directory(State(s): State<AppState>) -> ApiResult<Json<TownLis
     Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TownInput {
+    code: String,
+    name: String,
+}
+
+/// `POST /towns`: the county adds a town.
+pub async fn create_town(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    JsonBody(input): JsonBody<TownInput>,
+) -> ApiResult<(StatusCode, Json<TownView>)> {
+    let req = pb::CreateTownRequest { code: input.code, name: input.name };
+    let resp = s.upstreams.registry().create_town(s.upstreams.request(&bearer, req)).await?;
+    Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
+}
+
 pub async fn get_town(
     State(s): State<AppState>,
     bearer: Bearer,

@@ -7,6 +7,7 @@ pub mod grpc;
 pub mod model;
 pub mod password;
 pub mod server;
+pub mod setup;
 pub mod store;
 pub mod validate;
 

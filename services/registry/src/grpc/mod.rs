@@ -214,6 +214,33 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
         .await)
     }
 
+    async fn create_town(&self, req: Request<pb::CreateTownRequest>) -> Rpc<pb::Town> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::County])?;
+            let r = req.into_inner();
+            let code = r.code.trim().to_owned();
+            if !crate::setup::valid_code(&code) {
+                return Err(ServiceError::invalid("code", "code must be 2–32 lower-case letters, digits, '-' or '_'"));
+            }
+            if self.store.get_town(&code).await?.is_some() {
+                return Err(ServiceError::already_exists("code", "a town with this code exists"));
+            }
+            let town = Town {
+                code: code.clone(),
+                name: crate::validate::name("name", &r.name)?,
+                county: p.county.clone(),
+                county_name: String::new(),
+                time_zone: "Asia/Shanghai".to_owned(),
+            };
+            self.store.upsert_town(&town).await?;
+            let created = self.store.get_town(&code).await?.ok_or_else(|| ServiceError::not_found("town"))?;
+            tracing::info!(town = %code, by = %p.subject, "town created");
+            Ok(convert::town(created))
+        }
+        .await)
+    }
+
     async fn get_town(&self, req: Request<pb::GetTownRequest>) -> Rpc<pb::Town> {
         ok(async {
             let p = self.principal(&req)?;
