@@ -65,11 +65,15 @@ impl Browser {
     }
 
     async fn sign_in(&mut self, username: &str) {
+        self.sign_in_with(username, "demo").await;
+    }
+
+    async fn sign_in_with(&mut self, username: &str, password: &str) {
         let (status, page, _) = self.get("/console/login").await;
         assert_eq!(status, StatusCode::OK);
         let resp = {
             let body = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs([("csrf", csrf(&page).as_str()), ("username", username), ("password", "demo")])
+                .extend_pairs([("csrf", csrf(&page).as_str()), ("username", username), ("password", password)])
                 .finish();
             self.http
                 .post(format!("{}/console/login", self.base))
@@ -940,7 +944,7 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let (status, _, location) = office.post("/console/accounts/reset", &reset).await;
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/console/accounts?reset=zhongxing.police"))
+        (StatusCode::SEE_OTHER, Some("/console/accounts?town=zhongxing&reset=zhongxing.police"))
     );
     assert_eq!(sign_in_with("zhongxing.police", "reset-by-office").await, StatusCode::OK);
     let other_town = [("csrf", token.as_str()), ("username", "anhe.police"), ("new_password", "reset-by-office")];
@@ -986,6 +990,69 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     assert!(refused.contains("电话号码格式不正确"), "{refused}");
     let (status, _, _) = police.get("/console/units").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The county adds a town, its town office unit and the office's first account.
+    let mut county = Browser::new(&t.base);
+    county.sign_in("county.admin").await;
+    let (_, overview, _) = county.get("/console").await;
+    let county_token = csrf(&overview);
+    let (status, refused, _) =
+        county.post("/console/towns", &[("csrf", county_token.as_str()), ("code", "Bad Code"), ("name", "新镇")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("代码为 2 至 32 个小写字母"), "{refused}");
+    let (status, _, location) =
+        county.post("/console/towns", &[("csrf", county_token.as_str()), ("code", "xinzhen"), ("name", "新镇")]).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/console/accounts?town=xinzhen&new_town=1"))
+    );
+    let (_, next, _) = county.get("/console/accounts?town=xinzhen&new_town=1").await;
+    assert!(
+        next.contains("已新增 xinzhen") && next.contains("<option value=\"xinzhen\" selected>新镇</option>"),
+        "{next}"
+    );
+    let (status, _, location) = county
+        .post(
+            "/console/units",
+            &[
+                ("csrf", county_token.as_str()),
+                ("town", "xinzhen"),
+                ("unit_type", "town_office"),
+                ("name", "新镇物管办"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, units_page, _) = county.get(&location.unwrap()).await;
+    assert!(
+        units_page.contains("已新增责任单位 新镇物管办") && units_page.contains("镇物管办 · 新镇物管办"),
+        "{units_page}"
+    );
+    let new_unit = units_page
+        .split("镇物管办 · 新镇物管办")
+        .nth(1)
+        .unwrap()
+        .split("name=\"unit_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let first_account = [
+        ("csrf", county_token.as_str()),
+        ("town", "xinzhen"),
+        ("username", "xinzhen.office"),
+        ("role", "town_office"),
+        ("unit_id", new_unit.as_str()),
+        ("password", "xinzhen-pass-1"),
+    ];
+    let (status, refused, _) = county.post("/console/accounts", &first_account).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{refused}");
+    let mut new_office = Browser::new(&t.base);
+    new_office.sign_in_with("xinzhen.office", "xinzhen-pass-1").await;
+    let (status, board, _) = new_office.get("/console/tickets").await;
+    assert!(status == StatusCode::OK && board.contains("没有符合条件的诉求"), "a new town starts empty: {board}");
 
     // Five wrong passwords in a row: the sign-in page says the account is locked and what to do.
     let mut guesser = Browser::new(&t.base);

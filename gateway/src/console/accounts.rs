@@ -86,6 +86,9 @@ type AccountRow = (String, String, &'static str, String);
 #[template(path = "console/accounts.html")]
 struct AccountsPage {
     nav: Option<Nav>,
+    /// The town whose accounts these are; the county chooses it.
+    town: String,
+    towns: Vec<(String, String, bool)>,
     csrf: String,
     accounts: Vec<AccountRow>,
     roles: Vec<(&'static str, &'static str)>,
@@ -94,9 +97,15 @@ struct AccountsPage {
     notice: Option<String>,
 }
 
-async fn render(s: &AppState, session: &Session, error: Option<String>, notice: Option<String>) -> Response {
+async fn render(
+    s: &AppState,
+    session: &Session,
+    town: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     let b = bearer(session);
-    let town = session.principal.town.clone().unwrap_or_default();
+    let town = town.to_owned();
     let req = rpb::ListUnitsRequest {
         town: town.clone(),
         page: Some(PageRequest { page_size: 500, page_token: String::new() }),
@@ -136,6 +145,8 @@ async fn render(s: &AppState, session: &Session, error: Option<String>, notice: 
         .collect();
     let view = AccountsPage {
         nav: nav(session),
+        towns: town_choices(s, session, &town).await,
+        town,
         csrf: session.csrf.clone(),
         accounts: rows,
         roles: ROLES.iter().map(|r| (r.as_str(), role_zh(*r))).collect(),
@@ -146,27 +157,36 @@ async fn render(s: &AppState, session: &Session, error: Option<String>, notice: 
     if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
 }
 
-fn office_only(session: &Session) -> Option<Response> {
-    (session.principal.role != Role::TownOffice)
-        .then(|| refusal(StatusCode::FORBIDDEN, "账号由镇物管办管理。", "/console"))
+fn managers_only(session: &Session) -> Option<Response> {
+    (!matches!(session.principal.role, Role::TownOffice | Role::County))
+        .then(|| refusal(StatusCode::FORBIDDEN, "账号由镇物管办（或县建设局）管理。", "/console"))
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct NoticeQuery {
+    town: Option<String>,
     created: Option<String>,
     reset: Option<String>,
+    new_town: Option<String>,
 }
 
 pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Query<NoticeQuery>) -> Response {
-    if let Some(refused) = office_only(&session) {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
-    let notice = match (q.created, q.reset) {
-        (Some(u), _) => Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。")),
-        (_, Some(u)) => Some(format!("已为 {u} 设置新密码。")),
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
+    };
+    let notice = match (q.created, q.reset, q.new_town) {
+        (Some(u), _, _) => Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。")),
+        (_, Some(u), _) => Some(format!("已为 {u} 设置新密码。")),
+        (_, _, Some(_)) => Some(format!(
+            "已新增 {town}。下一步：在“责任人”页为其添加责任单位（镇物管办、派出所、城管等），再在此为镇物管办开通账号。"
+        )),
         _ => None,
     };
-    render(&s, &session, None, notice).await
+    render(&s, &session, &town, None, notice).await
 }
 
 /// What the registry's refusal of an account form means, in Chinese.
@@ -182,40 +202,53 @@ fn explain(e: &ApiError) -> String {
     }
 }
 
+/// The town a posted form is about: a town principal's own, the county's choice.
+fn posted_town(session: &Session, f: &std::collections::HashMap<String, String>) -> String {
+    session.principal.town.clone().or_else(|| f.get("town").map(|t| t.trim().to_owned())).unwrap_or_default()
+}
+
 pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = office_only(&session) {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
     let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let role = Role::parse(&field("role")).filter(|r| ROLES.contains(r));
-    let Some(role) = role else { return render(&s, &session, Some("请选择角色。".to_owned()), None).await };
+    let Some(role) = role else {
+        return render(&s, &session, &town, Some("请选择角色。".to_owned()), None).await;
+    };
     let req = rpb::CreateAccountRequest {
         username: field("username"),
         // Passwords are taken as typed: spaces may be part of them.
         password: f.get("password").cloned().unwrap_or_default(),
         role: role.to_proto() as i32,
-        town: session.principal.town.clone().unwrap_or_default(),
+        town: town.clone(),
         unit_id: field("unit_id"),
         display_name: field("display_name"),
     };
     match s.upstreams.accounts().create_account(s.upstreams.request(&bearer(&session), req)).await {
-        Ok(a) => Redirect::to(&format!("/console/accounts?created={}", a.into_inner().username)).into_response(),
-        Err(e) => render(&s, &session, Some(explain(&ApiError::from(e))), None).await,
+        Ok(a) => {
+            Redirect::to(&format!("/console/accounts?town={town}&created={}", a.into_inner().username)).into_response()
+        }
+        Err(e) => render(&s, &session, &town, Some(explain(&ApiError::from(e))), None).await,
     }
 }
 
 pub async fn reset(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = office_only(&session) {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
     let req = rpb::ResetPasswordRequest {
         username: f.get("username").map(|v| v.trim().to_owned()).unwrap_or_default(),
         new_password: f.get("new_password").cloned().unwrap_or_default(),
     };
     match s.upstreams.accounts().reset_password(s.upstreams.request(&bearer(&session), req)).await {
-        Ok(a) => Redirect::to(&format!("/console/accounts?reset={}", a.into_inner().username)).into_response(),
-        Err(e) => render(&s, &session, Some(explain(&ApiError::from(e))), None).await,
+        Ok(a) => {
+            Redirect::to(&format!("/console/accounts?town={town}&reset={}", a.into_inner().username)).into_response()
+        }
+        Err(e) => render(&s, &session, &town, Some(explain(&ApiError::from(e))), None).await,
     }
 }

@@ -55,6 +55,8 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
             ("/console/supervision", "督查"),
             ("/console/bulletins", "月度通报"),
             ("/console/assessments", "年度考核"),
+            ("/console/units", "责任人"),
+            ("/console/accounts", "账号管理"),
         ],
         Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
         _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办"), ("/console/bulletins", "月度通报")],

@@ -32,13 +32,16 @@ pub struct TownRow {
 #[template(path = "console/county.html")]
 struct CountyPage {
     nav: Option<Nav>,
+    csrf: String,
+    error: Option<String>,
     period: String,
     from: String,
     to: String,
     towns: Vec<TownRow>,
 }
 
-pub async fn county(s: &AppState, session: &Session) -> Result<Response, ApiError> {
+/// The overview; `error` says why a form (adding a town) was refused.
+pub async fn county(s: &AppState, session: &Session, error: Option<String>) -> Result<Response, ApiError> {
     let b = bearer(session);
     let today = local_date(wuguan_platform::db::now_ms());
     let from = today.with_day0(0).unwrap_or(today);
@@ -66,6 +69,8 @@ pub async fn county(s: &AppState, session: &Session) -> Result<Response, ApiErro
     }
     Ok(page(CountyPage {
         nav: nav(session),
+        csrf: session.csrf.clone(),
+        error,
         period: format!("{from} 至 {today}"),
         from: from.to_string(),
         to: today.to_string(),
@@ -112,4 +117,31 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
     }
     let title = format!("关于{from}至{to}需县级协调解决问题的书面报告");
     Html(crate::printable::county_report(&title, &q.town, &from.to_string(), &to.to_string(), &tickets)).into_response()
+}
+
+/// The county adds a town to itself, then goes on to its accounts and units.
+pub async fn create_town(State(s): State<AppState>, session: Session, body: axum::body::Bytes) -> Response {
+    if session.principal.role != wuguan_platform::Role::County {
+        return refusal(StatusCode::FORBIDDEN, "新增镇由县建设局办理。", "/console");
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let req = rpb::CreateTownRequest { code: field("code"), name: field("name") };
+    match s.upstreams.registry().create_town(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(t) => axum::response::Redirect::to(&format!("/console/accounts?town={}&new_town=1", t.into_inner().code))
+            .into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match (e.0.code, e.0.field.as_deref()) {
+                (wuguan_platform::ErrorCode::AlreadyExists, _) => "已有这个代码的镇。".to_owned(),
+                (_, Some("code")) => "代码为 2 至 32 个小写字母、数字、- 或 _（用于链接，如 xinzhen）。".to_owned(),
+                (_, Some("name")) => "请填写镇名（不超过 100 字）。".to_owned(),
+                _ => say(&e),
+            };
+            match county(&s, &session, Some(message)).await {
+                Ok(page) => unprocessable(page),
+                Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+            }
+        }
+    }
 }

@@ -130,7 +130,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
     let b = bearer(&session);
     let Some(town) = p.town.clone() else {
         // The county: its towns side by side.
-        return super::county::county(&s, &session)
+        return super::county::county(&s, &session, None)
             .await
             .unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"));
     };

@@ -28,6 +28,9 @@ pub struct UnitBlock {
 #[template(path = "console/units.html")]
 struct UnitsPage {
     nav: Option<Nav>,
+    town: String,
+    towns: Vec<(String, String, bool)>,
+    unit_types: [(&'static str, &'static str); 6],
     csrf: String,
     units: Vec<UnitBlock>,
     error: Option<String>,
@@ -68,8 +71,24 @@ async fn all_persons(s: &AppState, session: &Session, town: &str) -> Result<Vec<
     Ok(out)
 }
 
-async fn render(s: &AppState, session: &Session, error: Option<String>, notice: Option<String>) -> Response {
-    let town = session.principal.town.clone().unwrap_or_default();
+/// The units a town creates itself; communities and property companies bring their own.
+const UNIT_TYPES: [(&str, &str); 6] = [
+    ("town_office", "镇物管办"),
+    ("police", "派出所"),
+    ("urban_management", "城管"),
+    ("construction_bureau", "建设局"),
+    ("owner_reps", "业主代表"),
+    ("developer", "开发商"),
+];
+
+async fn render(
+    s: &AppState,
+    session: &Session,
+    town: &str,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let town = town.to_owned();
     let req = rpb::ListUnitsRequest {
         town: town.clone(),
         page: Some(PageRequest { page_size: 500, page_token: String::new() }),
@@ -97,57 +116,116 @@ async fn render(s: &AppState, session: &Session, error: Option<String>, notice: 
         })
         .collect();
     blocks.sort_by(|a, b| a.kind.cmp(b.kind).then(a.name.cmp(&b.name)));
-    let view = UnitsPage { nav: nav(session), csrf: session.csrf.clone(), units: blocks, notice, error };
+    let view = UnitsPage {
+        nav: nav(session),
+        towns: town_choices(s, session, &town).await,
+        town,
+        unit_types: UNIT_TYPES,
+        csrf: session.csrf.clone(),
+        units: blocks,
+        notice,
+        error,
+    };
     if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
 }
 
-fn office_only(session: &Session) -> Option<Response> {
-    (session.principal.role != Role::TownOffice)
-        .then(|| refusal(StatusCode::FORBIDDEN, "责任单位与责任人由镇物管办维护。", "/console"))
+fn managers_only(session: &Session) -> Option<Response> {
+    (!matches!(session.principal.role, Role::TownOffice | Role::County))
+        .then(|| refusal(StatusCode::FORBIDDEN, "责任单位与责任人由镇物管办（或县建设局）维护。", "/console"))
+}
+
+/// The town a posted form is about: a town principal's own, the county's choice.
+fn posted_town(session: &Session, f: &std::collections::HashMap<String, String>) -> String {
+    session.principal.town.clone().or_else(|| f.get("town").map(|t| t.trim().to_owned())).unwrap_or_default()
+}
+
+/// Back to the page (of the same town), saying what was done.
+fn done(town: &str, what: &str, name: &str) -> Response {
+    let mut url = form_urlencoded::Serializer::new(String::from("/console/units?"));
+    url.append_pair("town", town).append_pair(what, name);
+    Redirect::to(&url.finish()).into_response()
+}
+
+/// One submitted form, one write, however often it is resent.
+fn form_key(body: &Bytes) -> String {
+    format!("console-{}", &super::session::csrf_for(&String::from_utf8_lossy(body))[..48])
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct DoneQuery {
+    town: Option<String>,
     added: Option<String>,
     designated: Option<String>,
+    unit: Option<String>,
 }
 
 pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<DoneQuery>) -> Response {
-    if let Some(refused) = office_only(&session) {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
-    let notice = match (q.added, q.designated) {
-        (Some(name), _) => Some(format!("已添加 {name}。")),
-        (_, Some(name)) => {
+    let town = match town_of_page(&s, &session, q.town.as_deref()).await {
+        Ok(town) => town,
+        Err(refused) => return refused,
+    };
+    let notice = match (q.added, q.designated, q.unit) {
+        (Some(name), _, _) => Some(format!("已添加 {name}。")),
+        (_, Some(name), _) => {
             Some(format!("{name} 已设为责任人，此后新派的诉求由其负责（各服务缓存的单位信息至多 5 分钟后更新）。"))
         }
+        (_, _, Some(name)) => Some(format!("已新增责任单位 {name}，请为其添加责任人。")),
         _ => None,
     };
-    render(&s, &session, None, notice).await
+    render(&s, &session, &town, None, notice).await
 }
 
-pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = office_only(&session) {
+pub async fn add_unit(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let Ok(unit_type) = crate::views::parse_unit_type("unit_type", &field("unit_type")) else {
+        return render(&s, &session, &town, Some("请选择单位类型。".to_owned()), None).await;
+    };
+    let req = rpb::CreateUnitRequest {
+        town: town.clone(),
+        unit_type: unit_type as i32,
+        name: field("name"),
+        idempotency_key: form_key(&body),
+    };
+    match s.upstreams.registry().create_unit(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(u) => done(&town, "unit", &u.into_inner().name),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match (e.0.code, e.0.field.as_deref()) {
+                (wuguan_platform::ErrorCode::AlreadyExists, _) => "本镇已有同名单位。".to_owned(),
+                (_, Some("name")) => "请填写单位名称（不超过 100 字）。".to_owned(),
+                _ => say(&e),
+            };
+            render(&s, &session, &town, Some(message), None).await
+        }
+    }
+}
+
+pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
     let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let req = rpb::CreatePersonRequest {
-        town: session.principal.town.clone().unwrap_or_default(),
+        town: town.clone(),
         unit_id: field("unit_id"),
         name: field("name"),
         title: field("title"),
         phone: field("phone"),
         designated: field("designated") == "true",
-        // One person per submitted form, however often it is resent.
-        idempotency_key: format!("console-{}", &super::session::csrf_for(&String::from_utf8_lossy(&body))[..48]),
+        idempotency_key: form_key(&body),
     };
     match s.upstreams.registry().create_person(s.upstreams.request(&bearer(&session), req)).await {
-        Ok(p) => {
-            let mut url = form_urlencoded::Serializer::new(String::from("/console/units?"));
-            url.append_pair("added", &p.into_inner().name);
-            Redirect::to(&url.finish()).into_response()
-        }
+        Ok(p) => done(&town, "added", &p.into_inner().name),
         Err(e) => {
             let e = ApiError::from(e);
             let message = match e.0.field.as_deref() {
@@ -157,28 +235,21 @@ pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes
                 Some("unit_id") => "没有这个责任单位。".to_owned(),
                 _ => say(&e),
             };
-            render(&s, &session, Some(message), None).await
+            render(&s, &session, &town, Some(message), None).await
         }
     }
 }
 
 pub async fn designate(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = office_only(&session) {
+    if let Some(refused) = managers_only(&session) {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
     let id = f.get("person_id").cloned().unwrap_or_default();
-    match s
-        .upstreams
-        .registry()
-        .designate_person(s.upstreams.request(&bearer(&session), rpb::DesignatePersonRequest { id }))
-        .await
-    {
-        Ok(p) => {
-            let mut url = form_urlencoded::Serializer::new(String::from("/console/units?"));
-            url.append_pair("designated", &p.into_inner().name);
-            Redirect::to(&url.finish()).into_response()
-        }
-        Err(e) => render(&s, &session, Some(say(&ApiError::from(e))), None).await,
+    let req = s.upstreams.request(&bearer(&session), rpb::DesignatePersonRequest { id });
+    match s.upstreams.registry().designate_person(req).await {
+        Ok(p) => done(&town, "designated", &p.into_inner().name),
+        Err(e) => render(&s, &session, &town, Some(say(&ApiError::from(e))), None).await,
     }
 }
