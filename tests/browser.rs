@@ -266,6 +266,9 @@ async fn the_office_works_the_month_on_a_phone_and_the_county_reads_it() {
         ("/console/assessments", "全年考核", "office-assessment"),
         ("/console/rubric", "考核细则", "office-rubric"),
         ("/console/routing", "派单规则", "office-routing"),
+        ("/console/units", "责任单位与责任人", "office-units"),
+        ("/console/accounts", "账号管理", "office-accounts"),
+        ("/console/password", "修改密码", "office-password"),
     ] {
         clerk.goto(&format!("{base}{path}")).await.unwrap();
         wait_for(&clerk, needle).await;
