@@ -947,6 +947,22 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
         (StatusCode::SEE_OTHER, Some("/console/accounts?town=zhongxing&reset=zhongxing.police"))
     );
     assert_eq!(sign_in_with("zhongxing.police", "reset-by-office").await, StatusCode::OK);
+    // The new officer leaves: stopped, the sign-in page says so.
+    let stop = [("csrf", token.as_str()), ("username", "zhongxing.police.li"), ("stop", "true")];
+    let (status, _, location) = office.post("/console/accounts/stop", &stop).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, stopped, _) = office.get(&location.unwrap()).await;
+    assert!(stopped.contains("已停用 zhongxing.police.li") && stopped.contains("启用"), "{stopped}");
+    let mut leaver = Browser::new(&t.base);
+    let (_, login_page, _) = leaver.get("/console/login").await;
+    let leaver_token = csrf(&login_page);
+    let (_, refused, _) = leaver
+        .post(
+            "/console/login",
+            &[("csrf", leaver_token.as_str()), ("username", "zhongxing.police.li"), ("password", "first-pass-1")],
+        )
+        .await;
+    assert!(refused.contains("该账号已停用"), "{refused}");
     let other_town = [("csrf", token.as_str()), ("username", "anhe.police"), ("new_password", "reset-by-office")];
     let (status, refused, _) = office.post("/console/accounts/reset", &other_town).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -562,6 +562,33 @@ async fn passwords(t: &TestStack) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login("zhongxing.police", "county-set-1").await, StatusCode::OK);
 
+    // Staff who left: the office stops the account (it cannot sign in, even with the right
+    // password), then restarts it; nobody stops their own; other towns' are absent.
+    let (status, body) = t.post("/api/v1/accounts/zhongxing.police/disable", &office, json!({})).await;
+    assert_eq!((status, &body["disabled"]), (StatusCode::OK, &json!(true)), "{body}");
+    let (status, body) = t
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "zhongxing.police", "password": "county-set-1"})),
+        )
+        .await;
+    let err = assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert!(err["message"].as_str().unwrap().contains("stopped"), "{body}");
+    assert_eq!(login("zhongxing.police", "wrong-pass").await, StatusCode::UNAUTHORIZED);
+    let listed = t.get_all("/api/v1/towns/zhongxing/accounts", &office).await;
+    assert!(listed.iter().any(|a| a["username"] == "zhongxing.police" && a["disabled"] == true));
+    let (status, _) = t.post("/api/v1/accounts/zhongxing.police/enable", &office, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(login("zhongxing.police", "county-set-1").await, StatusCode::OK);
+    let (status, body) = t.post("/api/v1/accounts/zhongxing.town_office/disable", &office, json!({})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "username");
+    let (status, body) = t.post("/api/v1/accounts/anhe.police/disable", &office, json!({})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = t.post("/api/v1/accounts/zhongxing.police/explode", &office, json!({})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+
     // Guessing: the fifth wrong password in a row locks the account, even against the right one,
     // until the office sets a new password. A success in between starts the count again.
     for _ in 0..4 {

@@ -105,6 +105,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/me/password", post(ledger::change_password))
         .route("/api/v1/accounts/{username}/password", post(ledger::reset_password))
+        .route("/api/v1/accounts/{username}/{action}", post(ledger::set_account_disabled))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route("/api/v1/towns", get(ledger::list_towns).post(ledger::create_town))
         .route("/api/v1/directory/towns", get(ledger::town_directory))

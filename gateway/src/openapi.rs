@@ -16,6 +16,8 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
         "ResetPassword",
         200,
     ),
+    ("post", "/api/v1/accounts/{username}/disable", "ledger", "Stop an account (town office, county)", "", 200),
+    ("post", "/api/v1/accounts/{username}/enable", "ledger", "Restart a stopped account", "", 200),
     ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
     ("post", "/api/v1/towns", "ledger", "Add a town to the county (county)", "Town", 201),
     ("get", "/api/v1/directory/towns", "ledger", "Every town's code and name (public, for residents)", "", 200),

@@ -611,6 +611,7 @@ pub struct AccountView {
     pub county: String,
     pub unit_id: Option<String>,
     pub display_name: String,
+    pub disabled: bool,
 }
 
 impl From<pb::Account> for AccountView {
@@ -622,6 +623,7 @@ impl From<pb::Account> for AccountView {
             county: a.county,
             unit_id: none_if_empty(a.unit_id),
             display_name: a.display_name,
+            disabled: a.disabled,
         }
     }
 }

@@ -79,8 +79,8 @@ const ROLES: [Role; 7] = [
     Role::Resident,
 ];
 
-/// (username, display name, role, unit name).
-type AccountRow = (String, String, &'static str, String);
+/// (username, display name, role, unit name, stopped).
+type AccountRow = (String, String, &'static str, String, bool);
 
 #[derive(Template)]
 #[template(path = "console/accounts.html")]
@@ -140,7 +140,7 @@ async fn render(
         .into_iter()
         .map(|a| {
             let role = Role::from_proto(a.role).map(role_zh).unwrap_or("—");
-            (a.username, a.display_name, role, unit_name(&a.unit_id))
+            (a.username, a.display_name, role, unit_name(&a.unit_id), a.disabled)
         })
         .collect();
     let view = AccountsPage {
@@ -168,6 +168,8 @@ pub struct NoticeQuery {
     created: Option<String>,
     reset: Option<String>,
     new_town: Option<String>,
+    stopped: Option<String>,
+    restarted: Option<String>,
 }
 
 pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Query<NoticeQuery>) -> Response {
@@ -180,6 +182,10 @@ pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Que
     };
     let notice = match (q.created, q.reset, q.new_town) {
         (Some(u), _, _) => Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。")),
+        (_, Some(u), _) if q.stopped.is_some() => {
+            Some(format!("已停用 {u}：不能再登录（已登录的至多 8 小时后失效）。"))
+        }
+        (_, Some(u), _) if q.restarted.is_some() => Some(format!("已启用 {u}。")),
         (_, Some(u), _) => Some(format!("已为 {u} 设置新密码。")),
         (_, _, Some(_)) => Some(format!(
             "已新增 {town}。下一步：在“责任人”页为其添加责任单位（镇物管办、派出所、城管等），再在此为镇物管办开通账号。"
@@ -250,5 +256,35 @@ pub async fn reset(State(s): State<AppState>, session: Session, body: Bytes) -> 
             Redirect::to(&format!("/console/accounts?town={town}&reset={}", a.into_inner().username)).into_response()
         }
         Err(e) => render(&s, &session, &town, Some(explain(&ApiError::from(e))), None).await,
+    }
+}
+
+/// Stops or restarts an account (staff who left, or came back).
+pub async fn stop_or_restart(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let disabled = f.get("stop").is_some_and(|v| v == "true");
+    let req = rpb::SetAccountDisabledRequest {
+        username: f.get("username").map(|v| v.trim().to_owned()).unwrap_or_default(),
+        disabled,
+    };
+    match s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(a) => {
+            let what = if disabled { "stopped" } else { "restarted" };
+            Redirect::to(&format!("/console/accounts?town={town}&reset={}&{what}=1", a.into_inner().username))
+                .into_response()
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = if e.0.field.as_deref() == Some("username") {
+                "不能停用自己的账号。".to_owned()
+            } else {
+                explain(&e)
+            };
+            render(&s, &session, &town, Some(message), None).await
+        }
     }
 }

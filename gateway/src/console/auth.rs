@@ -65,6 +65,9 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
         Err(status) if status.code() == tonic::Code::Unauthenticated && status.message().contains("locked") => {
             return fail("连续登录失败次数过多，账号已暂时锁定 15 分钟。可稍后再试，或请镇物管办重设密码。");
         }
+        Err(status) if status.code() == tonic::Code::Unauthenticated && status.message().contains("stopped") => {
+            return fail("该账号已停用。如有疑问请联系镇物管办。");
+        }
         Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
         Err(status) => return fail(&say(&ApiError::from(status))),
     };

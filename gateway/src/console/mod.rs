@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/password", get(accounts::password_form).post(accounts::change_password))
         .route("/console/accounts", get(accounts::accounts).post(accounts::create))
         .route("/console/accounts/reset", post(accounts::reset))
+        .route("/console/accounts/stop", post(accounts::stop_or_restart))
         .route("/console/units", get(units::units).post(units::add_unit))
         .route("/console/units/persons", post(units::add_person))
         .route("/console/units/designate", post(units::designate))

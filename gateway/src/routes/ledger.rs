@@ -460,3 +460,19 @@ pub async fn designate_person(
         .await?;
     Ok(Json(resp.into_inner().into()))
 }
+
+/// `POST /accounts/{username}/disable` and `/enable`: stop or restart an account.
+pub async fn set_account_disabled(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path((username, action)): Path<(String, String)>,
+) -> ApiResult<Json<AccountView>> {
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on accounts"))),
+    };
+    let req = pb::SetAccountDisabledRequest { username, disabled };
+    let resp = s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}

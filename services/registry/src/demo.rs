@@ -426,6 +426,7 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
                 county: COUNTY.into(),
                 unit_id,
                 display_name: (*display).into(),
+                disabled: false,
             };
             store.create_account(&account, &password_hash).await?;
         }
@@ -437,6 +438,7 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
         county: COUNTY.into(),
         unit_id: None,
         display_name: "县建设局房管处".into(),
+        disabled: false,
     };
     store.create_account(&county_admin, &password_hash).await?;
     Ok(true)

@@ -307,6 +307,8 @@ pub struct Account {
     pub county: String,
     pub unit_id: Option<String>,
     pub display_name: String,
+    /// Stopped by the town office (staff who left): it cannot sign in.
+    pub disabled: bool,
 }
 
 pub fn new_id() -> String {

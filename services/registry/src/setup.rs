@@ -47,6 +47,7 @@ pub async fn init_county<S: RegistryStore>(
         county: code.to_owned(),
         unit_id: None,
         display_name: format!("{name}管理员"),
+        disabled: false,
     };
     Ok(store.create_account(&account, &hash).await?)
 }

@@ -239,6 +239,7 @@ async fn conformance<S: RegistryStore>(store: S) {
         county: "c1".into(),
         unit_id: None,
         display_name: "物管办".into(),
+        disabled: false,
     };
     store.create_account(&account, "hash").await.unwrap();
     let err = store.create_account(&account, "hash").await.unwrap_err();
@@ -264,6 +265,12 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert!(store.set_password_hash("t1.town_office", "newer-hash").await.unwrap());
     assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(0));
     assert_eq!(store.record_failed_sign_in("nobody", 3, 1_000).await.unwrap(), 0);
+    assert!(store.set_account_disabled("t1.town_office", true).await.unwrap());
+    assert!(store.find_account("t1.town_office").await.unwrap().unwrap().0.disabled);
+    assert!(store.list_accounts("t1", &Page::first(10)).await.unwrap()[0].disabled);
+    assert!(store.set_account_disabled("t1.town_office", false).await.unwrap());
+    assert!(!store.find_account("t1.town_office").await.unwrap().unwrap().0.disabled);
+    assert!(!store.set_account_disabled("nobody", true).await.unwrap());
     assert_eq!(store.sign_in_locked_until("nobody").await.unwrap(), None);
 }
 

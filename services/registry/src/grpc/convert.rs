@@ -281,6 +281,7 @@ pub fn account(a: Account) -> pb::Account {
         county: a.county,
         unit_id: a.unit_id.unwrap_or_default(),
         display_name: a.display_name,
+        disabled: a.disabled,
     }
 }
 

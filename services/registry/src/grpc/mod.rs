@@ -655,6 +655,10 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 .await
                 .map_err(ServiceError::internal)?;
             match account {
+                // Only someone who knows the password learns that the account was stopped.
+                Some(a) if verified && a.disabled => {
+                    Err(ServiceError::unauthenticated("this account has been stopped; ask the town office"))
+                }
                 Some(a) if verified => {
                     self.store.clear_failed_sign_ins(&a.username).await?;
                     Ok(convert::account(a))
@@ -722,6 +726,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 county,
                 unit_id,
                 display_name: crate::validate::text("display_name", &r.display_name)?,
+                disabled: false,
             };
             Ok(convert::account(self.store.create_account(&account, &hash).await?))
         }
@@ -779,14 +784,8 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
     async fn reset_password(&self, req: Request<pb::ResetPasswordRequest>) -> Rpc<pb::Account> {
         ok(async {
             let p = self.principal(&req)?;
-            p.require(LEDGER_EDITORS)?;
             let r = req.into_inner();
-            let found = self.store.find_account(r.username.trim()).await?;
-            // Another town's (or county's) accounts are as absent as unknown ones.
-            let account = match found {
-                Some((a, _)) if may_manage(&p, &a) => a,
-                _ => return Err(ServiceError::not_found("account")),
-            };
+            let account = self.managed_account(&p, &r.username).await?;
             new_password("new_password", &r.new_password)?;
             let hash = hash_password(r.new_password).await?;
             self.store.set_password_hash(&account.username, &hash).await?;
@@ -794,6 +793,33 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             Ok(convert::account(account))
         }
         .await)
+    }
+
+    async fn set_account_disabled(&self, req: Request<pb::SetAccountDisabledRequest>) -> Rpc<pb::Account> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            let account = self.managed_account(&p, &r.username).await?;
+            if account.username == p.subject {
+                return Err(ServiceError::invalid("username", "you cannot stop your own account"));
+            }
+            self.store.set_account_disabled(&account.username, r.disabled).await?;
+            tracing::info!(username = %account.username, disabled = r.disabled, by = %p.subject, "account stopped or restarted");
+            Ok(convert::account(Account { disabled: r.disabled, ..account }))
+        }
+        .await)
+    }
+}
+
+impl<S: RegistryStore> RegistryGrpc<S> {
+    /// The account `username` if `p` may manage it (reset its password, stop it); other towns'
+    /// accounts are as absent as unknown ones.
+    async fn managed_account(&self, p: &Principal, username: &str) -> ServiceResult<Account> {
+        p.require(LEDGER_EDITORS)?;
+        match self.store.find_account(username.trim()).await? {
+            Some((a, _)) if may_manage(p, &a) => Ok(a),
+            _ => Err(ServiceError::not_found("account")),
+        }
     }
 }
 

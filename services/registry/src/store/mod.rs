@@ -140,6 +140,8 @@ pub trait RegistryStore: Send + Sync + 'static {
         limit: u32,
         lock_until: i64,
     ) -> impl Future<Output = ServiceResult<i64>> + Send;
+    /// Stops or restarts the account; false if there is no such account.
+    fn set_account_disabled(&self, username: &str, disabled: bool) -> impl Future<Output = ServiceResult<bool>> + Send;
     /// A successful sign-in: the count of failures starts again.
     fn clear_failed_sign_ins(&self, username: &str) -> impl Future<Output = ServiceResult<()>> + Send;
 }

@@ -238,6 +238,7 @@ struct AccountRow {
     county: String,
     unit_id: Option<String>,
     display_name: String,
+    disabled: bool,
 }
 
 impl TryFrom<AccountRow> for (Account, String) {
@@ -251,6 +252,7 @@ impl TryFrom<AccountRow> for (Account, String) {
                 county: r.county,
                 unit_id: r.unit_id,
                 display_name: r.display_name,
+                disabled: r.disabled,
             },
             r.password_hash,
         ))
@@ -957,7 +959,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_account(&self, username: &str) -> ServiceResult<Option<(Account, String)>> {
                 let row: Option<AccountRow> = sqlx::query_as(
-                    "SELECT username, password_hash, role, town, county, unit_id, display_name FROM accounts WHERE username = $1",
+                    "SELECT username, password_hash, role, town, county, unit_id, display_name, disabled FROM accounts WHERE username = $1",
                 )
                 .bind(username)
                 .fetch_optional(&self.pool)
@@ -968,7 +970,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_accounts(&self, town: &str, page: &Page) -> ServiceResult<Vec<Account>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT username, password_hash, role, town, county, unit_id, display_name FROM accounts WHERE town = ",
+                    "SELECT username, password_hash, role, town, county, unit_id, display_name, disabled FROM accounts WHERE town = ",
                 );
                 q.push_bind(town.to_owned());
                 if let Some(after) = &page.after {
@@ -1016,6 +1018,16 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(|(until,)| until).unwrap_or(0))
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn set_account_disabled(&self, username: &str, disabled: bool) -> ServiceResult<bool> {
+                let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2")
+                    .bind(disabled)
+                    .bind(username)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
