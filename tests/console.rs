@@ -994,12 +994,58 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     assert!(added.contains("已添加 周副所长"), "{added}");
     let section = added.split("派出所 · 众兴派出所").nth(1).unwrap().split("</section>").next().unwrap();
     assert!(section.contains("<td>周副所长</td><td>副所长</td><td>13700001234</td>"), "{section}");
-    let chief = section.split("name=\"person_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    // The chief's "设为责任人" form (the designated deputy has none).
+    let chief = section
+        .split("action=\"/console/units/designate\"")
+        .nth(1)
+        .unwrap()
+        .split("name=\"person_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let (status, _, location) =
         office.post("/console/units/designate", &[("csrf", token.as_str()), ("person_id", chief.as_str())]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, back, _) = office.get(&location.unwrap()).await;
     assert!(back.contains("已设为责任人"), "{back}");
+    // 周 moves on: his number corrected first, then removed (he is no longer the designated one).
+    let deputy = added
+        .split("派出所 · 众兴派出所")
+        .nth(1)
+        .unwrap()
+        .split("<td>周副所长</td>")
+        .nth(1)
+        .unwrap()
+        .split("name=\"person_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let fix = [
+        ("csrf", token.as_str()),
+        ("person_id", deputy.as_str()),
+        ("name", "周副所长"),
+        ("title", "副所长"),
+        ("phone", "13700009999"),
+    ];
+    let (status, _, location) = office.post("/console/units/persons/update", &fix).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, fixed, _) = office.get(&location.unwrap()).await;
+    assert!(fixed.contains("周副所长 的信息已更新") && fixed.contains("13700009999"), "{fixed}");
+    let remove = [("csrf", token.as_str()), ("person_id", deputy.as_str()), ("name", "周副所长")];
+    let (status, refused, location) = office.post("/console/units/persons/remove", &remove).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{}", refused.split("class=\"error\">").nth(1).unwrap_or(""));
+    let (_, removed, _) = office.get(&location.unwrap()).await;
+    assert!(removed.contains("周副所长 已移除") && !removed.contains("13700009999"), "{removed}");
+    let chief_remove = [("csrf", token.as_str()), ("person_id", chief.as_str()), ("name", "chief")];
+    let (status, refused, _) = office.post("/console/units/persons/remove", &chief_remove).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("责任人不能直接移除"), "{refused}");
     let bad = [("csrf", token.as_str()), ("unit_id", unit_id.as_str()), ("name", "吴"), ("phone", "call me")];
     let (status, refused, _) = office.post("/console/units/persons", &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -506,6 +506,23 @@ async fn people_and_phones(t: &TestStack) {
     assert_eq!(designated, vec!["孙副所长"]);
     let (status, body) = t.post("/api/v1/persons/no-such-person/designate", &zx, json!({})).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+
+    // Corrected, then removed — but never the designated person.
+    let person = format!("/api/v1/persons/{}", added["id"].as_str().unwrap());
+    let (status, body) = t.patch(&person, &zx, json!({"name": "孙副所长", "phone": "call me"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "phone");
+    let (status, body) =
+        t.patch(&person, &zx, json!({"name": "孙所长", "title": "所长", "phone": "13900002222"})).await;
+    assert_eq!((status, body["phone"].as_str()), (StatusCode::OK, Some("13900002222")), "{body}");
+    let (status, body) = t.send(Method::DELETE, &person, Some(&zx), None).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let other = unit_people.iter().find(|p| p["designated"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+    let (status, body) = t.send(Method::DELETE, &format!("/api/v1/persons/{other}"), Some(&resident), None).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, _) = t.send(Method::DELETE, &format!("/api/v1/persons/{other}"), Some(&zx), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let left = t.get_all(&format!("/api/v1/towns/zhongxing/persons?unit_id={unit}"), &zx).await;
+    assert!(left.iter().all(|p| p["id"] != other.as_str()), "{left:?}");
 }
 
 /// Anyone changes their own password (knowing the current one); the town office sets a new one

@@ -127,6 +127,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/towns/{town}/units", get(ledger::list_units).post(ledger::create_unit))
         .route("/api/v1/units/{id}", get(ledger::get_unit))
         .route("/api/v1/towns/{town}/persons", get(ledger::list_persons).post(ledger::create_person))
+        .route("/api/v1/persons/{id}", axum::routing::patch(ledger::update_person).delete(ledger::remove_person))
         .route("/api/v1/persons/{id}/designate", post(ledger::designate_person))
         .route("/api/v1/towns/{town}/accounts", get(ledger::list_accounts).post(ledger::create_account))
         .route("/api/v1/complaints", get(complaints::list).post(complaints::submit))

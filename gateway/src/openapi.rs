@@ -43,6 +43,8 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("get", "/api/v1/units/{id}", "ledger", "One responsible unit", "", 200),
     ("get", "/api/v1/towns/{town}/persons", "ledger", "List responsible persons", "", 200),
     ("post", "/api/v1/towns/{town}/persons", "ledger", "Create a responsible person", "Person", 201),
+    ("patch", "/api/v1/persons/{id}", "ledger", "Correct a person's name, title or phone", "PersonChange", 200),
+    ("delete", "/api/v1/persons/{id}", "ledger", "Remove a person (not the designated one)", "", 204),
     (
         "post",
         "/api/v1/persons/{id}/designate",
@@ -262,6 +264,8 @@ fn request_schema(name: &str) -> Value {
         }
         "Town" => json!({"type": "object", "required": ["code", "name"], "properties": {
             "code": {"type": "string", "pattern": "^[a-z0-9_-]{2,32}$"}, "name": {"type": "string"}}}),
+        "PersonChange" => json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string"}, "title": {"type": "string"}, "phone": {"type": "string"}}}),
         "ChangePassword" => json!({"type": "object", "required": ["current_password", "new_password"], "properties": {
             "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8}}}),
         "ResetPassword" => json!({"type": "object", "required": ["new_password"], "properties": {

@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts/stop", post(accounts::stop_or_restart))
         .route("/console/units", get(units::units).post(units::add_unit))
         .route("/console/units/persons", post(units::add_person))
+        .route("/console/units/persons/update", post(units::update_person))
+        .route("/console/units/persons/remove", post(units::remove_person))
         .route("/console/units/designate", post(units::designate))
         .route("/console/tickets", get(tickets::tickets))
         .route("/console/tickets/{id}", get(tickets::ticket))

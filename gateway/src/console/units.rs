@@ -157,6 +157,8 @@ pub struct DoneQuery {
     added: Option<String>,
     designated: Option<String>,
     unit: Option<String>,
+    updated: Option<String>,
+    removed: Option<String>,
 }
 
 pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<DoneQuery>) -> Response {
@@ -167,13 +169,16 @@ pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<
         Ok(town) => town,
         Err(refused) => return refused,
     };
-    let notice = match (q.added, q.designated, q.unit) {
-        (Some(name), _, _) => Some(format!("已添加 {name}。")),
-        (_, Some(name), _) => {
-            Some(format!("{name} 已设为责任人，此后新派的诉求由其负责（各服务缓存的单位信息至多 5 分钟后更新）。"))
-        }
-        (_, _, Some(name)) => Some(format!("已新增责任单位 {name}，请为其添加责任人。")),
-        _ => None,
+    let notice = if let Some(name) = q.added {
+        Some(format!("已添加 {name}。"))
+    } else if let Some(name) = q.updated {
+        Some(format!("{name} 的信息已更新。"))
+    } else if let Some(name) = q.removed {
+        Some(format!("{name} 已移除。"))
+    } else if let Some(name) = q.designated {
+        Some(format!("{name} 已设为责任人，此后新派的诉求由其负责（各服务缓存的单位信息至多 5 分钟后更新）。"))
+    } else {
+        q.unit.map(|name| format!("已新增责任单位 {name}，请为其添加责任人。"))
     };
     render(&s, &session, &town, None, notice).await
 }
@@ -250,6 +255,54 @@ pub async fn designate(State(s): State<AppState>, session: Session, body: Bytes)
     let req = s.upstreams.request(&bearer(&session), rpb::DesignatePersonRequest { id });
     match s.upstreams.registry().designate_person(req).await {
         Ok(p) => done(&town, "designated", &p.into_inner().name),
+        Err(e) => render(&s, &session, &town, Some(say(&ApiError::from(e))), None).await,
+    }
+}
+
+/// Corrects a person's name, title or phone.
+pub async fn update_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let req = rpb::UpdatePersonRequest {
+        id: field("person_id"),
+        name: field("name"),
+        title: field("title"),
+        phone: field("phone"),
+    };
+    match s.upstreams.registry().update_person(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(p) => done(&town, "updated", &p.into_inner().name),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.0.field.as_deref() {
+                Some("name") => "请填写姓名（不超过 100 字）。".to_owned(),
+                Some("phone") => "电话号码格式不正确。".to_owned(),
+                Some("title") => "职务不超过 500 字。".to_owned(),
+                _ => say(&e),
+            };
+            render(&s, &session, &town, Some(message), None).await
+        }
+    }
+}
+
+/// Removes someone who left (never the designated person: designate another first).
+pub async fn remove_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session) {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let id = f.get("person_id").cloned().unwrap_or_default();
+    let name = f.get("name").cloned().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(&session), rpb::RemovePersonRequest { id });
+    match s.upstreams.registry().remove_person(req).await {
+        Ok(_) => done(&town, "removed", &name),
+        Err(e) if e.code() == tonic::Code::FailedPrecondition => {
+            render(&s, &session, &town, Some("责任人不能直接移除，请先将其他人设为责任人。".to_owned()), None).await
+        }
         Err(e) => render(&s, &session, &town, Some(say(&ApiError::from(e))), None).await,
     }
 }

@@ -476,3 +476,31 @@ pub async fn set_account_disabled(
     let resp = s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonChange {
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// `PATCH /persons/{id}`: corrects a person's name, title or phone.
+pub async fn update_person(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<PersonChange>,
+) -> ApiResult<Json<PersonView>> {
+    let req = pb::UpdatePersonRequest { id, name: input.name, title: input.title, phone: input.phone };
+    let resp = s.upstreams.registry().update_person(s.upstreams.request(&bearer, req)).await?;
+    Ok(Json(resp.into_inner().into()))
+}
+
+/// `DELETE /persons/{id}`: removes someone who left (not the unit's designated person).
+pub async fn remove_person(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    s.upstreams.registry().remove_person(s.upstreams.request(&bearer, pb::RemovePersonRequest { id })).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

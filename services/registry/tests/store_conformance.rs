@@ -196,6 +196,14 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert_eq!(designated, vec!["甲"]);
     assert_eq!(store.unit_contact(&pc.unit_id).await.unwrap().unwrap().person.unwrap().name, "甲");
     assert!(store.get_person("nobody").await.unwrap().is_none());
+    // Corrected, then the one not designated removed; the designated one stays.
+    let yi = persons.iter().find(|p| p.name == "乙").unwrap();
+    let fixed = Person { phone: "13900000000".into(), ..yi.clone() };
+    store.update_person(&fixed).await.unwrap();
+    assert_eq!(store.get_person(&yi.id).await.unwrap().unwrap().phone, "13900000000");
+    assert!(!store.remove_person(&jia.id).await.unwrap(), "the designated person stays");
+    assert!(store.remove_person(&yi.id).await.unwrap());
+    assert!(store.get_person(&yi.id).await.unwrap().is_none());
 
     // Town-wide units exclude community / company units.
     let police = store

@@ -476,15 +476,39 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
     async fn designate_person(&self, req: Request<pb::DesignatePersonRequest>) -> Rpc<pb::Person> {
         ok(async {
             let p = self.principal(&req)?;
-            p.require(LEDGER_EDITORS)?;
-            let person = self
-                .store
-                .get_person(req.get_ref().id.trim())
-                .await?
-                .ok_or_else(|| ServiceError::not_found("person"))?;
-            // Another town's people are as absent as unknown ones.
-            self.visible_town(&p, &person.town).await.map_err(|_| ServiceError::not_found("person"))?;
+            let person = self.editable_person(&p, &req.get_ref().id).await?;
             Ok(convert::person(self.store.designate_person(&person).await?, true))
+        }
+        .await)
+    }
+
+    async fn update_person(&self, req: Request<pb::UpdatePersonRequest>) -> Rpc<pb::Person> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.get_ref();
+            let person = self.editable_person(&p, &r.id).await?;
+            let updated = Person {
+                name: crate::validate::name("name", &r.name)?,
+                title: crate::validate::text("title", &r.title)?,
+                phone: crate::validate::phone("phone", &r.phone)?,
+                ..person
+            };
+            Ok(convert::person(self.store.update_person(&updated).await?, true))
+        }
+        .await)
+    }
+
+    async fn remove_person(&self, req: Request<pb::RemovePersonRequest>) -> Rpc<pb::RemovePersonResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let person = self.editable_person(&p, &req.get_ref().id).await?;
+            if person.designated || !self.store.remove_person(&person.id).await? {
+                return Err(ServiceError::new(
+                    wuguan_platform::ErrorCode::FailedPrecondition,
+                    "the unit's designated person cannot be removed; designate another first",
+                ));
+            }
+            Ok(pb::RemovePersonResponse {})
         }
         .await)
     }
@@ -812,6 +836,15 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
 }
 
 impl<S: RegistryStore> RegistryGrpc<S> {
+    /// The person `id` if `p` may edit the ledger of their town; another town's people are as
+    /// absent as unknown ones.
+    async fn editable_person(&self, p: &Principal, id: &str) -> ServiceResult<Person> {
+        p.require(LEDGER_EDITORS)?;
+        let person = self.store.get_person(id.trim()).await?.ok_or_else(|| ServiceError::not_found("person"))?;
+        self.visible_town(p, &person.town).await.map_err(|_| ServiceError::not_found("person"))?;
+        Ok(person)
+    }
+
     /// The account `username` if `p` may manage it (reset its password, stop it); other towns'
     /// accounts are as absent as unknown ones.
     async fn managed_account(&self, p: &Principal, username: &str) -> ServiceResult<Account> {

@@ -41,6 +41,10 @@ pub trait RegistryStore: Send + Sync + 'static {
 
     fn create_person(&self, person: &Person, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn get_person(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Person>>> + Send;
+    /// Replaces the person's name, title and phone.
+    fn update_person(&self, person: &Person) -> impl Future<Output = ServiceResult<Person>> + Send;
+    /// Deletes the person unless they are designated; false if they are (or are gone).
+    fn remove_person(&self, id: &str) -> impl Future<Output = ServiceResult<bool>> + Send;
     /// Makes the person their unit's only designated person.
     fn designate_person(&self, person: &Person) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn list_persons(

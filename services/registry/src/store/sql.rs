@@ -581,6 +581,29 @@ macro_rules! sql_store {
             }
 
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn update_person(&self, person: &Person) -> ServiceResult<Person> {
+                sqlx::query("UPDATE persons SET name = $1, title = $2, phone = $3 WHERE id = $4")
+                    .bind(&person.name)
+                    .bind(&person.title)
+                    .bind(&person.phone)
+                    .bind(&person.id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(person.clone())
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            async fn remove_person(&self, id: &str) -> ServiceResult<bool> {
+                // One statement: a person designated meanwhile is not removed.
+                let done = sqlx::query("DELETE FROM persons WHERE id = $1 AND designated = $2")
+                    .bind(id)
+                    .bind(false)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn designate_person(&self, person: &Person) -> ServiceResult<Person> {
                 // One statement: exactly this person of the unit is designated afterwards.
                 sqlx::query("UPDATE persons SET designated = (id = $1) WHERE unit_id = $2")
