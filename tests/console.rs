@@ -621,7 +621,10 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
     );
     let (_, saved, _) = office.get(&format!("/console/estates/{id}?saved=1")).await;
     assert!(saved.contains("已保存") && saved.contains(&format!("<dd>{new_residents}</dd>")), "{saved}");
-    assert!(saved.contains(&format!("居住人口：{residents} → {new_residents}")), "the change is on record: {saved}");
+    let main = saved.split("<main>").nth(1).unwrap();
+    assert!(main.contains(&format!("居住人口：{residents} → {new_residents}")), "the change is on record: {saved}");
+    let title = saved.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
+    assert!(!title.contains('<'), "the title is text only: {title}");
     // The same form again (its version is now stale) does not overwrite the saved change.
     let (status, stale, _) = office.post(&edit, &pairs(&post(&[("residents", "1")], Some(&token)))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1057,6 +1060,8 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let mut county = Browser::new(&t.base);
     county.sign_in("county.admin").await;
     let (_, overview, _) = county.get("/console").await;
+    let title = overview.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();
+    assert!(!title.contains('<'), "the title is text only: {title}");
     let county_token = csrf(&overview);
     let (status, refused, _) =
         county.post("/console/towns", &[("csrf", county_token.as_str()), ("code", "Bad Code"), ("name", "新镇")]).await;

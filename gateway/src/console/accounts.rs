@@ -157,11 +157,6 @@ async fn render(
     if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
 }
 
-fn managers_only(session: &Session) -> Option<Response> {
-    (!matches!(session.principal.role, Role::TownOffice | Role::County))
-        .then(|| refusal(StatusCode::FORBIDDEN, "账号由镇物管办（或县建设局）管理。", "/console"))
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct NoticeQuery {
     town: Option<String>,
@@ -173,7 +168,7 @@ pub struct NoticeQuery {
 }
 
 pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Query<NoticeQuery>) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "账号") {
         return refused;
     }
     let town = match town_of_page(&s, &session, q.town.as_deref()).await {
@@ -208,13 +203,8 @@ fn explain(e: &ApiError) -> String {
     }
 }
 
-/// The town a posted form is about: a town principal's own, the county's choice.
-fn posted_town(session: &Session, f: &std::collections::HashMap<String, String>) -> String {
-    session.principal.town.clone().or_else(|| f.get("town").map(|t| t.trim().to_owned())).unwrap_or_default()
-}
-
 pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "账号") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -242,7 +232,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
 }
 
 pub async fn reset(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "账号") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -261,7 +251,7 @@ pub async fn reset(State(s): State<AppState>, session: Session, body: Bytes) -> 
 
 /// Stops or restarts an account (staff who left, or came back).
 pub async fn stop_or_restart(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "账号") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };

@@ -233,3 +233,14 @@ pub(super) async fn town_choices(s: &crate::AppState, session: &Session, current
         Err(_) => Vec::new(),
     }
 }
+
+/// The town a posted form is about: a town principal's own; the county's choice (a `town` field).
+pub(super) fn posted_town(session: &Session, f: &HashMap<String, String>) -> String {
+    session.principal.town.clone().or_else(|| f.get("town").map(|t| t.trim().to_owned())).unwrap_or_default()
+}
+
+/// Refuses anyone but the town office and the county, saying who looks after `what`.
+pub(super) fn managers_only(session: &Session, what: &str) -> Option<Response> {
+    (!matches!(session.principal.role, Role::TownOffice | Role::County))
+        .then(|| refusal(StatusCode::FORBIDDEN, &format!("{what}由镇物管办（或县建设局）维护。"), "/console"))
+}

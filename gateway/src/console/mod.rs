@@ -83,3 +83,21 @@ pub fn router() -> Router<AppState> {
             get(|| async { ([(http::header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }),
         )
 }
+
+#[cfg(test)]
+mod tests {
+    /// A page's title block is text: markup put there by mistake lands in the browser's tab,
+    /// not on the page.
+    #[test]
+    fn every_title_block_is_text_only() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/console");
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Some(rest) = text.split("{% block title %}").nth(1) {
+                let title = rest.split("{% endblock %}").next().unwrap();
+                assert!(!title.contains('<'), "{}: {title}", path.display());
+            }
+        }
+    }
+}

@@ -12,7 +12,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use wuguan_platform::Role;
 use wuguan_proto::common::v1::{PageRequest, UnitType};
 use wuguan_proto::registry::v1 as rpb;
 
@@ -129,14 +128,15 @@ async fn render(
     if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
 }
 
-fn managers_only(session: &Session) -> Option<Response> {
-    (!matches!(session.principal.role, Role::TownOffice | Role::County))
-        .then(|| refusal(StatusCode::FORBIDDEN, "责任单位与责任人由镇物管办（或县建设局）维护。", "/console"))
-}
-
-/// The town a posted form is about: a town principal's own, the county's choice.
-fn posted_town(session: &Session, f: &std::collections::HashMap<String, String>) -> String {
-    session.principal.town.clone().or_else(|| f.get("town").map(|t| t.trim().to_owned())).unwrap_or_default()
+/// What the registry's refusal of a person's details means, in Chinese.
+fn person_refusal(e: &ApiError) -> String {
+    match e.0.field.as_deref() {
+        Some("name") => "请填写姓名（不超过 100 字）。".to_owned(),
+        Some("phone") => "电话号码格式不正确。".to_owned(),
+        Some("title") => "职务不超过 500 字。".to_owned(),
+        Some("unit_id") => "没有这个责任单位。".to_owned(),
+        _ => say(e),
+    }
 }
 
 /// Back to the page (of the same town), saying what was done.
@@ -162,7 +162,7 @@ pub struct DoneQuery {
 }
 
 pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<DoneQuery>) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let town = match town_of_page(&s, &session, q.town.as_deref()).await {
@@ -184,7 +184,7 @@ pub async fn units(State(s): State<AppState>, session: Session, Query(q): Query<
 }
 
 pub async fn add_unit(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -214,7 +214,7 @@ pub async fn add_unit(State(s): State<AppState>, session: Session, body: Bytes) 
 }
 
 pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -231,22 +231,12 @@ pub async fn add_person(State(s): State<AppState>, session: Session, body: Bytes
     };
     match s.upstreams.registry().create_person(s.upstreams.request(&bearer(&session), req)).await {
         Ok(p) => done(&town, "added", &p.into_inner().name),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let message = match e.0.field.as_deref() {
-                Some("name") => "请填写姓名（不超过 100 字）。".to_owned(),
-                Some("phone") => "电话号码格式不正确。".to_owned(),
-                Some("title") => "职务不超过 500 字。".to_owned(),
-                Some("unit_id") => "没有这个责任单位。".to_owned(),
-                _ => say(&e),
-            };
-            render(&s, &session, &town, Some(message), None).await
-        }
+        Err(e) => render(&s, &session, &town, Some(person_refusal(&ApiError::from(e))), None).await,
     }
 }
 
 pub async fn designate(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -261,7 +251,7 @@ pub async fn designate(State(s): State<AppState>, session: Session, body: Bytes)
 
 /// Corrects a person's name, title or phone.
 pub async fn update_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
@@ -275,22 +265,13 @@ pub async fn update_person(State(s): State<AppState>, session: Session, body: By
     };
     match s.upstreams.registry().update_person(s.upstreams.request(&bearer(&session), req)).await {
         Ok(p) => done(&town, "updated", &p.into_inner().name),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let message = match e.0.field.as_deref() {
-                Some("name") => "请填写姓名（不超过 100 字）。".to_owned(),
-                Some("phone") => "电话号码格式不正确。".to_owned(),
-                Some("title") => "职务不超过 500 字。".to_owned(),
-                _ => say(&e),
-            };
-            render(&s, &session, &town, Some(message), None).await
-        }
+        Err(e) => render(&s, &session, &town, Some(person_refusal(&ApiError::from(e))), None).await,
     }
 }
 
 /// Removes someone who left (never the designated person: designate another first).
 pub async fn remove_person(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
-    if let Some(refused) = managers_only(&session) {
+    if let Some(refused) = managers_only(&session, "责任单位与责任人") {
         return refused;
     }
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
