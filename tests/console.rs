@@ -97,6 +97,16 @@ impl Browser {
     }
 }
 
+/// The quoted value that follows the last of `markers`, each looked for after the one before
+/// (`&amp;` read as `&`): e.g. a person's id after their unit's heading and `name="person_id" value="`.
+fn value_after(page: &str, markers: &[&str]) -> String {
+    let mut rest = page;
+    for marker in markers {
+        rest = rest.split_once(marker).unwrap_or_else(|| panic!("{marker:?} after {markers:?} in:\n{page}")).1;
+    }
+    rest.split('"').next().unwrap().replace("&amp;", "&")
+}
+
 /// The page's CSRF token (every form carries the same one).
 fn csrf(page: &str) -> String {
     let at = page.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("a CSRF field in:\n{page}"));
@@ -226,14 +236,7 @@ async fn roles_work_their_flows_in_the_console() {
     let (_, recorded, _) = office.get(&location).await;
     assert!(recorded.contains("已记录") && recorded.contains("其中 1 个派单整改"), "{recorded}");
     // Its follow-up is planned; the four checks say what to look at on return.
-    let checks = recorded
-        .split("href=\"/console/inspections/checks?plan=")
-        .nth(1)
-        .unwrap_or_else(|| panic!("a follow-up with its four checks: {recorded}"))
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let checks = value_after(&recorded, &["href=\"/console/inspections/checks?plan="]);
     let (status, four, _) = office.get(&format!("/console/inspections/checks?plan={checks}")).await;
     assert_eq!(status, StatusCode::OK, "{four}");
     assert!(four.contains("跟踪督查四查") && four.contains("查责任"), "{four}");
@@ -305,8 +308,7 @@ async fn roles_work_their_flows_in_the_console() {
         bulletin.contains("已发布（第 1 版）") && bulletin.contains("小区排名") && bulletin.contains("责任单位排名"),
         "{bulletin}"
     );
-    let month =
-        bulletin.split("name=\"month\" type=\"month\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let month = value_after(&bulletin, &["name=\"month\" type=\"month\" value=\""]);
     let publish = format!("/console/bulletins/{month}/publish");
     let (status, _, _) = office.post(&publish, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -359,8 +361,7 @@ async fn roles_work_their_flows_in_the_console() {
         overview.contains("全县各镇情况") && overview.contains("众兴镇") && overview.contains("安和镇"),
         "{overview}"
     );
-    let report =
-        overview.split("href=\"/console/report?").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let report = value_after(&overview, &["href=\"/console/report?"]);
     let (status, written, _) = county.get(&format!("/console/report?{report}")).await;
     assert!(status == StatusCode::OK && written.contains("书面报告") && written.contains("定措施"), "{written}");
     let (status, board, _) = county.get("/console/tickets?town=anhe").await;
@@ -503,7 +504,7 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
     assert!(!bulletin.contains("/publish"), "publishing is the town office's: {bulletin}");
     let (status, bulletin, _) = county.get("/console/bulletins?town=anhe").await;
     assert!(status == StatusCode::OK && bulletin.contains("草稿（未发布）"), "{bulletin}");
-    let print = bulletin.split("href=\"/console/bulletins/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let print = value_after(&bulletin, &["href=\"/console/bulletins/"]);
     assert!(print.ends_with("/print?town=anhe"), "{print}");
     let (status, printable, _) = county.get(&format!("/console/bulletins/{print}")).await;
     assert!(status == StatusCode::OK && printable.contains("安和镇"), "{printable}");
@@ -632,9 +633,7 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
 
     // A new estate from the same form.
     let (_, blank, _) = office.get("/console/estates/new").await;
-    let community =
-        blank.split("<select name=\"community_id\"").nth(1).unwrap().split("<option value=\"").nth(1).unwrap();
-    let community = community.split('"').next().unwrap().to_owned();
+    let community = value_after(&blank, &["<select name=\"community_id\"", "<option value=\""]);
     let new_estate = [
         ("csrf", token.as_str()),
         ("name", "控制台新建小区"),
@@ -980,7 +979,7 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     assert_eq!(status, StatusCode::OK, "{units}");
     assert!(units.contains("派出所 · 众兴派出所") && units.contains("<span class=\"tag\">责任人</span>"), "{units}");
     let section = units.split("派出所 · 众兴派出所").nth(1).unwrap().split("</section>").next().unwrap();
-    let unit_id = section.split("name=\"unit_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let unit_id = value_after(section, &["name=\"unit_id\" value=\""]);
     let add = [
         ("csrf", token.as_str()),
         ("unit_id", unit_id.as_str()),
@@ -998,37 +997,14 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let section = added.split("派出所 · 众兴派出所").nth(1).unwrap().split("</section>").next().unwrap();
     assert!(section.contains("<td>周副所长</td><td>副所长</td><td>13700001234</td>"), "{section}");
     // The chief's "设为责任人" form (the designated deputy has none).
-    let chief = section
-        .split("action=\"/console/units/designate\"")
-        .nth(1)
-        .unwrap()
-        .split("name=\"person_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let chief = value_after(section, &["action=\"/console/units/designate\"", "name=\"person_id\" value=\""]);
     let (status, _, location) =
         office.post("/console/units/designate", &[("csrf", token.as_str()), ("person_id", chief.as_str())]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, back, _) = office.get(&location.unwrap()).await;
     assert!(back.contains("已设为责任人"), "{back}");
     // 周 moves on: his number corrected first, then removed (he is no longer the designated one).
-    let deputy = added
-        .split("派出所 · 众兴派出所")
-        .nth(1)
-        .unwrap()
-        .split("<td>周副所长</td>")
-        .nth(1)
-        .unwrap()
-        .split("name=\"person_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let deputy = value_after(&added, &["派出所 · 众兴派出所", "<td>周副所长</td>", "name=\"person_id\" value=\""]);
     let fix = [
         ("csrf", token.as_str()),
         ("person_id", deputy.as_str()),
@@ -1095,17 +1071,7 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
         units_page.contains("已新增责任单位 新镇物管办") && units_page.contains("镇物管办 · 新镇物管办"),
         "{units_page}"
     );
-    let new_unit = units_page
-        .split("镇物管办 · 新镇物管办")
-        .nth(1)
-        .unwrap()
-        .split("name=\"unit_id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let new_unit = value_after(&units_page, &["镇物管办 · 新镇物管办", "name=\"unit_id\" value=\""]);
     let first_account = [
         ("csrf", county_token.as_str()),
         ("town", "xinzhen"),

@@ -175,17 +175,18 @@ pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Que
         Ok(town) => town,
         Err(refused) => return refused,
     };
-    let notice = match (q.created, q.reset, q.new_town) {
-        (Some(u), _, _) => Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。")),
-        (_, Some(u), _) if q.stopped.is_some() => {
-            Some(format!("已停用 {u}：不能再登录（已登录的至多 8 小时后失效）。"))
-        }
-        (_, Some(u), _) if q.restarted.is_some() => Some(format!("已启用 {u}。")),
-        (_, Some(u), _) => Some(format!("已为 {u} 设置新密码。")),
-        (_, _, Some(_)) => Some(format!(
-            "已新增 {town}。下一步：在“责任人”页为其添加责任单位（镇物管办、派出所、城管等），再在此为镇物管办开通账号。"
-        )),
-        _ => None,
+    let notice = if let Some(u) = q.created {
+        Some(format!("已开通账号 {u}。请把用户名和初始密码交给本人，并提醒登录后修改密码。"))
+    } else if let Some(u) = q.reset {
+        Some(format!("已为 {u} 设置新密码。"))
+    } else if let Some(u) = q.stopped {
+        Some(format!("已停用 {u}：不能再登录（已登录的至多 8 小时后失效）。"))
+    } else if let Some(u) = q.restarted {
+        Some(format!("已启用 {u}。"))
+    } else {
+        q.new_town.map(|_| {
+            format!("已新增 {town}。下一步：在“责任人”页为其添加责任单位（镇物管办、派出所、城管等），再在此为镇物管办开通账号。")
+        })
     };
     render(&s, &session, &town, None, notice).await
 }
@@ -264,8 +265,7 @@ pub async fn stop_or_restart(State(s): State<AppState>, session: Session, body: 
     match s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer(&session), req)).await {
         Ok(a) => {
             let what = if disabled { "stopped" } else { "restarted" };
-            Redirect::to(&format!("/console/accounts?town={town}&reset={}&{what}=1", a.into_inner().username))
-                .into_response()
+            Redirect::to(&format!("/console/accounts?town={town}&{what}={}", a.into_inner().username)).into_response()
         }
         Err(e) => {
             let e = ApiError::from(e);
