@@ -122,9 +122,20 @@ async fn roles_work_their_flows_in_the_console() {
 
     // A resident, not signed in, reports a problem from the public form and tracks it.
     let mut resident = Browser::new(&t.base);
+    // Someone who opens the gateway's address lands on the console.
+    let (status, _, location) = resident.get("/").await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location.as_deref(), Some("/console"));
     let (status, form, _) = resident.get("/console/submit?town=zhongxing").await;
     assert_eq!(status, StatusCode::OK, "{form}");
     assert!(form.contains("我要反映问题") && form.contains(&estate), "the town's estates to choose from");
+    // Every category of the contract, including the two the speech names as a main source of
+    // complaints, with the contract's labels.
+    for (value, label) in
+        [("building_quality", "房屋质量"), ("missing_facilities", "配套设施缺失"), ("sanitation", "环境卫生")]
+    {
+        assert!(form.contains(&format!("<option value=\"{value}\">{label}</option>")), "{value} missing: {form}");
+    }
     let token = csrf(&form);
     let description = "楼道灯坏了两周，晚上很黑（控制台测试）";
     let fields = [

@@ -240,6 +240,11 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     assert_eq!(item["assignment"]["measures"], "现场执法");
     assert!(item["assignment"]["unit_name"].is_string() && item["assignment"]["person"]["name"].is_string());
     assert!(report["tickets"].as_array().unwrap().iter().all(|x| x["level"] == 2));
+    // Sent by the town's office under its name, with a document number and an issue date.
+    assert_eq!(report["town_name"], "众兴镇", "{report}");
+    let number = report["number"].as_str().unwrap();
+    assert!(number.starts_with("众兴镇物管办报〔") && number.ends_with("号"), "{number}");
+    assert!(report["issued"].as_str().is_some_and(|d| d.len() == 10), "{report}");
     let page = t
         .http
         .get(format!("{}/api/v1/towns/zhongxing/county-report?{range}&format=html", t.base))
@@ -251,6 +256,13 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     let page = page.text().await.unwrap();
     assert!(page.contains("书面报告") && page.contains("定措施") && page.contains("现场执法"), "{page}");
     assert!(page.contains(created["tracking_code"].as_str().unwrap()));
+    assert!(page.contains("报送单位：众兴镇物管办") && page.contains(number), "{page}");
+    // The deadline in the town's time to the minute, as the ticket page shows it; never UTC.
+    let deadline = chrono::DateTime::parse_from_rfc3339(item["assignment"]["deadline"].as_str().unwrap()).unwrap();
+    let local =
+        (deadline.with_timezone(&chrono::Utc) + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string();
+    assert!(page.contains(&local), "{local} missing: {page}");
+    assert!(!page.contains("UTC"), "{page}");
 }
 
 async fn anonymous_and_tracking(t: &TestStack, c: &Ctx) {

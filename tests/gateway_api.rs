@@ -51,6 +51,21 @@ async fn health_and_openapi(t: &TestStack) {
         assert_ne!(body["error"]["message"], "no such route", "{method} {path} is not routed");
         assert!(status.as_u16() < 500, "{method} {path}: {status} {body}");
     }
+
+    // The vocabulary is the contracts' own, without signing in: the same words the console prints.
+    let (status, vocab) = t.send(Method::GET, "/api/v1/vocabulary", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{vocab}");
+    let categories = vocab["enums"]["wuguan.dispatch.v1.Category"].as_array().expect("categories");
+    assert_eq!(categories.len(), wuguan_proto::vocab::dispatch::Category::ALL.len(), "{categories:?}");
+    assert!(categories.contains(&json!({"number": 13, "name": "missing_facilities", "label_zh": "配套设施缺失"})));
+    assert!(categories.contains(&json!({"number": 6, "name": "sanitation", "label_zh": "环境卫生"})));
+    let grades = vocab["enums"]["wuguan.assessment.v1.Grade"].as_array().expect("grades");
+    assert_eq!(grades[0], json!({"number": 1, "name": "excellent", "label_zh": "优秀"}));
+    // The document lists an enum field's names from the same source.
+    let complaint = &doc["paths"]["/api/v1/complaints"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    let names = complaint["properties"]["category"]["enum"].as_array().expect("category enum");
+    assert_eq!(names.len(), categories.len());
+    assert!(names.contains(&json!("building_quality")));
 }
 
 async fn sign_in(t: &TestStack) {

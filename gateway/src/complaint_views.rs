@@ -1,9 +1,12 @@
 //! JSON shapes of complaints (tickets): snake_case enum values, RFC 3339 instants.
 
 use crate::error::ApiError;
+use crate::vocab::name;
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use wuguan_proto::dispatch::v1 as pb;
+use wuguan_proto::vocab::common::UnitType;
+use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
 
 pub fn instant(ms: i64) -> Option<String> {
     (ms != 0)
@@ -16,43 +19,6 @@ pub fn parse_instant(field: &str, s: &str) -> Result<i64, ApiError> {
         ApiError::invalid(field, format!("{field} must be an RFC 3339 instant, e.g. 2026-11-30T18:00:00+08:00"))
     })
 }
-
-macro_rules! names {
-    ($to:ident, $from:ident, $wire:ty, { $($w:ident = $s:literal),+ $(,)? }) => {
-        pub fn $to(v: i32) -> &'static str {
-            match <$wire>::try_from(v) { $(Ok(<$wire>::$w) => $s,)+ _ => "unspecified" }
-        }
-        pub fn $from(field: &str, s: &str) -> Result<$wire, ApiError> {
-            match s { $($s => Ok(<$wire>::$w),)+ _ => Err(ApiError::invalid(field, format!("unknown {field} {s:?}"))) }
-        }
-    };
-}
-
-names!(category_str, parse_category, pb::Category, {
-    Security = "security", IllegalConstruction = "illegal_construction", IllegalRenovation = "illegal_renovation",
-    StructuralDamage = "structural_damage", IllegalStall = "illegal_stall", Sanitation = "sanitation",
-    Repair = "repair", PropertyService = "property_service", PropertyFees = "property_fees",
-    OwnersCommittee = "owners_committee", NeighbourDispute = "neighbour_dispute",
-    BuildingQuality = "building_quality", MissingFacilities = "missing_facilities", Other = "other",
-});
-names!(source_str, parse_source, pb::Source, {
-    Resident = "resident", OwnerRep = "owner_rep", Inspection = "inspection", Hotline = "hotline",
-    Department = "department", TownOffice = "town_office",
-});
-names!(status_str, parse_status, pb::Status, {
-    Received = "received", Assigned = "assigned", Accepted = "accepted", Resolved = "resolved",
-    Verified = "verified", Closed = "closed", Rejected = "rejected", Reopened = "reopened",
-});
-names!(satisfaction_str, parse_satisfaction, pb::Satisfaction, {
-    Satisfied = "satisfied", BasicallySatisfied = "basically_satisfied", NotSatisfied = "not_satisfied",
-});
-names!(target_str, parse_target, pb::RouteTarget, {
-    Police = "police", UrbanManagement = "urban_management", PropertyCompany = "property_company",
-    Community = "community", ConstructionBureau = "construction_bureau", TownOffice = "town_office",
-});
-names!(supervision_str, _parse_supervision, pb::SupervisionCheck, {
-    Effect = "check_effect", Progress = "check_progress", Cause = "check_cause", Accountability = "check_accountability",
-});
 
 #[derive(Serialize)]
 pub struct PersonView {
@@ -96,8 +62,8 @@ impl From<pb::TicketEvent> for EventView {
     fn from(e: pb::TicketEvent) -> Self {
         EventView {
             action: e.action,
-            from_status: (e.from_status != 0).then(|| status_str(e.from_status)),
-            to_status: status_str(e.to_status),
+            from_status: (e.from_status != 0).then(|| name::<Status>(e.from_status)),
+            to_status: name::<Status>(e.to_status),
             actor: (!e.actor.is_empty()).then_some(e.actor),
             at: instant(e.at_ms),
             note: (!e.note.is_empty()).then_some(e.note),
@@ -143,13 +109,13 @@ impl From<pb::Ticket> for ComplaintView {
             tracking_code: t.tracking_code,
             estate_id: t.estate_id,
             estate_name: t.estate_name,
-            category: category_str(t.category),
-            source: source_str(t.source),
+            category: name::<Category>(t.category),
+            source: name::<Source>(t.source),
             description: t.description,
-            status: status_str(t.status),
+            status: name::<Status>(t.status),
             level: t.level,
             assignment: t.assignment.map(|a| AssignmentView {
-                unit_type: crate::views::unit_type_str(a.unit_type),
+                unit_type: name::<UnitType>(a.unit_type),
                 unit_id: a.unit_id,
                 unit_name: a.unit_name,
                 person: PersonView { id: (!a.person_id.is_empty()).then_some(a.person_id), name: a.person_name },
@@ -163,9 +129,9 @@ impl From<pb::Ticket> for ComplaintView {
             updated_at: instant(t.updated_at_ms),
             responded_at: instant(t.responded_at_ms),
             resolved_at: instant(t.resolved_at_ms),
-            satisfaction: (t.satisfaction != 0).then(|| satisfaction_str(t.satisfaction)),
+            satisfaction: (t.satisfaction != 0).then(|| name::<Satisfaction>(t.satisfaction)),
             overdue: t.overdue,
-            supervision: supervision_str(t.supervision),
+            supervision: name::<SupervisionCheck>(t.supervision),
             county_report: t.county_report,
             possible_repeat_of: (!t.possible_repeat_of.is_empty()).then_some(t.possible_repeat_of),
             merged_into: (!t.merged_into.is_empty()).then_some(t.merged_into),
@@ -233,13 +199,13 @@ impl From<pb::TrackedTicket> for TrackedView {
     fn from(t: pb::TrackedTicket) -> Self {
         TrackedView {
             tracking_code: t.tracking_code,
-            category: category_str(t.category),
+            category: name::<Category>(t.category),
             estate_name: t.estate_name,
-            status: status_str(t.status),
+            status: name::<Status>(t.status),
             level: t.level,
             unit_name: t.unit_name,
             deadline: instant(t.resolve_by_ms),
-            satisfaction: (t.satisfaction != 0).then(|| satisfaction_str(t.satisfaction)),
+            satisfaction: (t.satisfaction != 0).then(|| name::<Satisfaction>(t.satisfaction)),
             created_at: instant(t.created_at_ms),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),
         }
@@ -260,8 +226,8 @@ pub struct RuleView {
 impl From<pb::RoutingRule> for RuleView {
     fn from(r: pb::RoutingRule) -> Self {
         RuleView {
-            category: category_str(r.category),
-            target: target_str(r.target),
+            category: name::<Category>(r.category),
+            target: name::<RouteTarget>(r.target),
             response_minutes: r.response_minutes,
             resolution_minutes: r.resolution_minutes,
             initial_level: r.initial_level,

@@ -11,6 +11,7 @@ pub mod public_limit;
 pub mod routes;
 pub mod upstream;
 pub mod views;
+pub mod vocab;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -109,6 +110,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route("/api/v1/towns", get(ledger::list_towns).post(ledger::create_town))
         .route("/api/v1/directory/towns", get(ledger::town_directory))
+        .route("/api/v1/vocabulary", get(vocab::vocabulary))
         .route("/api/v1/towns/{town}", get(ledger::get_town))
         .route("/api/v1/towns/{town}/summary", get(ledger::summary))
         .route("/api/v1/towns/{town}/coverage", get(ledger::coverage))

@@ -1,7 +1,12 @@
 //! The OpenAPI document served at `/api/v1/openapi.json`. Operations are listed once here;
 //! a test checks that every listed operation is routed.
 
+use crate::vocab::Vocabulary;
 use serde_json::{Value, json};
+use wuguan_proto::vocab::assessment::{DispatchMetric, RubricArea, VetoCondition};
+use wuguan_proto::vocab::common::{Role, UnitType};
+use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source};
+use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// (method, path, tag, summary, request body schema or "", success status)
 pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
@@ -20,6 +25,14 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("post", "/api/v1/accounts/{username}/enable", "ledger", "Restart a stopped account", "", 200),
     ("get", "/api/v1/towns", "ledger", "Towns the caller may see", "", 200),
     ("post", "/api/v1/towns", "ledger", "Add a town to the county (county)", "Town", 201),
+    (
+        "get",
+        "/api/v1/vocabulary",
+        "ops",
+        "Every enum of the contracts: number, name and Chinese label (public)",
+        "",
+        200,
+    ),
     ("get", "/api/v1/directory/towns", "ledger", "Every town's code and name (public, for residents)", "", 200),
     ("get", "/api/v1/towns/{town}", "ledger", "One town", "", 200),
     ("get", "/api/v1/towns/{town}/summary", "ledger", "Totals over the town's estates", "", 200),
@@ -204,6 +217,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str, &str, u16)] = &[
     ("get", "/healthz", "ops", "200 when every upstream service is serving", "", 200),
 ];
 
+/// A string field holding one of an enum's names; the Chinese labels are in the description.
+fn enum_schema<E: Vocabulary>() -> Value {
+    let labels: Vec<String> = E::ALL.iter().map(|v| format!("{} {}", v.as_str(), v.label_zh())).collect();
+    json!({"type": "string", "enum": E::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), "description": labels.join("; ")})
+}
+
 fn request_schema(name: &str) -> Value {
     match name {
         "Login" => json!({"type": "object", "required": ["username", "password"],
@@ -216,10 +235,10 @@ fn request_schema(name: &str) -> Value {
             "occupied_households": {"type": "integer", "minimum": 0},
             "residents": {"type": "integer", "minimum": 0},
             "is_old_estate": {"type": "boolean"},
-            "management_mode": {"enum": ["property_company", "self_governed", "none"]},
+            "management_mode": enum_schema::<ManagementMode>(),
             "property_company_id": {"type": "string"},
-            "owners_committee": {"enum": ["none", "formed", "reorganise"]},
-            "target": {"enum": ["boutique", "standard", "none"]},
+            "owners_committee": enum_schema::<OwnersCommittee>(),
+            "target": enum_schema::<EstateTarget>(),
             "security": {"type": "object", "properties": {
                 "guards": {"type": "integer"}, "cameras": {"type": "integer"},
                 "access_control": {"type": "boolean"}, "fences_and_gates": {"type": "boolean"}}},
@@ -229,7 +248,7 @@ fn request_schema(name: &str) -> Value {
         "PropertyCompany" => json!({"type": "object", "required": ["name"], "properties": {
             "name": {"type": "string"}, "contact_person": {"type": "string"}, "contact_phone": {"type": "string"}}}),
         "Unit" => json!({"type": "object", "required": ["unit_type", "name"], "properties": {
-            "unit_type": {"enum": ["urban_management", "police", "owner_reps", "construction_bureau", "developer", "town_office", "county"]},
+            "unit_type": enum_schema::<UnitType>(),
             "name": {"type": "string"}}}),
         "Person" => json!({"type": "object", "required": ["unit_id", "name"], "properties": {
             "unit_id": {"type": "string"}, "name": {"type": "string"}, "title": {"type": "string"},
@@ -237,15 +256,13 @@ fn request_schema(name: &str) -> Value {
         "Account" => {
             json!({"type": "object", "required": ["username", "password", "role"], "properties": {
             "username": {"type": "string"}, "password": {"type": "string", "minLength": 8},
-            "role": {"type": "string"}, "unit_id": {"type": "string"}, "display_name": {"type": "string"}}})
+            "role": enum_schema::<Role>(), "unit_id": {"type": "string"}, "display_name": {"type": "string"}}})
         }
         "Complaint" => {
             json!({"type": "object", "required": ["town", "estate_id", "category", "description"], "properties": {
             "town": {"type": "string"}, "estate_id": {"type": "string"},
-            "category": {"enum": ["security", "illegal_construction", "illegal_renovation", "structural_damage", "illegal_stall",
-                "sanitation", "repair", "property_service", "property_fees", "owners_committee", "neighbour_dispute",
-                "building_quality", "missing_facilities", "other"]},
-            "source": {"enum": ["resident", "owner_rep", "inspection", "hotline", "department", "town_office"]},
+            "category": enum_schema::<Category>(),
+            "source": enum_schema::<Source>(),
             "description": {"type": "string", "maxLength": 2000}, "reporter_name": {"type": "string"},
             "reporter_phone": {"type": "string"}, "anonymous": {"type": "boolean"},
             "reported_at": {"type": "string", "format": "date-time"}}})
@@ -271,13 +288,13 @@ fn request_schema(name: &str) -> Value {
         "ResetPassword" => json!({"type": "object", "required": ["new_password"], "properties": {
             "new_password": {"type": "string", "minLength": 8}}}),
         "Verify" => json!({"type": "object", "required": ["satisfaction"], "properties": {
-            "satisfaction": {"enum": ["satisfied", "basically_satisfied", "not_satisfied"]}, "note": {"type": "string"}}}),
+            "satisfaction": enum_schema::<Satisfaction>(), "note": {"type": "string"}}}),
         "Merge" => {
             json!({"type": "object", "required": ["into"], "properties": {"into": {"type": "string"}, "note": {"type": "string"}}})
         }
         "Rule" => {
             json!({"type": "object", "required": ["target", "response_minutes", "resolution_minutes"], "properties": {
-            "target": {"enum": ["police", "urban_management", "property_company", "community", "construction_bureau", "town_office"]},
+            "target": enum_schema::<RouteTarget>(),
             "response_minutes": {"type": "integer"}, "resolution_minutes": {"type": "integer"},
             "initial_level": {"type": "integer", "maximum": 2}, "owner_reps_co_handle": {"type": "boolean"}}})
         }
@@ -288,17 +305,17 @@ fn request_schema(name: &str) -> Value {
         "Rubric" => json!({"type": "object", "required": ["items", "bands"], "additionalProperties": false,
             "properties": {
             "items": {"type": "array", "items": {"type": "object", "properties": {
-                "code": {"type": "string"}, "area": {"type": "string"}, "name": {"type": "string"},
+                "code": {"type": "string"}, "area": enum_schema::<RubricArea>(), "name": {"type": "string"},
                 "max_points": {"type": "number"}, "deduction_per_finding": {"type": "number"}}}},
             "bands": {"type": "object", "properties": {
                 "excellent": {"type": "number"}, "good": {"type": "number"}, "pass": {"type": "number"}}},
             "rules": {"type": "object", "description": "absent: keep the current version's", "properties": {
                 "dispatch_deductions": {"type": "array", "items": {"type": "object", "properties": {
                     "item": {"type": "string"},
-                    "metric": {"enum": ["overdue_ticket", "late_response", "county_escalation", "not_satisfied", "repeat_complaint"]},
+                    "metric": enum_schema::<DispatchMetric>(),
                     "points": {"type": "number"}}}},
                 "vetoes": {"type": "array", "items": {"type": "object", "properties": {
-                    "condition": {"enum": ["overdue_tickets", "county_escalations", "major_incidents"]},
+                    "condition": enum_schema::<VetoCondition>(),
                     "threshold": {"type": "integer", "minimum": 1}}}}}}}}),
         _ => json!({}),
     }

@@ -2,6 +2,9 @@
 //! county's written report and the monthly bulletin.
 
 use crate::complaint_views::ComplaintView;
+use crate::vocab::label_of_name;
+use wuguan_proto::vocab::assessment::{Grade, RubricArea, Standing, SubjectType};
+use wuguan_proto::vocab::dispatch::{Category, Status};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -19,41 +22,43 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub(crate) fn category_zh(c: &str) -> &'static str {
-    match c {
-        "security" => "治安",
-        "illegal_construction" => "私搭乱建",
-        "illegal_renovation" => "违规装修",
-        "structural_damage" => "破坏墙体",
-        "illegal_stall" => "乱设摊点",
-        "sanitation" => "环境卫生",
-        "repair" => "维修",
-        "property_service" => "物业服务",
-        "property_fees" => "物业收费",
-        "owners_committee" => "业主委员会",
-        "neighbour_dispute" => "邻里纠纷",
-        "building_quality" => "房屋质量",
-        "missing_facilities" => "配套设施",
-        _ => "其他",
+/// 书面报告: a town's level-2 tickets of a period with their four fixes, for county leaders.
+pub struct WrittenReport<'a> {
+    /// The town's name (众兴镇), not its code: the report is sent by 众兴镇物管办.
+    pub town_name: &'a str,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    /// The day it is issued (the town's local date).
+    pub issued: chrono::NaiveDate,
+    pub tickets: &'a [ComplaintView],
+}
+
+impl WrittenReport<'_> {
+    pub fn title(&self) -> String {
+        format!("关于{}至{}需县级协调解决问题的书面报告", self.from, self.to)
+    }
+
+    /// The document number (文号): the office, the year and the period it covers, so the same
+    /// period always carries the same number and two periods never share one.
+    pub fn number(&self) -> String {
+        format!("{}物管办报〔{}〕{}号", self.town_name, self.to.format("%Y"), self.period_code())
+    }
+
+    fn period_code(&self) -> String {
+        format!("{}-{}", self.from.format("%m%d"), self.to.format("%m%d"))
     }
 }
 
-pub(crate) fn status_zh(s: &str) -> &'static str {
-    match s {
-        "received" => "已受理",
-        "assigned" => "已派单",
-        "accepted" => "办理中",
-        "resolved" => "已办结",
-        "verified" => "已核实",
-        "closed" => "已关闭",
-        "rejected" => "已退回",
-        "reopened" => "重新办理",
-        _ => "未知",
-    }
+/// An RFC 3339 instant from a view as the town's local time to the minute.
+fn local_minute_of(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|d| wuguan_platform::local_time::local_minute(d.timestamp_millis()))
+        .unwrap_or_default()
 }
 
-/// 书面报告: the level-2 tickets of a period with their four fixes, for county leaders.
-pub fn county_report(title: &str, town: &str, from: &str, to: &str, tickets: &[ComplaintView]) -> String {
+/// The written report as a printable page (A4 landscape).
+pub fn county_report(report: &WrittenReport) -> String {
+    let tickets = report.tickets;
     let mut rows = String::new();
     for (i, t) in tickets.iter().enumerate() {
         let a = t.assignment.as_ref();
@@ -63,12 +68,12 @@ pub fn county_report(title: &str, town: &str, from: &str, to: &str, tickets: &[C
             i + 1,
             escape(&t.tracking_code),
             escape(&t.estate_name),
-            category_zh(t.category),
+            label_of_name::<Category>(t.category),
             escape(&t.description),
-            escape(&deadline.replace('T', " ").replace('Z', " UTC")),
+            escape(&local_minute_of(&deadline)),
             escape(a.map(|a| a.measures.as_str()).filter(|m| !m.is_empty()).unwrap_or("（待制定）")),
             escape(&a.map(|a| format!("{} / {}", a.unit_name, a.person.name)).unwrap_or_default()),
-            status_zh(t.status),
+            label_of_name::<Status>(t.status),
         ));
     }
     if tickets.is_empty() {
@@ -88,7 +93,8 @@ th {{ background: #eee; }}
 </style></head>
 <body>
 <h1>{title}</h1>
-<p class="meta">报送单位：{town}物管办　　期间：{from} 至 {to}　　共 {count} 件</p>
+<p class="meta">{number}</p>
+<p class="meta">报送单位：{town}物管办　　期间：{from} 至 {to}　　共 {count} 件　　报送日期：{issued}</p>
 <p>以下问题应由县建设局、开发商等县级部门协调解决，按照“定时间、定措施、定责任单位、定责任人”的要求，现书面报告如下：</p>
 <table>
 <thead><tr><th>序号</th><th>编号</th><th>小区</th><th>类别</th><th>问题</th><th>定时间（办结时限）</th><th>定措施</th><th>定责任单位 / 责任人</th><th>状态</th></tr></thead>
@@ -97,44 +103,14 @@ th {{ background: #eee; }}
 </table>
 </body></html>
 "#,
-        title = escape(title),
-        town = escape(town),
-        from = escape(from),
-        to = escape(to),
+        title = escape(&report.title()),
+        number = escape(&report.number()),
+        town = escape(report.town_name),
+        from = report.from,
+        to = report.to,
+        issued = report.issued.format("%Y年%-m月%-d日"),
         count = tickets.len(),
     )
-}
-
-pub(crate) fn grade_zh(g: &str) -> &'static str {
-    match g {
-        "excellent" => "优秀",
-        "good" => "良好",
-        "pass" => "合格",
-        _ => "不合格",
-    }
-}
-
-pub(crate) fn area_zh(a: &str) -> &'static str {
-    match a {
-        "sanitation" => "环境卫生",
-        "security" => "安全防范",
-        "maintenance" => "设施维修",
-        "greening" => "绿化养护",
-        "fire_safety" => "消防安全",
-        "records" => "台账资料",
-        "complaint_handling" => "诉求办理",
-        "owner_satisfaction" => "业主满意度",
-        _ => "其他",
-    }
-}
-
-pub(crate) fn subject_zh(t: &str) -> &'static str {
-    match t {
-        "estate" => "小区",
-        "property_company" => "物业公司",
-        "neighbourhood_committee" => "社区",
-        _ => "责任单位",
-    }
 }
 
 /// A score's change from the previous month: ↑1.5, ↓2.0, 持平, or — when there was none.
@@ -147,13 +123,10 @@ pub(crate) fn change_zh(change: Option<f64>) -> String {
     }
 }
 
-/// A ranking's `standing` (best / worst within its kind) as the bulletin prints it.
+/// A ranking's `standing` (best / worst within its kind) as the bulletin prints it; nothing
+/// for the rest.
 pub(crate) fn standing_zh(standing: &str) -> &'static str {
-    match standing {
-        "best" => "最好",
-        "worst" => "最差",
-        _ => "",
-    }
+    Standing::ALL.iter().find(|s| s.as_str() == standing).map(|s| s.label_zh()).unwrap_or("")
 }
 
 pub(crate) fn percent(r: f64) -> String {
@@ -180,8 +153,13 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
     if !b.findings.is_empty() {
         body.push_str("<table><thead><tr><th>领域</th><th>发现问题</th><th>派单</th></tr></thead><tbody>\n");
         for f in &b.findings {
-            let _ =
-                writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", area_zh(&f.area), f.findings, f.tickets);
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                label_of_name::<RubricArea>(&f.area),
+                f.findings,
+                f.tickets
+            );
         }
         body.push_str("</tbody></table>\n");
     }
@@ -192,7 +170,7 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
         if ranked.is_empty() {
             continue;
         }
-        let _ = writeln!(body, "<h3>{}排名</h3>", subject_zh(kind));
+        let _ = writeln!(body, "<h3>{}排名</h3>", label_of_name::<SubjectType>(kind));
         body.push_str(
             "<table><thead><tr><th>名次</th><th>名称</th><th>得分</th><th>等级</th><th>较上月</th><th>备注</th></tr></thead><tbody>\n",
         );
@@ -205,7 +183,7 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
                 r.rank,
                 escape(&r.name),
                 r.score,
-                grade_zh(&r.grade)
+                label_of_name::<Grade>(&r.grade)
             );
         }
         body.push_str("</tbody></table>\n");
@@ -264,7 +242,7 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
                 let _ = writeln!(
                     body,
                     "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td></tr>",
-                    subject_zh(&d.subject_type),
+                    label_of_name::<SubjectType>(&d.subject_type),
                     escape(&d.name),
                     d.score,
                     escape(&d.reasons.join("；")),

@@ -2,9 +2,12 @@
 //! the registry's protobuf messages.
 
 use crate::error::ApiError;
+use crate::vocab::{name, wire};
 use serde::{Deserialize, Serialize};
 use wuguan_proto::common::v1 as common;
 use wuguan_proto::registry::v1 as pb;
+use wuguan_proto::vocab::common::{Role, UnitType};
+use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// Every list: one page of items and the token for the next (null on the last page).
 #[derive(Serialize)]
@@ -40,83 +43,9 @@ fn none_if_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-pub fn management_mode_str(v: i32) -> &'static str {
-    match pb::ManagementMode::try_from(v) {
-        Ok(pb::ManagementMode::PropertyCompany) => "property_company",
-        Ok(pb::ManagementMode::SelfGoverned) => "self_governed",
-        _ => "none",
-    }
-}
-
-pub fn parse_management_mode(field: &str, s: &str) -> Result<pb::ManagementMode, ApiError> {
-    match s {
-        "property_company" => Ok(pb::ManagementMode::PropertyCompany),
-        "self_governed" => Ok(pb::ManagementMode::SelfGoverned),
-        "none" => Ok(pb::ManagementMode::None),
-        _ => Err(ApiError::invalid(field, format!("{field} must be property_company, self_governed or none"))),
-    }
-}
-
-pub fn owners_committee_str(v: i32) -> &'static str {
-    match pb::OwnersCommittee::try_from(v) {
-        Ok(pb::OwnersCommittee::Formed) => "formed",
-        Ok(pb::OwnersCommittee::Reorganise) => "reorganise",
-        _ => "none",
-    }
-}
-
-pub fn parse_owners_committee(field: &str, s: &str) -> Result<pb::OwnersCommittee, ApiError> {
-    match s {
-        "none" => Ok(pb::OwnersCommittee::None),
-        "formed" => Ok(pb::OwnersCommittee::Formed),
-        "reorganise" => Ok(pb::OwnersCommittee::Reorganise),
-        _ => Err(ApiError::invalid(field, format!("{field} must be none, formed or reorganise"))),
-    }
-}
-
+/// An estate's target in JSON: null where it has none.
 pub fn target_str(v: i32) -> Option<&'static str> {
-    match pb::EstateTarget::try_from(v) {
-        Ok(pb::EstateTarget::Boutique) => Some("boutique"),
-        Ok(pb::EstateTarget::Standard) => Some("standard"),
-        _ => None,
-    }
-}
-
-pub fn parse_target(field: &str, s: &str) -> Result<pb::EstateTarget, ApiError> {
-    match s {
-        "boutique" => Ok(pb::EstateTarget::Boutique),
-        "standard" => Ok(pb::EstateTarget::Standard),
-        "none" => Ok(pb::EstateTarget::None),
-        _ => Err(ApiError::invalid(field, format!("{field} must be boutique, standard or none"))),
-    }
-}
-
-pub const UNIT_TYPES: &[(&str, common::UnitType)] = &[
-    ("community", common::UnitType::Community),
-    ("urban_management", common::UnitType::UrbanManagement),
-    ("police", common::UnitType::Police),
-    ("property_company", common::UnitType::PropertyCompany),
-    ("owner_reps", common::UnitType::OwnerReps),
-    ("construction_bureau", common::UnitType::ConstructionBureau),
-    ("developer", common::UnitType::Developer),
-    ("town_office", common::UnitType::TownOffice),
-    ("county", common::UnitType::County),
-];
-
-pub fn unit_type_str(v: i32) -> &'static str {
-    UNIT_TYPES.iter().find(|(_, t)| *t as i32 == v).map(|(s, _)| *s).unwrap_or("unspecified")
-}
-
-pub fn parse_unit_type(field: &str, s: &str) -> Result<common::UnitType, ApiError> {
-    UNIT_TYPES
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| ApiError::invalid(field, format!("unknown {field} {s:?}")))
-}
-
-pub fn role_str(v: i32) -> &'static str {
-    wuguan_platform::Role::from_proto(v).map(|r| r.as_str()).unwrap_or("unspecified")
+    EstateTarget::from_wire(v).ok().flatten().filter(|t| *t != EstateTarget::None).map(EstateTarget::as_str)
 }
 
 #[derive(Serialize)]
@@ -180,9 +109,9 @@ impl From<pb::Estate> for EstateView {
             occupied_households: e.occupied_households,
             residents: e.residents,
             is_old_estate: e.is_old_estate,
-            management_mode: management_mode_str(e.management_mode),
+            management_mode: name::<ManagementMode>(e.management_mode),
             property_company_id: none_if_empty(e.property_company_id),
-            owners_committee: owners_committee_str(e.owners_committee),
+            owners_committee: name::<OwnersCommittee>(e.owners_committee),
             target: target_str(e.target),
             security: SecurityView {
                 guards: s.guards,
@@ -245,15 +174,15 @@ impl EstateInput {
             management_mode: self
                 .management_mode
                 .as_deref()
-                .map(|s| parse_management_mode("management_mode", s).map(|v| v as i32))
+                .map(|s| wire::<ManagementMode>("management_mode", s))
                 .transpose()?,
             property_company_id: self.property_company_id.clone(),
             owners_committee: self
                 .owners_committee
                 .as_deref()
-                .map(|s| parse_owners_committee("owners_committee", s).map(|v| v as i32))
+                .map(|s| wire::<OwnersCommittee>("owners_committee", s))
                 .transpose()?,
-            target: self.target.as_deref().map(|s| parse_target("target", s).map(|v| v as i32)).transpose()?,
+            target: self.target.as_deref().map(|s| wire::<EstateTarget>("target", s)).transpose()?,
             guards: sec.and_then(|s| s.guards),
             cameras: sec.and_then(|s| s.cameras),
             access_control: sec.and_then(|s| s.access_control),
@@ -455,7 +384,7 @@ impl From<pb::Unit> for UnitView {
         UnitView {
             id: u.id,
             town: u.town,
-            unit_type: unit_type_str(u.unit_type),
+            unit_type: name::<UnitType>(u.unit_type),
             name: u.name,
             ref_id: none_if_empty(u.ref_id),
         }
@@ -586,14 +515,14 @@ impl From<pb::EstateRoutingFacts> for RoutingFactsView {
             estate_name: f.estate_name,
             community_id: f.community_id,
             property_company_id: none_if_empty(f.property_company_id),
-            management_mode: management_mode_str(f.management_mode),
+            management_mode: name::<ManagementMode>(f.management_mode),
             is_old_estate: f.is_old_estate,
             units: f
                 .units
                 .into_iter()
                 .map(|u| UnitContactView {
                     unit_id: u.unit_id,
-                    unit_type: unit_type_str(u.unit_type),
+                    unit_type: name::<UnitType>(u.unit_type),
                     unit_name: u.unit_name,
                     person_id: none_if_empty(u.person_id),
                     person_name: none_if_empty(u.person_name),
@@ -618,7 +547,7 @@ impl From<pb::Account> for AccountView {
     fn from(a: pb::Account) -> Self {
         AccountView {
             username: a.username,
-            role: role_str(a.role),
+            role: name::<Role>(a.role),
             town: none_if_empty(a.town),
             county: a.county,
             unit_id: none_if_empty(a.unit_id),

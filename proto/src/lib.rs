@@ -29,3 +29,12 @@ pub mod assessment {
 
 /// Encoded `FileDescriptorSet` of every wuguan proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wuguan_descriptor.bin"));
+
+/// wuguan's vocabulary: every enum of the contracts as a domain enum (no UNSPECIFIED) with its
+/// snake_case name and Chinese label, generated from the `.proto` options
+/// (`wuguan/common/v1/labels.proto`). Services and the gateway print these and nothing else.
+mod status;
+
+pub mod vocab {
+    include!(concat!(env!("OUT_DIR"), "/vocab.rs"));
+}

@@ -139,7 +139,7 @@ async fn render(
     let rows = accounts
         .into_iter()
         .map(|a| {
-            let role = Role::from_proto(a.role).map(role_zh).unwrap_or("—");
+            let role = Role::from_wire(a.role).ok().flatten().map(Role::label_zh).unwrap_or("—");
             (a.username, a.display_name, role, unit_name(&a.unit_id), a.disabled)
         })
         .collect();
@@ -149,7 +149,7 @@ async fn render(
         town,
         csrf: session.csrf.clone(),
         accounts: rows,
-        roles: ROLES.iter().map(|r| (r.as_str(), role_zh(*r))).collect(),
+        roles: ROLES.iter().map(|r| (r.as_str(), r.label_zh())).collect(),
         units,
         notice,
         error,
@@ -219,7 +219,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
         username: field("username"),
         // Passwords are taken as typed: spaces may be part of them.
         password: f.get("password").cloned().unwrap_or_default(),
-        role: role.to_proto() as i32,
+        role: role.to_wire() as i32,
         town: town.clone(),
         unit_id: field("unit_id"),
         display_name: field("display_name"),

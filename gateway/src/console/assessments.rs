@@ -5,13 +5,14 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::{grade_zh, subject_zh};
+use crate::vocab::label_of_name;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
 use wuguan_proto::assessment::v1 as apb;
+use wuguan_proto::vocab::assessment::{Grade, SubjectType};
 
 /// (kind, name, score, reasons, responsible person).
 type Disqualified = (&'static str, String, String, String, String);
@@ -76,7 +77,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
             .iter()
             .map(|d| {
                 (
-                    subject_zh(&d.subject_type),
+                    label_of_name::<SubjectType>(&d.subject_type),
                     d.name.clone(),
                     format!("{:.1}", d.score),
                     d.reasons.join("；"),
@@ -90,7 +91,13 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
             .iter()
             .map(|d| {
                 let verdict = if d.passed { "合格" } else { "不合格" };
-                (subject_zh(&d.subject_type), d.name.clone(), format!("{:.1}", d.score), grade_zh(&d.grade), verdict)
+                (
+                    label_of_name::<SubjectType>(&d.subject_type),
+                    d.name.clone(),
+                    format!("{:.1}", d.score),
+                    label_of_name::<Grade>(&d.grade),
+                    verdict,
+                )
             })
             .collect(),
     })

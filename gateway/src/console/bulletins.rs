@@ -6,7 +6,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::{change_zh, grade_zh, standing_zh};
+use crate::printable::{change_zh, standing_zh};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -43,7 +43,9 @@ fn last_month() -> String {
     (first - chrono::Duration::days(1)).format("%Y-%m").to_string()
 }
 
+use crate::vocab::label_of_name;
 use chrono::Datelike;
+use wuguan_proto::vocab::assessment::{Grade, SubjectType};
 
 /// The bulletins of the last `months` complete months the caller may read, newest first (a
 /// unit reads only published ones; a month it may not read is left out).
@@ -100,19 +102,15 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
         }
     };
     let mut rankings = Vec::new();
-    for (kind, label) in [
-        ("estate", "小区"),
-        ("property_company", "物业公司"),
-        ("neighbourhood_committee", "社区"),
-        ("unit", "责任单位"),
-    ] {
+    for subject in SubjectType::ALL {
+        let (kind, label) = (subject.as_str(), subject.label_zh());
         let rows: Rows = b
             .rankings
             .iter()
             .filter(|r| r.subject_type == kind)
             .map(|r| {
                 let (change, note) = (change_zh(r.change), standing_zh(&r.standing));
-                (r.rank, r.name.clone(), format!("{:.1}", r.score), grade_zh(&r.grade), change, note)
+                (r.rank, r.name.clone(), format!("{:.1}", r.score), label_of_name::<Grade>(&r.grade), change, note)
             })
             .collect();
         if !rows.is_empty() {

@@ -10,26 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::HashMap;
 use wuguan_platform::Role;
-use wuguan_proto::dispatch::v1 as dpb;
 
 pub struct Nav {
     pub links: Vec<(&'static str, &'static str)>,
     pub who: String,
     pub csrf: String,
-}
-
-pub(super) fn role_zh(role: Role) -> &'static str {
-    match role {
-        Role::County => "县建设局",
-        Role::TownOffice => "镇物管办",
-        Role::Community => "社区",
-        Role::PropertyCompany => "物业公司",
-        Role::Police => "派出所",
-        Role::UrbanManagement => "城管",
-        Role::OwnerRep => "业主代表",
-        Role::Resident => "居民",
-        Role::Service => "系统",
-    }
 }
 
 pub(super) fn nav(s: &Session) -> Option<Nav> {
@@ -61,7 +46,9 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
         Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
         _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办"), ("/console/bulletins", "月度通报")],
     };
-    Some(Nav { links, who: format!("{} · {}", role_zh(s.principal.role), s.principal.subject), csrf: s.csrf.clone() })
+    Some(Nav {
+        links, who: format!("{} · {}", s.principal.role.label_zh(), s.principal.subject), csrf: s.csrf.clone()
+    })
 }
 
 pub(super) fn bearer(s: &Session) -> Bearer {
@@ -128,28 +115,15 @@ pub(super) fn time_left(resolve_by_ms: i64, now_ms: i64, open: bool) -> String {
 }
 
 pub(super) fn local_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
-        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    wuguan_platform::local_time::local_minute(ms)
 }
 
+/// A timeline line's action as people read it; an action this gateway does not know yet is
+/// shown by its name rather than dropped.
 pub(super) fn action_zh(action: &str) -> &str {
-    match action {
-        "submit" => "受理",
-        "assign" => "派单",
-        "accept" => "接单",
-        "reject" => "退回",
-        "reassign" => "改派",
-        "extend" => "延期",
-        "progress" => "进展",
-        "resolve" => "办结",
-        "verify" => "核实",
-        "confirm" => "居民确认",
-        "dispute" => "居民异议",
-        "reopen" => "重新办理",
-        "escalate" => "升级督办",
-        "merge" => "合并",
-        other => other,
+    match crate::vocab::label_of_name::<wuguan_proto::vocab::dispatch::TicketAction>(action) {
+        "—" => action,
+        label => label,
     }
 }
 
@@ -162,14 +136,7 @@ pub(super) fn level_label(level: u32) -> &'static str {
 }
 
 pub(super) fn is_open(status: i32) -> bool {
-    matches!(
-        dpb::Status::try_from(status),
-        Ok(dpb::Status::Received
-            | dpb::Status::Assigned
-            | dpb::Status::Accepted
-            | dpb::Status::Rejected
-            | dpb::Status::Reopened)
-    )
+    matches!(wuguan_proto::vocab::dispatch::Status::from_wire(status), Ok(Some(s)) if s.is_open())
 }
 
 /// `body` with the cookie set, if there is one to set.
@@ -184,11 +151,6 @@ pub(super) fn with_cookie(cookie: Option<(http::HeaderName, String)>, mut body: 
 
 pub(super) fn now_ms() -> i64 {
     wuguan_platform::db::now_ms()
-}
-
-/// 明查 (open) or 暗访 (unannounced), from the assessment contract's enum value.
-pub(super) fn inspection_kind_zh(kind: i32) -> &'static str {
-    if kind == wuguan_proto::assessment::v1::InspectionKind::Unannounced as i32 { "暗访" } else { "明查" }
 }
 
 /// The town a page is about: a town principal's own; the county's choice (`?town=`), or its

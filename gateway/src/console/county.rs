@@ -92,6 +92,15 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
         return (StatusCode::BAD_REQUEST, "日期格式应为 YYYY-MM-DD").into_response();
     };
     let b = bearer(&session);
+    let town_name = match s
+        .upstreams
+        .registry()
+        .get_town(s.upstreams.request(&b, wuguan_proto::registry::v1::GetTownRequest { town: q.town.clone() }))
+        .await
+    {
+        Ok(t) => t.into_inner().name,
+        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
+    };
     let mut tickets = Vec::new();
     let mut token = String::new();
     for _ in 0..4 {
@@ -115,8 +124,14 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
             Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
         }
     }
-    let title = format!("关于{from}至{to}需县级协调解决问题的书面报告");
-    Html(crate::printable::county_report(&title, &q.town, &from.to_string(), &to.to_string(), &tickets)).into_response()
+    let report = crate::printable::WrittenReport {
+        town_name: &town_name,
+        from,
+        to,
+        issued: wuguan_platform::local_time::today(),
+        tickets: &tickets,
+    };
+    Html(crate::printable::county_report(&report)).into_response()
 }
 
 /// The county adds a town to itself, then goes on to its accounts and units.

@@ -7,6 +7,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::vocab::choices;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,6 +17,7 @@ use std::collections::HashMap;
 use wuguan_platform::Role;
 use wuguan_proto::common::v1::PageRequest;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// The form's values as typed, so a refused form comes back as the clerk left it.
 #[derive(Default)]
@@ -39,11 +41,6 @@ pub struct Values {
     fences_and_gates: bool,
     version: String,
 }
-
-const MODES: [(&str, &str); 3] =
-    [("property_company", "物业公司"), ("self_governed", "自治管理"), ("none", "无物业管理")];
-const COMMITTEES: [(&str, &str); 3] = [("none", "未成立"), ("formed", "已成立"), ("reorganise", "需改选")];
-const TARGETS: [(&str, &str); 3] = [("none", "无"), ("standard", "规范小区"), ("boutique", "精品小区")];
 
 /// The Chinese label of a ledger field, for messages that name it.
 pub(super) fn field_zh(field: &str) -> &str {
@@ -186,9 +183,9 @@ struct FormPage {
     csrf: String,
     communities: Vec<(String, String)>,
     companies: Vec<(String, String)>,
-    modes: [(&'static str, &'static str); 3],
-    committees: [(&'static str, &'static str); 3],
-    targets: [(&'static str, &'static str); 3],
+    modes: Vec<(&'static str, &'static str)>,
+    committees: Vec<(&'static str, &'static str)>,
+    targets: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     /// The field the error is about, to mark it.
     error_field: String,
@@ -220,9 +217,9 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
         csrf: session.csrf.clone(),
         communities,
         companies,
-        modes: MODES,
-        committees: COMMITTEES,
-        targets: TARGETS,
+        modes: choices::<ManagementMode>(),
+        committees: choices::<OwnersCommittee>(),
+        targets: choices::<EstateTarget>(),
         error,
         error_field,
     });

@@ -6,10 +6,9 @@ use super::common::*;
 use super::estate_form::field_zh;
 use super::session::Session;
 use crate::AppState;
-use crate::complaint_views::{category_str, status_str};
 use crate::error::ApiError;
 use crate::extract::Bearer;
-use crate::printable::{category_zh, grade_zh, status_zh};
+use crate::vocab::{label, label_of_name};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,6 +17,9 @@ use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::assessment::{Grade, InspectionKind};
+use wuguan_proto::vocab::dispatch::{Category, Status};
+use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// (id, name, planned area, households, management, owners' committee, target, old).
 type EstateRow = (String, String, i64, String, &'static str, &'static str, &'static str, &'static str);
@@ -48,30 +50,6 @@ struct EstatePage {
     tickets: Vec<(String, String, &'static str, String, String, &'static str)>,
 }
 
-fn mode_zh(m: i32) -> &'static str {
-    match rpb::ManagementMode::try_from(m) {
-        Ok(rpb::ManagementMode::PropertyCompany) => "物业公司",
-        Ok(rpb::ManagementMode::SelfGoverned) => "自治管理",
-        _ => "无物业管理",
-    }
-}
-
-fn committee_zh(c: i32) -> &'static str {
-    match rpb::OwnersCommittee::try_from(c) {
-        Ok(rpb::OwnersCommittee::Formed) => "已成立",
-        Ok(rpb::OwnersCommittee::Reorganise) => "需改选",
-        _ => "未成立",
-    }
-}
-
-fn target_zh(t: i32) -> &'static str {
-    match rpb::EstateTarget::try_from(t) {
-        Ok(rpb::EstateTarget::Boutique) => "精品小区",
-        Ok(rpb::EstateTarget::Standard) => "规范小区",
-        _ => "—",
-    }
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct SearchQuery {
     q: Option<String>,
@@ -97,9 +75,9 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
                 e.name,
                 e.planned_floor_area_m2,
                 format!("{} / {}", e.occupied_households, e.designed_households),
-                mode_zh(e.management_mode),
-                committee_zh(e.owners_committee),
-                target_zh(e.target),
+                label::<ManagementMode>(e.management_mode),
+                label::<OwnersCommittee>(e.owners_committee),
+                label::<EstateTarget>(e.target),
                 if e.is_old_estate { "是" } else { "" },
             )
         })
@@ -124,7 +102,13 @@ async fn monthly_scores(
         let estates = bulletin.rankings.iter().filter(|r| r.subject_type == "estate").count();
         if let Some(r) = bulletin.rankings.iter().find(|r| r.subject_type == "estate" && r.subject_id == id) {
             let rank = format!("{} / {estates}", r.rank);
-            scores.push((bulletin.month.clone(), format!("{:.1}", r.score), grade_zh(&r.grade), rank, r.inspections));
+            scores.push((
+                bulletin.month.clone(),
+                format!("{:.1}", r.score),
+                label_of_name::<Grade>(&r.grade),
+                rank,
+                r.inspections,
+            ));
         }
     }
     scores
@@ -200,10 +184,10 @@ pub async fn estate(
         ("已建面积", format!("{} m²", e.built_floor_area_m2)),
         ("设计 / 入住户数", format!("{} / {}", e.designed_households, e.occupied_households)),
         ("居住人口", e.residents.to_string()),
-        ("管理方式", mode_zh(e.management_mode).to_owned()),
+        ("管理方式", label::<ManagementMode>(e.management_mode).to_owned()),
         ("物业公司", company),
-        ("业主委员会", committee_zh(e.owners_committee).to_owned()),
-        ("创建目标", target_zh(e.target).to_owned()),
+        ("业主委员会", label::<OwnersCommittee>(e.owners_committee).to_owned()),
+        ("创建目标", label::<EstateTarget>(e.target).to_owned()),
         ("老旧小区", if e.is_old_estate { "是".to_owned() } else { "否".to_owned() }),
         ("人防（保安）", format!("{} 人", sec.guards)),
         ("技防（监控 / 门禁）", format!("{} 个 / {}", sec.cameras, if sec.access_control { "有" } else { "无" })),
@@ -252,9 +236,9 @@ pub async fn estate(
             .map(|i| {
                 (
                     i.date,
-                    inspection_kind_zh(i.kind),
+                    label::<InspectionKind>(i.kind),
                     format!("{:.1}", i.total_score),
-                    grade_zh(&i.grade),
+                    label_of_name::<Grade>(&i.grade),
                     i.findings.len(),
                 )
             })
@@ -265,10 +249,10 @@ pub async fn estate(
                 (
                     t.id,
                     t.tracking_code,
-                    category_zh(category_str(t.category)),
+                    label::<Category>(t.category),
                     t.description.chars().take(40).collect(),
                     t.assignment.map(|a| a.unit_name).unwrap_or_default(),
-                    status_zh(status_str(t.status)),
+                    label::<Status>(t.status),
                 )
             })
             .collect(),

@@ -6,11 +6,10 @@ use super::chart;
 use super::common::*;
 use super::session::MaybeSession;
 use crate::AppState;
-use crate::complaint_views::category_str;
 use crate::error::ApiError;
 use crate::extract::Bearer;
-use crate::printable::category_zh;
-use crate::printable::{grade_zh, percent};
+use crate::printable::percent;
+use crate::vocab::{label, label_of_name};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,6 +20,8 @@ use wuguan_platform::Role;
 use wuguan_platform::local_time::{day_start_ms, local_date};
 use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::dispatch::v1 as dpb;
+use wuguan_proto::vocab::assessment::Grade;
+use wuguan_proto::vocab::dispatch::Category;
 
 #[derive(Template)]
 #[template(path = "console/home.html")]
@@ -61,7 +62,7 @@ async fn own_scores(
                 bulletin.month.clone(),
                 scored,
                 format!("{:.1}", r.score),
-                grade_zh(&r.grade),
+                label_of_name::<Grade>(&r.grade),
                 format!("{} / {of}", r.rank),
             ));
         }
@@ -154,7 +155,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
             ("升级督办", escalated.to_string(), ""),
         ];
         if p.role != Role::TownOffice {
-            let heading = format!("{}的待办", role_zh(p.role));
+            let heading = format!("{}的待办", p.role.label_zh());
             cards.truncate(3);
             let unit = p.unit.clone().unwrap_or_default();
             return Ok(page(HomePage {
@@ -200,7 +201,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
         let mut by_category: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
         for t in &recent {
             let week = ((local_date(t.created_at_ms) - first).num_days() / 7).clamp(0, 7) as usize;
-            by_category.entry(category_zh(category_str(t.category))).or_insert_with(|| vec![0; 8])[week] += 1;
+            by_category.entry(label::<Category>(t.category)).or_insert_with(|| vec![0; 8])[week] += 1;
         }
         let series: Vec<String> = by_category.keys().map(|k| (*k).to_owned()).collect();
         let weeks: Vec<(String, Vec<u32>)> = (0..8)

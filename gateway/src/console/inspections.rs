@@ -6,8 +6,7 @@ use super::common::*;
 use super::session::{Session, csrf_for};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::category_zh;
-use crate::printable::grade_zh;
+use crate::vocab::{choices, label, label_of_name, parse};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -17,26 +16,11 @@ use wuguan_platform::Role;
 use wuguan_platform::local_time::local_date;
 use wuguan_proto::assessment::v1 as apb;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::assessment::{Grade, InspectionKind};
+use wuguan_proto::vocab::dispatch::{Category, Status};
 
 /// Finding rows the form offers; more findings mean more inspections or the API.
 const FINDING_ROWS: usize = 3;
-
-const CATEGORIES: [&str; 14] = [
-    "sanitation",
-    "repair",
-    "property_service",
-    "security",
-    "illegal_construction",
-    "illegal_renovation",
-    "structural_damage",
-    "illegal_stall",
-    "property_fees",
-    "owners_committee",
-    "neighbour_dispute",
-    "building_quality",
-    "missing_facilities",
-    "other",
-];
 
 /// (date, estate, kind, focus, reason, status, the four checks' link for a follow-up).
 type PlanRow = (String, String, &'static str, &'static str, String, &'static str, String);
@@ -109,7 +93,15 @@ async fn render(
             let status = if p.inspection_id.is_empty() { "待督查" } else { "已完成" };
             let checks =
                 if p.follows.is_empty() { String::new() } else { format!("/console/inspections/checks?plan={}", p.id) };
-            (p.date.clone(), name_of(&p.estate_id), inspection_kind_zh(p.kind), focus, p.reason.clone(), status, checks)
+            (
+                p.date.clone(),
+                name_of(&p.estate_id),
+                label::<InspectionKind>(p.kind),
+                focus,
+                p.reason.clone(),
+                status,
+                checks,
+            )
         })
         .collect();
     plan_rows.sort();
@@ -125,7 +117,7 @@ async fn render(
         plans: plan_rows,
         estates: estates.clone(),
         items: rubric.items.into_iter().map(|i| (i.code, i.name)).collect(),
-        categories: CATEGORIES.iter().map(|c| (*c, category_zh(c))).collect(),
+        categories: choices::<Category>(),
         finding_rows: (0..FINDING_ROWS).collect(),
         recent: recent
             .into_iter()
@@ -134,9 +126,9 @@ async fn render(
                 (
                     i.date,
                     i.estate_name,
-                    inspection_kind_zh(i.kind),
+                    label::<InspectionKind>(i.kind),
                     format!("{:.1}", i.total_score),
-                    grade_zh(&i.grade),
+                    label_of_name::<Grade>(&i.grade),
                     i.findings.len(),
                     tickets,
                 )
@@ -173,7 +165,7 @@ pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): 
                 i.date,
                 i.estate_name,
                 i.total_score,
-                grade_zh(&i.grade),
+                label_of_name::<Grade>(&i.grade),
                 i.findings.len(),
                 tickets
             ));
@@ -194,9 +186,7 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
         if description.trim().is_empty() {
             continue;
         }
-        let category = crate::complaint_views::parse_category("category", &get(&format!("f{n}_category")))
-            .map(|c| c as i32)
-            .unwrap_or(0);
+        let category = parse::<Category>("category", &get(&format!("f{n}_category"))).map(|c| c as i32).unwrap_or(0);
         findings.push(apb::FindingInput {
             item: get(&format!("f{n}_item")),
             description,
@@ -301,11 +291,7 @@ pub async fn checks(State(s): State<AppState>, session: Session, Query(q): Query
             .checks
             .into_iter()
             .map(|k| {
-                let status = if k.ticket_status == 0 {
-                    "—"
-                } else {
-                    crate::printable::status_zh(crate::complaint_views::status_str(k.ticket_status))
-                };
+                let status = if k.ticket_status == 0 { "—" } else { label::<Status>(k.ticket_status) };
                 (k.item, k.description, status, k.check_label, k.overdue)
             })
             .collect(),

@@ -37,6 +37,8 @@ const CSS: &str = include_str!("../../static/console.css");
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        // A person who opens the gateway's address in a browser lands on the console.
+        .route("/", get(|| async { axum::response::Redirect::to("/console") }))
         .route("/console", get(home::home))
         .route("/console/login", get(auth::login_form).post(auth::login))
         .route("/console/logout", post(auth::logout))

@@ -5,10 +5,9 @@ use super::auth::visitor;
 use super::common::*;
 use super::session::{MaybeSession, Session, VISITOR_COOKIE, cookie_value, csrf_for, csrf_matches};
 use crate::AppState;
-use crate::complaint_views::{category_str, status_str};
 use crate::error::ApiError;
 use crate::extract::Bearer;
-use crate::printable::{category_zh, status_zh};
+use crate::vocab::{choices, label, parse};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -20,6 +19,7 @@ use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::dispatch::{Category, Satisfaction, Status};
 
 #[derive(Template)]
 #[template(path = "console/submit.html")]
@@ -31,21 +31,6 @@ struct SubmitPage {
     estates: Vec<(String, String)>,
     categories: Vec<(&'static str, &'static str)>,
 }
-
-const RESIDENT_CATEGORIES: [&str; 12] = [
-    "security",
-    "illegal_construction",
-    "illegal_renovation",
-    "structural_damage",
-    "illegal_stall",
-    "sanitation",
-    "repair",
-    "property_service",
-    "property_fees",
-    "owners_committee",
-    "neighbour_dispute",
-    "other",
-];
 
 /// A one-minute token for a visitor of `town`, as the API's anonymous submission uses.
 fn anonymous(s: &AppState, town: &str) -> Option<Bearer> {
@@ -134,7 +119,8 @@ async fn submit_page(
         csrf: csrf_for(secret),
         towns: vec![(town.to_owned(), town_name)],
         estates,
-        categories: RESIDENT_CATEGORIES.iter().map(|c| (*c, category_zh(c))).collect(),
+        // Every category of the contract: a resident may report any of them.
+        categories: choices::<Category>(),
     })
 }
 
@@ -184,12 +170,9 @@ pub async fn submit(
     let input = dpb::SubmitComplaintRequest {
         town: town.clone(),
         estate_id: f.get("estate_id").cloned().unwrap_or_default(),
-        category: crate::complaint_views::parse_category(
-            "category",
-            f.get("category").map(String::as_str).unwrap_or(""),
-        )
-        .map(|c| c as i32)
-        .unwrap_or(0),
+        category: parse::<Category>("category", f.get("category").map(String::as_str).unwrap_or(""))
+            .map(|c| c as i32)
+            .unwrap_or(0),
         description: f.get("description").cloned().unwrap_or_default(),
         reporter_name: f.get("reporter_name").cloned().unwrap_or_default(),
         reporter_phone: f.get("reporter_phone").cloned().unwrap_or_default(),
@@ -253,21 +236,12 @@ pub struct TrackQuery {
     rated: Option<String>,
 }
 
-fn satisfaction_zh(value: i32) -> &'static str {
-    match dpb::Satisfaction::try_from(value) {
-        Ok(dpb::Satisfaction::Satisfied) => "满意",
-        Ok(dpb::Satisfaction::BasicallySatisfied) => "基本满意",
-        Ok(dpb::Satisfaction::NotSatisfied) => "不满意",
-        _ => "",
-    }
-}
-
 /// What a timeline line says to the public: the reporter's own word reads as theirs.
 fn public_step(action: &str, to_status: i32) -> &'static str {
     match action {
         "confirm" => "居民确认办结",
         "dispute" => "居民有异议，重新办理",
-        _ => status_zh(status_str(to_status)),
+        _ => label::<Status>(to_status),
     }
 }
 
@@ -276,11 +250,11 @@ fn tracked(t: dpb::TrackedTicket) -> Tracked {
         awaiting_rating: t.status == dpb::Status::Resolved as i32,
         code: t.tracking_code,
         estate: t.estate_name,
-        category: category_zh(category_str(t.category)),
-        status: status_zh(status_str(t.status)),
+        category: label::<Category>(t.category),
+        status: label::<Status>(t.status),
         unit: if t.unit_name.is_empty() { "待分派".to_owned() } else { t.unit_name },
         deadline: if t.resolve_by_ms > 0 { local_time(t.resolve_by_ms) } else { "—".to_owned() },
-        satisfaction: satisfaction_zh(t.satisfaction),
+        satisfaction: if t.satisfaction == 0 { "" } else { label::<Satisfaction>(t.satisfaction) },
         timeline: t.timeline.iter().map(|e| (local_time(e.at_ms), public_step(&e.action, e.to_status))).collect(),
     }
 }
@@ -340,9 +314,7 @@ pub async fn rate(
         return forbidden_form();
     }
     let code = field("code");
-    let satisfaction = crate::complaint_views::parse_satisfaction("satisfaction", &field("satisfaction"))
-        .map(|v| v as i32)
-        .unwrap_or(0);
+    let satisfaction = parse::<Satisfaction>("satisfaction", &field("satisfaction")).map(|v| v as i32).unwrap_or(0);
     let req = dpb::RateTicketRequest { tracking_code: code.clone(), satisfaction, note: field("note") };
     match s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await {
         Ok(_) => {

@@ -6,9 +6,8 @@
 use super::common::*;
 use super::session::Session;
 use crate::AppState;
-use crate::complaint_views::{category_str, parse_category, parse_target, target_str};
 use crate::error::ApiError;
-use crate::printable::category_zh;
+use crate::vocab::{choices, label, label_of_name, name, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -17,15 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wuguan_platform::Role;
 use wuguan_proto::dispatch::v1 as dpb;
-
-const TARGETS: [(&str, &str); 6] = [
-    ("police", "派出所"),
-    ("urban_management", "城管"),
-    ("property_company", "物业公司（无物业的由社区）"),
-    ("community", "社区"),
-    ("construction_bureau", "县建设局（开发商）"),
-    ("town_office", "镇物管办"),
-];
+use wuguan_proto::vocab::dispatch::{Category, RouteTarget};
 
 /// One category's rule as shown and typed.
 pub struct RuleRow {
@@ -46,7 +37,7 @@ struct RoutingPage {
     csrf: String,
     can_edit: bool,
     rows: Vec<RuleRow>,
-    targets: [(&'static str, &'static str); 6],
+    targets: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -57,11 +48,11 @@ fn trimmed(v: f64) -> String {
 }
 
 fn row(r: &dpb::RoutingRule) -> RuleRow {
-    let category = category_str(r.category);
+    let category = name::<Category>(r.category);
     RuleRow {
         category,
-        label: category_zh(category),
-        target: target_str(r.target).to_owned(),
+        label: label_of_name::<Category>(category),
+        target: name::<RouteTarget>(r.target).to_owned(),
         response_hours: trimmed(f64::from(r.response_minutes) / 60.0),
         resolution_days: trimmed(f64::from(r.resolution_minutes) / 1440.0),
         initial_level: r.initial_level.to_string(),
@@ -91,7 +82,7 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
             csrf: session.csrf.clone(),
             can_edit: session.principal.role == Role::TownOffice,
             rows: rules.iter().map(row).collect(),
-            targets: TARGETS,
+            targets: choices::<RouteTarget>(),
             error: None,
             notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
         }),
@@ -102,7 +93,7 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
 /// A category's rule as posted, or what is wrong with it in Chinese.
 fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb::RoutingRule, String> {
     let field = |name: &str| f.get(&format!("{category}_{name}")).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let label = category_zh(category);
+    let label = label_of_name::<Category>(category);
     let hours: f64 = field("response_hours").parse().map_err(|_| format!("{label}：响应时限请填写小时数。"))?;
     let days: f64 = field("resolution_days").parse().map_err(|_| format!("{label}：办结时限请填写天数。"))?;
     if !(hours.is_finite() && days.is_finite() && hours > 0.0 && days > 0.0) {
@@ -113,8 +104,8 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
     }
     Ok(dpb::RoutingRule {
         town: town.to_owned(),
-        category: parse_category("category", category).map(|c| c as i32).unwrap_or(0),
-        target: parse_target("target", &field("target")).map(|t| t as i32).unwrap_or(0),
+        category: wire::<Category>("category", category).unwrap_or(0),
+        target: wire::<RouteTarget>("target", &field("target")).unwrap_or(0),
         response_minutes: (hours * 60.0).round().min(f64::from(u32::MAX)) as u32,
         resolution_minutes: (days * 1440.0).round().min(f64::from(u32::MAX)) as u32,
         initial_level: field("initial_level").parse().unwrap_or(0),
@@ -154,7 +145,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     let mut shown = Vec::with_capacity(current.len());
     let mut error = None;
     for rule in &current {
-        let category = category_str(rule.category);
+        let category = name::<Category>(rule.category);
         match posted(&town, category, &f) {
             Ok(new) => {
                 shown.push(RuleRow { customised: rule.customised, ..row(&new) });
@@ -171,7 +162,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     let mut saved = 0;
     if error.is_none() {
         for rule in changed {
-            let label = category_zh(category_str(rule.category));
+            let label = label::<Category>(rule.category);
             let req = s.upstreams.request(&bearer(&session), dpb::SetRoutingRuleRequest { rule: Some(rule) });
             if let Err(e) = s.upstreams.dispatch().set_routing_rule(req).await {
                 error = Some(explain(label, &ApiError::from(e)));
@@ -187,7 +178,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             csrf: session.csrf.clone(),
             can_edit: true,
             rows: shown,
-            targets: TARGETS,
+            targets: choices::<RouteTarget>(),
             error: Some(if saved > 0 { format!("{message}（此前 {saved} 个类别已保存）") } else { message }),
             notice: None,
         })),

@@ -7,7 +7,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::area_zh;
+use crate::vocab::choices;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -16,29 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
-
-const AREAS: [&str; 8] = [
-    "sanitation",
-    "security",
-    "maintenance",
-    "greening",
-    "fire_safety",
-    "records",
-    "complaint_handling",
-    "owner_satisfaction",
-];
-const METRICS: [(&str, &str); 5] = [
-    ("overdue_ticket", "诉求超期未办（每件）"),
-    ("late_response", "诉求响应超时（每件）"),
-    ("county_escalation", "诉求升级县级督办（每件）"),
-    ("not_satisfied", "群众不满意评价（每件）"),
-    ("repeat_complaint", "重复投诉（每件）"),
-];
-const CONDITIONS: [(&str, &str); 3] = [
-    ("overdue_tickets", "诉求超期未办（责任单位）"),
-    ("county_escalations", "诉求升级县级督办（责任单位）"),
-    ("major_incidents", "发生重大安全事故（小区及其物业、社区）"),
-];
+use wuguan_proto::vocab::assessment::{DispatchMetric, RubricArea, VetoCondition};
 
 /// One row of the form as typed: (code, area, name, full marks, points per finding).
 type ItemRow = (String, String, String, String, String);
@@ -61,8 +39,8 @@ struct RubricPage {
     deductions: Vec<DeductionRow>,
     vetoes: Vec<VetoRow>,
     areas: Vec<(&'static str, &'static str)>,
-    metrics: [(&'static str, &'static str); 5],
-    conditions: [(&'static str, &'static str); 3],
+    metrics: Vec<(&'static str, &'static str)>,
+    conditions: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -107,9 +85,9 @@ impl RubricPage {
                 .map(|d| (d.item.clone(), d.metric.clone(), points(d.points)))
                 .collect(),
             vetoes: rules.vetoes.iter().map(|v| (v.condition.clone(), v.threshold.to_string())).collect(),
-            areas: AREAS.iter().map(|a| (*a, area_zh(a))).collect(),
-            metrics: METRICS,
-            conditions: CONDITIONS,
+            areas: choices::<RubricArea>(),
+            metrics: choices::<DispatchMetric>(),
+            conditions: choices::<VetoCondition>(),
             error: None,
             notice: None,
         }

@@ -5,9 +5,8 @@
 use super::common::*;
 use super::session::Session;
 use crate::AppState;
-use crate::complaint_views::{category_str, status_str};
 use crate::error::ApiError;
-use crate::printable::{category_zh, status_zh};
+use crate::vocab::{label, label_of_name, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::dispatch::{Category, Status};
 
 // --- the board -------------------------------------------------------------------------
 
@@ -39,10 +39,10 @@ pub(super) fn row(t: &dpb::Ticket, now: i64) -> Row {
         id: t.id.clone(),
         code: t.tracking_code.clone(),
         estate: t.estate_name.clone(),
-        category: category_zh(category_str(t.category)),
+        category: label::<Category>(t.category),
         description: t.description.chars().take(40).collect(),
         unit: a.map(|a| a.unit_name.clone()).unwrap_or_else(|| "待分派".to_owned()),
-        status: status_zh(status_str(t.status)),
+        status: label::<Status>(t.status),
         level: t.level,
         level_label: level_label(t.level),
         overdue: t.overdue,
@@ -89,10 +89,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
     let level = q.level.as_deref().filter(|l| matches!(*l, "1" | "2"));
     let req = dpb::ListTicketsRequest {
         town: town.clone(),
-        status: status
-            .as_deref()
-            .map(|v| crate::complaint_views::parse_status("status", v).map(|s| s as i32).unwrap_or(0))
-            .unwrap_or(0),
+        status: status.as_deref().map(|v| wire::<Status>("status", v).unwrap_or(0)).unwrap_or(0),
         overdue: q.overdue.filter(|o| *o),
         open_only: q.open_only.unwrap_or(false),
         level: level.and_then(|l| l.parse().ok()),
@@ -136,7 +133,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         nav: nav(&session),
         towns: town_choices(&s, &session, &town).await,
         heading: if unit_queue { "我的待办".to_owned() } else { "诉求台账".to_owned() },
-        statuses: STATUSES.iter().map(|s| (*s, status_zh(s))).collect(),
+        statuses: STATUSES.iter().map(|s| (*s, label_of_name::<Status>(s))).collect(),
         filter_status: status.unwrap_or_default(),
         filter_overdue: q.overdue.unwrap_or(false),
         filter_open: q.open_only.unwrap_or(false),
@@ -265,9 +262,9 @@ async fn render_ticket(
         id: t.id.clone(),
         code: t.tracking_code.clone(),
         estate: t.estate_name.clone(),
-        category: category_zh(category_str(t.category)),
+        category: label::<Category>(t.category),
         description: t.description.clone(),
-        status: status_zh(status_str(t.status)),
+        status: label::<Status>(t.status),
         level: t.level,
         level_label: level_label(t.level),
         overdue: t.overdue,
@@ -285,9 +282,7 @@ async fn render_ticket(
     let timeline = t
         .timeline
         .iter()
-        .map(|e| {
-            (local_time(e.at_ms), action_zh(&e.action).to_owned(), status_zh(status_str(e.to_status)), e.note.clone())
-        })
+        .map(|e| (local_time(e.at_ms), action_zh(&e.action).to_owned(), label::<Status>(e.to_status), e.note.clone()))
         .collect();
     let actions = actions_for(&session.principal, &t);
     let mut units = Vec::new();

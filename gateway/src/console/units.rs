@@ -7,13 +7,15 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::vocab::{label, parse};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use wuguan_proto::common::v1::{PageRequest, UnitType};
+use wuguan_proto::common::v1::PageRequest;
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::common::UnitType;
 
 pub struct UnitBlock {
     id: String,
@@ -34,20 +36,6 @@ struct UnitsPage {
     units: Vec<UnitBlock>,
     error: Option<String>,
     notice: Option<String>,
-}
-
-fn kind_zh(t: i32) -> &'static str {
-    match UnitType::try_from(t) {
-        Ok(UnitType::Community) => "社区",
-        Ok(UnitType::UrbanManagement) => "城管",
-        Ok(UnitType::Police) => "派出所",
-        Ok(UnitType::PropertyCompany) => "物业公司",
-        Ok(UnitType::OwnerReps) => "业主代表",
-        Ok(UnitType::ConstructionBureau) => "建设局",
-        Ok(UnitType::Developer) => "开发商",
-        Ok(UnitType::TownOffice) => "镇物管办",
-        _ => "其他",
-    }
 }
 
 /// Every page of a list, up to a bound a town never reaches.
@@ -71,13 +59,13 @@ async fn all_persons(s: &AppState, session: &Session, town: &str) -> Result<Vec<
 }
 
 /// The units a town creates itself; communities and property companies bring their own.
-const UNIT_TYPES: [(&str, &str); 6] = [
-    ("town_office", "镇物管办"),
-    ("police", "派出所"),
-    ("urban_management", "城管"),
-    ("construction_bureau", "建设局"),
-    ("owner_reps", "业主代表"),
-    ("developer", "开发商"),
+const TOWN_UNIT_TYPES: [UnitType; 6] = [
+    UnitType::TownOffice,
+    UnitType::Police,
+    UnitType::UrbanManagement,
+    UnitType::ConstructionBureau,
+    UnitType::OwnerReps,
+    UnitType::Developer,
 ];
 
 async fn render(
@@ -111,7 +99,7 @@ async fn render(
                 .collect();
             // The designated person first.
             people.sort_by_key(|p| !p.4);
-            UnitBlock { id: u.id, kind: kind_zh(u.unit_type), name: u.name, persons: people }
+            UnitBlock { id: u.id, kind: label::<UnitType>(u.unit_type), name: u.name, persons: people }
         })
         .collect();
     blocks.sort_by(|a, b| a.kind.cmp(b.kind).then(a.name.cmp(&b.name)));
@@ -119,7 +107,7 @@ async fn render(
         nav: nav(session),
         towns: town_choices(s, session, &town).await,
         town,
-        unit_types: UNIT_TYPES,
+        unit_types: TOWN_UNIT_TYPES.map(|t| (t.as_str(), t.label_zh())),
         csrf: session.csrf.clone(),
         units: blocks,
         notice,
@@ -190,12 +178,12 @@ pub async fn add_unit(State(s): State<AppState>, session: Session, body: Bytes) 
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let town = posted_town(&session, &f);
     let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let Ok(unit_type) = crate::views::parse_unit_type("unit_type", &field("unit_type")) else {
+    let Ok(unit_type) = parse::<UnitType>("unit_type", &field("unit_type")) else {
         return render(&s, &session, &town, Some("请选择单位类型。".to_owned()), None).await;
     };
     let req = rpb::CreateUnitRequest {
         town: town.clone(),
-        unit_type: unit_type as i32,
+        unit_type: i32::from(unit_type),
         name: field("name"),
         idempotency_key: form_key(&body),
     };

@@ -40,7 +40,7 @@ pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<Logi
 pub fn principal_of(account: pb::Account) -> Option<Principal> {
     Some(Principal {
         subject: account.username,
-        role: Role::from_proto(account.role)?,
+        role: Role::from_wire(account.role).ok().flatten()?,
         town: (!account.town.is_empty()).then_some(account.town),
         county: account.county,
         unit: (!account.unit_id.is_empty()).then_some(account.unit_id),

@@ -6,6 +6,7 @@ use crate::complaint_views::*;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, parse_json};
 use crate::views::Page;
+use crate::vocab::{name, wire};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,6 +17,8 @@ use std::time::Duration;
 use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::dispatch::v1 as pb;
+use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -42,8 +45,8 @@ pub async fn submit(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(input): JsonBody<SubmitInput>,
 ) -> ApiResult<(StatusCode, Json<ComplaintView>)> {
-    let category = parse_category("category", &input.category)? as i32;
-    let source = input.source.as_deref().map(|v| parse_source("source", v).map(|v| v as i32)).transpose()?.unwrap_or(0);
+    let category = wire::<Category>("category", &input.category)?;
+    let source = input.source.as_deref().map(|v| wire::<Source>("source", v)).transpose()?.unwrap_or(0);
     let reported_at_ms =
         input.reported_at.as_deref().map(|v| parse_instant("reported_at", v)).transpose()?.unwrap_or(0);
     // A resident may submit without signing in: the gateway vouches for a one-off anonymous
@@ -93,18 +96,13 @@ pub async fn get(State(s): State<AppState>, bearer: Bearer, Path(id): Path<Strin
 fn list_request(town: String, q: ListQuery) -> ApiResult<pb::ListTicketsRequest> {
     Ok(pb::ListTicketsRequest {
         town,
-        status: q.status.as_deref().map(|v| parse_status("status", v).map(|v| v as i32)).transpose()?.unwrap_or(0),
-        category: q
-            .category
-            .as_deref()
-            .map(|v| parse_category("category", v).map(|v| v as i32))
-            .transpose()?
-            .unwrap_or(0),
+        status: q.status.as_deref().map(|v| wire::<Status>("status", v)).transpose()?.unwrap_or(0),
+        category: q.category.as_deref().map(|v| wire::<Category>("category", v)).transpose()?.unwrap_or(0),
         estate_id: q.estate_id.unwrap_or_default(),
         unit_id: q.unit_id.unwrap_or_default(),
         level: q.level,
         overdue: q.overdue,
-        source: q.source.as_deref().map(|v| parse_source("source", v).map(|v| v as i32)).transpose()?.unwrap_or(0),
+        source: q.source.as_deref().map(|v| wire::<Source>("source", v)).transpose()?.unwrap_or(0),
         from_ms: q.from.as_deref().map(|v| local_day_start("from", v)).transpose()?.unwrap_or(0),
         to_ms: q.to.as_deref().map(|v| local_day_start("to", v).map(|d| d + DAY_MS)).transpose()?.unwrap_or(0),
         open_only: q.open_only,
@@ -219,7 +217,7 @@ pub async fn act(
         }
         "verify" => {
             let b: VerifyBody = parse_json(body)?;
-            let satisfaction = parse_satisfaction("satisfaction", &b.satisfaction)? as i32;
+            let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;
             let req = pb::VerifyTicketRequest { id, satisfaction, note: b.note };
             client.verify_ticket(s.upstreams.request(&bearer, req)).await?
         }
@@ -255,7 +253,7 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiRe
 /// signed-in reporter. Not satisfied needs a note and reopens the ticket.
 pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Bytes) -> ApiResult<Json<TrackedView>> {
     let b: VerifyBody = parse_json(&body)?;
-    let satisfaction = parse_satisfaction("satisfaction", &b.satisfaction)? as i32;
+    let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;
     let req = pb::RateTicketRequest { tracking_code: code, satisfaction, note: b.note };
     let t = s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await?;
     Ok(Json(t.into_inner().into()))
@@ -288,8 +286,8 @@ pub async fn set_rule(
 ) -> ApiResult<Json<RuleView>> {
     let rule = pb::RoutingRule {
         town,
-        category: parse_category("category", &category)? as i32,
-        target: parse_target("target", &input.target)? as i32,
+        category: wire::<Category>("category", &category)?,
+        target: wire::<RouteTarget>("target", &input.target)?,
         response_minutes: input.response_minutes,
         resolution_minutes: input.resolution_minutes,
         initial_level: input.initial_level,
@@ -312,12 +310,7 @@ pub async fn stats(
 ) -> ApiResult<Json<StatsView>> {
     let req = pb::GetComplaintStatsRequest {
         town,
-        category: q
-            .category
-            .as_deref()
-            .map(|v| parse_category("category", v).map(|v| v as i32))
-            .transpose()?
-            .unwrap_or(0),
+        category: q.category.as_deref().map(|v| wire::<Category>("category", v)).transpose()?.unwrap_or(0),
         estate_id: q.estate_id.unwrap_or_default(),
         unit_id: q.unit_id.unwrap_or_default(),
         from_date: q.from,
@@ -394,13 +387,13 @@ pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<
         .collect();
     let mut seen = std::collections::HashSet::new();
     for t in open.tickets.into_iter().chain(recent.tickets.into_iter().filter(|t| {
-        let status = status_str(t.status);
+        let status = name::<Status>(t.status);
         matches!(status, "resolved" | "verified" | "closed")
     })) {
         if !seen.insert(t.id.clone()) {
             continue;
         }
-        if let Some(g) = groups.iter_mut().find(|g| g.key == supervision_str(t.supervision)) {
+        if let Some(g) = groups.iter_mut().find(|g| g.key == name::<SupervisionCheck>(t.supervision)) {
             g.count += 1;
             if g.tickets.len() < SUPERVISION_GROUP_CAP {
                 g.tickets.push(t);
@@ -438,9 +431,13 @@ pub struct PeriodQuery {
 #[derive(Serialize)]
 pub struct CountyReport {
     town: String,
+    town_name: String,
     from: String,
     to: String,
     title: String,
+    /// The document number (文号) and the local date it is issued.
+    number: String,
+    issued: String,
     count: usize,
     tickets: Vec<ComplaintView>,
 }
@@ -464,6 +461,13 @@ pub async fn county_report(
     if to_ms <= from_ms {
         return Err(ApiError::invalid("to", "to must not be before from"));
     }
+    let town_name = s
+        .upstreams
+        .registry()
+        .get_town(s.upstreams.request(&bearer, rpb::GetTownRequest { town: town.clone() }))
+        .await?
+        .into_inner()
+        .name;
     let mut tickets = Vec::new();
     let mut page_token = String::new();
     // A report holds at most 2,000 tickets; a longer period should be split.
@@ -483,10 +487,29 @@ pub async fn county_report(
             break;
         }
     }
-    let title = format!("关于{}至{}需县级协调解决问题的书面报告", q.from, q.to);
+    let day = |ms: i64| wuguan_platform::local_time::local_date(ms);
+    let report = crate::printable::WrittenReport {
+        town_name: &town_name,
+        from: day(from_ms),
+        to: day(to_ms - DAY_MS),
+        issued: wuguan_platform::local_time::today(),
+        tickets: &tickets,
+    };
     if html {
-        let page = crate::printable::county_report(&title, &town, &q.from, &q.to, &tickets);
+        let page = crate::printable::county_report(&report);
         return Ok(([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response());
     }
-    Ok(Json(CountyReport { title, count: tickets.len(), town, from: q.from, to: q.to, tickets }).into_response())
+    let (title, number, issued) = (report.title(), report.number(), report.issued.to_string());
+    Ok(Json(CountyReport {
+        title,
+        number,
+        issued,
+        count: tickets.len(),
+        town,
+        town_name,
+        from: q.from,
+        to: q.to,
+        tickets,
+    })
+    .into_response())
 }

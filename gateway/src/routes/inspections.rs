@@ -1,16 +1,17 @@
 //! Inspections over HTTP: weekly plans and records with findings (which become complaints).
 
 use crate::AppState;
-use crate::complaint_views::{category_str, parse_category};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams};
 use crate::views::Page;
+use crate::vocab::{name, wire};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::vocab::dispatch::{Category, Status};
 
 fn kind_str(v: i32) -> &'static str {
     match pb::InspectionKind::try_from(v) {
@@ -140,7 +141,7 @@ impl From<pb::Inspection> for InspectionView {
                     id: f.id,
                     item: f.item,
                     description: f.description,
-                    category: category_str(f.category),
+                    category: name::<Category>(f.category),
                     open_ticket: f.open_ticket,
                     ticket_id: (!f.ticket_id.is_empty()).then_some(f.ticket_id),
                     delivery: delivery_str(f.delivery),
@@ -189,7 +190,7 @@ pub async fn record(
     let mut findings = Vec::with_capacity(input.findings.len());
     for (i, f) in input.findings.into_iter().enumerate() {
         findings.push(pb::FindingInput {
-            category: parse_category(&format!("findings[{i}].category"), &f.category)? as i32,
+            category: wire::<Category>(&format!("findings[{i}].category"), &f.category)?,
             item: f.item,
             description: f.description,
             open_ticket: f.open_ticket,
@@ -331,7 +332,7 @@ impl From<pb::FollowUpChecks> for ChecksView {
                     item: k.item,
                     description: k.description,
                     ticket_id: (!k.ticket_id.is_empty()).then_some(k.ticket_id),
-                    ticket_status: (k.ticket_status != 0).then(|| crate::complaint_views::status_str(k.ticket_status)),
+                    ticket_status: (k.ticket_status != 0).then(|| name::<Status>(k.ticket_status)),
                     overdue: k.overdue,
                     check: k.check,
                     check_label: k.check_label,

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, body_bytes};
 use crate::views::*;
+use crate::vocab::wire;
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -13,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wuguan_platform::ErrorCode;
 use wuguan_proto::registry::v1 as pb;
+use wuguan_proto::vocab::common::UnitType;
+use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode};
 
 #[derive(Serialize)]
 pub struct TownList {
@@ -94,11 +97,11 @@ pub async fn list_estates(
         management_mode: q
             .management_mode
             .as_deref()
-            .map(|m| parse_management_mode("management_mode", m).map(|v| v as i32))
+            .map(|m| wire::<ManagementMode>("management_mode", m))
             .transpose()?
             .unwrap_or(0),
         is_old_estate: q.is_old_estate,
-        target: q.target.as_deref().map(|t| parse_target("target", t).map(|v| v as i32)).transpose()?.unwrap_or(0),
+        target: q.target.as_deref().map(|t| wire::<EstateTarget>("target", t)).transpose()?.unwrap_or(0),
         name_contains: q.q.unwrap_or_default(),
         page: PageQuery { page_size: q.page_size, page_token: q.page_token }.to_pb(),
     };
@@ -251,7 +254,7 @@ pub async fn list_units(
     Path(town): Path<String>,
     QueryParams(q): QueryParams<UnitQuery>,
 ) -> ApiResult<Json<Page<UnitView>>> {
-    let unit_type = q.unit_type.as_deref().map(|t| parse_unit_type("unit_type", t).map(|v| v as i32)).transpose()?;
+    let unit_type = q.unit_type.as_deref().map(|t| wire::<UnitType>("unit_type", t)).transpose()?;
     let req = pb::ListUnitsRequest {
         town,
         unit_type: unit_type.unwrap_or(0),
@@ -275,7 +278,7 @@ pub async fn create_unit(
 ) -> ApiResult<(StatusCode, Json<UnitView>)> {
     let req = pb::CreateUnitRequest {
         town,
-        unit_type: parse_unit_type("unit_type", &input.unit_type)? as i32,
+        unit_type: wire::<UnitType>("unit_type", &input.unit_type)?,
         name: input.name,
         idempotency_key: key,
     };
@@ -340,7 +343,7 @@ pub async fn create_account(
     let req = pb::CreateAccountRequest {
         username: input.username,
         password: input.password,
-        role: role.to_proto() as i32,
+        role: role.to_wire() as i32,
         town,
         unit_id: input.unit_id,
         display_name: input.display_name,

@@ -1,54 +1,11 @@
 //! Assessment's domain types: rubrics, plans, inspections, findings.
 
 use serde::{Deserialize, Serialize};
-use wuguan_platform::string_enum;
-
-string_enum!(
-    InspectionKind {
-        Open = "open" / "明查",
-        Unannounced = "unannounced" / "暗访",
-    }
-);
-
-string_enum!(
-    InspectionFocus {
-        Key = "key" / "重点",
-        FollowUp = "follow_up" / "跟踪",
-    }
-);
-
-string_enum!(
-    /// Where a finding's ticket stands.
-    Delivery {
-        None = "none" / "无需派单",
-        Pending = "pending" / "待派单",
-        Delivered = "delivered" / "已派单",
-        Failed = "failed" / "派单失败",
-    }
-);
-
-string_enum!(
-    /// What dispatch counts for an estate that a rubric can deduct points for.
-    DispatchMetric {
-        OverdueTicket = "overdue_ticket" / "诉求超期未办",
-        LateResponse = "late_response" / "诉求响应超时",
-        CountyEscalation = "county_escalation" / "诉求升级县级督办",
-        NotSatisfied = "not_satisfied" / "群众不满意评价",
-        RepeatComplaint = "repeat_complaint" / "重复投诉",
-    }
-);
-
-string_enum!(
-    /// Conditions that fail a subject whatever its score (一票否决): a unit's tickets overdue
-    /// in the period; a unit's tickets raised to the county by supervision; major security
-    /// incidents recorded at an estate, which fail the estate, its property company and its
-    /// neighbourhood committee.
-    VetoCondition {
-        OverdueTickets = "overdue_tickets" / "诉求超期未办",
-        CountyEscalations = "county_escalations" / "诉求升级县级督办",
-        MajorIncidents = "major_incidents" / "发生重大安全事故",
-    }
-);
+/// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
+pub use wuguan_proto::vocab::assessment::{
+    BulletinStatus, Delivery, DispatchMetric, FollowUpCheckKind as FollowUpCheck, Grade, InspectionFocus,
+    InspectionKind, RubricArea, Standing, SubjectType, VetoCondition,
+};
 
 /// `points` off `item` for each ticket of the estate that dispatch counts under `metric`,
 /// never taking the item below zero.
@@ -182,21 +139,6 @@ pub struct Inspection {
     /// For a follow-up: the inspection whose findings it checked on.
     pub follow_up_of: Option<String>,
 }
-
-string_enum!(
-    /// The source's four checks on a finding at a follow-up (一查成效、二查进度、三查原因、四查责任),
-    /// from its ticket: done → its effect; in progress → its progress; refused or late → the
-    /// cause; not taken up → who is accountable. A finding without a ticket is checked on site;
-    /// one whose ticket dispatch does not have yet waits for it.
-    FollowUpCheck {
-        Effect = "check_effect" / "查成效",
-        Progress = "check_progress" / "查进度",
-        Cause = "check_cause" / "查原因",
-        Accountability = "check_accountability" / "查责任",
-        OnSite = "check_on_site" / "现场复查",
-        Pending = "pending_ticket" / "待派单",
-    }
-);
 
 /// A major security incident (重大安全事故) recorded at an estate: a veto condition.
 #[derive(Debug, Clone, PartialEq, Eq)]

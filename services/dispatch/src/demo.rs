@@ -109,7 +109,7 @@ async fn submit<S: DispatchStore>(
         merged_into: None,
         version: 1,
     };
-    let mut events = vec![TicketEvent::new(&t, "submit", None, "demo-loader", at, source.label_zh())];
+    let mut events = vec![TicketEvent::new(&t, TicketAction::Submit, None, "demo-loader", at, source.label_zh())];
     events.extend(grpc.route_ticket(&mut t, &facts, at).await?);
     Ok(store.insert_ticket(&t, &events, None).await?)
 }

@@ -123,7 +123,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             if let Some(a) = n.assignment.as_mut() {
                 a.measures = measures.clone();
             }
-            events.push(TicketEvent::new(&n, "accept", Some(from), actor, now, &measures));
+            events.push(TicketEvent::new(&n, TicketAction::Accept, Some(from), actor, now, &measures));
         }
         Action::Reject { reason } => {
             if !is_assignee(p, t) {
@@ -137,7 +137,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 n.level = 1;
                 n.escalated_l1_at_ms = Some(now);
             }
-            events.push(TicketEvent::new(&n, "reject", Some(from), actor, now, &reason));
+            events.push(TicketEvent::new(&n, TicketAction::Reject, Some(from), actor, now, &reason));
         }
         Action::Reassign { assignment, note } => {
             if !p.is_one_of(SUPERVISORS) {
@@ -156,7 +156,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 if note.is_empty() { String::new() } else { format!(": {note}") }
             );
             n.assignment = Some(assignment);
-            events.push(TicketEvent::new(&n, "reassign", Some(from), actor, now, &detail));
+            events.push(TicketEvent::new(&n, TicketAction::Reassign, Some(from), actor, now, &detail));
         }
         Action::Extend { resolve_by_ms, note } => {
             if !p.is_one_of(SUPERVISORS) {
@@ -179,7 +179,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             if let Some(a) = n.assignment.as_mut() {
                 a.resolve_by_ms = resolve_by_ms;
             }
-            events.push(TicketEvent::new(&n, "extend", Some(from), actor, now, &note));
+            events.push(TicketEvent::new(&n, TicketAction::Extend, Some(from), actor, now, &note));
         }
         Action::Progress { note } => {
             if !(is_assignee(p, t) || is_co_handler(p, t) || p.is_one_of(SUPERVISORS)) {
@@ -192,7 +192,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 ));
             }
             let note = required_text("note", &note)?;
-            events.push(TicketEvent::new(&n, "progress", Some(from), actor, now, &note));
+            events.push(TicketEvent::new(&n, TicketAction::Progress, Some(from), actor, now, &note));
         }
         Action::Resolve { measures_taken } => {
             if !is_assignee(p, t) {
@@ -202,7 +202,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             let measures_taken = required_text("measures_taken", &measures_taken)?;
             n.status = Status::Resolved;
             n.resolved_at_ms = Some(now);
-            events.push(TicketEvent::new(&n, "resolve", Some(from), actor, now, &measures_taken));
+            events.push(TicketEvent::new(&n, TicketAction::Resolve, Some(from), actor, now, &measures_taken));
         }
         Action::Verify { satisfaction, note } => {
             if !(is_submitter(p, t) || p.is_one_of(&[Role::TownOffice, Role::County, Role::Community])) {
@@ -210,7 +210,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             require_status(t, &[Status::Resolved], "verify")?;
             let note = optional_text("note", &note)?;
-            events = rate_fix(t, &mut n, satisfaction, &note, "verify", actor, now);
+            events = rate_fix(t, &mut n, satisfaction, &note, TicketAction::Verify, actor, now);
         }
         Action::Rate { satisfaction, note } => {
             require_status(t, &[Status::Resolved], "rate")?;
@@ -219,7 +219,8 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             } else {
                 optional_text("note", &note)?
             };
-            let action = if satisfaction == Satisfaction::NotSatisfied { "dispute" } else { "confirm" };
+            let action =
+                if satisfaction == Satisfaction::NotSatisfied { TicketAction::Dispute } else { TicketAction::Confirm };
             events = rate_fix(t, &mut n, satisfaction, &note, action, actor, now);
         }
         Action::Reopen { reason } => {
@@ -236,7 +237,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 a.respond_by_ms = respond_by;
                 a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
             }
-            events.push(TicketEvent::new(&n, "reopen", Some(from), actor, now, &reason));
+            events.push(TicketEvent::new(&n, TicketAction::Reopen, Some(from), actor, now, &reason));
         }
         Action::Escalate { note } => {
             if !p.is_one_of(SUPERVISORS) {
@@ -253,7 +254,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             let note = required_text("note", &note)?;
             escalate_one_level(&mut n, now);
-            events.push(TicketEvent::new(&n, "escalate", Some(from), actor, now, &note));
+            events.push(TicketEvent::new(&n, TicketAction::Escalate, Some(from), actor, now, &note));
         }
     }
     Ok((n, events))
@@ -266,7 +267,7 @@ fn rate_fix(
     n: &mut Ticket,
     satisfaction: Satisfaction,
     note: &str,
-    action: &str,
+    action: TicketAction,
     actor: &str,
     now: i64,
 ) -> Vec<TicketEvent> {
@@ -286,7 +287,7 @@ fn rate_fix(
         n.status = Status::Verified;
         let rated = TicketEvent::new(n, action, Some(t.status), actor, now, &label);
         n.status = Status::Closed;
-        vec![rated, TicketEvent::new(n, "close", Some(Status::Verified), actor, now, "")]
+        vec![rated, TicketEvent::new(n, TicketAction::Close, Some(Status::Verified), actor, now, "")]
     }
 }
 

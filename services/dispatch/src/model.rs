@@ -1,98 +1,9 @@
 //! Dispatch's domain types: tickets, their events, routing rules.
 
-use wuguan_platform::string_enum;
-
-string_enum!(
-    /// What a complaint is about. Routing and SLAs are per category.
-    Category {
-        Security = "security" / "治安",
-        IllegalConstruction = "illegal_construction" / "私搭乱建",
-        IllegalRenovation = "illegal_renovation" / "违规装修",
-        StructuralDamage = "structural_damage" / "破坏墙体",
-        IllegalStall = "illegal_stall" / "乱设摊点",
-        Sanitation = "sanitation" / "环境卫生",
-        Repair = "repair" / "维修",
-        PropertyService = "property_service" / "物业服务",
-        PropertyFees = "property_fees" / "物业收费",
-        OwnersCommittee = "owners_committee" / "业主委员会",
-        NeighbourDispute = "neighbour_dispute" / "邻里纠纷",
-        BuildingQuality = "building_quality" / "房屋质量",
-        MissingFacilities = "missing_facilities" / "配套设施",
-        Other = "other" / "其他",
-    }
-);
-
-string_enum!(
-    /// Where a complaint came from.
-    Source {
-        Resident = "resident" / "居民",
-        OwnerRep = "owner_rep" / "业主代表",
-        Inspection = "inspection" / "督查",
-        Hotline = "hotline" / "12345热线",
-        Department = "department" / "部门转办",
-        TownOffice = "town_office" / "镇物管办",
-    }
-);
-
-string_enum!(
-    Status {
-        Received = "received" / "已受理",
-        Assigned = "assigned" / "已派单",
-        Accepted = "accepted" / "办理中",
-        Resolved = "resolved" / "已办结",
-        Verified = "verified" / "已核实",
-        Closed = "closed" / "已关闭",
-        Rejected = "rejected" / "已退回",
-        Reopened = "reopened" / "重新办理",
-    }
-);
-
-string_enum!(
-    Satisfaction {
-        Satisfied = "satisfied" / "满意",
-        BasicallySatisfied = "basically_satisfied" / "基本满意",
-        NotSatisfied = "not_satisfied" / "不满意",
-    }
-);
-
-string_enum!(
-    /// Where a category is routed (五方联动).
-    RouteTarget {
-        Police = "police" / "派出所",
-        UrbanManagement = "urban_management" / "城管",
-        PropertyCompany = "property_company" / "物业公司(无则社区)",
-        Community = "community" / "社区",
-        ConstructionBureau = "construction_bureau" / "建设局(开发商)",
-        TownOffice = "town_office" / "镇物管办",
-    }
-);
-
-string_enum!(
-    /// The source's four checks (查成效、查进度、查原因、查责任).
-    SupervisionCheck {
-        Effect = "check_effect" / "查成效",
-        Progress = "check_progress" / "查进度",
-        Cause = "check_cause" / "查原因",
-        Accountability = "check_accountability" / "查责任",
-    }
-);
-
-impl Status {
-    /// Still needs work from someone.
-    pub fn is_open(self) -> bool {
-        matches!(self, Status::Received | Status::Assigned | Status::Accepted | Status::Rejected | Status::Reopened)
-    }
-
-    /// Handled: resolved or beyond.
-    pub fn is_done(self) -> bool {
-        matches!(self, Status::Resolved | Status::Verified | Status::Closed)
-    }
-
-    /// Waiting for the assigned unit to respond.
-    pub fn awaits_response(self) -> bool {
-        matches!(self, Status::Received | Status::Assigned | Status::Reopened)
-    }
-}
+/// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
+pub use wuguan_proto::vocab::dispatch::{
+    Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
+};
 
 pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -204,11 +115,18 @@ pub struct TicketEvent {
 }
 
 impl TicketEvent {
-    pub fn new(ticket: &Ticket, action: &str, from: Option<Status>, actor: &str, at_ms: i64, note: &str) -> Self {
+    pub fn new(
+        ticket: &Ticket,
+        action: TicketAction,
+        from: Option<Status>,
+        actor: &str,
+        at_ms: i64,
+        note: &str,
+    ) -> Self {
         TicketEvent {
             id: new_id(),
             ticket_id: ticket.id.clone(),
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
             from_status: from,
             to_status: ticket.status,
             actor: actor.to_owned(),

@@ -50,7 +50,7 @@ fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, reso
 }
 
 fn submit_event(t: &Ticket) -> TicketEvent {
-    TicketEvent::new(t, "submit", None, "tester", t.created_at_ms, "")
+    TicketEvent::new(t, TicketAction::Submit, None, "tester", t.created_at_ms, "")
 }
 
 fn key(k: &str, hash: &str) -> IntakeKey {
@@ -82,7 +82,7 @@ async fn conformance<S: DispatchStore>(store: S) {
     let mut accepted = a.clone();
     accepted.status = Status::Accepted;
     accepted.responded_at_ms = Some(now + 1);
-    let ev = TicketEvent::new(&accepted, "accept", Some(Status::Assigned), "pc", now + 1, "更换");
+    let ev = TicketEvent::new(&accepted, TicketAction::Accept, Some(Status::Assigned), "pc", now + 1, "更换");
     let saved = store.save_transition(1, &accepted, &[ev]).await.unwrap();
     assert_eq!(saved.version, 2);
     let err = store.save_transition(1, &accepted, &[]).await.unwrap_err();

@@ -1,6 +1,7 @@
 //! Checks on request fields shared by every service; errors name the field.
 
 use crate::error::{ServiceError, ServiceResult};
+use wuguan_proto::vocab::Vocabulary;
 
 /// An id: required, at most 64 characters of letters, digits, '-' and '_'.
 pub fn id(field: &str, value: &str) -> ServiceResult<String> {
@@ -19,6 +20,25 @@ pub fn optional_id(field: &str, value: &str) -> ServiceResult<Option<String>> {
     if value.trim().is_empty() { Ok(None) } else { id(field, value).map(Some) }
 }
 
+/// An enum field that may be left unspecified (0): `None` then; a number the contract does not
+/// define is INVALID_ARGUMENT naming the field.
+pub fn optional_enum<E: Vocabulary>(field: &str, value: i32) -> ServiceResult<Option<E>> {
+    E::from_wire(value).map_err(|v| ServiceError::invalid(field, format!("unknown {field} {v}: one of {}", E::names())))
+}
+
+/// An enum field that must be given.
+pub fn required_enum<E: Vocabulary>(field: &str, value: i32) -> ServiceResult<E> {
+    optional_enum(field, value)?
+        .ok_or_else(|| ServiceError::invalid(field, format!("{field} is required: one of {}", E::names())))
+}
+
+/// An enum given by its snake_case name (or Chinese label), e.g. from a CSV cell or a stored
+/// string field.
+pub fn named_enum<E: Vocabulary>(field: &str, value: &str) -> ServiceResult<E> {
+    E::parse(value)
+        .ok_or_else(|| ServiceError::invalid(field, format!("unknown {field} {value:?}: one of {}", E::names())))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -27,5 +47,18 @@ mod tests {
         assert_eq!(super::id("estate_id", "").unwrap_err().field.as_deref(), Some("estate_id"));
         assert!(super::id("id", "x' OR 1=1").is_err());
         assert_eq!(super::optional_id("id", "  ").unwrap(), None);
+    }
+
+    #[test]
+    fn enums_are_checked_by_the_contract() {
+        use wuguan_proto::vocab::dispatch::Category;
+        assert_eq!(super::optional_enum::<Category>("category", 0).unwrap(), None);
+        assert_eq!(super::required_enum::<Category>("category", 7).unwrap(), Category::Repair);
+        let missing = super::required_enum::<Category>("category", 0).unwrap_err();
+        assert_eq!(missing.field.as_deref(), Some("category"));
+        assert!(missing.message.contains("security, illegal_construction"), "{}", missing.message);
+        assert_eq!(super::optional_enum::<Category>("category", 99).unwrap_err().field.as_deref(), Some("category"));
+        assert_eq!(super::named_enum::<Category>("category", "维修").unwrap(), Category::Repair);
+        assert!(super::named_enum::<Category>("category", "plumbing").is_err());
     }
 }

@@ -17,82 +17,8 @@ const ISSUER: &str = "wuguan";
 /// without signing in. The colon keeps it from ever being a username.
 pub const ANONYMOUS_SUBJECT: &str = "anonymous:web";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    County,
-    TownOffice,
-    Community,
-    PropertyCompany,
-    Police,
-    UrbanManagement,
-    OwnerRep,
-    Resident,
-    Service,
-}
-
-impl Role {
-    pub const ALL: [Role; 9] = [
-        Role::County,
-        Role::TownOffice,
-        Role::Community,
-        Role::PropertyCompany,
-        Role::Police,
-        Role::UrbanManagement,
-        Role::OwnerRep,
-        Role::Resident,
-        Role::Service,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::County => "county",
-            Role::TownOffice => "town_office",
-            Role::Community => "community",
-            Role::PropertyCompany => "property_company",
-            Role::Police => "police",
-            Role::UrbanManagement => "urban_management",
-            Role::OwnerRep => "owner_rep",
-            Role::Resident => "resident",
-            Role::Service => "service",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    pub fn to_proto(self) -> wuguan_proto::common::v1::Role {
-        use wuguan_proto::common::v1::Role as P;
-        match self {
-            Role::County => P::County,
-            Role::TownOffice => P::TownOffice,
-            Role::Community => P::Community,
-            Role::PropertyCompany => P::PropertyCompany,
-            Role::Police => P::Police,
-            Role::UrbanManagement => P::UrbanManagement,
-            Role::OwnerRep => P::OwnerRep,
-            Role::Resident => P::Resident,
-            Role::Service => P::Service,
-        }
-    }
-
-    pub fn from_proto(role: i32) -> Option<Role> {
-        use wuguan_proto::common::v1::Role as P;
-        Some(match P::try_from(role).ok()? {
-            P::Unspecified => return None,
-            P::County => Role::County,
-            P::TownOffice => Role::TownOffice,
-            P::Community => Role::Community,
-            P::PropertyCompany => Role::PropertyCompany,
-            P::Police => Role::Police,
-            P::UrbanManagement => Role::UrbanManagement,
-            P::OwnerRep => Role::OwnerRep,
-            P::Resident => Role::Resident,
-            P::Service => Role::Service,
-        })
-    }
-}
+/// Who a principal is; names and labels come from the contract (`wuguan.common.v1.Role`).
+pub use wuguan_proto::vocab::common::Role;
 
 /// The claims of a wuguan token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

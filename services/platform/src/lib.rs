@@ -4,7 +4,6 @@
 
 pub mod admin;
 pub mod db;
-pub mod enums;
 pub mod error;
 pub mod fields;
 pub mod identity;

@@ -15,6 +15,19 @@ pub fn local_date(ms: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MS).map(|d| d.date_naive()).unwrap_or_default()
 }
 
+/// An instant as people read it: the town's local date and time to the minute, e.g.
+/// "2026-12-13 18:32" (no zone: every time shown is the town's).
+pub fn local_minute(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms + UTC_OFFSET_MS)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Today's local date.
+pub fn today() -> NaiveDate {
+    local_date(crate::db::now_ms())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -25,5 +38,11 @@ mod tests {
         assert_eq!(day_start_ms(d), 1_759_248_000_000);
         assert_eq!(local_date(day_start_ms(d)), d);
         assert_eq!(local_date(day_start_ms(d) - 1), NaiveDate::from_ymd_opt(2025, 9, 30).unwrap());
+    }
+
+    #[test]
+    fn a_utc_instant_reads_in_the_towns_time() {
+        // 2026-12-13T10:32:36Z is 18:32 in Shanghai.
+        assert_eq!(local_minute(1_765_621_956_000), "2026-12-13 18:32");
     }
 }

@@ -74,6 +74,34 @@ fn decode(bytes: &[u8]) -> ServiceResult<std::borrow::Cow<'_, str>> {
     Ok(text)
 }
 
+/// The line a byte offset is on, counting '\n' as editors and spreadsheets do. The csv crate's
+/// own line count is one too low after CRLF line ends (what Excel writes); counted here, a
+/// CRLF and an LF file report the same lines. Offsets only grow, so each byte is read once.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter { text, byte: 0, line: 1 }
+    }
+
+    /// The line a record starting at `byte` begins on. A record's offset can point at blank
+    /// lines the reader skipped before it; a record never starts with a line end, so those are
+    /// stepped over.
+    fn line_at(&mut self, byte: u64) -> u32 {
+        let mut to = usize::try_from(byte).unwrap_or(usize::MAX).min(self.text.len()).max(self.byte);
+        while to < self.text.len() && matches!(self.text[to], b'\r' | b'\n') {
+            to += 1;
+        }
+        self.line += self.text[self.byte..to].iter().filter(|b| **b == b'\n').count() as u32;
+        self.byte = to;
+        self.line
+    }
+}
+
 pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
     let text = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -104,16 +132,17 @@ pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
         return Ok(Parsed { rows: Vec::new(), errors });
     }
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(text.as_bytes());
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as u32).unwrap_or(0);
+                let line = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                 errors.push(RowError { line, field: String::new(), message: format!("unreadable row: {e}") });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as u32).unwrap_or(0);
+        let line = record.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
         if record.iter().all(|v| v.is_empty()) {
             continue;
         }
@@ -285,6 +314,22 @@ mod tests {
         assert_eq!(field_for_header("规划建筑面积(平方米)"), Some("planned_floor_area_m2"));
         assert_eq!(field_for_header("\u{feff}小区名称(name)"), Some("name"));
         assert_eq!(field_for_header("颜色"), None);
+    }
+
+    #[test]
+    fn lines_are_the_same_for_crlf_and_lf_files() {
+        let lf = "小区名称,所属社区,规划建筑面积(平方米),已建面积(平方米),设计户数,入住户数,入住人口\n\
+                  甲,城东社区,100,50,10,5,12\n\
+                  \n\
+                  \"乙\n二期\",城东社区,100,50,10,5,12\n\
+                  丙,城东社区,100,50,10,5,12\n";
+        let crlf = lf.replace('\n', "\r\n");
+        for text in [lf.to_owned(), crlf] {
+            let parsed = parse(text.as_bytes()).unwrap();
+            assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+            // The blank line 3 is skipped; 乙's quoted name spans lines 4 and 5.
+            assert_eq!(parsed.rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 4, 6], "{text:?}");
+        }
     }
 
     #[test]

@@ -232,7 +232,7 @@ pub fn zhongxing_estates() -> Vec<DemoEstate> {
                     management_mode: mode,
                     property_company_id: None,
                     owners_committee,
-                    target: EstateTarget::derive(planned[i], is_old),
+                    target: derive_target(planned[i], is_old),
                     security,
                 },
             }
@@ -276,7 +276,7 @@ fn anhe_estates() -> Vec<DemoEstate> {
                 management_mode: mode,
                 property_company_id: None,
                 owners_committee: OwnersCommittee::None,
-                target: EstateTarget::derive(planned, old),
+                target: derive_target(planned, old),
                 security: SecurityProvision::default(),
             },
         })

@@ -2,63 +2,21 @@
 //! `grpc/convert.rs`; storage rows in `store/`.
 
 use serde::{Deserialize, Serialize};
-use wuguan_platform::string_enum;
+/// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
+pub use wuguan_proto::vocab::common::UnitType;
+pub use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// Estates of at least this planned floor area aim for boutique (精品小区) status.
 pub const BOUTIQUE_MIN_PLANNED_M2: i64 = 100_000;
 
-string_enum!(
-    /// How an estate is managed.
-    ManagementMode {
-        PropertyCompany = "property_company" / "物业公司",
-        SelfGoverned = "self_governed" / "自治",
-        None = "none" / "无",
-    }
-);
-
-string_enum!(
-    /// State of the estate's owners' committee (业主委员会).
-    OwnersCommittee {
-        None = "none" / "未成立",
-        Formed = "formed" / "已成立",
-        Reorganise = "reorganise" / "需改选",
-    }
-);
-
-string_enum!(
-    /// What the estate is being brought up to.
-    EstateTarget {
-        None = "none" / "无",
-        Boutique = "boutique" / "精品小区",
-        Standard = "standard" / "规范小区",
-    }
-);
-
-string_enum!(
-    /// The kinds of responsible unit (责任单位).
-    UnitType {
-        Community = "community" / "社区",
-        UrbanManagement = "urban_management" / "城管",
-        Police = "police" / "派出所",
-        PropertyCompany = "property_company" / "物业公司",
-        OwnerReps = "owner_reps" / "业主代表",
-        ConstructionBureau = "construction_bureau" / "建设局",
-        Developer = "developer" / "开发商",
-        TownOffice = "town_office" / "镇物管办",
-        County = "county" / "县",
-    }
-);
-
-impl EstateTarget {
-    /// The default target: boutique for large estates, standard for old ones.
-    pub fn derive(planned_floor_area_m2: i64, is_old_estate: bool) -> EstateTarget {
-        if planned_floor_area_m2 >= BOUTIQUE_MIN_PLANNED_M2 {
-            EstateTarget::Boutique
-        } else if is_old_estate {
-            EstateTarget::Standard
-        } else {
-            EstateTarget::None
-        }
+/// The default target: boutique for large estates, standard for old ones.
+pub fn derive_target(planned_floor_area_m2: i64, is_old_estate: bool) -> EstateTarget {
+    if planned_floor_area_m2 >= BOUTIQUE_MIN_PLANNED_M2 {
+        EstateTarget::Boutique
+    } else if is_old_estate {
+        EstateTarget::Standard
+    } else {
+        EstateTarget::None
     }
 }
 

@@ -112,7 +112,7 @@ pub fn apply_estate_patch(base: Option<&EstateData>, patch: &EstatePatch) -> Ser
         (_, _) => None,
     };
     let owners_committee = patch.owners_committee.or(b.map(|b| b.owners_committee)).unwrap_or(OwnersCommittee::None);
-    let target = patch.target.or(b.map(|b| b.target)).unwrap_or_else(|| EstateTarget::derive(planned, is_old));
+    let target = patch.target.or(b.map(|b| b.target)).unwrap_or_else(|| derive_target(planned, is_old));
     let base_sec = b.map(|b| b.security).unwrap_or_default();
     let security = SecurityProvision {
         guards: patch.guards.unwrap_or(base_sec.guards),

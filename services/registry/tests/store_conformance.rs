@@ -25,7 +25,7 @@ fn estate_data(community_id: &str, name: &str, planned: i64) -> EstateData {
         management_mode: ManagementMode::None,
         property_company_id: None,
         owners_committee: OwnersCommittee::None,
-        target: EstateTarget::derive(planned, false),
+        target: derive_target(planned, false),
         security: SecurityProvision::default(),
     }
 }

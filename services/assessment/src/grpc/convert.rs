@@ -1,67 +1,18 @@
 //! Assessment wire types ⇄ domain types.
 
 use crate::model::*;
-use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::fields::required_enum;
 use wuguan_proto::assessment::v1 as pb;
-use wuguan_proto::dispatch::v1 as dpb;
-
-pub fn kind_to_pb(k: InspectionKind) -> pb::InspectionKind {
-    match k {
-        InspectionKind::Open => pb::InspectionKind::Open,
-        InspectionKind::Unannounced => pb::InspectionKind::Unannounced,
-    }
-}
-
-pub fn kind_from_pb(v: i32) -> ServiceResult<InspectionKind> {
-    match pb::InspectionKind::try_from(v) {
-        Ok(pb::InspectionKind::Open) => Ok(InspectionKind::Open),
-        Ok(pb::InspectionKind::Unannounced) => Ok(InspectionKind::Unannounced),
-        Ok(pb::InspectionKind::Unspecified) => {
-            Err(ServiceError::invalid("kind", "kind is required: open or unannounced"))
-        }
-        Err(_) => Err(ServiceError::invalid("kind", format!("unknown kind {v}"))),
-    }
-}
-
-pub fn focus_to_pb(f: InspectionFocus) -> pb::InspectionFocus {
-    match f {
-        InspectionFocus::Key => pb::InspectionFocus::Key,
-        InspectionFocus::FollowUp => pb::InspectionFocus::FollowUp,
-    }
-}
-
-pub fn focus_from_pb(v: i32) -> ServiceResult<InspectionFocus> {
-    match pb::InspectionFocus::try_from(v) {
-        Ok(pb::InspectionFocus::Key) => Ok(InspectionFocus::Key),
-        Ok(pb::InspectionFocus::FollowUp) => Ok(InspectionFocus::FollowUp),
-        Ok(pb::InspectionFocus::Unspecified) => {
-            Err(ServiceError::invalid("focus", "focus is required: key or follow_up"))
-        }
-        Err(_) => Err(ServiceError::invalid("focus", format!("unknown focus {v}"))),
-    }
-}
+use wuguan_proto::vocab::dispatch::Category;
 
 /// A dispatch category as its snake_case name; INVALID_ARGUMENT naming `field` otherwise.
 pub fn category_name(field: &str, v: i32) -> ServiceResult<String> {
-    match dpb::Category::try_from(v) {
-        Ok(dpb::Category::Unspecified) => Err(ServiceError::invalid(field, format!("{field} is required"))),
-        Ok(c) => Ok(c.as_str_name().trim_start_matches("CATEGORY_").to_ascii_lowercase()),
-        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
-    }
+    required_enum::<Category>(field, v).map(|c| c.as_str().to_owned())
 }
 
 fn category_value(s: &str) -> i32 {
-    dpb::Category::from_str_name(&format!("CATEGORY_{}", s.to_ascii_uppercase())).map(|c| c as i32).unwrap_or(0)
-}
-
-fn delivery_to_pb(d: Delivery) -> pb::Delivery {
-    match d {
-        Delivery::None => pb::Delivery::None,
-        Delivery::Pending => pb::Delivery::Pending,
-        Delivery::Delivered => pb::Delivery::Delivered,
-        Delivery::Failed => pb::Delivery::Failed,
-    }
+    Category::parse(s).map(i32::from).unwrap_or(0)
 }
 
 pub fn plan(p: Plan) -> pb::PlannedInspection {
@@ -70,8 +21,8 @@ pub fn plan(p: Plan) -> pb::PlannedInspection {
         town: p.town,
         estate_id: p.estate_id,
         date: p.date,
-        kind: kind_to_pb(p.kind) as i32,
-        focus: focus_to_pb(p.focus) as i32,
+        kind: i32::from(p.kind),
+        focus: i32::from(p.focus),
         planned_by: p.planned_by,
         inspection_id: p.inspection_id.unwrap_or_default(),
         reason: p.reason,
@@ -86,8 +37,8 @@ pub fn inspection(i: Inspection) -> pb::Inspection {
         estate_id: i.estate_id,
         estate_name: i.estate_name,
         date: i.date,
-        kind: kind_to_pb(i.kind) as i32,
-        focus: focus_to_pb(i.focus) as i32,
+        kind: i32::from(i.kind),
+        focus: i32::from(i.focus),
         inspector: i.inspector,
         rubric_version: i.rubric_version,
         item_scores: i.item_scores.into_iter().map(|s| pb::ItemScore { item: s.item, score: s.score }).collect(),
@@ -101,7 +52,7 @@ pub fn inspection(i: Inspection) -> pb::Inspection {
                 description: f.description,
                 open_ticket: f.open_ticket,
                 ticket_id: f.ticket_id.unwrap_or_default(),
-                delivery: delivery_to_pb(f.delivery) as i32,
+                delivery: i32::from(f.delivery),
                 delivery_error: f.delivery_error,
                 deduction: f.deduction,
             })

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use wuguan_platform::db::now_ms;
 use wuguan_platform::error::{ServiceResult, rpc as ok};
-use wuguan_platform::fields::id as id_field;
+use wuguan_platform::fields::{id as id_field, required_enum};
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
 use wuguan_platform::registry_client::{FactsError, RegistryClient};
@@ -184,8 +184,8 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
         if date > today + chrono::Duration::days(1) {
             return Err(ServiceError::invalid("date", "an inspection cannot be recorded for a future date"));
         }
-        let kind = convert::kind_from_pb(r.kind)?;
-        let focus = convert::focus_from_pb(r.focus)?;
+        let kind = required_enum::<InspectionKind>("kind", r.kind)?;
+        let focus = required_enum::<InspectionFocus>("focus", r.focus)?;
         if r.findings.len() > MAX_FINDINGS {
             return Err(ServiceError::invalid("findings", format!("at most {MAX_FINDINGS} findings per inspection")));
         }
@@ -300,8 +300,8 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let r = req.into_inner();
             let town = self.town_scope(&p, &r.town).await?;
             let date = date_field("date", &r.date)?;
-            let kind = convert::kind_from_pb(r.kind)?;
-            let focus = convert::focus_from_pb(r.focus)?;
+            let kind = required_enum::<InspectionKind>("kind", r.kind)?;
+            let focus = required_enum::<InspectionFocus>("focus", r.focus)?;
             let facts = self.estate(&town, &r.estate_id).await?;
             let follows = if focus == InspectionFocus::FollowUp {
                 crate::follow_up::previous_with_findings(

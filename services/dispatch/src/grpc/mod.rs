@@ -15,12 +15,13 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status as GrpcStatus};
 use wuguan_platform::db::now_ms;
 use wuguan_platform::error::{ServiceResult, rpc as ok};
-use wuguan_platform::fields::id as id_field;
+use wuguan_platform::fields::{id as id_field, optional_enum};
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::dispatch::v1::dispatch_service_server::{DispatchService, DispatchServiceServer};
+use wuguan_proto::vocab::common::UnitType;
 
 pub const SERVICE_NAMES: &[&str] = &["wuguan.dispatch.v1.DispatchService"];
 
@@ -174,13 +175,13 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             note.push_str("; county-level matter, reported in writing to county leaders");
         }
         t.assignment = Some(routed.assignment);
-        Ok(vec![TicketEvent::new(t, "assign", Some(from), "system", now, &note)])
+        Ok(vec![TicketEvent::new(t, TicketAction::Assign, Some(from), "system", now, &note)])
     }
 
     async fn submit(&self, p: &Principal, r: pb::SubmitComplaintRequest) -> ServiceResult<pb::Ticket> {
         let town = p.town_scope(&r.town)?;
         let estate_id = id_field("estate_id", &r.estate_id)?;
-        let category = convert::category_from_pb("category", r.category)?
+        let category = optional_enum::<Category>("category", r.category)?
             .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
         let default_source = match p.role {
             Role::Resident => Source::Resident,
@@ -189,7 +190,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             Role::Service => Source::Hotline,
             _ => Source::Department,
         };
-        let source = match convert::source_from_pb("source", r.source)? {
+        let source = match optional_enum::<Source>("source", r.source)? {
             None => default_source,
             Some(s) if s == default_source || p.is_one_of(&[Role::TownOffice, Role::County, Role::Service]) => s,
             Some(_) => return Err(ServiceError::invalid("source", "this caller may not set the source")),
@@ -299,7 +300,8 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         };
         ticket.repeat_of =
             self.store.find_open_repeat(&town, &estate_id, category, created_at - REPEAT_WINDOW_MS).await?;
-        let mut events = vec![TicketEvent::new(&ticket, "submit", None, &p.subject, created_at, source.label_zh())];
+        let mut events =
+            vec![TicketEvent::new(&ticket, TicketAction::Submit, None, &p.subject, created_at, source.label_zh())];
         match self.registry.estate_facts(&estate_id).await {
             Ok(facts) => {
                 if facts.town != town {
@@ -334,13 +336,13 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         let timeline = self.store.timeline(&t.id).await?;
         Ok(pb::TrackedTicket {
             tracking_code: t.tracking_code,
-            category: convert::category_to_pb(t.category) as i32,
+            category: i32::from(t.category),
             estate_name: t.estate_name,
-            status: convert::status_to_pb(t.status) as i32,
+            status: i32::from(t.status),
             level: t.level,
             unit_name: t.assignment.as_ref().map(|a| a.unit_name.clone()).unwrap_or_default(),
             resolve_by_ms: t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0),
-            satisfaction: t.satisfaction.map(|s| convert::satisfaction_to_pb(s) as i32).unwrap_or(0),
+            satisfaction: t.satisfaction.map(i32::from).unwrap_or(0),
             created_at_ms: t.created_at_ms,
             // Actions and times only: who did it and what they wrote stay inside.
             timeline: timeline
@@ -364,12 +366,12 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             if v.trim().is_empty() { Ok(None) } else { id_field(field, v).map(Some) }
         };
         let mut filter = TicketFilter {
-            status: convert::status_from_pb("status", r.status)?,
-            category: convert::category_from_pb("category", r.category)?,
+            status: optional_enum::<Status>("status", r.status)?,
+            category: optional_enum::<Category>("category", r.category)?,
             estate_id: opt_id("estate_id", &r.estate_id)?,
             unit_id: opt_id("unit_id", &r.unit_id)?,
             level: r.level,
-            source: convert::source_from_pb("source", r.source)?,
+            source: optional_enum::<Source>("source", r.source)?,
             from_ms: (r.from_ms != 0).then_some(r.from_ms),
             to_ms: (r.to_ms != 0).then_some(r.to_ms),
             open_only: r.open_only,
@@ -405,7 +407,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         let town = p.town_scope(&r.town)?;
         let period = stats::Period::parse(&r.from_date, &r.to_date)?;
         let filter = TicketFilter {
-            category: convert::category_from_pb("category", r.category)?,
+            category: optional_enum::<Category>("category", r.category)?,
             estate_id: if r.estate_id.trim().is_empty() { None } else { Some(id_field("estate_id", &r.estate_id)?) },
             unit_id: if r.unit_id.trim().is_empty() { None } else { Some(id_field("unit_id", &r.unit_id)?) },
             ..Default::default()
@@ -470,7 +472,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             p.require(STAFF)?;
             let r = req.into_inner();
             let town = p.town_scope(&r.town)?;
-            let unit_type = convert::unit_type_from_pb("unit_type", r.unit_type)?;
+            let unit_type = optional_enum::<UnitType>("unit_type", r.unit_type)?.map(UnitType::as_str);
             // A unit's own account follows its own unit's tickets only.
             let unit_id = if UNIT_ROLES.contains(&p.role) || (p.role == Role::Service && p.unit.is_some()) {
                 Some(p.unit.clone().ok_or_else(|| ServiceError::permission_denied("this account acts for no unit"))?)
@@ -531,7 +533,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
     async fn rate_ticket(&self, req: Request<pb::RateTicketRequest>) -> Rpc<pb::TrackedTicket> {
         ok(async {
             let r = req.into_inner();
-            let satisfaction = convert::satisfaction_from_pb("satisfaction", r.satisfaction)?
+            let satisfaction = optional_enum::<Satisfaction>("satisfaction", r.satisfaction)?
                 .ok_or_else(|| ServiceError::invalid("satisfaction", "satisfaction is required"))?;
             let t = self.ticket_by_code(&r.tracking_code).await?;
             // Whoever holds the code is the reporter; the timeline says so, not who they are.
@@ -641,7 +643,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.into_inner();
-            let satisfaction = convert::satisfaction_from_pb("satisfaction", r.satisfaction)?
+            let satisfaction = optional_enum::<Satisfaction>("satisfaction", r.satisfaction)?
                 .ok_or_else(|| ServiceError::invalid("satisfaction", "satisfaction is required"))?;
             self.act(&p, &r.id, Action::Verify { satisfaction, note: r.note }).await
         }
@@ -697,7 +699,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             closed.updated_at_ms = now;
             let closing = TicketEvent::new(
                 &closed,
-                "merge",
+                TicketAction::Merge,
                 Some(repeat.status),
                 &p.subject,
                 now,
@@ -711,7 +713,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             kept.updated_at_ms = now;
             let absorbing = TicketEvent::new(
                 &kept,
-                "merge",
+                TicketAction::Merge,
                 Some(kept.status),
                 &p.subject,
                 now,
@@ -747,9 +749,9 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             p.require(&[Role::TownOffice, Role::County])?;
             let r = req.into_inner().rule.ok_or_else(|| ServiceError::invalid("rule", "rule is required"))?;
             let town = p.town_scope(&r.town)?;
-            let category = convert::category_from_pb("category", r.category)?
+            let category = optional_enum::<Category>("category", r.category)?
                 .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
-            let target = convert::target_from_pb("target", r.target)?
+            let target = optional_enum::<RouteTarget>("target", r.target)?
                 .ok_or_else(|| ServiceError::invalid("target", "target is required"))?;
             const MAX_MINUTES: u32 = 90 * 24 * 60;
             if r.response_minutes == 0 || r.response_minutes > MAX_MINUTES {

@@ -321,7 +321,7 @@ macro_rules! sql_store {
                 let event = TicketEvent {
                     id: new_id(),
                     ticket_id: id.to_owned(),
-                    action: "escalate".into(),
+                    action: TicketAction::Escalate.as_str().into(),
                     from_status: Some(status),
                     to_status: status,
                     actor: "system".into(),

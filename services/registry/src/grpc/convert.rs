@@ -2,10 +2,9 @@
 //! the wire are checked.
 
 use crate::model::*;
-use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::fields::optional_enum;
 use wuguan_platform::privacy::mask_phone;
-use wuguan_proto::common::v1 as common;
 use wuguan_proto::registry::v1 as pb;
 
 pub fn town(t: Town) -> pb::Town {
@@ -35,42 +34,11 @@ pub fn property_company(c: PropertyCompany) -> pb::PropertyCompany {
     }
 }
 
-pub fn unit_type_to_pb(t: UnitType) -> common::UnitType {
-    match t {
-        UnitType::Community => common::UnitType::Community,
-        UnitType::UrbanManagement => common::UnitType::UrbanManagement,
-        UnitType::Police => common::UnitType::Police,
-        UnitType::PropertyCompany => common::UnitType::PropertyCompany,
-        UnitType::OwnerReps => common::UnitType::OwnerReps,
-        UnitType::ConstructionBureau => common::UnitType::ConstructionBureau,
-        UnitType::Developer => common::UnitType::Developer,
-        UnitType::TownOffice => common::UnitType::TownOffice,
-        UnitType::County => common::UnitType::County,
-    }
-}
-
-/// `Ok(None)` for UNSPECIFIED (no filter); INVALID_ARGUMENT for values outside the enum.
-pub fn unit_type_from_pb(field: &str, v: i32) -> ServiceResult<Option<UnitType>> {
-    let t = common::UnitType::try_from(v).map_err(|_| ServiceError::invalid(field, format!("unknown {field} {v}")))?;
-    Ok(match t {
-        common::UnitType::Unspecified => None,
-        common::UnitType::Community => Some(UnitType::Community),
-        common::UnitType::UrbanManagement => Some(UnitType::UrbanManagement),
-        common::UnitType::Police => Some(UnitType::Police),
-        common::UnitType::PropertyCompany => Some(UnitType::PropertyCompany),
-        common::UnitType::OwnerReps => Some(UnitType::OwnerReps),
-        common::UnitType::ConstructionBureau => Some(UnitType::ConstructionBureau),
-        common::UnitType::Developer => Some(UnitType::Developer),
-        common::UnitType::TownOffice => Some(UnitType::TownOffice),
-        common::UnitType::County => Some(UnitType::County),
-    })
-}
-
 pub fn unit(u: Unit) -> pb::Unit {
     pb::Unit {
         id: u.id,
         town: u.town,
-        unit_type: unit_type_to_pb(u.unit_type) as i32,
+        unit_type: i32::from(u.unit_type),
         name: u.name,
         ref_id: u.ref_id.unwrap_or_default(),
     }
@@ -88,60 +56,6 @@ pub fn person(p: Person, show_phone: bool) -> pb::Person {
     }
 }
 
-pub fn management_mode_to_pb(m: ManagementMode) -> pb::ManagementMode {
-    match m {
-        ManagementMode::PropertyCompany => pb::ManagementMode::PropertyCompany,
-        ManagementMode::SelfGoverned => pb::ManagementMode::SelfGoverned,
-        ManagementMode::None => pb::ManagementMode::None,
-    }
-}
-
-pub fn management_mode_from_pb(field: &str, v: i32) -> ServiceResult<Option<ManagementMode>> {
-    match pb::ManagementMode::try_from(v) {
-        Ok(pb::ManagementMode::Unspecified) => Ok(None),
-        Ok(pb::ManagementMode::PropertyCompany) => Ok(Some(ManagementMode::PropertyCompany)),
-        Ok(pb::ManagementMode::SelfGoverned) => Ok(Some(ManagementMode::SelfGoverned)),
-        Ok(pb::ManagementMode::None) => Ok(Some(ManagementMode::None)),
-        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
-    }
-}
-
-pub fn owners_committee_to_pb(o: OwnersCommittee) -> pb::OwnersCommittee {
-    match o {
-        OwnersCommittee::None => pb::OwnersCommittee::None,
-        OwnersCommittee::Formed => pb::OwnersCommittee::Formed,
-        OwnersCommittee::Reorganise => pb::OwnersCommittee::Reorganise,
-    }
-}
-
-pub fn owners_committee_from_pb(field: &str, v: i32) -> ServiceResult<Option<OwnersCommittee>> {
-    match pb::OwnersCommittee::try_from(v) {
-        Ok(pb::OwnersCommittee::Unspecified) => Ok(None),
-        Ok(pb::OwnersCommittee::None) => Ok(Some(OwnersCommittee::None)),
-        Ok(pb::OwnersCommittee::Formed) => Ok(Some(OwnersCommittee::Formed)),
-        Ok(pb::OwnersCommittee::Reorganise) => Ok(Some(OwnersCommittee::Reorganise)),
-        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
-    }
-}
-
-pub fn target_to_pb(t: EstateTarget) -> pb::EstateTarget {
-    match t {
-        EstateTarget::None => pb::EstateTarget::None,
-        EstateTarget::Boutique => pb::EstateTarget::Boutique,
-        EstateTarget::Standard => pb::EstateTarget::Standard,
-    }
-}
-
-pub fn target_from_pb(field: &str, v: i32) -> ServiceResult<Option<EstateTarget>> {
-    match pb::EstateTarget::try_from(v) {
-        Ok(pb::EstateTarget::Unspecified) => Ok(None),
-        Ok(pb::EstateTarget::None) => Ok(Some(EstateTarget::None)),
-        Ok(pb::EstateTarget::Boutique) => Ok(Some(EstateTarget::Boutique)),
-        Ok(pb::EstateTarget::Standard) => Ok(Some(EstateTarget::Standard)),
-        Err(_) => Err(ServiceError::invalid(field, format!("unknown {field} {v}"))),
-    }
-}
-
 pub fn estate(e: Estate) -> pb::Estate {
     let d = e.data;
     pb::Estate {
@@ -156,10 +70,10 @@ pub fn estate(e: Estate) -> pb::Estate {
         occupied_households: d.occupied_households,
         residents: d.residents,
         is_old_estate: d.is_old_estate,
-        management_mode: management_mode_to_pb(d.management_mode) as i32,
+        management_mode: i32::from(d.management_mode),
         property_company_id: d.property_company_id.unwrap_or_default(),
-        owners_committee: owners_committee_to_pb(d.owners_committee) as i32,
-        target: target_to_pb(d.target) as i32,
+        owners_committee: i32::from(d.owners_committee),
+        target: i32::from(d.target),
         security: Some(pb::SecurityProvision {
             guards: d.security.guards,
             cameras: d.security.cameras,
@@ -185,16 +99,16 @@ pub fn estate_patch(f: Option<pb::EstateFields>) -> ServiceResult<EstatePatch> {
         residents: f.residents,
         is_old_estate: f.is_old_estate,
         management_mode: match f.management_mode {
-            Some(v) => management_mode_from_pb("management_mode", v)?,
+            Some(v) => optional_enum::<ManagementMode>("management_mode", v)?,
             None => None,
         },
         property_company_id: f.property_company_id,
         owners_committee: match f.owners_committee {
-            Some(v) => owners_committee_from_pb("owners_committee", v)?,
+            Some(v) => optional_enum::<OwnersCommittee>("owners_committee", v)?,
             None => None,
         },
         target: match f.target {
-            Some(v) => target_from_pb("target", v)?,
+            Some(v) => optional_enum::<EstateTarget>("target", v)?,
             None => None,
         },
         guards: f.guards,
@@ -266,7 +180,7 @@ pub fn unit_contact(c: UnitContact) -> pb::UnitContact {
     let (person_id, person_name) = c.person.map(|p| (p.id, p.name)).unwrap_or_default();
     pb::UnitContact {
         unit_id: c.unit.id,
-        unit_type: unit_type_to_pb(c.unit.unit_type) as i32,
+        unit_type: i32::from(c.unit.unit_type),
         unit_name: c.unit.name,
         person_id,
         person_name,
@@ -276,7 +190,7 @@ pub fn unit_contact(c: UnitContact) -> pb::UnitContact {
 pub fn account(a: Account) -> pb::Account {
     pb::Account {
         username: a.username,
-        role: a.role.to_proto() as i32,
+        role: a.role.to_wire() as i32,
         town: a.town.unwrap_or_default(),
         county: a.county,
         unit_id: a.unit_id.unwrap_or_default(),

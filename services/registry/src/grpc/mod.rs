@@ -9,6 +9,7 @@ use crate::store::{ImportRow, RegistryStore, WriteContext};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::fields::optional_enum;
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
 use wuguan_platform::{Principal, Role, ServiceError};
@@ -383,7 +384,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let p = self.principal(&req)?;
             let r = req.get_ref();
             let town = self.visible_town(&p, &r.town).await?;
-            let unit_type = convert::unit_type_from_pb("unit_type", r.unit_type)?;
+            let unit_type = optional_enum::<UnitType>("unit_type", r.unit_type)?;
             let page = Page::from_request(r.page.as_ref())?;
             let mut rows = self.store.list_units(&town.code, unit_type, &page).await?;
             let page = page.finish(&mut rows, |u| u.id.clone());
@@ -409,7 +410,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let r = req.get_ref();
             let town = self.visible_town(&p, &r.town).await?;
             p.require(LEDGER_EDITORS)?;
-            let unit_type = convert::unit_type_from_pb("unit_type", r.unit_type)?
+            let unit_type = optional_enum::<UnitType>("unit_type", r.unit_type)?
                 .ok_or_else(|| ServiceError::invalid("unit_type", "unit_type is required"))?;
             if matches!(unit_type, UnitType::Community | UnitType::PropertyCompany) {
                 return Err(ServiceError::invalid(
@@ -526,9 +527,9 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
             let filter = EstateFilter {
                 community_id: convert::opt(&r.community_id),
                 property_company_id: convert::opt(&r.property_company_id),
-                management_mode: convert::management_mode_from_pb("management_mode", r.management_mode)?,
+                management_mode: optional_enum::<ManagementMode>("management_mode", r.management_mode)?,
                 is_old_estate: r.is_old_estate,
-                target: convert::target_from_pb("target", r.target)?,
+                target: optional_enum::<EstateTarget>("target", r.target)?,
                 name_contains,
             };
             let mut rows = self.store.list_estates(&town.code, &filter, &page).await?;
@@ -621,7 +622,7 @@ impl<S: RegistryStore> RegistryService for RegistryGrpc<S> {
                 estate_name: estate.data.name,
                 community_id: estate.data.community_id,
                 property_company_id: estate.data.property_company_id.unwrap_or_default(),
-                management_mode: convert::management_mode_to_pb(estate.data.management_mode) as i32,
+                management_mode: i32::from(estate.data.management_mode),
                 is_old_estate: estate.data.is_old_estate,
                 units,
             })
@@ -708,7 +709,10 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             let p = self.principal(&req)?;
             let r = req.into_inner();
             p.require(LEDGER_EDITORS)?;
-            let role = Role::from_proto(r.role).ok_or_else(|| ServiceError::invalid("role", "role is required"))?;
+            let role = Role::from_wire(r.role)
+                .ok()
+                .flatten()
+                .ok_or_else(|| ServiceError::invalid("role", "role is required"))?;
             let username = r.username.trim().to_owned();
             if username.len() < 3
                 || username.len() > 64
