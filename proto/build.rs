@@ -57,6 +57,7 @@ struct Options {
 
 struct Variant {
     rust: String,
+    number: i32,
     name: String,
     label: String,
     aliases: Vec<String>,
@@ -152,7 +153,7 @@ fn generate_enum(
             Value::String(s) if !s.is_empty() => s.clone(),
             _ => short.to_ascii_lowercase(),
         };
-        variants.push(Variant { rust: upper_camel(short), name, label, aliases });
+        variants.push(Variant { rust: upper_camel(short), number: v.number(), name, label, aliases });
     }
     let ty = e.name();
     let wire = format!("crate::{package}::v1::{ty}");
@@ -161,8 +162,9 @@ fn generate_enum(
         out,
         r#"
 /// The values of `{full}` people and machines use, without UNSPECIFIED; the contract's own
-/// enum is [`{wire}`]. Names and labels come from the `.proto`.
+/// enum is [`{wire}`]. Names and labels come from the `.proto`; discriminants are the wire numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(i32)]
 pub enum {ty} {{
 {decl}
 }}
@@ -281,7 +283,8 @@ impl {wire} {{
     }}
 }}"#,
         full = e.full_name(),
-        decl = arms(&|v| format!("    /// {}\n    {},", v.label, v.rust)),
+        // The wire numbers as discriminants, so `value as i32` is the contract's number too.
+        decl = arms(&|v| format!("    /// {}\n    {} = {},", v.label, v.rust, v.number)),
         all = variants.iter().map(|v| format!("{ty}::{}", v.rust)).collect::<Vec<_>>().join(", "),
         names = arms(&|v| format!("            {ty}::{} => {:?},", v.rust, v.name)),
         labels = arms(&|v| format!("            {ty}::{} => {:?},", v.rust, v.label)),

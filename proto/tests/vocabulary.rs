@@ -55,6 +55,15 @@ fn values_round_trip_through_the_wire_the_name_and_the_label() {
 }
 
 #[test]
+fn a_value_cast_to_a_number_is_its_wire_number() {
+    use vocab::dispatch::Category;
+    // `as i32` must not give a position in the Rust enum (Security would be 0 = UNSPECIFIED).
+    assert_eq!(Category::Security as i32, 1);
+    assert_eq!(Category::Repair as i32, wuguan_proto::dispatch::v1::Category::Repair as i32);
+    assert_eq!(vocab::common::UnitType::County as i32, 9);
+}
+
+#[test]
 fn labels_are_the_contracts_words() {
     use vocab::dispatch::{Category, SupervisionCheck};
     use vocab::registry::ManagementMode;
