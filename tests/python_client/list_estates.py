@@ -4,6 +4,7 @@ Usage: list_estates.py PROTO_DIR ADDRESS TOKEN TOWN
 Prints the number of estates of TOWN, walking every page, and the services reflection lists.
 """
 import importlib
+import importlib.resources
 import sys
 import tempfile
 
@@ -12,8 +13,13 @@ from grpc_tools import protoc
 
 
 def generate(proto_dir: str, out_dir: str) -> None:
-    for proto in ("wuguan/common/v1/common.proto", "wuguan/registry/v1/registry.proto"):
-        code = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", proto])
+    # The labels are custom options on google.protobuf.EnumValueOptions: protoc needs the
+    # well-known protos, which grpcio-tools ships.
+    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
+    for proto in ("wuguan/common/v1/labels.proto", "wuguan/common/v1/common.proto", "wuguan/registry/v1/registry.proto"):
+        code = protoc.main(
+            ["protoc", f"-I{proto_dir}", f"-I{well_known}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", proto]
+        )
         if code != 0:
             raise SystemExit(f"protoc failed on {proto}")
 

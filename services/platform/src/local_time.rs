@@ -43,6 +43,6 @@ mod tests {
     #[test]
     fn a_utc_instant_reads_in_the_towns_time() {
         // 2026-12-13T10:32:36Z is 18:32 in Shanghai.
-        assert_eq!(local_minute(1_765_621_956_000), "2026-12-13 18:32");
+        assert_eq!(local_minute(1_797_157_956_000), "2026-12-13 18:32");
     }
 }
