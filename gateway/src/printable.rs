@@ -45,7 +45,14 @@ impl WrittenReport<'_> {
     }
 
     fn period_code(&self) -> String {
-        format!("{}-{}", self.from.format("%m%d"), self.to.format("%m%d"))
+        // A period that starts in an earlier year says so, or it would share the number of the
+        // same days within `to`'s year.
+        let from = if self.from.format("%Y").to_string() == self.to.format("%Y").to_string() {
+            self.from.format("%m%d").to_string()
+        } else {
+            self.from.format("%Y%m%d").to_string()
+        };
+        format!("{from}-{}", self.to.format("%m%d"))
     }
 }
 
@@ -126,7 +133,7 @@ pub(crate) fn change_zh(change: Option<f64>) -> String {
 /// A ranking's `standing` (best / worst within its kind) as the bulletin prints it; nothing
 /// for the rest.
 pub(crate) fn standing_zh(standing: &str) -> &'static str {
-    Standing::ALL.iter().find(|s| s.as_str() == standing).map(|s| s.label_zh()).unwrap_or("")
+    Standing::parse(standing).map_or("", Standing::label_zh)
 }
 
 pub(crate) fn percent(r: f64) -> String {
@@ -283,5 +290,24 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(super::escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
+    }
+}
+
+#[cfg(test)]
+mod report_tests {
+    use super::WrittenReport;
+    use chrono::NaiveDate;
+
+    fn number(from: (i32, u32, u32), to: (i32, u32, u32)) -> String {
+        let d = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        WrittenReport { town_name: "众兴镇", from: d(from), to: d(to), issued: d(to), tickets: &[] }.number()
+    }
+
+    #[test]
+    fn every_period_has_its_own_document_number() {
+        assert_eq!(number((2026, 12, 1), (2026, 12, 31)), "众兴镇物管办报〔2026〕1201-1231号");
+        // The same days a year apart, and a period reaching back into the previous year.
+        assert_ne!(number((2025, 12, 1), (2026, 12, 31)), number((2026, 12, 1), (2026, 12, 31)));
+        assert_eq!(number((2025, 12, 1), (2026, 1, 31)), "众兴镇物管办报〔2026〕20251201-0131号");
     }
 }

@@ -121,10 +121,8 @@ pub(super) fn local_time(ms: i64) -> String {
 /// A timeline line's action as people read it; an action this gateway does not know yet is
 /// shown by its name rather than dropped.
 pub(super) fn action_zh(action: &str) -> &str {
-    match crate::vocab::label_of_name::<wuguan_proto::vocab::dispatch::TicketAction>(action) {
-        "—" => action,
-        label => label,
-    }
+    use wuguan_proto::vocab::dispatch::TicketAction;
+    TicketAction::parse(action).map_or(action, |a| a.label_zh())
 }
 
 pub(super) fn level_label(level: u32) -> &'static str {

@@ -6,7 +6,7 @@ use super::common::*;
 use super::session::{Session, csrf_for};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::vocab::{choices, label, label_of_name, parse};
+use crate::vocab::{choices, label, label_of_name, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -186,7 +186,7 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
         if description.trim().is_empty() {
             continue;
         }
-        let category = parse::<Category>("category", &get(&format!("f{n}_category"))).map(|c| c as i32).unwrap_or(0);
+        let category = wire::<Category>("category", &get(&format!("f{n}_category"))).unwrap_or(0);
         findings.push(apb::FindingInput {
             item: get(&format!("f{n}_item")),
             description,

@@ -7,7 +7,7 @@ use super::session::{MaybeSession, Session, VISITOR_COOKIE, cookie_value, csrf_f
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Bearer;
-use crate::vocab::{choices, label, parse};
+use crate::vocab::{choices, label, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -170,9 +170,7 @@ pub async fn submit(
     let input = dpb::SubmitComplaintRequest {
         town: town.clone(),
         estate_id: f.get("estate_id").cloned().unwrap_or_default(),
-        category: parse::<Category>("category", f.get("category").map(String::as_str).unwrap_or(""))
-            .map(|c| c as i32)
-            .unwrap_or(0),
+        category: wire::<Category>("category", f.get("category").map(String::as_str).unwrap_or("")).unwrap_or(0),
         description: f.get("description").cloned().unwrap_or_default(),
         reporter_name: f.get("reporter_name").cloned().unwrap_or_default(),
         reporter_phone: f.get("reporter_phone").cloned().unwrap_or_default(),
@@ -314,7 +312,7 @@ pub async fn rate(
         return forbidden_form();
     }
     let code = field("code");
-    let satisfaction = parse::<Satisfaction>("satisfaction", &field("satisfaction")).map(|v| v as i32).unwrap_or(0);
+    let satisfaction = wire::<Satisfaction>("satisfaction", &field("satisfaction")).unwrap_or(0);
     let req = dpb::RateTicketRequest { tracking_code: code.clone(), satisfaction, note: field("note") };
     match s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await {
         Ok(_) => {

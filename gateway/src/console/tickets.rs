@@ -6,7 +6,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::vocab::{label, label_of_name, wire};
+use crate::vocab::{label, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -76,8 +76,12 @@ pub struct BoardQuery {
     page_token: Option<String>,
 }
 
-const STATUSES: [&str; 8] =
-    ["received", "assigned", "accepted", "rejected", "reopened", "resolved", "verified", "closed"];
+/// The board's status filter: open statuses first, in the contract's order.
+fn statuses() -> Vec<Status> {
+    let mut all = Status::ALL.to_vec();
+    all.sort_by_key(|s| !s.is_open());
+    all
+}
 
 pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Query<BoardQuery>) -> Response {
     let p = &session.principal;
@@ -85,7 +89,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         Ok(town) => town,
         Err(refused) => return refused,
     };
-    let status = q.status.clone().filter(|s| STATUSES.contains(&s.as_str()));
+    let status = q.status.clone().filter(|s| Status::ALL.iter().any(|v| v.as_str() == s));
     let level = q.level.as_deref().filter(|l| matches!(*l, "1" | "2"));
     let req = dpb::ListTicketsRequest {
         town: town.clone(),
@@ -133,7 +137,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
         nav: nav(&session),
         towns: town_choices(&s, &session, &town).await,
         heading: if unit_queue { "我的待办".to_owned() } else { "诉求台账".to_owned() },
-        statuses: STATUSES.iter().map(|s| (*s, label_of_name::<Status>(s))).collect(),
+        statuses: statuses().into_iter().map(|s| (s.as_str(), s.label_zh())).collect(),
         filter_status: status.unwrap_or_default(),
         filter_overdue: q.overdue.unwrap_or(false),
         filter_open: q.open_only.unwrap_or(false),
