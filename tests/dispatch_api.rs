@@ -479,6 +479,28 @@ async fn holiday_figure_and_stats(t: &TestStack) {
     assert!(recent["count"].as_u64().unwrap() >= 40, "{recent}");
     assert!(recent["escalated_level_1"].as_u64().unwrap() > 0, "{recent}");
     assert!(recent["resolution_rate"].as_f64().unwrap() < 1.0);
+    // No denominator, no rate: a period without complaints has null rates, not 0 %.
+    let (_, empty) = t.get("/api/v1/towns/zhongxing/stats/complaints?from=2021-01-01&to=2021-01-07", &office).await;
+    assert_eq!(empty["count"], 0, "{empty}");
+    for rate in ["response_rate", "resolution_rate", "satisfaction_rate"] {
+        assert!(empty[rate].is_null(), "{rate}: {empty}");
+    }
+    // A ticket inside its deadlines is pending, not a failure: today's figures count it apart.
+    let estate = t.company_estate().await;
+    let (status, created) = t
+        .post(
+            "/api/v1/complaints",
+            &office,
+            json!({"town": "zhongxing", "estate_id": estate, "category": "repair", "description": "新报：单元门禁坏了"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let local_today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let (_, now) =
+        t.get(&format!("/api/v1/towns/zhongxing/stats/complaints?from={local_today}&to={local_today}"), &office).await;
+    assert!(now["response_pending"].as_u64().unwrap() >= 1, "{now}");
+    assert!(now["resolution_pending"].as_u64().unwrap() >= 1, "{now}");
+    assert!(now["resolution_pending"].as_u64() <= now["count"].as_u64(), "{now}");
     let (status, body) = t.get("/api/v1/towns/zhongxing/stats/complaints?from=2025-10-08&to=2025-10-01", &office).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "to");
     let resident = t.login("zhongxing.resident").await;

@@ -136,8 +136,9 @@ pub(crate) fn standing_zh(standing: &str) -> &'static str {
     Standing::parse(standing).map_or("", Standing::label_zh)
 }
 
-pub(crate) fn percent(r: f64) -> String {
-    format!("{:.1}%", r * 100.0)
+/// A rate as people read it: "93.3%", or "—" when there was nothing to count (never 0.0 %).
+pub(crate) fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
 /// 每月一通报: the month's bulletin as a printable page (A4 portrait).

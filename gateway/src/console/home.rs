@@ -192,6 +192,12 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
             ("及时响应率", percent(this_month.response_rate), percent(last_month.response_rate)),
             ("办结率", percent(this_month.resolution_rate), percent(last_month.resolution_rate)),
             ("满意率", percent(this_month.satisfaction_rate), percent(last_month.satisfaction_rate)),
+            // Tickets inside their deadline count for no rate yet: say how many there are.
+            (
+                "未到办结时限（件，不计入比率）",
+                this_month.resolution_pending.to_string(),
+                last_month.resolution_pending.to_string(),
+            ),
         ];
         // Eight weeks by category, Monday to Sunday.
         let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));

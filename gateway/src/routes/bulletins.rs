@@ -42,9 +42,10 @@ pub struct UnitRatesView {
     pub unit_id: String,
     pub unit_name: String,
     pub tickets: u32,
-    pub response_rate: f64,
-    pub resolution_rate: f64,
-    pub satisfaction_rate: f64,
+    /// Null when nothing is due or rated yet.
+    pub response_rate: Option<f64>,
+    pub resolution_rate: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
 }
 
 #[derive(Serialize)]

@@ -105,10 +105,6 @@ fn rank(subject_type: &str, rubric: &Rubric, now: Vec<Entry>, before: Vec<Entry>
     ranked
 }
 
-fn ratio(n: u32, d: u32) -> f64 {
-    if d == 0 { 0.0 } else { (f64::from(n) / f64::from(d) * 10_000.0).round() / 10_000.0 }
-}
-
 /// The assessment a month closes: June the first half-year, December the year.
 pub fn closing_period(month: NaiveDate) -> Option<&'static str> {
     match month.month() {
@@ -160,13 +156,16 @@ pub async fn compute<S: AssessmentStore>(
     let unit_rates = now
         .units
         .iter()
-        .map(|u| pb::UnitRates {
-            unit_id: u.tally.key.clone(),
-            unit_name: u.tally.name.clone(),
-            tickets: u.tally.tickets,
-            response_rate: ratio(u.tally.responded_in_time, u.tally.tickets),
-            resolution_rate: ratio(u.tally.resolved, u.tally.tickets),
-            satisfaction_rate: ratio(u.tally.satisfied, u.tally.rated),
+        .map(|u| {
+            let rates = wuguan_platform::rates::of_tally(&u.tally);
+            pb::UnitRates {
+                unit_id: u.tally.key.clone(),
+                unit_name: u.tally.name.clone(),
+                tickets: u.tally.tickets,
+                response_rate: rates.response,
+                resolution_rate: rates.resolution,
+                satisfaction_rate: rates.satisfaction,
+            }
         })
         .collect();
     let (disqualified, assessment_period) = match closing_period(first) {

@@ -75,16 +75,13 @@ pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// n / d, or 1 when there is nothing to count (no tickets is not a failure).
-fn rate_or_one(n: u32, d: u32) -> f64 {
-    if d == 0 { 1.0 } else { f64::from(n) / f64::from(d) }
-}
-
-/// Complaint handling out of 100: the mean of the response, resolution and satisfaction rates.
+/// Complaint handling out of 100: the mean of the response, resolution and satisfaction rates,
+/// as `wuguan_platform::rates` defines them (tickets not yet due are pending, not failures).
+/// A rate with nothing to count — no response or resolution due yet, no rating — scores full
+/// marks: there is nothing to hold against the unit. The bulletin prints that rate as "—".
 pub fn unit_score(t: &dpb::TicketTally) -> f64 {
-    let rates = rate_or_one(t.responded_in_time, t.tickets)
-        + rate_or_one(t.resolved, t.tickets)
-        + rate_or_one(t.satisfied, t.rated);
+    let r = wuguan_platform::rates::of_tally(t);
+    let rates = r.response.unwrap_or(1.0) + r.resolution.unwrap_or(1.0) + r.satisfaction.unwrap_or(1.0);
     round1(rates / 3.0 * 100.0)
 }
 
@@ -321,12 +318,17 @@ mod tests {
         let t = dpb::TicketTally {
             tickets: 4,
             responded_in_time: 2,
-            resolved: 4,
+            late_responses: 2,
+            resolved: 3,
+            resolution_due: 4,
             rated: 2,
             satisfied: 1,
             ..Default::default()
         };
-        assert_eq!(unit_score(&t), round1((0.5 + 1.0 + 0.5) / 3.0 * 100.0));
+        assert_eq!(unit_score(&t), round1((0.5 + 0.75 + 0.5) / 3.0 * 100.0));
         assert_eq!(unit_score(&dpb::TicketTally::default()), 100.0);
+        // New tickets, none due yet: nothing held against the unit (the day they arrive).
+        let fresh = dpb::TicketTally { tickets: 5, ..Default::default() };
+        assert_eq!(unit_score(&fresh), 100.0);
     }
 }

@@ -189,6 +189,7 @@ pub struct TallyCounts {
     pub tickets: i64,
     pub responded_in_time: i64,
     pub resolved: i64,
+    pub resolution_due: i64,
     pub rated: i64,
     pub satisfied: i64,
     pub not_satisfied: i64,
@@ -204,6 +205,7 @@ impl std::ops::AddAssign for TallyCounts {
         self.tickets += o.tickets;
         self.responded_in_time += o.responded_in_time;
         self.resolved += o.resolved;
+        self.resolution_due += o.resolution_due;
         self.rated += o.rated;
         self.satisfied += o.satisfied;
         self.not_satisfied += o.not_satisfied;

@@ -66,38 +66,48 @@ pub fn change_pct(current: u32, base: u32) -> Option<f64> {
     (base > 0).then(|| ((f64::from(current) - f64::from(base)) / f64::from(base) * 1000.0).round() / 10.0)
 }
 
+/// A period's figures. The three rates are defined once, in `wuguan_platform::rates`, over the
+/// same counts the database aggregates for the assessment (`TallyTickets`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Rates {
     pub count: u32,
-    pub response_rate: f64,
-    pub resolution_rate: f64,
-    pub satisfaction_rate: f64,
+    pub rates: wuguan_platform::rates::Rates,
     pub overdue: u32,
     pub escalated_level_1: u32,
     pub escalated_level_2: u32,
 }
 
-fn ratio(n: u32, d: u32) -> f64 {
-    if d == 0 { 0.0 } else { (f64::from(n) / f64::from(d) * 10_000.0).round() / 10_000.0 }
+/// What `TallyTickets` counts in SQL, counted over tickets in memory: the two must agree.
+fn tally(tickets: &[Ticket], now_ms: i64) -> wuguan_proto::dispatch::v1::TicketTally {
+    let mut t = wuguan_proto::dispatch::v1::TicketTally { tickets: tickets.len() as u32, ..Default::default() };
+    for ticket in tickets {
+        let done = ticket.status.is_done();
+        if let Some(a) = &ticket.assignment {
+            match ticket.responded_at_ms {
+                Some(at) if at <= a.respond_by_ms => t.responded_in_time += 1,
+                Some(_) => t.late_responses += 1,
+                None if a.respond_by_ms < now_ms => t.late_responses += 1,
+                None => {}
+            }
+            if done || a.resolve_by_ms < now_ms {
+                t.resolution_due += 1;
+            }
+        } else if done {
+            t.resolution_due += 1;
+        }
+        t.resolved += u32::from(done);
+        if let Some(s) = ticket.satisfaction {
+            t.rated += 1;
+            t.satisfied += u32::from(s != Satisfaction::NotSatisfied);
+        }
+    }
+    t
 }
 
 pub fn rates(tickets: &[Ticket], now_ms: i64) -> Rates {
-    let count = tickets.len() as u32;
-    let responded_in_time = tickets
-        .iter()
-        .filter(|t| match (&t.assignment, t.responded_at_ms) {
-            (Some(a), Some(at)) => at <= a.respond_by_ms,
-            _ => false,
-        })
-        .count() as u32;
-    let resolved = tickets.iter().filter(|t| t.status.is_done()).count() as u32;
-    let rated: Vec<&Ticket> = tickets.iter().filter(|t| t.satisfaction.is_some()).collect();
-    let satisfied = rated.iter().filter(|t| t.satisfaction != Some(Satisfaction::NotSatisfied)).count() as u32;
     Rates {
-        count,
-        response_rate: ratio(responded_in_time, count),
-        resolution_rate: ratio(resolved, count),
-        satisfaction_rate: ratio(satisfied, rated.len() as u32),
+        count: tickets.len() as u32,
+        rates: wuguan_platform::rates::of_tally(&tally(tickets, now_ms)),
         overdue: tickets.iter().filter(|t| t.is_overdue(now_ms)).count() as u32,
         escalated_level_1: tickets.iter().filter(|t| t.level >= 1).count() as u32,
         escalated_level_2: tickets.iter().filter(|t| t.level >= 2).count() as u32,

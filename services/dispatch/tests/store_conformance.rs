@@ -164,6 +164,8 @@ async fn conformance<S: DispatchStore>(store: S) {
         counts: TallyCounts {
             tickets: 2,
             responded_in_time: 1,
+            // Ten days on, both are past their resolution deadline unresolved.
+            resolution_due: 2,
             overdue: 2,
             late_responses: 1,
             escalated: 2,
@@ -171,12 +173,16 @@ async fn conformance<S: DispatchStore>(store: S) {
         },
     };
     assert_eq!(units[0], expected_pc);
+    // Counted when they were made, neither resolution is due yet: pending, not failed.
+    let (at_intake, _) = sum_tallies(store.tally("t1", None, (now, now + 1), now).await.unwrap());
+    assert_eq!(at_intake[0].counts.resolution_due, 0, "{:?}", at_intake[0]);
     let police = units[1].counts;
     assert_eq!(
         (police.tickets, police.resolved, police.rated, police.satisfied, police.not_satisfied, police.repeats),
         (1, 1, 1, 0, 1, 1)
     );
     assert_eq!((police.overdue, police.late_responses, police.responded_in_time), (0, 1, 0));
+    assert_eq!(police.resolution_due, 1, "a resolved ticket is due whatever its deadline");
     // Every ticket counts for its estate, the unrouted one too.
     assert_eq!(estates.len(), 1);
     assert_eq!(

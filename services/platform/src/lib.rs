@@ -11,6 +11,7 @@ pub mod local_time;
 pub mod metrics;
 pub mod paging;
 pub mod privacy;
+pub mod rates;
 pub mod registry_client;
 pub mod serving;
 pub mod telemetry;

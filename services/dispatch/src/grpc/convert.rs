@@ -94,6 +94,7 @@ pub fn tally(t: Tally) -> pb::TicketTally {
         responded_in_time: n(c.responded_in_time),
         resolved: n(c.resolved),
         rated: n(c.rated),
+        resolution_due: n(c.resolution_due),
         satisfied: n(c.satisfied),
         not_satisfied: n(c.not_satisfied),
         overdue: n(c.overdue),

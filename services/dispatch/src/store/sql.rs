@@ -634,6 +634,8 @@ macro_rules! sql_store {
                 q.push("COUNT(*) AS tickets, ");
                 q.push(count("responded_at IS NOT NULL AND responded_at <= respond_by")).push(" AS responded_in_time, ");
                 q.push(count("status IN ('resolved', 'verified', 'closed')")).push(" AS resolved, ");
+                q.push("SUM(CASE WHEN status IN ('resolved', 'verified', 'closed') OR resolve_by < ").push_bind(now_ms);
+                q.push(" THEN 1 ELSE 0 END) AS resolution_due, ");
                 q.push(count("satisfaction IS NOT NULL")).push(" AS rated, ");
                 q.push(count("satisfaction IN ('satisfied', 'basically_satisfied')")).push(" AS satisfied, ");
                 q.push(count("satisfaction = 'not_satisfied'")).push(" AS not_satisfied, ");
