@@ -372,6 +372,13 @@ async fn roles_work_their_flows_in_the_console() {
         overview.contains("全县各镇情况") && overview.contains("众兴镇") && overview.contains("安和镇"),
         "{overview}"
     );
+    // Overdue and open at county level are states now, not counts of the month's new tickets.
+    let overdue = t.get_all("/api/v1/complaints?town=zhongxing&overdue=true&open_only=true", &office_api).await.len();
+    let county_level = t.get_all("/api/v1/complaints?town=zhongxing&level=2&open_only=true", &office_api).await.len();
+    assert!(overdue > 0 && county_level > 0, "the demo has overdue and county-level tickets");
+    let row = overview.split("<tr>").find(|r| r.contains("众兴镇")).expect("众兴镇's row");
+    assert!(row.contains(&format!(">{overdue}</td>")), "{overdue} overdue: {row}");
+    assert!(row.contains(&format!("level=2&amp;open_only=true\">{county_level}</a>")), "{county_level}: {row}");
     let report = value_after(&overview, &["href=\"/console/report?"]);
     let (status, written, _) = county.get(&format!("/console/report?{report}")).await;
     assert!(status == StatusCode::OK && written.contains("书面报告") && written.contains("定措施"), "{written}");

@@ -104,27 +104,6 @@ async fn recent_findings(s: &AppState, b: &Bearer, town: &str) -> Vec<(String, S
 }
 
 /// Up to `pages` pages of the tickets `filter` selects.
-async fn tickets_where(
-    s: &AppState,
-    b: &Bearer,
-    filter: dpb::ListTicketsRequest,
-    pages: usize,
-) -> Result<Vec<dpb::Ticket>, ApiError> {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..pages {
-        let mut req = filter.clone();
-        req.page = Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() });
-        let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(b, req)).await?.into_inner();
-        out.extend(resp.tickets);
-        token = resp.page.unwrap_or_default().next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
-    Ok(out)
-}
-
 pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession) -> Response {
     let Some(session) = session else { return Redirect::to("/console/login").into_response() };
     let p = &session.principal;
