@@ -386,10 +386,11 @@ pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<
         .map(|(key, label)| Supervised { key, label, count: 0, tickets: Vec::new() })
         .collect();
     let mut seen = std::collections::HashSet::new();
-    for t in open.tickets.into_iter().chain(recent.tickets.into_iter().filter(|t| {
-        let status = name::<Status>(t.status);
-        matches!(status, "resolved" | "verified" | "closed")
-    })) {
+    // Done in the period: what was fixed. A repeat merged into another ticket fixed nothing;
+    // its original carries the check.
+    let done =
+        |t: &pb::Ticket| t.merged_into.is_empty() && matches!(Status::from_wire(t.status), Ok(Some(s)) if s.is_done());
+    for t in open.tickets.into_iter().chain(recent.tickets.into_iter().filter(done)) {
         if !seen.insert(t.id.clone()) {
             continue;
         }

@@ -434,7 +434,10 @@ mod tests {
     #[test]
     fn supervision_checks_follow_the_source() {
         let mut t = ticket();
-        assert_eq!(t.supervision(0), SupervisionCheck::Accountability);
+        // Just assigned, inside its deadlines: progress, not accountability.
+        assert_eq!(t.supervision(0), SupervisionCheck::Progress);
+        // Not taken up past its response deadline: accountability.
+        assert_eq!(t.supervision(8 * DAY_MS), SupervisionCheck::Accountability);
         t.status = Status::Accepted;
         t.responded_at_ms = Some(1);
         assert_eq!(t.supervision(2), SupervisionCheck::Progress);

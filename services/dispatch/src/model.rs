@@ -90,13 +90,18 @@ impl Ticket {
         (self.responded_at_ms.is_none() && now_ms > a.respond_by_ms) || now_ms > a.resolve_by_ms
     }
 
+    /// The source's four checks: done → its effect; being worked on → its progress; refused,
+    /// or accepted and late → the cause; not taken up past its time → who is accountable. A
+    /// ticket not taken up yet but inside its deadlines is in progress, not a failure.
     pub fn supervision(&self, now_ms: i64) -> SupervisionCheck {
+        let overdue = self.is_overdue(now_ms);
         match self.status {
             s if s.is_done() => SupervisionCheck::Effect,
             Status::Rejected => SupervisionCheck::Cause,
-            Status::Accepted if self.is_overdue(now_ms) => SupervisionCheck::Cause,
+            Status::Accepted if overdue => SupervisionCheck::Cause,
             Status::Accepted => SupervisionCheck::Progress,
-            _ => SupervisionCheck::Accountability,
+            _ if overdue => SupervisionCheck::Accountability,
+            _ => SupervisionCheck::Progress,
         }
     }
 }
