@@ -217,6 +217,23 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     let deadline = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
     let (status, body) = t.post(&format!("{path}/extend"), &c.office, json!({"deadline": "soon", "note": "x"})).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "deadline");
+    // A deadline in the past is refused on the body's own field, not dispatch's `resolve_by`.
+    let past = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let (status, body) = t.post(&format!("{path}/extend"), &c.office, json!({"deadline": past, "note": "x"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "deadline");
+    // A body that is not JSON at all names the body, not "?".
+    let broken = t
+        .http
+        .post(format!("{}{path}/extend", t.base))
+        .bearer_auth(&c.office)
+        .header("content-type", "application/json")
+        .body("{\"deadline\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    let broken: serde_json::Value = broken.json().await.unwrap();
+    assert_eq!(broken["error"]["field"], "body", "{broken}");
     let (status, body) =
         t.post(&format!("{path}/extend"), &c.office, json!({"deadline": deadline, "note": "需协调"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -60,6 +60,16 @@ impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError(ServiceError::new(code, message))
     }
+
+    /// The same error naming `json` where the service named `wire`: for a body field whose
+    /// JSON name differs from the gRPC field it becomes (`deadline` → `resolve_by_ms`).
+    pub fn renamed(mut self, wire: &str, json: &str) -> Self {
+        if self.0.field.as_deref() == Some(wire) {
+            self.0.field = Some(json.to_owned());
+            self.0.message = self.0.message.replacen(wire, json, 1);
+        }
+        self
+    }
 }
 
 /// JSON 404 for paths that match no route.

@@ -34,7 +34,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
-        let field = named_field(&message).unwrap_or_else(|| if path == "." { "body".to_owned() } else { path });
+        // Not JSON at all (a syntax error, a cut-off body): the body is what is wrong, there is
+        // no field to name ("?" is serde_path_to_error's unknown position).
+        let not_json =
+            matches!(inner.classify(), serde_json::error::Category::Syntax | serde_json::error::Category::Eof);
+        let field = match named_field(&message) {
+            Some(f) => f,
+            None if not_json || path == "." || path == "?" => "body".to_owned(),
+            None => path,
+        };
         ApiError::invalid(&field, format!("invalid request body: {message}"))
     })
 }

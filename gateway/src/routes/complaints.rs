@@ -204,7 +204,10 @@ pub async fn act(
             let b: ExtendBody = parse_json(body)?;
             let resolve_by_ms = parse_instant("deadline", &b.deadline)?;
             let req = pb::ExtendDeadlineRequest { id, resolve_by_ms, note: b.note };
-            client.extend_deadline(s.upstreams.request(&bearer, req)).await?
+            client
+                .extend_deadline(s.upstreams.request(&bearer, req))
+                .await
+                .map_err(|e| ApiError::from(e).renamed("resolve_by", "deadline"))?
         }
         "progress" => {
             let b: NoteBody = parse_json(body)?;
