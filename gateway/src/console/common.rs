@@ -101,17 +101,50 @@ pub(super) fn form(body: &Bytes) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-pub(super) fn time_left(resolve_by_ms: i64, now_ms: i64, open: bool) -> String {
-    if resolve_by_ms == 0 {
-        return "—".to_owned();
+/// Where a ticket stands against its deadlines, as the board and the ticket page say it.
+pub(super) struct DeadlineState {
+    /// "剩余 3 天", "已超期 25 分钟", "响应超期，办结剩余 6 天", "已办结" or "—".
+    pub text: String,
+    /// A deadline has passed unmet (the response's or the resolution's).
+    pub late: bool,
+    /// Which one: "办结超期", "响应超期", or "" when neither.
+    pub tag: &'static str,
+}
+
+pub(super) fn deadline_state(t: &wuguan_proto::dispatch::v1::Ticket, now_ms: i64) -> DeadlineState {
+    let quiet = |text: &str| DeadlineState { text: text.to_owned(), late: false, tag: "" };
+    let Some(a) = t.assignment.as_ref().filter(|a| a.resolve_by_ms != 0) else { return quiet("—") };
+    if !is_open(t.status) {
+        return quiet("已办结");
     }
-    if !open {
-        return "已办结".to_owned();
+    let resolution_late = a.resolve_by_ms < now_ms;
+    let response_late = t.responded_at_ms == 0 && a.respond_by_ms != 0 && a.respond_by_ms < now_ms;
+    let left = span(a.resolve_by_ms - now_ms);
+    let (text, tag) = if resolution_late {
+        (format!("已超期 {left}"), "办结超期")
+    } else if response_late {
+        (format!("响应超期，办结剩余 {left}"), "响应超期")
+    } else {
+        (format!("剩余 {left}"), "")
+    };
+    DeadlineState { text, late: resolution_late || response_late, tag }
+}
+
+/// A length of time as people say it: minutes under an hour, hours under two days, then days.
+fn span(ms: i64) -> String {
+    let minutes = ms.abs() / 60_000;
+    match minutes {
+        m if m < 60 => format!("{m} 分钟"),
+        m if m < 48 * 60 => format!("{} 小时", m / 60),
+        m => format!("{} 天", m / (24 * 60)),
     }
-    let left = resolve_by_ms - now_ms;
-    let hours = left.abs() / 3_600_000;
-    let text = if hours >= 48 { format!("{} 天", hours / 24) } else { format!("{hours} 小时") };
-    if left < 0 { format!("已超期 {text}") } else { format!("剩余 {text}") }
+}
+
+/// The first `max` characters of a text, with "…" when it was cut.
+pub(super) fn excerpt(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 pub(super) fn local_time(ms: i64) -> String {
@@ -226,4 +259,44 @@ pub(super) async fn tickets_where(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+    use wuguan_proto::dispatch::v1 as dpb;
+
+    const HOUR: i64 = 3_600_000;
+
+    fn ticket(respond_by: i64, resolve_by: i64, responded_at: i64) -> dpb::Ticket {
+        dpb::Ticket {
+            status: dpb::Status::Assigned as i32,
+            responded_at_ms: responded_at,
+            assignment: Some(dpb::Assignment {
+                respond_by_ms: respond_by,
+                resolve_by_ms: resolve_by,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_page_says_which_deadline_passed_and_never_0_hours() {
+        // Response missed, resolution ten days away: not a bare red 已超期 beside 剩余 10 天.
+        let s = deadline_state(&ticket(HOUR, 242 * HOUR, 0), 2 * HOUR);
+        assert_eq!((s.text.as_str(), s.late, s.tag), ("响应超期，办结剩余 10 天", true, "响应超期"));
+        // Resolution missed 25 minutes ago.
+        let s = deadline_state(&ticket(HOUR, 10 * HOUR, 0), 10 * HOUR + 25 * 60_000);
+        assert_eq!((s.text.as_str(), s.tag), ("已超期 25 分钟", "办结超期"));
+        // Answered in time, three hours to go.
+        let s = deadline_state(&ticket(HOUR, 5 * HOUR, HOUR / 2), 2 * HOUR);
+        assert_eq!((s.text.as_str(), s.late, s.tag), ("剩余 3 小时", false, ""));
+    }
+
+    #[test]
+    fn a_cut_description_says_so() {
+        assert_eq!(excerpt("一二三四五", 3), "一二三…");
+        assert_eq!(excerpt("一二三", 3), "一二三");
+    }
 }

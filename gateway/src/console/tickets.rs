@@ -35,18 +35,19 @@ pub(super) struct Row {
 
 pub(super) fn row(t: &dpb::Ticket, now: i64) -> Row {
     let a = t.assignment.as_ref();
+    let state = deadline_state(t, now);
     Row {
         id: t.id.clone(),
         code: t.tracking_code.clone(),
         estate: t.estate_name.clone(),
         category: label::<Category>(t.category),
-        description: t.description.chars().take(40).collect(),
+        description: excerpt(&t.description, 40),
         unit: a.map(|a| a.unit_name.clone()).unwrap_or_else(|| "待分派".to_owned()),
         status: label::<Status>(t.status),
         level: t.level,
         level_label: level_label(t.level),
-        overdue: t.overdue,
-        time_left: time_left(a.map(|a| a.resolve_by_ms).unwrap_or(0), now, is_open(t.status)),
+        overdue: state.late,
+        time_left: state.text,
     }
 }
 
@@ -157,6 +158,7 @@ pub struct Detail {
     level: u32,
     level_label: &'static str,
     overdue: bool,
+    overdue_tag: &'static str,
     unit: String,
     person: String,
     deadline: String,
@@ -258,6 +260,7 @@ async fn render_ticket(
     };
     let now = now_ms();
     let a = t.assignment.as_ref();
+    let state = deadline_state(&t, now);
     let reporter = t
         .reporter
         .as_ref()
@@ -271,11 +274,12 @@ async fn render_ticket(
         status: label::<Status>(t.status),
         level: t.level,
         level_label: level_label(t.level),
-        overdue: t.overdue,
+        overdue: state.late,
+        overdue_tag: state.tag,
         unit: a.map(|a| a.unit_name.clone()).unwrap_or_else(|| "待分派".to_owned()),
         person: a.map(|a| a.person_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "—".to_owned()),
         deadline: a.map(|a| local_time(a.resolve_by_ms)).unwrap_or_else(|| "—".to_owned()),
-        time_left: time_left(a.map(|a| a.resolve_by_ms).unwrap_or(0), now, is_open(t.status)),
+        time_left: state.text,
         measures: a
             .map(|a| a.measures.clone())
             .filter(|m| !m.is_empty())
