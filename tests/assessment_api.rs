@@ -174,7 +174,8 @@ async fn suite(store: Store) {
     );
 
     // 四查: the follow-up plan says what to check on: the ticketed finding by its ticket's state
-    // (not taken up → accountability, accepted → progress, resolved → effect), the other on site.
+    // (inside its deadlines, taken up or not → progress; not taken up past them → accountability;
+    // resolved → effect), the other on site.
     let follow_up = plans
         .iter()
         .find(|p| p["focus"] == "follow_up" && p["follows"] == inspection["id"])
@@ -188,7 +189,8 @@ async fn suite(store: Store) {
     let (status, checks) = t.get(&checks_path, &company).await;
     assert_eq!(status, StatusCode::OK, "{checks}");
     assert_eq!((&checks["follows"], checks["estate_id"].as_str()), (&inspection["id"], Some(estate.as_str())));
-    assert_eq!(check_of(&checks, "fire_safety"), "check_accountability");
+    // Just dispatched, inside its deadlines: its progress is what to check, nobody is to blame yet.
+    assert_eq!(check_of(&checks, "fire_safety"), "check_progress");
     assert_eq!(check_of(&checks, "sanitation.garbage"), "check_on_site");
     let act = |action: &str| format!("/api/v1/complaints/{ticket_id}/{action}");
     let (status, body) = t.post(&act("accept"), &company, json!({"measures": "清理通道，张贴禁止堆放告示"})).await;

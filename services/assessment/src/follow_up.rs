@@ -1,6 +1,6 @@
 //! Follow-up inspections (跟踪督查) and the source's four checks on what the inspection before
 //! found: done → check the effect (查成效); in progress → check progress (查进度); refused or
-//! late → check the cause (查原因); not taken up → check accountability (查责任). The check
+//! late → check the cause (查原因); not taken up past its deadline → check accountability (查责任). The check
 //! comes from each finding's ticket as dispatch has it now.
 
 use crate::model::*;
