@@ -247,6 +247,17 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     let (status, body) = t.post(&format!("{path}/escalate"), &c.office, json!({"note": "again"})).await;
     assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
 
+    // A complaint received two months ago that reaches the county today.
+    let mut old_complaint = complaint(&c.managed_estate, "repair");
+    old_complaint["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(60)).to_rfc3339());
+    let (status, old) = t.post("/api/v1/complaints", &c.office, old_complaint).await;
+    assert_eq!(status, StatusCode::CREATED, "{old}");
+    let old_path = format!("/api/v1/complaints/{}", old["id"].as_str().unwrap());
+    for note in ["逾期未办，镇级督办", "久拖不决，报县"] {
+        let (status, body) = t.post(&format!("{old_path}/escalate"), &c.office, json!({"note": note})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     // The written report to the county holds it, with its four fixes.
     let today = chrono::Utc::now().date_naive();
     let range = format!("from={}&to={}", today - chrono::Duration::days(1), today + chrono::Duration::days(1));
@@ -257,6 +268,18 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     assert_eq!(item["assignment"]["measures"], "现场执法");
     assert!(item["assignment"]["unit_name"].is_string() && item["assignment"]["person"]["name"].is_string());
     assert!(report["tickets"].as_array().unwrap().iter().all(|x| x["level"] == 2));
+    // It selects by when a matter reached the county, not when it was received.
+    let listed =
+        |list: &serde_json::Value, id: &serde_json::Value| list.as_array().unwrap().iter().any(|x| x["id"] == *id);
+    assert!(listed(&report["tickets"], &old["id"]), "received 60 days ago, reached the county today: {report}");
+    assert!(report["tickets"].as_array().unwrap().iter().all(|x| x["reached_county_at"].is_string()));
+    // The next period's report carries over both, still open, and holds neither as new.
+    let next = format!("from={}&to={}", today + chrono::Duration::days(2), today + chrono::Duration::days(3));
+    let (status, later) = t.get(&format!("/api/v1/towns/zhongxing/county-report?{next}"), &county).await;
+    assert_eq!(status, StatusCode::OK, "{later}");
+    assert!(listed(&later["carried_over"], &created["id"]) && listed(&later["carried_over"], &old["id"]), "{later}");
+    assert!(!listed(&later["tickets"], &created["id"]) && !listed(&later["tickets"], &old["id"]), "{later}");
+    assert_eq!(later["carried_over_count"].as_u64(), Some(later["carried_over"].as_array().unwrap().len() as u64));
     // Sent by the town's office under its name, with a document number and an issue date.
     assert_eq!(report["town_name"], "众兴镇", "{report}");
     let number = report["number"].as_str().unwrap();
@@ -274,6 +297,7 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     assert!(page.contains("书面报告") && page.contains("定措施") && page.contains("现场执法"), "{page}");
     assert!(page.contains(created["tracking_code"].as_str().unwrap()));
     assert!(page.contains("报送单位：众兴镇物管办") && page.contains(number), "{page}");
+    assert!(page.contains("前期结转"), "{page}");
     // The deadline in the town's time to the minute, as the ticket page shows it; never UTC.
     let deadline = chrono::DateTime::parse_from_rfc3339(item["assignment"]["deadline"].as_str().unwrap()).unwrap();
     let local =

@@ -97,6 +97,9 @@ pub struct ComplaintView {
     /// An open complaint about the same estate and category from the week before.
     pub possible_repeat_of: Option<String>,
     pub merged_into: Option<String>,
+    /// When it reached the town office (level 1) and the county (level 2).
+    pub reached_town_at: Option<String>,
+    pub reached_county_at: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<EventView>,
 }
@@ -135,6 +138,8 @@ impl From<pb::Ticket> for ComplaintView {
             county_report: t.county_report,
             possible_repeat_of: (!t.possible_repeat_of.is_empty()).then_some(t.possible_repeat_of),
             merged_into: (!t.merged_into.is_empty()).then_some(t.merged_into),
+            reached_town_at: instant(t.reached_town_at_ms),
+            reached_county_at: instant(t.reached_county_at_ms),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),
         }
     }

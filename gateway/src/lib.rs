@@ -12,6 +12,7 @@ pub mod routes;
 pub mod upstream;
 pub mod views;
 pub mod vocab;
+pub mod written_report;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

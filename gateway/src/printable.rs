@@ -3,6 +3,7 @@
 
 use crate::complaint_views::ComplaintView;
 use crate::vocab::label_of_name;
+use crate::written_report::WrittenReport;
 use wuguan_proto::vocab::assessment::{Grade, RubricArea, Standing, SubjectType};
 use wuguan_proto::vocab::dispatch::{Category, Status};
 
@@ -22,40 +23,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// 书面报告: a town's level-2 tickets of a period with their four fixes, for county leaders.
-pub struct WrittenReport<'a> {
-    /// The town's name (众兴镇), not its code: the report is sent by 众兴镇物管办.
-    pub town_name: &'a str,
-    pub from: chrono::NaiveDate,
-    pub to: chrono::NaiveDate,
-    /// The day it is issued (the town's local date).
-    pub issued: chrono::NaiveDate,
-    pub tickets: &'a [ComplaintView],
-}
-
-impl WrittenReport<'_> {
-    pub fn title(&self) -> String {
-        format!("关于{}至{}需县级协调解决问题的书面报告", self.from, self.to)
-    }
-
-    /// The document number (文号): the office, the year and the period it covers, so the same
-    /// period always carries the same number and two periods never share one.
-    pub fn number(&self) -> String {
-        format!("{}物管办报〔{}〕{}号", self.town_name, self.to.format("%Y"), self.period_code())
-    }
-
-    fn period_code(&self) -> String {
-        // A period that starts in an earlier year says so, or it would share the number of the
-        // same days within `to`'s year.
-        let from = if self.from.format("%Y").to_string() == self.to.format("%Y").to_string() {
-            self.from.format("%m%d").to_string()
-        } else {
-            self.from.format("%Y%m%d").to_string()
-        };
-        format!("{from}-{}", self.to.format("%m%d"))
-    }
-}
-
 /// An RFC 3339 instant from a view as the town's local time to the minute.
 fn local_minute_of(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
@@ -63,20 +30,20 @@ fn local_minute_of(rfc3339: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The written report as a printable page (A4 landscape).
-pub fn county_report(report: &WrittenReport) -> String {
-    let tickets = report.tickets;
+/// The rows of one list of the written report, numbered from `first`.
+fn report_rows(tickets: &[ComplaintView], first: usize, none: &str) -> String {
     let mut rows = String::new();
     for (i, t) in tickets.iter().enumerate() {
         let a = t.assignment.as_ref();
         let deadline = a.and_then(|a| a.deadline.clone()).unwrap_or_default();
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            i + 1,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            first + i,
             escape(&t.tracking_code),
             escape(&t.estate_name),
             label_of_name::<Category>(t.category),
             escape(&t.description),
+            escape(&t.reached_county_at.as_deref().map(local_minute_of).unwrap_or_default()),
             escape(&local_minute_of(&deadline)),
             escape(a.map(|a| a.measures.as_str()).filter(|m| !m.is_empty()).unwrap_or("（待制定）")),
             escape(&a.map(|a| format!("{} / {}", a.unit_name, a.person.name)).unwrap_or_default()),
@@ -84,8 +51,16 @@ pub fn county_report(report: &WrittenReport) -> String {
         ));
     }
     if tickets.is_empty() {
-        rows.push_str("<tr><td colspan=\"9\">本期无需县级协调解决的问题。</td></tr>\n");
+        rows.push_str(&format!("<tr><td colspan=\"10\">{none}</td></tr>\n"));
     }
+    rows
+}
+
+/// The written report as a printable page (A4 landscape): the period's new county matters, then
+/// those carried over from earlier reports that are still open.
+pub fn county_report(report: &WrittenReport) -> String {
+    let rows = report_rows(report.tickets, 1, "本期无新上报县级协调解决的问题。");
+    let carried = report_rows(report.carried_over, 1, "无前期结转未办结的问题。");
     format!(
         r#"<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
@@ -93,6 +68,7 @@ pub fn county_report(report: &WrittenReport) -> String {
 @page {{ size: A4 landscape; margin: 15mm; }}
 body {{ font-family: "Noto Serif CJK SC", "Songti SC", serif; font-size: 12pt; color: #000; }}
 h1 {{ text-align: center; font-size: 18pt; }}
+h2 {{ font-size: 14pt; }}
 p.meta {{ text-align: center; }}
 table {{ width: 100%; border-collapse: collapse; }}
 th, td {{ border: 1px solid #000; padding: 4px 6px; vertical-align: top; }}
@@ -101,12 +77,19 @@ th {{ background: #eee; }}
 <body>
 <h1>{title}</h1>
 <p class="meta">{number}</p>
-<p class="meta">报送单位：{town}物管办　　期间：{from} 至 {to}　　共 {count} 件　　报送日期：{issued}</p>
+<p class="meta">报送单位：{town}物管办　　期间：{from} 至 {to}　　本期 {count} 件、结转 {carried_count} 件　　报送日期：{issued}</p>
 <p>以下问题应由县建设局、开发商等县级部门协调解决，按照“定时间、定措施、定责任单位、定责任人”的要求，现书面报告如下：</p>
+<h2>一、本期上报县级的问题（{count} 件）</h2>
 <table>
-<thead><tr><th>序号</th><th>编号</th><th>小区</th><th>类别</th><th>问题</th><th>定时间（办结时限）</th><th>定措施</th><th>定责任单位 / 责任人</th><th>状态</th></tr></thead>
+<thead>{head}</thead>
 <tbody>
 {rows}</tbody>
+</table>
+<h2>二、前期结转、期末仍未办结的问题（{carried_count} 件）</h2>
+<table>
+<thead>{head}</thead>
+<tbody>
+{carried}</tbody>
 </table>
 </body></html>
 "#,
@@ -116,7 +99,9 @@ th {{ background: #eee; }}
         from = report.from,
         to = report.to,
         issued = report.issued.format("%Y年%-m月%-d日"),
-        count = tickets.len(),
+        count = report.tickets.len(),
+        carried_count = report.carried_over.len(),
+        head = "<tr><th>序号</th><th>编号</th><th>小区</th><th>类别</th><th>问题</th><th>上报县级时间</th><th>定时间（办结时限）</th><th>定措施</th><th>定责任单位 / 责任人</th><th>状态</th></tr>",
     )
 }
 
@@ -268,6 +253,7 @@ pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> 
 @page {{ size: A4; margin: 18mm; }}
 body {{ font-family: "Noto Serif CJK SC", "Songti SC", serif; font-size: 12pt; color: #000; }}
 h1 {{ text-align: center; font-size: 18pt; }}
+h2 {{ font-size: 14pt; }}
 h2 {{ font-size: 14pt; margin-top: 1.2em; }}
 h3 {{ font-size: 12pt; }}
 p.meta {{ text-align: center; }}
@@ -296,12 +282,15 @@ mod tests {
 
 #[cfg(test)]
 mod report_tests {
-    use super::WrittenReport;
+    use crate::written_report::WrittenReport;
     use chrono::NaiveDate;
 
     fn number(from: (i32, u32, u32), to: (i32, u32, u32)) -> String {
         let d = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        WrittenReport { town_name: "众兴镇", from: d(from), to: d(to), issued: d(to), tickets: &[] }.number()
+        WrittenReport {
+            town_name: "众兴镇", from: d(from), to: d(to), issued: d(to), tickets: &[], carried_over: &[]
+        }
+        .number()
     }
 
     #[test]

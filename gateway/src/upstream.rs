@@ -49,6 +49,29 @@ impl Upstreams {
         AccountServiceClient::new(self.registry.clone())
     }
 
+    /// Every ticket matching `filter`, up to `pages` pages of 500: the bounded reads the
+    /// console's counts and charts and the written report are made of.
+    pub async fn tickets_where(
+        &self,
+        bearer: &Bearer,
+        filter: wuguan_proto::dispatch::v1::ListTicketsRequest,
+        pages: usize,
+    ) -> Result<Vec<wuguan_proto::dispatch::v1::Ticket>, tonic::Status> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        for _ in 0..pages {
+            let mut req = filter.clone();
+            req.page = Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() });
+            let resp = self.dispatch().list_tickets(self.request(bearer, req)).await?.into_inner();
+            out.extend(resp.tickets);
+            token = resp.page.unwrap_or_default().next_page_token;
+            if token.is_empty() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Wraps `message` for a call on behalf of `bearer`.
     pub fn request<T>(&self, bearer: &Bearer, message: T) -> tonic::Request<T> {
         let mut req = tonic::Request::new(message);

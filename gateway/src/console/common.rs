@@ -238,27 +238,14 @@ pub(super) fn managers_only(session: &Session, what: &str) -> Option<Response> {
         .then(|| refusal(StatusCode::FORBIDDEN, &format!("{what}由镇物管办（或县建设局）维护。"), "/console"))
 }
 
-/// Every ticket matching `filter`, up to `pages` pages of 500: the bounded reads the console's
-/// counts and charts are made of.
+/// Every ticket matching `filter`, up to `pages` pages of 500 (see `Upstreams::tickets_where`).
 pub(super) async fn tickets_where(
     s: &crate::AppState,
     b: &Bearer,
     filter: wuguan_proto::dispatch::v1::ListTicketsRequest,
     pages: usize,
 ) -> Result<Vec<wuguan_proto::dispatch::v1::Ticket>, ApiError> {
-    let mut out = Vec::new();
-    let mut token = String::new();
-    for _ in 0..pages {
-        let mut req = filter.clone();
-        req.page = Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() });
-        let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(b, req)).await?.into_inner();
-        out.extend(resp.tickets);
-        token = resp.page.unwrap_or_default().next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
-    Ok(out)
+    Ok(s.upstreams.tickets_where(b, filter, pages).await?)
 }
 
 #[cfg(test)]

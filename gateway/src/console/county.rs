@@ -5,7 +5,6 @@
 use super::common::*;
 use super::session::Session;
 use crate::AppState;
-use crate::complaint_views::ComplaintView;
 use crate::error::ApiError;
 use crate::printable::percent;
 use askama::Template;
@@ -100,45 +99,25 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
     let (Some(from), Some(to)) = (parse(&q.from), parse(&q.to)) else {
         return (StatusCode::BAD_REQUEST, "日期格式应为 YYYY-MM-DD").into_response();
     };
-    let b = bearer(&session);
-    let town_name = match s
-        .upstreams
-        .registry()
-        .get_town(s.upstreams.request(&b, wuguan_proto::registry::v1::GetTownRequest { town: q.town.clone() }))
-        .await
+    let loaded = match crate::written_report::load(
+        &s,
+        &bearer(&session),
+        &q.town,
+        day_start_ms(from),
+        day_start_ms(to) + 24 * 3_600_000,
+    )
+    .await
     {
-        Ok(t) => t.into_inner().name,
-        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
+        Ok(loaded) => loaded,
+        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&e), "/console"),
     };
-    let mut tickets = Vec::new();
-    let mut token = String::new();
-    for _ in 0..4 {
-        let req = dpb::ListTicketsRequest {
-            town: q.town.clone(),
-            level: Some(2),
-            from_ms: day_start_ms(from),
-            to_ms: day_start_ms(to) + 24 * 3_600_000,
-            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: token.clone() }),
-            ..Default::default()
-        };
-        match s.upstreams.dispatch().list_tickets(s.upstreams.request(&b, req)).await {
-            Ok(r) => {
-                let r = r.into_inner();
-                tickets.extend(r.tickets.into_iter().map(ComplaintView::from));
-                token = r.page.unwrap_or_default().next_page_token;
-                if token.is_empty() {
-                    break;
-                }
-            }
-            Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
-        }
-    }
-    let report = crate::printable::WrittenReport {
-        town_name: &town_name,
+    let report = crate::written_report::WrittenReport {
+        town_name: &loaded.town_name,
         from,
         to,
         issued: wuguan_platform::local_time::today(),
-        tickets: &tickets,
+        tickets: &loaded.reached,
+        carried_over: &loaded.carried_over,
     };
     Html(crate::printable::county_report(&report)).into_response()
 }

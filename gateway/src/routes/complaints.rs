@@ -17,7 +17,6 @@ use std::time::Duration;
 use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::dispatch::v1 as pb;
-use wuguan_proto::registry::v1 as rpb;
 use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -111,6 +110,7 @@ fn list_request(town: String, q: ListQuery) -> ApiResult<pb::ListTicketsRequest>
             page_size: q.page_size.unwrap_or(0),
             page_token: q.page_token.unwrap_or_default(),
         }),
+        ..Default::default()
     })
 }
 
@@ -442,12 +442,17 @@ pub struct CountyReport {
     /// The document number (文号) and the local date it is issued.
     number: String,
     issued: String,
+    /// Matters that reached the county within the period.
     count: usize,
     tickets: Vec<ComplaintView>,
+    /// Matters that reached the county before the period and were still open at its end (结转).
+    carried_over_count: usize,
+    carried_over: Vec<ComplaintView>,
 }
 
-/// Every level-2 (county) ticket created in the period, with its four fixes: the written
-/// report (书面报告) to county leaders.
+/// The written report (书面报告) to county leaders: every ticket that reached the county (level 2)
+/// in the period, whenever it was received, and those carried over still open, with their four
+/// fixes.
 pub async fn county_report(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -465,39 +470,15 @@ pub async fn county_report(
     if to_ms <= from_ms {
         return Err(ApiError::invalid("to", "to must not be before from"));
     }
-    let town_name = s
-        .upstreams
-        .registry()
-        .get_town(s.upstreams.request(&bearer, rpb::GetTownRequest { town: town.clone() }))
-        .await?
-        .into_inner()
-        .name;
-    let mut tickets = Vec::new();
-    let mut page_token = String::new();
-    // A report holds at most 2,000 tickets; a longer period should be split.
-    for _ in 0..4 {
-        let req = pb::ListTicketsRequest {
-            town: town.clone(),
-            level: Some(2),
-            from_ms,
-            to_ms,
-            page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: page_token.clone() }),
-            ..Default::default()
-        };
-        let resp = s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer, req)).await?.into_inner();
-        tickets.extend(resp.tickets.into_iter().map(ComplaintView::from));
-        page_token = resp.page.unwrap_or_default().next_page_token;
-        if page_token.is_empty() {
-            break;
-        }
-    }
+    let loaded = crate::written_report::load(&s, &bearer, &town, from_ms, to_ms).await?;
     let day = |ms: i64| wuguan_platform::local_time::local_date(ms);
-    let report = crate::printable::WrittenReport {
-        town_name: &town_name,
+    let report = crate::written_report::WrittenReport {
+        town_name: &loaded.town_name,
         from: day(from_ms),
         to: day(to_ms - DAY_MS),
         issued: wuguan_platform::local_time::today(),
-        tickets: &tickets,
+        tickets: &loaded.reached,
+        carried_over: &loaded.carried_over,
     };
     if html {
         let page = crate::printable::county_report(&report);
@@ -508,12 +489,14 @@ pub async fn county_report(
         title,
         number,
         issued,
-        count: tickets.len(),
+        count: loaded.reached.len(),
+        carried_over_count: loaded.carried_over.len(),
         town,
-        town_name,
+        town_name: loaded.town_name,
         from: q.from,
         to: q.to,
-        tickets,
+        tickets: loaded.reached,
+        carried_over: loaded.carried_over,
     })
     .into_response())
 }

@@ -157,6 +157,11 @@ pub struct TicketFilter {
     pub submitted_by: Option<String>,
     /// Flagged as a possible repeat and not merged.
     pub possible_repeats: bool,
+    /// Reached the county (level 2) in `[reached_county_from_ms, reached_county_to_ms)`.
+    pub reached_county_from_ms: Option<i64>,
+    pub reached_county_to_ms: Option<i64>,
+    /// Still open at this instant: open now, or resolved at or after it.
+    pub open_at_ms: Option<i64>,
     /// Late to respond or resolve as of `now_ms`.
     pub overdue: Option<bool>,
     pub now_ms: i64,

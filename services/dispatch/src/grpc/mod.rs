@@ -377,6 +377,9 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             open_only: r.open_only,
             submitted_by: None,
             possible_repeats: r.possible_repeats,
+            reached_county_from_ms: (r.reached_county_from_ms != 0).then_some(r.reached_county_from_ms),
+            reached_county_to_ms: (r.reached_county_to_ms != 0).then_some(r.reached_county_to_ms),
+            open_at_ms: (r.open_at_ms != 0).then_some(r.open_at_ms),
             overdue: r.overdue,
             now_ms: now_ms(),
         };

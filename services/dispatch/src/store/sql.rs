@@ -701,6 +701,16 @@ macro_rules! push_filter {
         if let Some(v) = &$f.submitted_by {
             $q.push(" AND submitted_by = ").push_bind(v.clone());
         }
+        if let Some(v) = $f.reached_county_from_ms {
+            $q.push(" AND escalated_l2_at >= ").push_bind(v);
+        }
+        if let Some(v) = $f.reached_county_to_ms {
+            $q.push(" AND escalated_l2_at < ").push_bind(v);
+        }
+        if let Some(v) = $f.open_at_ms {
+            $q.push(" AND (status IN ").push(OPEN_STATUSES);
+            $q.push(" OR resolved_at >= ").push_bind(v).push(")");
+        }
         if let Some(overdue) = $f.overdue {
             $q.push(if overdue { " AND " } else { " AND NOT " });
             $q.push("(status IN ").push(OPEN_STATUSES);
