@@ -148,6 +148,14 @@ async fn suite(store: Store) {
         (Some("inspection"), Some("property_service"))
     );
     assert_eq!(complaint["assignment"]["unit_type"], "property_company");
+    // The problem comes first (a board shows the first 40 characters), then the rubric item in
+    // its own words: never the item's code.
+    let description = complaint["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("3号楼消防通道堆放纸箱（测试）") && description.contains("消防安全"),
+        "{description}"
+    );
+    assert!(!description.contains("fire_safety"), "{description}");
 
     // A retry with the same key is the same inspection, and no second complaint.
     let again: Value = record("inspection-1", body.clone()).await.unwrap().json().await.unwrap();

@@ -120,6 +120,23 @@ async fn roles_work_their_flows_in_the_console() {
     // An estate the demo property company (恒安) serves.
     let estate = t.company_estate().await;
 
+    // What the system records on a timeline reads in Chinese: a county-level matter says so.
+    let (status, county_matter) = t
+        .post(
+            "/api/v1/complaints",
+            &office_api,
+            serde_json::json!({"town": "zhongxing", "estate_id": estate, "category": "missing_facilities",
+                               "description": "小区缺少消防通道（控制台测试）"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{county_matter}");
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+    let (status, page, _) = office.get(&format!("/console/tickets/{}", county_matter["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("县级协调事项，书面报告县领导"), "{page}");
+    assert!(!page.contains("county-level") && !page.contains("escalated"), "{page}");
+
     // A resident, not signed in, reports a problem from the public form and tracks it.
     let mut resident = Browser::new(&t.base);
     // Someone who opens the gateway's address lands on the console.

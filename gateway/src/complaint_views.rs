@@ -6,7 +6,9 @@ use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
-use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
+use wuguan_proto::vocab::dispatch::{
+    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck,
+};
 
 pub fn instant(ms: i64) -> Option<String> {
     (ms != 0)
@@ -56,6 +58,17 @@ pub struct EventView {
     pub at: Option<String>,
     pub note: Option<String>,
     pub level: u32,
+    /// What the system recorded, as `EventRemark` names (labels: `GET /api/v1/vocabulary`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remarks: Vec<RemarkView>,
+}
+
+#[derive(Serialize)]
+pub struct RemarkView {
+    pub remark: &'static str,
+    /// The kind of unit a `no_unit_of_type` remark is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_type: Option<&'static str>,
 }
 
 impl From<pb::TicketEvent> for EventView {
@@ -68,6 +81,14 @@ impl From<pb::TicketEvent> for EventView {
             at: instant(e.at_ms),
             note: (!e.note.is_empty()).then_some(e.note),
             level: e.level,
+            remarks: e
+                .remarks
+                .into_iter()
+                .map(|r| RemarkView {
+                    remark: name::<EventRemark>(r.code),
+                    unit_type: (r.unit_type != 0).then(|| name::<UnitType>(r.unit_type)),
+                })
+                .collect(),
         }
     }
 }

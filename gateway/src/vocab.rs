@@ -36,6 +36,25 @@ pub fn wire<E: Vocabulary + Into<i32>>(field: &str, s: &str) -> Result<i32, ApiE
     parse::<E>(field, s).map(Into::into)
 }
 
+/// What a timeline event says, as a person reads it: the person's own note, then what the
+/// system recorded (`EventRemark` codes in their Chinese words), joined by "；".
+pub fn event_text_zh(e: &wuguan_proto::dispatch::v1::TicketEvent) -> String {
+    use wuguan_proto::vocab::common::UnitType;
+    use wuguan_proto::vocab::dispatch::EventRemark;
+    let mut parts: Vec<String> = Vec::new();
+    if !e.note.is_empty() {
+        parts.push(e.note.clone());
+    }
+    for r in &e.remarks {
+        let mut text = label::<EventRemark>(r.code).to_owned();
+        if r.unit_type != 0 {
+            text.push_str(&format!("（{}）", label::<UnitType>(r.unit_type)));
+        }
+        parts.push(text);
+    }
+    parts.join("；")
+}
+
 /// Every value as (name, label), for a form's choices.
 pub fn choices<E: Vocabulary>() -> Vec<(&'static str, &'static str)> {
     E::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()

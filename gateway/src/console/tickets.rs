@@ -6,7 +6,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::vocab::{label, wire};
+use crate::vocab::{event_text_zh, label, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -290,7 +290,7 @@ async fn render_ticket(
     let timeline = t
         .timeline
         .iter()
-        .map(|e| (local_time(e.at_ms), action_zh(&e.action).to_owned(), label::<Status>(e.to_status), e.note.clone()))
+        .map(|e| (local_time(e.at_ms), action_zh(&e.action).to_owned(), label::<Status>(e.to_status), event_text_zh(e)))
         .collect();
     let actions = actions_for(&session.principal, &t);
     let mut units = Vec::new();

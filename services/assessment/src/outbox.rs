@@ -45,15 +45,27 @@ fn category_of(s: &str) -> dpb::Category {
     dpb::Category::from_str_name(&format!("CATEGORY_{}", s.to_ascii_uppercase())).unwrap_or(dpb::Category::Other)
 }
 
+/// A finding as the ticket's description: the problem first, so a board that shows the first
+/// forty characters shows what is wrong, then where it came from in the rubric's own words.
+pub fn finding_description(p: &PendingFinding, rubric: &Rubric) -> String {
+    let item =
+        rubric.items.iter().find(|i| i.code == p.finding.item).map_or("考核细则外事项", |i| i.name.as_str());
+    format!("{}（{} 督查发现 · {}）", p.finding.description.trim(), p.date, item)
+}
+
 impl<S: AssessmentStore> Outbox<S> {
     /// One attempt for one finding.
     async fn deliver(&self, p: &PendingFinding) -> ServiceResult<Attempt> {
+        let rubric = match self.store.current_rubric(&p.town).await? {
+            Some(r) => r,
+            None => crate::rubric::default_rubric(&p.town),
+        };
         let mut req = tonic::Request::new(dpb::SubmitComplaintRequest {
             town: p.town.clone(),
             estate_id: p.estate_id.clone(),
             category: category_of(&p.finding.category) as i32,
             source: dpb::Source::Inspection as i32,
-            description: format!("【督查发现 {}】{}：{}", p.date, p.finding.item, p.finding.description),
+            description: finding_description(p, &rubric),
             idempotency_key: p.finding.id.clone(),
             ..Default::default()
         });

@@ -1,8 +1,9 @@
 //! Dispatch's domain types: tickets, their events, routing rules.
 
 /// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
+pub use wuguan_proto::vocab::common::UnitType;
 pub use wuguan_proto::vocab::dispatch::{
-    Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
+    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
 };
 
 pub const MINUTE_MS: i64 = 60_000;
@@ -117,6 +118,48 @@ pub struct TicketEvent {
     pub at_ms: i64,
     pub note: String,
     pub level: u32,
+    /// What the system says about the event, as codes printed in the reader's words.
+    pub remarks: Vec<Remark>,
+}
+
+/// One thing the system records on an event (`EventRemark`), with its parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remark {
+    pub code: EventRemark,
+    /// The kind of unit a `NoUnitOfType` remark is about.
+    pub unit_type: Option<UnitType>,
+}
+
+impl Remark {
+    pub const fn of(code: EventRemark) -> Self {
+        Remark { code, unit_type: None }
+    }
+
+    /// The stored form of a list: `code` or `code:unit_type`, comma-separated.
+    pub fn encode(remarks: &[Remark]) -> String {
+        remarks
+            .iter()
+            .map(|r| match r.unit_type {
+                Some(u) => format!("{}:{}", r.code.as_str(), u.as_str()),
+                None => r.code.as_str().to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The list back from its stored form; `None` names a part that is not a known code.
+    pub fn decode(stored: &str) -> Result<Vec<Remark>, String> {
+        stored
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|part| {
+                let (code, unit) = part.split_once(':').map_or((part, None), |(c, u)| (c, Some(u)));
+                let code = EventRemark::parse(code).ok_or_else(|| part.to_owned())?;
+                let unit_type = unit.map(|u| UnitType::parse(u).ok_or_else(|| part.to_owned())).transpose()?;
+                Ok(Remark { code, unit_type })
+            })
+            .collect()
+    }
 }
 
 impl TicketEvent {
@@ -138,7 +181,12 @@ impl TicketEvent {
             at_ms,
             note: note.to_owned(),
             level: ticket.level,
+            remarks: Vec::new(),
         }
+    }
+
+    pub fn with_remarks(self, remarks: Vec<Remark>) -> Self {
+        TicketEvent { remarks, ..self }
     }
 }
 

@@ -59,8 +59,8 @@ pub struct Routed {
     pub assignment: Assignment,
     pub level: u32,
     pub county_report: bool,
-    /// Why the rule's own target was not used, if it was not.
-    pub fallback_note: Option<String>,
+    /// The kind of unit the rule wanted when the town has none and it went to the town office.
+    pub missing_unit: Option<UnitType>,
 }
 
 /// Routes a complaint about the estate by the rule, with deadlines counted from `now_ms`.
@@ -81,12 +81,9 @@ pub fn route(rule: &RoutingRule, facts: &EstateFacts, now_ms: i64) -> Option<Rou
         RouteTarget::ConstructionBureau => &["construction_bureau", "developer"],
         RouteTarget::TownOffice => &["town_office"],
     };
-    let (unit, fallback_note) = match wanted.iter().find_map(|t| facts.unit_of_type(t)) {
+    let (unit, missing_unit) = match wanted.iter().find_map(|t| facts.unit_of_type(t)) {
         Some(u) => (u, None),
-        None => (
-            facts.unit_of_type("town_office")?,
-            Some(format!("no {} unit in this town; sent to the town office for triage", rule.target.as_str())),
-        ),
+        None => (facts.unit_of_type("town_office")?, wanted.first().and_then(|t| UnitType::parse(t))),
     };
     let co_handler_unit_ids = if rule.owner_reps_co_handle {
         facts.unit_of_type("owner_reps").map(|u| vec![u.unit_id.clone()]).unwrap_or_default()
@@ -108,7 +105,7 @@ pub fn route(rule: &RoutingRule, facts: &EstateFacts, now_ms: i64) -> Option<Rou
         },
         level: rule.initial_level.min(MAX_LEVEL),
         county_report: county_matter || rule.initial_level >= MAX_LEVEL,
-        fallback_note,
+        missing_unit,
     })
 }
 
@@ -213,7 +210,7 @@ mod tests {
         f.units.retain(|u| u.unit_type != "police");
         let routed = route(&default_rule("t", Category::Security), &f, 0).unwrap();
         assert_eq!(routed.assignment.unit_type, "town_office");
-        assert!(routed.fallback_note.is_some());
+        assert_eq!(routed.missing_unit, Some(UnitType::Police));
     }
 
     #[test]

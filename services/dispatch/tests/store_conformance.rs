@@ -137,6 +137,32 @@ async fn conformance<S: DispatchStore>(store: S) {
     // Unrouted tickets are never escalated: there is nobody to be late.
     let escalated = store.escalate_overdue(now + 10 * DAY_MS, DAY_MS, 100).await.unwrap();
     assert!(escalated.iter().all(|e| e.ticket_id != waiting.id));
+    // The sweep says why as a code (printed in Chinese by the reader), never as an English note.
+    let first = escalated.first().expect("the overdue tickets rose a level");
+    let timeline = store.timeline(&first.ticket_id).await.unwrap();
+    let raised = timeline.iter().rev().find(|e| e.action == "escalate").expect("an escalate event");
+    assert!(raised.note.is_empty(), "{raised:?}");
+    assert!(
+        matches!(
+            raised.remarks.as_slice(),
+            [Remark {
+                code: EventRemark::ResponseOverdue | EventRemark::ResolutionOverdue | EventRemark::StillOverdue,
+                ..
+            }]
+        ),
+        "{raised:?}"
+    );
+    // Remarks with a parameter survive the round trip through the store's column.
+    let mut noted = submit_event(&waiting);
+    noted.id = new_id();
+    noted.remarks = vec![
+        Remark { code: EventRemark::NoUnitOfType, unit_type: Some(UnitType::Police) },
+        Remark::of(EventRemark::CountyMatter),
+    ];
+    let stored = store.get_ticket(&waiting.id).await.unwrap().expect("stored");
+    let saved = store.save_transition(stored.version, &stored, std::slice::from_ref(&noted)).await.unwrap();
+    let back = store.timeline(&saved.id).await.unwrap();
+    assert_eq!(back.iter().find(|e| e.id == noted.id).map(|e| e.remarks.clone()), Some(noted.remarks.clone()));
 
     // Tallies per unit and per estate, counted by the database; merged tickets left out.
     let mut rated = ticket("t1", Category::Security, now, HOUR_MS, DAY_MS);

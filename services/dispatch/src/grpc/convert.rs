@@ -21,6 +21,11 @@ pub fn event(e: TicketEvent) -> pb::TicketEvent {
         at_ms: e.at_ms,
         note: e.note,
         level: e.level,
+        remarks: e
+            .remarks
+            .into_iter()
+            .map(|r| pb::Remark { code: i32::from(r.code), unit_type: r.unit_type.map(i32::from).unwrap_or(0) })
+            .collect(),
     }
 }
 

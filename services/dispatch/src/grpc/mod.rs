@@ -166,16 +166,16 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             t.escalated_l2_at_ms = Some(now);
         }
         t.county_report |= routed.county_report;
-        let mut note = format!("→ {} ({})", routed.assignment.unit_name, routed.assignment.person_name);
-        if let Some(f) = &routed.fallback_note {
-            note.push_str("; ");
-            note.push_str(f);
+        let note = format!("→ {}（{}）", routed.assignment.unit_name, routed.assignment.person_name);
+        let mut remarks = Vec::new();
+        if let Some(unit_type) = routed.missing_unit {
+            remarks.push(Remark { code: EventRemark::NoUnitOfType, unit_type: Some(unit_type) });
         }
         if routed.county_report {
-            note.push_str("; county-level matter, reported in writing to county leaders");
+            remarks.push(Remark::of(EventRemark::CountyMatter));
         }
         t.assignment = Some(routed.assignment);
-        Ok(vec![TicketEvent::new(t, TicketAction::Assign, Some(from), "system", now, &note)])
+        Ok(vec![TicketEvent::new(t, TicketAction::Assign, Some(from), "system", now, &note).with_remarks(remarks)])
     }
 
     async fn submit(&self, p: &Principal, r: pb::SubmitComplaintRequest) -> ServiceResult<pb::Ticket> {

@@ -143,6 +143,7 @@ struct EventRow {
     at_ms: i64,
     note: String,
     level: i64,
+    remarks: String,
 }
 
 impl TryFrom<EventRow> for TicketEvent {
@@ -161,6 +162,7 @@ impl TryFrom<EventRow> for TicketEvent {
             at_ms: r.at_ms,
             note: r.note,
             level: u32::try_from(r.level).unwrap_or(0),
+            remarks: Remark::decode(&r.remarks).map_err(|part| corrupt("ticket_events.remarks", &part))?,
         })
     }
 }
@@ -211,8 +213,8 @@ macro_rules! sql_store {
             ) -> Result<(), sqlx::Error> {
                 for e in events {
                     sqlx::query(
-                        "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
                     .bind(&e.id)
                     .bind(&e.ticket_id)
@@ -224,6 +226,7 @@ macro_rules! sql_store {
                     .bind(e.at_ms)
                     .bind(&e.note)
                     .bind(i64::from(e.level))
+                    .bind(Remark::encode(&e.remarks))
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -292,7 +295,7 @@ macro_rules! sql_store {
 
             /// Escalates one ticket from `from_level` if it is still there; returns whether it did.
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
-            async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, note: &str) -> ServiceResult<bool> {
+            async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, why: EventRemark) -> ServiceResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 let to_level = from_level + 1;
                 let row: Option<(String, String)> = if to_level == 1 {
@@ -326,8 +329,9 @@ macro_rules! sql_store {
                     to_status: status,
                     actor: "system".into(),
                     at_ms: now,
-                    note: note.to_owned(),
+                    note: String::new(),
                     level: to_level,
+                    remarks: vec![Remark::of(why)],
                 };
                 Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
                 tx.commit().await?;
@@ -501,7 +505,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
-                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level FROM ticket_events \
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
                      WHERE ticket_id = $1 ORDER BY at_ms, id LIMIT 1000",
                 )
                 .bind(ticket_id)
@@ -563,12 +567,12 @@ macro_rules! sql_store {
                     q.build_query_as().fetch_all(&self.pool).await?;
                 for (id, level, responded_at, respond_by) in candidates {
                     let level = u32::try_from(level).unwrap_or(0);
-                    let note = match level {
-                        0 if responded_at.is_none() && respond_by.is_some_and(|r| r < now) => "response overdue: escalated to the town office",
-                        0 => "resolution overdue: escalated to the town office",
-                        _ => "still overdue under town-office supervision: escalated to the county",
+                    let why = match level {
+                        0 if responded_at.is_none() && respond_by.is_some_and(|r| r < now) => EventRemark::ResponseOverdue,
+                        0 => EventRemark::ResolutionOverdue,
+                        _ => EventRemark::StillOverdue,
                     };
-                    if self.escalate_if_still(&id, level, now, note).await? {
+                    if self.escalate_if_still(&id, level, now, why).await? {
                         out.push(Escalated { ticket_id: id, level: level + 1 });
                     }
                 }
@@ -588,7 +592,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn events_after(&self, town: &str, after_id: &str, limit: i64) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
-                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level FROM ticket_events \
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
                      WHERE town = $1 AND id > $2 ORDER BY id LIMIT $3",
                 )
                 .bind(town)
