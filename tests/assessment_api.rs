@@ -432,12 +432,17 @@ async fn bulletins(t: &TestStack, office: &str, company: &str) {
     assert_eq!(status, StatusCode::OK, "{draft}");
     assert_eq!((draft["status"].as_str(), draft["version"].as_i64()), (Some("draft"), Some(0)));
     assert!(draft["rankings"].as_array().unwrap().iter().any(|r| r["subject_type"] == "estate"), "{draft}");
-    let (status, _) = t.get(&draft_path, company).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "drafts are for the office");
+    // Drafts are for the office: for a unit a month not published yet has no bulletin (404, as
+    // the console says 本月通报尚未发布).
+    let (status, body) = t.get(&draft_path, company).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
     let (status, body) = t.post(&format!("{draft_path}/publish"), office, json!({})).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
     let (status, body) = t.get("/api/v1/towns/zhongxing/bulletins/2025-13", office).await;
-    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
+    let error = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
+    assert_eq!(error["field"], "month");
+    // English for machines, Chinese for people: the same error says what to correct in Chinese.
+    assert!(error["message_zh"].as_str().is_some_and(|m| m.contains("「月份」")), "{body}");
     let (status, _) = t.post(&format!("{path}/publish"), company, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 

@@ -5,6 +5,7 @@
 
 mod support;
 
+use chrono::Datelike;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use std::collections::BTreeMap;
@@ -352,6 +353,13 @@ async fn roles_work_their_flows_in_the_console() {
     let this_month = chrono::Utc::now().format("%Y-%m").to_string();
     let (status, _, _) = company.get(&format!("/console/bulletins?month={this_month}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a draft is for the office");
+    // A bad month reads in Chinese, with the API's status; so does a mistyped address.
+    let (status, page, _) = office.get("/console/bulletins?month=2025-13").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("「月份」") && !page.contains("YYYY-MM") && !page.contains("must"), "{page}");
+    let (status, page, _) = office.get("/console/tickets?overdue=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("「超期」") && !page.contains("invalid") && !page.contains("Failed"), "{page}");
 
     // The estate ledger: search, an estate's page with its figures, inspections and tickets, export.
     let (status, ledger, _) = office.get("/console/estates?q=%E9%98%B3%E5%85%89").await;
@@ -421,6 +429,31 @@ async fn roles_work_their_flows_in_the_console() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
     let t = TestStack::start(Store::Sqlite).await.unwrap();
+    // A page a resident or an owner representative may not use refuses with the API's status, in
+    // Chinese: never a 502, 400 or "not published" where the API says 403.
+    let today = chrono::Utc::now().date_naive();
+    let last_month = (today.with_day(1).unwrap() - chrono::Duration::days(1)).format("%Y-%m").to_string();
+    let year = today.format("%Y").to_string();
+    let pairs = [
+        (format!("/console/bulletins?month={last_month}"), format!("/api/v1/towns/zhongxing/bulletins/{last_month}")),
+        ("/console/supervision".to_owned(), "/api/v1/towns/zhongxing/supervision".to_owned()),
+        (format!("/console/assessments?year={year}"), format!("/api/v1/towns/zhongxing/assessments/{year}")),
+        ("/console/rubric".to_owned(), "/api/v1/towns/zhongxing/rubric".to_owned()),
+    ];
+    for who in ["zhongxing.resident", "zhongxing.owner_rep"] {
+        let api = t.login(who).await;
+        let mut console = Browser::new(&t.base);
+        console.sign_in(who).await;
+        for (page, call) in &pairs {
+            let (api_status, body) = t.get(call, &api).await;
+            let (status, html, _) = console.get(page).await;
+            assert_eq!(status, api_status, "{who} {page} vs {call}: {body} / {html}");
+            if !status.is_success() {
+                assert!(html.contains("class=error"), "the Chinese refusal page: {who} {page}: {html}");
+                assert!(!html.contains("denied") && !html.contains("permission"), "{who} {page}: {html}");
+            }
+        }
+    }
     let office_api = t.login("zhongxing.town_office").await;
     let company_api = t.login("zhongxing.property_company").await;
     let estate = t.company_estate().await;

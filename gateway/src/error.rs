@@ -20,6 +20,8 @@ struct Body<'a> {
 struct Detail<'a> {
     code: &'a str,
     message: &'a str,
+    /// The same for people, in Chinese (what the console shows).
+    message_zh: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
 }
@@ -27,7 +29,14 @@ struct Detail<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let body = Body { error: Detail { code: e.code.as_str(), message: &e.message, field: e.field.as_deref() } };
+        let body = Body {
+            error: Detail {
+                code: e.code.as_str(),
+                message: &e.message,
+                message_zh: crate::error_zh::message_zh(&e),
+                field: e.field.as_deref(),
+            },
+        };
         let mut response = (e.code.http_status(), Json(body)).into_response();
         // Overload and brief outages: tell well-behaved clients when to come back.
         if matches!(e.code, ErrorCode::ResourceExhausted | ErrorCode::Unavailable) {

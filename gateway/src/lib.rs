@@ -4,6 +4,7 @@
 pub mod complaint_views;
 pub mod console;
 pub mod error;
+pub mod error_zh;
 pub mod extract;
 pub mod openapi;
 pub mod printable;

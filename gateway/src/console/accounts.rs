@@ -8,8 +8,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::Role;
 use wuguan_proto::common::v1::PageRequest;
@@ -113,7 +112,7 @@ async fn render(
     };
     let units: Vec<(String, String)> = match s.upstreams.registry().list_units(s.upstreams.request(&b, req)).await {
         Ok(r) => r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect(),
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let mut accounts = Vec::new();
     let mut token = String::new();
@@ -132,7 +131,7 @@ async fn render(
                     break;
                 }
             }
-            Err(e) => return refusal(StatusCode::FORBIDDEN, &say(&ApiError::from(e)), "/console"),
+            Err(e) => return refused(&ApiError::from(e), "/console"),
         }
     }
     let unit_name = |id: &str| units.iter().find(|u| u.0 == id).map(|u| u.1.clone()).unwrap_or_default();

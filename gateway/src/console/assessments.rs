@@ -7,8 +7,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::vocab::label_of_name;
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::Response;
 use chrono::Datelike;
 use wuguan_proto::assessment::v1 as apb;
@@ -52,7 +51,7 @@ pub async fn assessment(State(s): State<AppState>, session: Session, Query(q): Q
     let req = apb::GetAssessmentRequest { town: town.clone(), year, period: period.clone() };
     let a = match s.upstreams.assessment().get_assessment(s.upstreams.request(&bearer(&session), req)).await {
         Ok(a) => a.into_inner(),
-        Err(e) => return refusal(StatusCode::BAD_REQUEST, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let t = a.targets.unwrap_or_default();
     let targets = vec![

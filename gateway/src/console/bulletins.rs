@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::printable::{change_zh, standing_zh};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use wuguan_platform::Role;
@@ -90,16 +90,12 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
     };
     let b = match fetch(&s, &session, &town, &month).await {
         Ok(b) => b,
-        Err(e) => {
-            let status = if e.0.code == wuguan_platform::ErrorCode::PermissionDenied {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            let message =
-                if status == StatusCode::NOT_FOUND { "本月通报尚未发布。".to_owned() } else { say(&e) };
-            return refusal(status, &message, "/console");
+        // A month not published yet has no bulletin for a unit (404, as the API says); other
+        // refusals are the API's own.
+        Err(e) if e.0.code == wuguan_platform::ErrorCode::NotFound => {
+            return refusal(StatusCode::NOT_FOUND, "本月通报尚未发布。", "/console");
         }
+        Err(e) => return refused(&e, "/console"),
     };
     let mut rankings = Vec::new();
     for subject in SubjectType::ALL {
@@ -175,7 +171,7 @@ pub async fn print(
     };
     let b = match fetch(&s, &session, &town, &month).await {
         Ok(b) => b,
-        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&e), "/console"),
+        Err(e) => return refused(&e, "/console"),
     };
     let req = s.upstreams.request(&bearer(&session), rpb::GetTownRequest { town: town.clone() });
     let town_name = match s.upstreams.registry().get_town(req).await {

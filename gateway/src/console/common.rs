@@ -67,13 +67,11 @@ pub(super) fn page(t: impl Template) -> Response {
 
 /// What a person should read when a service says no.
 pub(super) fn say(e: &ApiError) -> String {
+    use wuguan_platform::ErrorCode::*;
+    let text = crate::error_zh::message_zh(&e.0);
     match e.0.code {
-        wuguan_platform::ErrorCode::PermissionDenied => "您没有权限进行此操作。".to_owned(),
-        wuguan_platform::ErrorCode::NotFound => "没有找到，或您无权查看。".to_owned(),
-        wuguan_platform::ErrorCode::Unavailable | wuguan_platform::ErrorCode::ResourceExhausted => {
-            "服务暂时繁忙，请稍后再试。".to_owned()
-        }
-        _ => format!("未能完成：{}", e.0.message),
+        PermissionDenied | NotFound | Unavailable | ResourceExhausted => text,
+        _ => format!("未能完成：{text}"),
     }
 }
 
@@ -200,11 +198,32 @@ pub(super) async fn town_of_page(
     let req = s.upstreams.request(&bearer(session), wuguan_proto::registry::v1::ListTownsRequest {});
     match s.upstreams.registry().list_towns(req).await {
         Ok(r) => Ok(r.into_inner().towns.first().map(|t| t.code.clone()).unwrap_or_default()),
-        Err(e) => Err(refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console")),
+        Err(e) => Err(refused(&ApiError::from(e), "/console")),
     }
 }
 
 /// A short page that says why something cannot be shown, with a way back.
+/// Query parameters of a console page. A mistyped address gets the Chinese refusal page naming
+/// the parameter, not axum's English rejection text.
+pub(super) struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, Response> {
+        crate::extract::QueryParams::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| refused(&e, "/console"))
+    }
+}
+
+/// The refusal page for an error of the services or the API: the same status the API answers
+/// with, in Chinese.
+pub(super) fn refused(e: &ApiError, back: &str) -> Response {
+    refusal(e.0.code.http_status(), &say(e), back)
+}
+
 pub(super) fn refusal(status: StatusCode, message: &str, back: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><p class=error>{}</p><p><a href=\"{}\">返回</a></p></main></html>",

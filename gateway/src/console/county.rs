@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::printable::percent;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
@@ -109,7 +109,7 @@ pub async fn report(State(s): State<AppState>, session: Session, Query(q): Query
     .await
     {
         Ok(loaded) => loaded,
-        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&e), "/console"),
+        Err(e) => return refused(&e, "/console"),
     };
     let report = crate::written_report::WrittenReport {
         town_name: &loaded.town_name,
@@ -143,7 +143,7 @@ pub async fn create_town(State(s): State<AppState>, session: Session, body: axum
             };
             match county(&s, &session, Some(message)).await {
                 Ok(page) => unprocessable(page),
-                Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+                Err(e) => refused(&e, "/console"),
             }
         }
     }

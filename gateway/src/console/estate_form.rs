@@ -198,12 +198,12 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
     let req = rpb::ListCommunitiesRequest { town: town.clone(), page: page_req() };
     let communities = match s.upstreams.registry().list_communities(s.upstreams.request(&b, req)).await {
         Ok(r) => r.into_inner().communities.into_iter().map(|c| (c.id, c.name)).collect(),
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console/estates"),
+        Err(e) => return refused(&ApiError::from(e), "/console/estates"),
     };
     let req = rpb::ListPropertyCompaniesRequest { town, page: page_req() };
     let companies = match s.upstreams.registry().list_property_companies(s.upstreams.request(&b, req)).await {
         Ok(r) => r.into_inner().property_companies.into_iter().map(|c| (c.id, c.name)).collect(),
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console/estates"),
+        Err(e) => return refused(&ApiError::from(e), "/console/estates"),
     };
     let failed = error.is_some();
     let (error_field, error) = match error {
@@ -232,7 +232,7 @@ fn office_only(session: &Session) -> Option<Response> {
 }
 
 /// What the registry's refusal means for the form: the field and a message naming it.
-fn refused(e: tonic::Status) -> (&'static str, String) {
+fn form_refusal(e: tonic::Status) -> (&'static str, String) {
     let e = ApiError::from(e);
     match e.0.code {
         wuguan_platform::ErrorCode::Aborted | wuguan_platform::ErrorCode::FailedPrecondition => {
@@ -328,7 +328,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
     };
     match s.upstreams.registry().create_estate(s.upstreams.request(&bearer(&session), req)).await {
         Ok(e) => Redirect::to(&format!("/console/estates/{}?saved=1", e.into_inner().id)).into_response(),
-        Err(e) => render(&s, &session, "", v, Some(refused(e))).await,
+        Err(e) => render(&s, &session, "", v, Some(form_refusal(e))).await,
     }
 }
 
@@ -339,7 +339,7 @@ pub async fn edit_form(State(s): State<AppState>, session: Session, Path(id): Pa
     let req = s.upstreams.request(&bearer(&session), rpb::GetByIdRequest { id: id.clone() });
     match s.upstreams.registry().get_estate(req).await {
         Ok(e) => render(&s, &session, &id, Values::of(&e.into_inner()), None).await,
-        Err(e) => refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console/estates"),
+        Err(e) => refused(&ApiError::from(e), "/console/estates"),
     }
 }
 
@@ -358,6 +358,6 @@ pub async fn update(State(s): State<AppState>, session: Session, Path(id): Path<
     let req = rpb::UpdateEstateRequest { id: id.clone(), estate: Some(fields), expected_version };
     match s.upstreams.registry().update_estate(s.upstreams.request(&bearer(&session), req)).await {
         Ok(_) => Redirect::to(&format!("/console/estates/{id}?saved=1")).into_response(),
-        Err(e) => render(&s, &session, &id, v, Some(refused(e))).await,
+        Err(e) => render(&s, &session, &id, v, Some(form_refusal(e))).await,
     }
 }

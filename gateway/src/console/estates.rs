@@ -10,8 +10,7 @@ use crate::error::ApiError;
 use crate::extract::Bearer;
 use crate::vocab::{label, label_of_name};
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
@@ -65,7 +64,7 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
     };
     let estates = match s.upstreams.registry().list_estates(s.upstreams.request(&bearer(&session), req)).await {
         Ok(r) => r.into_inner().estates,
-        Err(e) => return refusal(StatusCode::BAD_REQUEST, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let rows = estates
         .into_iter()
@@ -169,7 +168,7 @@ pub async fn estate(
         .await
     {
         Ok(e) => e.into_inner(),
-        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let company = if e.property_company_id.is_empty() {
         "—".to_owned()
@@ -272,6 +271,6 @@ pub async fn export(State(s): State<AppState>, session: Session) -> Response {
             r.into_inner().csv,
         )
             .into_response(),
-        Err(e) => refusal(StatusCode::FORBIDDEN, &say(&ApiError::from(e)), "/console"),
+        Err(e) => refused(&ApiError::from(e), "/console"),
     }
 }

@@ -12,7 +12,6 @@ use crate::printable::percent;
 use crate::vocab::{label, label_of_name};
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Datelike;
 use std::collections::{BTreeMap, HashMap};
@@ -110,9 +109,7 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
     let b = bearer(&session);
     let Some(town) = p.town.clone() else {
         // The county: its towns side by side.
-        return super::county::county(&s, &session, None)
-            .await
-            .unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"));
+        return super::county::county(&s, &session, None).await.unwrap_or_else(|e| refused(&e, "/console"));
     };
     if matches!(p.role, Role::Resident | Role::OwnerRep) {
         return Redirect::to("/console/submit").into_response();
@@ -217,5 +214,5 @@ pub async fn home(State(s): State<AppState>, MaybeSession(session): MaybeSession
         }))
     }
     .await;
-    result.unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"))
+    result.unwrap_or_else(|e| refused(&e, "/console"))
 }

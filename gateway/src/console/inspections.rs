@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::vocab::{choices, label, label_of_name, wire};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::Role;
@@ -171,7 +171,7 @@ pub async fn inspections(State(s): State<AppState>, session: Session, Query(q): 
             ));
         }
     }
-    render(&s, &session, None, notice).await.unwrap_or_else(|e| refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"))
+    render(&s, &session, None, notice).await.unwrap_or_else(|e| refused(&e, "/console"))
 }
 
 pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
@@ -219,7 +219,7 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
 async fn refused_again(s: &AppState, session: &Session, message: String) -> Response {
     match render(s, session, Some(message), None).await {
         Ok(page) => unprocessable(page),
-        Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+        Err(e) => refused(&e, "/console"),
     }
 }
 
@@ -281,7 +281,7 @@ pub async fn checks(State(s): State<AppState>, session: Session, Query(q): Query
     let req = apb::GetFollowUpChecksRequest { plan_id: q.plan, inspection_id: String::new() };
     let c = match s.upstreams.assessment().get_follow_up_checks(s.upstreams.request(&bearer(&session), req)).await {
         Ok(c) => c.into_inner(),
-        Err(e) => return refusal(StatusCode::NOT_FOUND, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     page(ChecksPage {
         nav: nav(&session),

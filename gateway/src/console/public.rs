@@ -10,7 +10,7 @@ use crate::extract::Bearer;
 use crate::vocab::{choices, label, wire};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -109,7 +109,7 @@ async fn submit_page(
                     break;
                 }
             }
-            Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+            Err(e) => return refused(&ApiError::from(e), "/console"),
         }
     }
     estates.sort_by(|a, b| a.1.cmp(&b.1));
@@ -136,7 +136,7 @@ async fn choose_town(s: &AppState, session: &Option<Session>) -> Response {
     let req = s.upstreams.request(&Bearer(None), rpb::ListTownsRequest {});
     let towns = match s.upstreams.registry().list_town_directory(req).await {
         Ok(r) => r.into_inner().towns,
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let towns = towns.into_iter().map(|t| (t.code, format!("{} · {}", t.county_name, t.name), false)).collect();
     page(ChooseTownPage { nav: session.as_ref().and_then(nav), towns })

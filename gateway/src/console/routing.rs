@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::vocab::{choices, label, label_of_name, name, wire};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -86,7 +86,7 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
             error: None,
             notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
         }),
-        Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+        Err(e) => refused(&e, "/console"),
     }
 }
 
@@ -137,7 +137,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let current = match rules(&s, &session).await {
         Ok(r) => r,
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console/routing"),
+        Err(e) => return refused(&e, "/console/routing"),
     };
     let town = session.principal.town.clone().unwrap_or_default();
     // Check every row before saving any, so a mistake in one leaves all as they were.

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::vocab::choices;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -115,7 +115,7 @@ pub async fn rubric(State(s): State<AppState>, session: Session, Query(q): Query
             view.notice = q.saved.map(|v| format!("已保存为第 {v} 版。此后的督查和考核按新版计分，已发布的通报不变。"));
             page(view)
         }
-        Err(e) => refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+        Err(e) => refused(&e, "/console"),
     }
 }
 
@@ -268,7 +268,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             };
             let current = match current(&s, &session).await {
                 Ok(r) => r,
-                Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console/rubric"),
+                Err(e) => return refused(&e, "/console/rubric"),
             };
             // The page as the clerk left it, over the version in force.
             let mut view = RubricPage::of(&session, &current);

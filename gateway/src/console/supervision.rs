@@ -8,7 +8,7 @@ use super::tickets::{Row, row};
 use crate::AppState;
 use crate::routes::complaints::supervised;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use wuguan_platform::Role;
@@ -68,7 +68,7 @@ pub async fn supervision(State(s): State<AppState>, session: Session, Query(q): 
     let b = bearer(&session);
     let (groups, truncated) = match supervised(&s, &b, &town).await {
         Ok(g) => g,
-        Err(e) => return refusal(StatusCode::BAD_REQUEST, &say(&e), "/console"),
+        Err(e) => return refused(&e, "/console"),
     };
     let now = now_ms();
     let checks = groups
@@ -89,7 +89,7 @@ pub async fn supervision(State(s): State<AppState>, session: Session, Query(q): 
     };
     let flagged = match s.upstreams.dispatch().list_tickets(s.upstreams.request(&b, req)).await {
         Ok(r) => r.into_inner().tickets,
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e.into()), "/console"),
+        Err(e) => return refused(&e.into(), "/console"),
     };
     let mut repeats = Vec::with_capacity(flagged.len());
     for t in flagged {

@@ -9,8 +9,7 @@ use crate::error::ApiError;
 use crate::vocab::{event_text_zh, label, wire};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
@@ -106,7 +105,7 @@ pub async fn tickets(State(s): State<AppState>, session: Session, Query(q): Quer
     };
     let resp = match s.upstreams.dispatch().list_tickets(s.upstreams.request(&bearer(&session), req)).await {
         Ok(r) => r.into_inner(),
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let now = now_ms();
     let unit_queue = matches!(p.role, Role::Community | Role::PropertyCompany | Role::Police | Role::UrbanManagement);
@@ -248,15 +247,7 @@ async fn render_ticket(
     let req = s.upstreams.request(&bearer(session), dpb::GetTicketRequest { id: id.to_owned() });
     let t = match s.upstreams.dispatch().get_ticket(req).await {
         Ok(t) => t.into_inner(),
-        Err(e) => {
-            let e = ApiError::from(e);
-            let status = if e.0.code == wuguan_platform::ErrorCode::NotFound {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
-            return refusal(status, &say(&e), "/console/tickets");
-        }
+        Err(e) => return refused(&ApiError::from(e), "/console/tickets"),
     };
     let now = now_ms();
     let a = t.assignment.as_ref();

@@ -10,8 +10,7 @@ use crate::error::ApiError;
 use crate::vocab::{label, parse};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_proto::common::v1::PageRequest;
 use wuguan_proto::registry::v1 as rpb;
@@ -83,11 +82,11 @@ async fn render(
     };
     let units = match s.upstreams.registry().list_units(s.upstreams.request(&bearer(session), req)).await {
         Ok(r) => r.into_inner().units,
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&ApiError::from(e)), "/console"),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let persons = match all_persons(s, session, &town).await {
         Ok(p) => p,
-        Err(e) => return refusal(StatusCode::BAD_GATEWAY, &say(&e), "/console"),
+        Err(e) => return refused(&e, "/console"),
     };
     let mut blocks: Vec<UnitBlock> = units
         .into_iter()

@@ -361,6 +361,10 @@ pub struct Supervised {
 /// done → check the effect; in progress → progress; blocked → the cause; not done → accountability.
 /// Also whether more open tickets exist than one view holds. The API and the console both read it.
 pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<(Vec<Supervised>, bool)> {
+    // The four checks are the town office's and the county's tool. Anyone else would get a
+    // "supervision" of only the tickets they may see, which is not what the view claims to be.
+    let token = bearer.0.as_deref().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "sign in first"))?;
+    s.verifier.verify(token)?.require(&[Role::TownOffice, Role::County, Role::Service])?;
     let mut client = s.upstreams.dispatch();
     let page = |size| Some(wuguan_proto::common::v1::PageRequest { page_size: size, page_token: String::new() });
     let open = client

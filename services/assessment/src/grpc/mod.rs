@@ -418,8 +418,11 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             if let Some(body) = self.store.latest_bulletin(&town, &month).await? {
                 return <pb::Bulletin as prost::Message>::decode(body.as_slice()).map_err(ServiceError::internal);
             }
-            // Drafts are for the office; units see what was published.
-            p.require(SUPERVISORS)?;
+            // Drafts are for the office; units see what was published, and for them a month
+            // not published yet has no bulletin.
+            if p.require(SUPERVISORS).is_err() {
+                return Err(ServiceError::new(ErrorCode::NotFound, "no bulletin has been published for this month"));
+            }
             let rubric = self.rubric_in_force(&town).await?;
             crate::bulletin::compute(&self.sources(), &rubric, &town, &month).await
         }

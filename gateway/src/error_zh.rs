@@ -1,0 +1,174 @@
+//! The Chinese sentence of an error, for people: the console shows it and every JSON error body
+//! carries it as `message_zh` beside the English `message` integrators match on.
+//!
+//! The services' messages follow a few shapes ("{field} is required", "{field} must be at most N
+//! characters", "unknown {field} …"); the sentence is built from the shape and the field's
+//! Chinese name, so it says what to correct without any English reaching a page. A message of
+//! no known shape still gets a sentence naming the field.
+
+use wuguan_platform::{ErrorCode, ServiceError};
+
+/// The Chinese name of every field an error can name (request bodies, query strings, forms).
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("anonymous", "匿名"),
+    ("bands", "等级分数线"),
+    ("body", "提交的内容"),
+    ("cameras", "监控探头数"),
+    ("category", "问题类别"),
+    ("code", "代码"),
+    ("community", "所属社区"),
+    ("community_id", "所属社区"),
+    ("csv", "导入文件"),
+    ("current_password", "当前密码"),
+    ("date", "日期"),
+    ("deadline", "办结时限"),
+    ("description", "问题描述"),
+    ("estate_id", "小区"),
+    ("expected_version", "版本号"),
+    ("findings", "督查发现"),
+    ("focus", "督查重点"),
+    ("format", "格式"),
+    ("from", "起始日期"),
+    ("guards", "保安人数"),
+    ("idempotency_key", "重复提交标识"),
+    ("initial_level", "初始督办层级"),
+    ("inspection_id", "督查记录"),
+    ("into_id", "合并到的诉求"),
+    ("items", "考核细则条目"),
+    ("kind", "督查方式"),
+    ("level", "督办层级"),
+    ("measures", "措施"),
+    ("month", "月份"),
+    ("name", "名称"),
+    ("name_contains", "名称关键字"),
+    ("new_password", "新密码"),
+    ("note", "说明"),
+    ("open_only", "仅未办结"),
+    ("overdue", "超期"),
+    ("page_size", "每页条数"),
+    ("page_token", "翻页位置"),
+    ("password", "密码"),
+    ("period", "考核期"),
+    ("person_id", "责任人"),
+    ("plan_id", "督查计划"),
+    ("property_company", "物业公司"),
+    ("property_company_id", "物业公司"),
+    ("reason", "原因"),
+    ("reported_at", "反映时间"),
+    ("reporter_name", "反映人姓名"),
+    ("reporter_phone", "联系电话"),
+    ("residents", "常住人口"),
+    ("resolve_by", "办结时限"),
+    ("role", "角色"),
+    ("rule", "派单规则"),
+    ("satisfaction", "满意度"),
+    ("source", "来源"),
+    ("status", "状态"),
+    ("target", "派往单位"),
+    ("to", "截止日期"),
+    ("town", "镇"),
+    ("tracking_code", "查询码"),
+    ("unit_id", "单位"),
+    ("unit_type", "单位类型"),
+    ("username", "用户名"),
+    ("year", "年份"),
+];
+
+/// The Chinese name of a field, if it is one people fill in.
+pub fn field_label(field: &str) -> Option<&'static str> {
+    // A CSV column or a nested field names its last part (`rows[3].name` → 名称).
+    let last = field.rsplit(['.', ']']).next().unwrap_or(field);
+    FIELD_LABELS.iter().find(|(f, _)| *f == field || *f == last).map(|(_, l)| *l)
+}
+
+/// The error as a person reads it.
+pub fn message_zh(e: &ServiceError) -> String {
+    match e.code {
+        ErrorCode::InvalidArgument => invalid_zh(e.field.as_deref(), &e.message),
+        ErrorCode::Unauthenticated => "请先登录，或登录已过期，请重新登录。".to_owned(),
+        ErrorCode::PermissionDenied => "您没有权限进行此操作。".to_owned(),
+        ErrorCode::NotFound => "没有找到，或您无权查看。".to_owned(),
+        ErrorCode::AlreadyExists => "已有相同的记录，请勿重复添加。".to_owned(),
+        ErrorCode::FailedPrecondition => "当前状态不允许此操作，请刷新页面查看最新状态。".to_owned(),
+        ErrorCode::Aborted => "记录刚被他人修改，请刷新后重试。".to_owned(),
+        ErrorCode::ResourceExhausted | ErrorCode::Unavailable | ErrorCode::DeadlineExceeded => {
+            "服务暂时繁忙，请稍后再试。".to_owned()
+        }
+        ErrorCode::PayloadTooLarge => "提交的内容过大，请拆分后再提交。".to_owned(),
+        ErrorCode::Internal => "系统出现内部错误，请稍后再试；如仍不行请联系管理员。".to_owned(),
+    }
+}
+
+fn invalid_zh(field: Option<&str>, message: &str) -> String {
+    let Some(label) = field.and_then(field_label) else {
+        return "填写的内容有误，请检查后重试。".to_owned();
+    };
+    let number = || message.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).unwrap_or("");
+    let what = if message.contains(" is required") || message.contains("must not be empty") {
+        "不能为空".to_owned()
+    } else if message.contains("must be at most") && message.contains("characters") {
+        format!("最多 {} 个字", number())
+    } else if message.contains("must be at least") && message.contains("characters") {
+        format!("至少 {} 个字符", number())
+    } else if message.contains("lower-case letters") {
+        "应为 2–32 位小写字母、数字、- 或 _".to_owned()
+    } else if message.starts_with("unknown ") || message.contains(" must be ") && message.contains(" or ") {
+        "不在可选范围内，请从列表中选择".to_owned()
+    } else if message.contains("YYYY-MM-DD") {
+        "应为日期，格式如 2026-12-01".to_owned()
+    } else if message.contains("YYYY-MM") {
+        "应为月份，格式如 2026-12".to_owned()
+    } else if message.contains("RFC 3339") {
+        "应为日期时间，格式如 2026-12-01T18:00:00+08:00".to_owned()
+    } else if message.starts_with("no such ") || message.starts_with("no ") && message.contains(" named ") {
+        "在本镇没有找到".to_owned()
+    } else if message.contains("phone number") {
+        "应为电话号码（数字，可含 - 或 +）".to_owned()
+    } else if message.contains("not a valid id") || message.contains("malformed") {
+        "无效，请从页面重新进入".to_owned()
+    } else if message.contains("must not be negative") {
+        "不能为负数".to_owned()
+    } else if message.contains("whole number") {
+        "应为整数".to_owned()
+    } else if message.contains("must not be before") {
+        "不能早于起始日期".to_owned()
+    } else if message.contains("future date") {
+        "不能晚于今天".to_owned()
+    } else if message.contains("at most") {
+        format!("超出上限（最多 {}）", number())
+    } else {
+        "填写有误，请检查后重试".to_owned()
+    };
+    format!("「{label}」{what}。")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zh(field: &str, message: &str) -> String {
+        message_zh(&ServiceError::invalid(field, message))
+    }
+
+    #[test]
+    fn the_common_shapes_read_in_chinese() {
+        assert_eq!(zh("month", "month must be YYYY-MM"), "「月份」应为月份，格式如 2026-12。");
+        assert_eq!(zh("note", "note must be at most 2000 characters"), "「说明」最多 2000 个字。");
+        assert_eq!(zh("town", "town is required"), "「镇」不能为空。");
+        assert_eq!(
+            zh("category", "unknown category \"x\": one of a, b"),
+            "「问题类别」不在可选范围内，请从列表中选择。"
+        );
+        assert_eq!(zh("unit_id", "no such unit in this town"), "「单位」在本镇没有找到。");
+        assert_eq!(zh("rows[3].name", "name is required"), "「名称」不能为空。");
+        assert_eq!(zh("no_such_field", "whatever"), "填写的内容有误，请检查后重试。");
+    }
+
+    #[test]
+    fn no_sentence_holds_latin_letters_beyond_format_examples() {
+        for code in [ErrorCode::NotFound, ErrorCode::FailedPrecondition, ErrorCode::Aborted, ErrorCode::Internal] {
+            let text = message_zh(&ServiceError::new(code, "english"));
+            assert!(!text.chars().any(|c| c.is_ascii_alphabetic()), "{text}");
+        }
+    }
+}
