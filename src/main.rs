@@ -571,7 +571,7 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
         (_, town) => town,
     };
     let signer = TokenSigner::from_file(&args.jwt_private_key)?;
-    let principal = Principal { subject: args.subject, role, town, county: args.county, unit: args.unit };
+    let principal = Principal { subject: args.subject, role, town, county: args.county, unit: args.unit, estate: None };
     println!("{}", signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?);
     Ok(())
 }

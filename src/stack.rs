@@ -138,6 +138,7 @@ impl Stack {
                 town: None,
                 county: config.county.clone(),
                 unit: None,
+                estate: None,
             },
             Duration::from_secs(3650 * 24 * 3600),
         )?;
@@ -164,6 +165,7 @@ impl Stack {
                 town: None,
                 county: config.county.clone(),
                 unit: None,
+                estate: None,
             },
             Duration::from_secs(3650 * 24 * 3600),
         )?;

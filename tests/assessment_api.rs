@@ -470,6 +470,7 @@ async fn bulletins(t: &TestStack, office: &str, company: &str) {
         town: None,
         county: "elsewhere".into(),
         unit: None,
+        estate: None,
     };
     let stranger = signer.sign(&stranger, Duration::from_secs(600)).unwrap();
     let (status, _) = t.get(&path, &stranger).await;
@@ -562,8 +563,14 @@ async fn findings_reach_dispatch_after_an_outage_exactly_once() {
     let t = TestStack::start(Store::Sqlite).await.unwrap();
     let signer = TokenSigner::from_file(&t.dir.path().join("jwt-private.pem")).unwrap();
     let sign = |role, subject: &str, town: Option<&str>| {
-        let p =
-            Principal { subject: subject.into(), role, town: town.map(Into::into), county: "demo".into(), unit: None };
+        let p = Principal {
+            subject: subject.into(),
+            role,
+            town: town.map(Into::into),
+            county: "demo".into(),
+            unit: None,
+            estate: None,
+        };
         signer.sign(&p, Duration::from_secs(600)).unwrap()
     };
     let office = sign(Role::TownOffice, "zhongxing.town_office", Some("zhongxing"));

@@ -177,8 +177,14 @@ async fn compose_services_run_as_written_and_trace_one_complaint() {
     let (private_key, _) = KeyPair::ensure_in_dir(&secrets).unwrap();
     let signer = TokenSigner::from_file(&private_key).unwrap();
     let token = |subject: &str| {
-        let p =
-            Principal { subject: subject.into(), role: Role::County, town: None, county: "demo".into(), unit: None };
+        let p = Principal {
+            subject: subject.into(),
+            role: Role::County,
+            town: None,
+            county: "demo".into(),
+            unit: None,
+            estate: None,
+        };
         signer.sign(&p, Duration::from_secs(3600)).unwrap()
     };
     for (name, content) in [

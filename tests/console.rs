@@ -137,6 +137,10 @@ async fn roles_work_their_flows_in_the_console() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("县级协调事项，书面报告县领导"), "{page}");
     assert!(!page.contains("county-level") && !page.contains("escalated"), "{page}");
+    // The header names the office and the person, not the login; the navigation marks the page.
+    assert!(page.contains("众兴镇物管办 · 周天照") && !page.contains("zhongxing.town_office"), "{page}");
+    assert!(page.contains("<a href=\"/console/tickets\" aria-current=\"page\">"), "{page}");
+    assert_eq!(page.matches("aria-current").count(), 1, "{page}");
 
     // A resident, not signed in, reports a problem from the public form and tracks it.
     let mut resident = Browser::new(&t.base);

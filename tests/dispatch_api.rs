@@ -53,6 +53,7 @@ async fn suite(store: Store) {
     rules_override(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
+    owner_representatives_co_handle(&t, &c).await;
     t.stop().await;
 }
 
@@ -389,6 +390,7 @@ async fn idempotent_intake(t: &TestStack, c: &Ctx) {
                 town: Some("zhongxing".into()),
                 county: "demo".into(),
                 unit: None,
+                estate: None,
             },
             std::time::Duration::from_secs(600),
         )
@@ -661,4 +663,43 @@ async fn repeats_and_merge(t: &TestStack, c: &Ctx) {
     let flagged = t.get_all("/api/v1/complaints?possible_repeats=true&page_size=500", &c.office).await;
     assert!(flagged.iter().all(|x| x["id"] != second_id), "a merged complaint is no longer flagged");
     let _ = first_id;
+}
+
+/// An owner representative's account belongs to an estate: they see its tickets, and as the
+/// co-handler of an owners'-committee matter they add progress to it.
+async fn owner_representatives_co_handle(t: &TestStack, c: &Ctx) {
+    let owner = t.login("zhongxing.owner_rep").await;
+    let (_, me) = t.get("/api/v1/me", &owner).await;
+    let estate = me["estate_id"].as_str().expect("the demo owner representative has an estate").to_owned();
+    assert_eq!(me["display_name"], "业主代表 李淑芬", "{me}");
+    let (status, matter) = t.post("/api/v1/complaints", &c.office, complaint(&estate, "owners_committee")).await;
+    assert_eq!(status, StatusCode::CREATED, "{matter}");
+    assert!(!matter["assignment"]["co_handler_unit_ids"].as_array().unwrap().is_empty(), "{matter}");
+    let path = format!("/api/v1/complaints/{}", matter["id"].as_str().unwrap());
+    let (status, seen) = t.get(&path, &owner).await;
+    assert_eq!(status, StatusCode::OK, "a co-handler sees the ticket it is named on: {seen}");
+    let (status, body) = t.post(&format!("{path}/progress"), &owner, json!({"note": "已召集业主代表协商"})).await;
+    assert_eq!(status, StatusCode::OK, "and works it: {body}");
+    // The phone number stays with those who call the reporter back.
+    assert_ne!(seen["reporter"]["phone"], "13812345678", "{seen}");
+    let listed = t.get_all("/api/v1/complaints?town=zhongxing&page_size=100", &owner).await;
+    assert!(listed.iter().any(|x| x["id"] == matter["id"]), "their estate's tickets are listed");
+    assert!(listed.iter().all(|x| x["estate_id"] == estate.as_str()), "and only those");
+    // A ticket of another estate stays out of sight.
+    let other = if c.managed_estate != estate { &c.managed_estate } else { &c.unmanaged_estate };
+    let (_, elsewhere) = t.post("/api/v1/complaints", &c.office, complaint(other, "owners_committee")).await;
+    let (status, _) = t.get(&format!("/api/v1/complaints/{}", elsewhere["id"].as_str().unwrap()), &owner).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Only an owner representative's account has an estate, and it must be the town's.
+    let account = |role: &str, estate: &str| {
+        json!({"username": format!("test.{role}.{}", estate.len()), "password": "long-enough-1", "role": role,
+               "display_name": "测试", "estate_id": estate})
+    };
+    let (status, body) = t.post("/api/v1/towns/zhongxing/accounts", &c.office, account("police", &estate)).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "estate_id");
+    let (status, body) = t.post("/api/v1/towns/zhongxing/accounts", &c.office, account("owner_rep", "nope")).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "estate_id");
+    let (status, body) = t.post("/api/v1/towns/zhongxing/accounts", &c.office, account("owner_rep", &estate)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["estate_id"], estate.as_str());
 }

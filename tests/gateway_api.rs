@@ -205,6 +205,7 @@ async fn auth_failures(t: &TestStack) {
                 town: None,
                 county: "demo".into(),
                 unit: None,
+                estate: None,
             },
             std::time::Duration::from_secs(60),
         )

@@ -11,7 +11,14 @@ use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
 
 fn token(signer: &TokenSigner, role: Role, subject: &str, town: Option<&str>) -> String {
-    let p = Principal { subject: subject.into(), role, town: town.map(Into::into), county: "demo".into(), unit: None };
+    let p = Principal {
+        subject: subject.into(),
+        role,
+        town: town.map(Into::into),
+        county: "demo".into(),
+        unit: None,
+        estate: None,
+    };
     signer.sign(&p, Duration::from_secs(600)).unwrap()
 }
 

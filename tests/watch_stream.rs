@@ -34,6 +34,7 @@ async fn police_system_follows_police_tickets_only() {
                 town: Some("zhongxing".into()),
                 county: "demo".into(),
                 unit: Some(police_unit.clone()),
+                estate: None,
             },
             Duration::from_secs(600),
         )

@@ -539,6 +539,7 @@ pub struct AccountView {
     pub town: Option<String>,
     pub county: String,
     pub unit_id: Option<String>,
+    pub estate_id: Option<String>,
     pub display_name: String,
     pub disabled: bool,
 }
@@ -551,6 +552,7 @@ impl From<pb::Account> for AccountView {
             town: none_if_empty(a.town),
             county: a.county,
             unit_id: none_if_empty(a.unit_id),
+            estate_id: none_if_empty(a.estate_id),
             display_name: a.display_name,
             disabled: a.disabled,
         }
@@ -567,6 +569,9 @@ pub struct AccountInput {
     pub unit_id: String,
     #[serde(default)]
     pub display_name: String,
+    /// Owner representatives: the estate whose owners they represent.
+    #[serde(default)]
+    pub estate_id: String,
 }
 
 #[derive(Serialize)]

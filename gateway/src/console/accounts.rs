@@ -92,6 +92,8 @@ struct AccountsPage {
     accounts: Vec<AccountRow>,
     roles: Vec<(&'static str, &'static str)>,
     units: Vec<(String, String)>,
+    /// The town's estates, for an owner representative's account.
+    estates: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -112,6 +114,15 @@ async fn render(
     };
     let units: Vec<(String, String)> = match s.upstreams.registry().list_units(s.upstreams.request(&b, req)).await {
         Ok(r) => r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect(),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
+    };
+    let req = rpb::ListEstatesRequest {
+        town: town.clone(),
+        page: Some(PageRequest { page_size: 500, page_token: String::new() }),
+        ..Default::default()
+    };
+    let estates: Vec<(String, String)> = match s.upstreams.registry().list_estates(s.upstreams.request(&b, req)).await {
+        Ok(r) => r.into_inner().estates.into_iter().map(|e| (e.id, e.name)).collect(),
         Err(e) => return refused(&ApiError::from(e), "/console"),
     };
     let mut accounts = Vec::new();
@@ -150,6 +161,7 @@ async fn render(
         accounts: rows,
         roles: ROLES.iter().map(|r| (r.as_str(), r.label_zh())).collect(),
         units,
+        estates,
         notice,
         error,
     };
@@ -222,6 +234,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
         town: town.clone(),
         unit_id: field("unit_id"),
         display_name: field("display_name"),
+        estate_id: field("estate_id"),
     };
     match s.upstreams.accounts().create_account(s.upstreams.request(&bearer(&session), req)).await {
         Ok(a) => {

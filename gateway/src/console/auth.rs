@@ -71,11 +71,14 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
         Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
         Err(status) => return fail(&say(&ApiError::from(status))),
     };
+    let name = account.display_name.clone();
     let Some(principal) = crate::routes::auth::principal_of(account) else {
         return fail("该账号没有角色，请联系管理员。");
     };
     let role = principal.role;
-    let Ok(token) = s.signer.sign(&principal, s.token_ttl) else { return fail("登录失败，请稍后再试。") };
+    let Ok(token) = s.signer.sign_named(&principal, Some(&name), s.token_ttl) else {
+        return fail("登录失败，请稍后再试。");
+    };
     let home = if matches!(role, Role::Resident | Role::OwnerRep) { "/console/submit" } else { "/console" };
     ([set_cookie(SESSION_COOKIE, &token, s.token_ttl)], Redirect::to(home)).into_response()
 }

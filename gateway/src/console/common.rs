@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use wuguan_platform::Role;
 
 pub struct Nav {
-    pub links: Vec<(&'static str, &'static str)>,
+    /// (href, label, whether it is the page being shown).
+    pub links: Vec<(&'static str, &'static str, bool)>,
     pub who: String,
     pub csrf: String,
 }
@@ -43,12 +44,29 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
             ("/console/units", "责任人"),
             ("/console/accounts", "账号管理"),
         ],
-        Role::Resident | Role::OwnerRep => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
+        Role::Resident => vec![("/console/submit", "反映问题"), ("/console/track", "查询进度")],
+        Role::OwnerRep => {
+            vec![("/console/tickets", "本小区诉求"), ("/console/submit", "反映问题"), ("/console/track", "查询进度")]
+        }
         _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办"), ("/console/bulletins", "月度通报")],
     };
-    Some(Nav {
-        links, who: format!("{} · {}", s.principal.role.label_zh(), s.principal.subject), csrf: s.csrf.clone()
-    })
+    // The page shown is the link that is the longest prefix of its path ("/console" only itself).
+    let current = links
+        .iter()
+        .map(|(href, _)| *href)
+        .filter(|href| s.path == *href || (*href != "/console" && s.path.starts_with(&format!("{href}/"))))
+        .max_by_key(|href| href.len());
+    let links = links.into_iter().map(|(href, label)| (href, label, Some(href) == current)).collect();
+    Some(Nav { links, who: who(s), csrf: s.csrf.clone() })
+}
+
+/// Who is signed in, as the header shows it: the office and the person (众兴镇物管办 · 周天照),
+/// or the role's label and the login name for an account without a display name.
+pub(super) fn who(s: &Session) -> String {
+    match &s.name {
+        Some(name) => name.split_whitespace().collect::<Vec<_>>().join(" · "),
+        None => format!("{} · {}", s.principal.role.label_zh(), s.principal.subject),
+    }
 }
 
 pub(super) fn bearer(s: &Session) -> Bearer {

@@ -40,6 +40,7 @@ fn anonymous(s: &AppState, town: &str) -> Option<Bearer> {
         town: Some(town.to_owned()),
         county: String::new(),
         unit: None,
+        estate: None,
     };
     s.signer.sign(&p, Duration::from_secs(60)).ok().map(|t| Bearer(Some(t)))
 }

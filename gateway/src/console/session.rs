@@ -20,6 +20,10 @@ pub struct Session {
     pub token: String,
     pub principal: Principal,
     pub csrf: String,
+    /// The account's display name (众兴镇物管办 周天照), from the token.
+    pub name: Option<String>,
+    /// The page asked for, so the navigation can mark it.
+    pub path: String,
 }
 
 pub fn csrf_for(secret: &str) -> String {
@@ -75,7 +79,8 @@ impl FromRequestParts<AppState> for Session {
             .verifier
             .verify(&token)
             .map_err(|_| ([clear_cookie(SESSION_COOKIE)], Redirect::to("/console/login")).into_response())?;
-        Ok(Session { csrf: csrf_for(&token), token, principal })
+        let name = state.verifier.verify_claims(&token).ok().and_then(|c| c.name).filter(|n| !n.trim().is_empty());
+        Ok(Session { csrf: csrf_for(&token), token, principal, name, path: parts.uri.path().to_owned() })
     }
 }
 

@@ -206,6 +206,12 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
             out.push(a("resolve", "办结", vec![("measures_taken", "已采取的措施", "textarea")]));
         }
     }
+    // A co-handler (owner representatives on owners'-committee matters) reports what it did.
+    let co_handler =
+        t.assignment.as_ref().is_some_and(|a| p.unit.as_ref().is_some_and(|u| a.co_handler_unit_ids.contains(u)));
+    if co_handler && !own && is_open(t.status) {
+        out.push(a("progress", "协办进展", vec![("note", "协办情况", "textarea")]));
+    }
     if matches!(p.role, Role::TownOffice | Role::County) {
         if status == dpb::Status::Resolved {
             out.push(a(

@@ -28,10 +28,11 @@ pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<Logi
         .upstreams
         .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
     let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
+    let name = account.display_name.clone();
     let principal = principal_of(account).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
     let token = state
         .signer
-        .sign(&principal, state.token_ttl)
+        .sign_named(&principal, Some(&name), state.token_ttl)
         .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
     Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
 }
@@ -44,6 +45,7 @@ pub fn principal_of(account: pb::Account) -> Option<Principal> {
         town: (!account.town.is_empty()).then_some(account.town),
         county: account.county,
         unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
+        estate: (!account.estate_id.is_empty()).then_some(account.estate_id),
     })
 }
 
@@ -54,11 +56,23 @@ pub struct MeView {
     town: Option<String>,
     county: String,
     unit_id: Option<String>,
+    /// An owner representative's estate.
+    estate_id: Option<String>,
+    /// The account's display name.
+    display_name: Option<String>,
 }
 
 /// Who the token says the caller is.
 pub async fn me(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Json<MeView>> {
     let token = bearer.0.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
-    let p = state.verifier.verify(&token)?;
-    Ok(Json(MeView { username: p.subject, role: p.role.as_str(), town: p.town, county: p.county, unit_id: p.unit }))
+    let c = state.verifier.verify_claims(&token)?;
+    Ok(Json(MeView {
+        username: c.sub,
+        role: c.role.as_str(),
+        town: c.town,
+        county: c.county,
+        unit_id: c.unit,
+        estate_id: c.estate,
+        display_name: c.name,
+    }))
 }

@@ -63,6 +63,7 @@ pub async fn submit(
                 town: Some(town),
                 county: String::new(),
                 unit: None,
+                estate: None,
             };
             let token = s
                 .signer

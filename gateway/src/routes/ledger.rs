@@ -347,6 +347,7 @@ pub async fn create_account(
         town,
         unit_id: input.unit_id,
         display_name: input.display_name,
+        estate_id: input.estate_id,
     };
     let resp = s.upstreams.accounts().create_account(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))

@@ -40,6 +40,7 @@ fn actor_for(t: &Ticket) -> Principal {
         town: Some(t.town.clone()),
         county: t.county.clone(),
         unit: t.assignment.as_ref().map(|a| a.unit_id.clone()),
+        estate: None,
     }
 }
 
@@ -50,6 +51,7 @@ fn office(t: &Ticket) -> Principal {
         town: Some(t.town.clone()),
         county: t.county.clone(),
         unit: None,
+        estate: None,
     }
 }
 

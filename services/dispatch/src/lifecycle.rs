@@ -314,6 +314,7 @@ mod tests {
             town: Some("t".into()),
             county: "c".into(),
             unit: unit.map(Into::into),
+            estate: None,
         }
     }
 

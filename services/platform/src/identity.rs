@@ -33,6 +33,12 @@ pub struct Claims {
     /// The responsible unit the caller acts for, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The estate an owner representative's account belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estate: Option<String>,
+    /// The account's display name (众兴镇物管办 周天照), for the pages that greet it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
@@ -46,6 +52,8 @@ pub struct Principal {
     pub town: Option<String>,
     pub county: String,
     pub unit: Option<String>,
+    /// The estate an owner representative's account belongs to: they see its tickets.
+    pub estate: Option<String>,
 }
 
 impl Principal {
@@ -107,6 +115,11 @@ impl TokenSigner {
     }
 
     pub fn sign(&self, principal: &Principal, ttl: Duration) -> anyhow::Result<String> {
+        self.sign_named(principal, None, ttl)
+    }
+
+    /// A token that also carries the account's display name, for the console's header.
+    pub fn sign_named(&self, principal: &Principal, name: Option<&str>, ttl: Duration) -> anyhow::Result<String> {
         let iat = now_secs();
         let claims = Claims {
             sub: principal.subject.clone(),
@@ -114,6 +127,8 @@ impl TokenSigner {
             town: principal.town.clone(),
             county: principal.county.clone(),
             unit: principal.unit.clone(),
+            estate: principal.estate.clone(),
+            name: name.map(str::to_owned),
             iss: ISSUER.to_owned(),
             iat,
             exp: iat + ttl.as_secs(),
@@ -167,6 +182,12 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
+        let c = self.verify_claims(token)?;
+        Ok(Principal { subject: c.sub, role: c.role, town: c.town, county: c.county, unit: c.unit, estate: c.estate })
+    }
+
+    /// The token's claims once its signature, issuer and expiry check.
+    pub fn verify_claims(&self, token: &str) -> ServiceResult<Claims> {
         // The keys in order: the first whose signature checks decides (expired is expired).
         let mut result = Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
         for key in &self.keys {
@@ -184,7 +205,7 @@ impl TokenVerifier {
         if c.role != Role::County && c.town.is_none() {
             return Err(ServiceError::unauthenticated("token has no town"));
         }
-        Ok(Principal { subject: c.sub, role: c.role, town: c.town, county: c.county, unit: c.unit })
+        Ok(c)
     }
 
     /// Reads `authorization: Bearer …` from gRPC metadata.
@@ -270,6 +291,7 @@ mod tests {
             town: Some("zhongxing".into()),
             county: "demo".into(),
             unit: Some("u1".into()),
+            estate: None,
         }
     }
 
@@ -316,6 +338,8 @@ mod tests {
             town: Some("t".into()),
             county: "c".into(),
             unit: None,
+            estate: None,
+            name: None,
             iss: ISSUER.into(),
             iat: 1,
             exp: 2,
@@ -326,8 +350,14 @@ mod tests {
 
     #[test]
     fn county_sees_its_county_only() {
-        let county =
-            Principal { subject: "c".into(), role: Role::County, town: None, county: "demo".into(), unit: None };
+        let county = Principal {
+            subject: "c".into(),
+            role: Role::County,
+            town: None,
+            county: "demo".into(),
+            unit: None,
+            estate: None,
+        };
         assert!(county.can_see_town("zhongxing", "demo"));
         assert!(!county.can_see_town("elsewhere", "other"));
         assert!(principal().can_see_town("zhongxing", "demo"));

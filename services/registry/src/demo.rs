@@ -26,7 +26,7 @@ pub const ACCOUNTS: &[(&str, Role, &str)] = &[
     ("zhongxing.urban_management", Role::UrbanManagement, "众兴镇城管中队"),
     ("zhongxing.community", Role::Community, "城东社区"),
     ("zhongxing.property_company", Role::PropertyCompany, "恒安物业服务有限公司"),
-    ("zhongxing.owner_rep", Role::OwnerRep, "业主代表"),
+    ("zhongxing.owner_rep", Role::OwnerRep, "业主代表 李淑芬"),
     ("zhongxing.resident", Role::Resident, "居民"),
     ("anhe.town_office", Role::TownOffice, "安和镇物管办"),
     ("anhe.police", Role::Police, "安和派出所"),
@@ -397,12 +397,14 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
             add_person(store, &unit, &manager, "项目经理", next_phone(), &ctx).await?;
             companies.push(c);
         }
+        let mut first_estate = None;
         for e in seed.estates {
             let mut data = e.data;
             data.name = e.name;
             data.community_id = communities[e.community].id.clone();
             data.property_company_id = e.company.map(|i| companies[i].id.clone());
-            store.create_estate(seed.code, &data, &ctx).await?;
+            let created = store.create_estate(seed.code, &data, &ctx).await?;
+            first_estate.get_or_insert(created.id);
         }
 
         for (username, role, display) in ACCOUNTS {
@@ -425,6 +427,8 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
                 town: Some(seed.code.into()),
                 county: COUNTY.into(),
                 unit_id,
+                // The demo's owner representative speaks for the owners of the town's first estate.
+                estate_id: first_estate.clone().filter(|_| *role == Role::OwnerRep),
                 display_name: (*display).into(),
                 disabled: false,
             };
@@ -437,6 +441,7 @@ pub async fn load<S: RegistryStore>(store: &S) -> anyhow::Result<bool> {
         town: None,
         county: COUNTY.into(),
         unit_id: None,
+        estate_id: None,
         display_name: "县建设局房管处".into(),
         disabled: false,
     };

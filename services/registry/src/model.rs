@@ -264,6 +264,8 @@ pub struct Account {
     pub town: Option<String>,
     pub county: String,
     pub unit_id: Option<String>,
+    /// An owner representative's estate.
+    pub estate_id: Option<String>,
     pub display_name: String,
     /// Stopped by the town office (staff who left): it cannot sign in.
     pub disabled: bool,

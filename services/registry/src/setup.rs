@@ -46,6 +46,7 @@ pub async fn init_county<S: RegistryStore>(
         town: None,
         county: code.to_owned(),
         unit_id: None,
+        estate_id: None,
         display_name: format!("{name}管理员"),
         disabled: false,
     };

@@ -246,6 +246,7 @@ async fn conformance<S: RegistryStore>(store: S) {
         town: Some("t1".into()),
         county: "c1".into(),
         unit_id: None,
+        estate_id: None,
         display_name: "物管办".into(),
         disabled: false,
     };

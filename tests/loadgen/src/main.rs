@@ -222,6 +222,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             town: Some(args.town.clone()),
             county: "demo".into(),
             unit: None,
+            estate: None,
         },
         Duration::from_secs(3600),
     )?;

@@ -173,6 +173,7 @@ pub async fn scoring(args: ScoringArgs) -> anyhow::Result<()> {
             town: Some(args.town.clone()),
             county: "demo".into(),
             unit: None,
+            estate: None,
         },
         Duration::from_secs(3600),
     )?;

@@ -80,7 +80,15 @@ pub fn can_see(p: &Principal, t: &Ticket) -> bool {
     match p.role {
         Role::TownOffice => true,
         Role::Service if p.unit.is_none() => true,
-        Role::Resident | Role::OwnerRep => lifecycle::is_submitter(p, t),
+        Role::Resident => lifecycle::is_submitter(p, t),
+        // An owner representative speaks for an estate's owners: they see its tickets, and
+        // work (add progress to) those their unit co-handles. One with no estate sees what they
+        // submitted and what their unit is named on.
+        Role::OwnerRep => {
+            lifecycle::is_submitter(p, t)
+                || p.estate.as_deref() == Some(t.estate_id.as_str())
+                || (p.estate.is_none() && lifecycle::is_co_handler(p, t))
+        }
         _ => lifecycle::is_assignee(p, t) || lifecycle::is_co_handler(p, t) || t.submitted_by == p.subject,
     }
 }
@@ -388,6 +396,12 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         }
         // Scope the list to what the caller may see.
         match p.role {
+            Role::OwnerRep if p.estate.is_some() => {
+                if filter.estate_id.is_some() && filter.estate_id != p.estate {
+                    return Err(ServiceError::permission_denied("you may list only your estate's tickets"));
+                }
+                filter.estate_id = p.estate.clone();
+            }
             Role::Resident | Role::OwnerRep => filter.submitted_by = Some(p.subject.clone()),
             r if UNIT_ROLES.contains(&r) || (r == Role::Service && p.unit.is_some()) => {
                 let unit =
@@ -548,6 +562,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 town: Some(t.town.clone()),
                 county: t.county.clone(),
                 unit: None,
+                estate: None,
             };
             let (next, events) =
                 lifecycle::apply(&t, Action::Rate { satisfaction, note: r.note }, &reporter, now_ms())?;

@@ -196,6 +196,7 @@ pub fn account(a: Account) -> pb::Account {
         unit_id: a.unit_id.unwrap_or_default(),
         display_name: a.display_name,
         disabled: a.disabled,
+        estate_id: a.estate_id.unwrap_or_default(),
     }
 }
 

@@ -746,6 +746,19 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                     }
                 }
             }
+            let estate_id = convert::opt(&r.estate_id);
+            if let Some(e) = &estate_id {
+                if role != Role::OwnerRep {
+                    return Err(ServiceError::invalid(
+                        "estate_id",
+                        "only an owner representative's account has an estate",
+                    ));
+                }
+                match self.store.get_estate(e).await? {
+                    Some(estate) if Some(&estate.town) == town.as_ref() => {}
+                    _ => return Err(ServiceError::invalid("estate_id", "no such estate in this town")),
+                }
+            }
             let hash = hash_password(r.password).await?;
             let account = Account {
                 username,
@@ -753,6 +766,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 town,
                 county,
                 unit_id,
+                estate_id,
                 display_name: crate::validate::text("display_name", &r.display_name)?,
                 disabled: false,
             };

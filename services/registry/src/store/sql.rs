@@ -237,6 +237,7 @@ struct AccountRow {
     town: Option<String>,
     county: String,
     unit_id: Option<String>,
+    estate_id: Option<String>,
     display_name: String,
     disabled: bool,
 }
@@ -251,6 +252,7 @@ impl TryFrom<AccountRow> for (Account, String) {
                 town: r.town,
                 county: r.county,
                 unit_id: r.unit_id,
+                estate_id: r.estate_id,
                 display_name: r.display_name,
                 disabled: r.disabled,
             },
@@ -956,8 +958,8 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_account(&self, a: &Account, password_hash: &str) -> ServiceResult<Account> {
                 sqlx::query(
-                    "INSERT INTO accounts (username, password_hash, role, town, county, unit_id, display_name, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO accounts (username, password_hash, role, town, county, unit_id, display_name, created_at, estate_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&a.username)
                 .bind(password_hash)
@@ -967,6 +969,7 @@ macro_rules! sql_store {
                 .bind(&a.unit_id)
                 .bind(&a.display_name)
                 .bind(now_ms())
+                .bind(&a.estate_id)
                 .execute(&self.pool)
                 .await
                 .map_err(|e| {
@@ -982,7 +985,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_account(&self, username: &str) -> ServiceResult<Option<(Account, String)>> {
                 let row: Option<AccountRow> = sqlx::query_as(
-                    "SELECT username, password_hash, role, town, county, unit_id, display_name, disabled FROM accounts WHERE username = $1",
+                    "SELECT username, password_hash, role, town, county, unit_id, estate_id, display_name, disabled FROM accounts WHERE username = $1",
                 )
                 .bind(username)
                 .fetch_optional(&self.pool)
@@ -993,7 +996,7 @@ macro_rules! sql_store {
             #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_accounts(&self, town: &str, page: &Page) -> ServiceResult<Vec<Account>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT username, password_hash, role, town, county, unit_id, display_name, disabled FROM accounts WHERE town = ",
+                    "SELECT username, password_hash, role, town, county, unit_id, estate_id, display_name, disabled FROM accounts WHERE town = ",
                 );
                 q.push_bind(town.to_owned());
                 if let Some(after) = &page.after {
