@@ -621,6 +621,15 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
     let (_, estate) = t.get(&format!("/api/v1/estates/{id}"), &office_api).await;
     let mut office = Browser::new(&t.base);
     office.sign_in("zhongxing.town_office").await;
+    // The ledger ends in a totals row, every number for people grouped by thousands: the
+    // town's figures from the speech (477万 m² planned, 16,458 of 33,873 households, 57,694 people).
+    let (status, ledger, _) = office.get("/console/estates").await;
+    assert_eq!(status, StatusCode::OK, "{ledger}");
+    let totals = ledger.split("id=\"ledger-totals\"").nth(1).unwrap_or_else(|| panic!("totals row: {ledger}"));
+    let totals = totals.split("</tr>").next().unwrap();
+    for figure in ["4,770,000", "16,458 / 33,873", "57,694"] {
+        assert!(totals.contains(figure), "{figure} missing: {totals}");
+    }
 
     // The estate page: last month's published score, and the way to edit.
     let (_, before, _) = office.get(&format!("/console/estates/{id}")).await;
@@ -693,7 +702,19 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
         (StatusCode::SEE_OTHER, Some(format!("/console/estates/{id}?saved=1").as_str()))
     );
     let (_, saved, _) = office.get(&format!("/console/estates/{id}?saved=1")).await;
-    assert!(saved.contains("已保存") && saved.contains(&format!("<dd>{new_residents}</dd>")), "{saved}");
+    // Shown grouped by thousands (1,234), as every number for people.
+    let shown = {
+        let n = new_residents.as_str();
+        let mut out = String::new();
+        for (i, c) in n.chars().enumerate() {
+            if i > 0 && (n.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    assert!(saved.contains("已保存") && saved.contains(&format!("<dd>{shown}</dd>")), "{saved}");
     let main = saved.split("<main>").nth(1).unwrap();
     assert!(main.contains(&format!("居住人口：{residents} → {new_residents}")), "the change is on record: {saved}");
     let title = saved.split("<title>").nth(1).unwrap().split("</title>").next().unwrap();

@@ -121,6 +121,22 @@ pub(crate) fn standing_zh(standing: &str) -> &'static str {
     Standing::parse(standing).map_or("", Standing::label_zh)
 }
 
+/// A whole number as people read it, with thousands separators: 4,770,000.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A rate as people read it: "93.3%", or "—" when there was nothing to count (never 0.0 %).
 pub(crate) fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
@@ -283,6 +299,16 @@ mod tests {
 #[cfg(test)]
 mod report_tests {
     use crate::written_report::WrittenReport;
+
+    #[test]
+    fn numbers_for_people_are_grouped_by_thousands() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(1000), "1,000");
+        assert_eq!(super::grouped(237_205), "237,205");
+        assert_eq!(super::grouped(4_770_000), "4,770,000");
+        assert_eq!(super::grouped(-12_345), "-12,345");
+    }
     use chrono::NaiveDate;
 
     fn number(from: (i32, u32, u32), to: (i32, u32, u32)) -> String {

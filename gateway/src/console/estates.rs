@@ -8,6 +8,7 @@ use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Bearer;
+use crate::printable::grouped;
 use crate::vocab::{label, label_of_name};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -21,7 +22,7 @@ use wuguan_proto::vocab::dispatch::{Category, Status};
 use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
 
 /// (id, name, planned area, households, management, owners' committee, target, old).
-type EstateRow = (String, String, i64, String, &'static str, &'static str, &'static str, &'static str);
+type EstateRow = (String, String, String, String, &'static str, &'static str, &'static str, &'static str);
 
 #[derive(Template)]
 #[template(path = "console/estates.html")]
@@ -30,6 +31,8 @@ struct EstatesPage {
     can_edit: bool,
     query: String,
     rows: Vec<EstateRow>,
+    /// The listed estates' totals: (count, planned area, occupied / designed households, residents).
+    totals: (usize, String, String, String),
 }
 
 #[derive(Template)]
@@ -66,14 +69,21 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
         Ok(r) => r.into_inner().estates,
         Err(e) => return refused(&ApiError::from(e), "/console"),
     };
+    let sum = |f: fn(&rpb::Estate) -> i64| estates.iter().map(f).sum::<i64>();
+    let totals = (
+        estates.len(),
+        grouped(sum(|e| e.planned_floor_area_m2)),
+        format!("{} / {}", grouped(sum(|e| e.occupied_households)), grouped(sum(|e| e.designed_households))),
+        grouped(sum(|e| e.residents)),
+    );
     let rows = estates
         .into_iter()
         .map(|e| {
             (
                 e.id,
                 e.name,
-                e.planned_floor_area_m2,
-                format!("{} / {}", e.occupied_households, e.designed_households),
+                grouped(e.planned_floor_area_m2),
+                format!("{} / {}", grouped(e.occupied_households), grouped(e.designed_households)),
                 label::<ManagementMode>(e.management_mode),
                 label::<OwnersCommittee>(e.owners_committee),
                 label::<EstateTarget>(e.target),
@@ -81,7 +91,7 @@ pub async fn estates(State(s): State<AppState>, session: Session, Query(q): Quer
             )
         })
         .collect();
-    page(EstatesPage { nav: nav(&session), can_edit: session.principal.role == Role::TownOffice, query, rows })
+    page(EstatesPage { nav: nav(&session), can_edit: session.principal.role == Role::TownOffice, query, rows, totals })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -179,10 +189,10 @@ pub async fn estate(
     let sec = e.security.unwrap_or_default();
     let facts = vec![
         ("地址", e.address.clone()),
-        ("规划建筑面积", format!("{} m²", e.planned_floor_area_m2)),
-        ("已建面积", format!("{} m²", e.built_floor_area_m2)),
-        ("设计 / 入住户数", format!("{} / {}", e.designed_households, e.occupied_households)),
-        ("居住人口", e.residents.to_string()),
+        ("规划建筑面积", format!("{} m²", grouped(e.planned_floor_area_m2))),
+        ("已建面积", format!("{} m²", grouped(e.built_floor_area_m2))),
+        ("设计 / 入住户数", format!("{} / {}", grouped(e.designed_households), grouped(e.occupied_households))),
+        ("居住人口", grouped(e.residents)),
         ("管理方式", label::<ManagementMode>(e.management_mode).to_owned()),
         ("物业公司", company),
         ("业主委员会", label::<OwnersCommittee>(e.owners_committee).to_owned()),
