@@ -707,7 +707,7 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
         let n = new_residents.as_str();
         let mut out = String::new();
         for (i, c) in n.chars().enumerate() {
-            if i > 0 && (n.len() - i) % 3 == 0 {
+            if i > 0 && (n.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
