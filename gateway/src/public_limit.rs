@@ -3,6 +3,11 @@
 //! or flood a town's board from one machine. Signed-in traffic is not limited here (the
 //! concurrency limit and the services' own checks cover it).
 //!
+//! Sign-ins are counted apart, per account and address: an office of thirty behind one NAT
+//! address signs in without sharing one quota, while guessing one account's password from one
+//! machine is held to `SIGN_INS_PER_MINUTE` (and the registry locks the account after five
+//! wrong passwords in a row).
+//!
 //! The client address is the connection's peer, or — behind a reverse proxy that sets it — the
 //! first address of a configured header (`x-forwarded-for`, `x-real-ip`). Only configure the
 //! header when such a proxy stands in front: otherwise a client could name any address.
@@ -19,8 +24,15 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Sign-in attempts a minute for one account from one address.
+pub const SIGN_INS_PER_MINUTE: u32 = 10;
+
+/// The largest sign-in body read to find the username (a login form or JSON is far smaller).
+const MAX_SIGN_IN_BODY: usize = 16 * 1024;
+
 pub struct PublicLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
+    sign_ins: DefaultKeyedRateLimiter<(String, IpAddr)>,
     client_ip_header: Option<HeaderName>,
     checks: AtomicU64,
 }
@@ -31,6 +43,7 @@ impl PublicLimit {
         let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
         Some(Arc::new(PublicLimit {
             limiter: DefaultKeyedRateLimiter::keyed(quota),
+            sign_ins: DefaultKeyedRateLimiter::keyed(Quota::per_minute(NonZeroU32::new(SIGN_INS_PER_MINUTE)?)),
             client_ip_header,
             checks: AtomicU64::new(0),
         }))
@@ -48,15 +61,43 @@ impl PublicLimit {
 
     /// Ok, or how many seconds until the address may try again.
     fn check(&self, client: IpAddr) -> Result<(), u64> {
-        // Forget idle addresses now and then, so the table does not grow without bound.
+        self.forget_idle();
+        self.limiter.check_key(&client).map_err(|not_until| wait_secs(&not_until))
+    }
+
+    /// Ok, or how many seconds until this account may be tried again from this address.
+    fn check_sign_in(&self, username: &str, client: IpAddr) -> Result<(), u64> {
+        self.forget_idle();
+        // Case and spaces do not make another account.
+        let key = (username.trim().to_lowercase(), client);
+        self.sign_ins.check_key(&key).map_err(|not_until| wait_secs(&not_until))
+    }
+
+    /// Forget idle keys now and then, so the tables do not grow without bound.
+    fn forget_idle(&self) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
+            self.sign_ins.retain_recent();
+            self.sign_ins.shrink_to_fit();
         }
-        self.limiter
-            .check_key(&client)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
     }
+}
+
+fn wait_secs(not_until: &governor::NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
+    not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1)
+}
+
+fn is_sign_in(method: &Method, route: &str) -> bool {
+    method == Method::POST && matches!(route, "/api/v1/auth/login" | "/console/login")
+}
+
+/// The username a sign-in body names: a JSON object's `username` or a form's field.
+fn username_of(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        return v.get("username").and_then(|u| u.as_str()).unwrap_or_default().to_owned();
+    }
+    form_urlencoded::parse(body).find(|(k, _)| k == "username").map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// Whether a request is one that needs no sign-in. Anonymous complaints through the API are
@@ -64,14 +105,7 @@ impl PublicLimit {
 /// public form, tracking and rating are limited whoever sends them.
 fn is_public(method: &Method, route: &str, req: &Request) -> bool {
     match (method, route) {
-        (
-            &Method::POST,
-            "/api/v1/auth/login"
-            | "/console/login"
-            | "/console/submit"
-            | "/api/v1/track/{code}/rate"
-            | "/console/track/rate",
-        ) => true,
+        (&Method::POST, "/console/submit" | "/api/v1/track/{code}/rate" | "/console/track/rate") => true,
         (&Method::GET, "/api/v1/track/{code}" | "/console/track" | "/api/v1/directory/towns") => true,
         (&Method::POST, "/api/v1/complaints") => !req.headers().contains_key(header::AUTHORIZATION),
         _ => false,
@@ -89,10 +123,22 @@ pub async fn limit_public(
     let (Some(limit), Some(route)) = (state.public_limit.as_ref(), matched.as_ref().map(MatchedPath::as_str)) else {
         return next.run(req).await;
     };
-    if !is_public(req.method(), route, &req) {
+    let client = limit.client(&req);
+    let (req, checked) = if is_sign_in(req.method(), route) {
+        // The username is in the body: read it (small, bounded) and hand the body on.
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_SIGN_IN_BODY).await else {
+            return crate::error::ApiError::new(wuguan_platform::ErrorCode::PayloadTooLarge, "sign-in body too large")
+                .into_response();
+        };
+        let checked = limit.check_sign_in(&username_of(&bytes), client);
+        (Request::from_parts(parts, axum::body::Body::from(bytes)), checked)
+    } else if is_public(req.method(), route, &req) {
+        (req, limit.check(client))
+    } else {
         return next.run(req).await;
-    }
-    match limit.check(limit.client(&req)) {
+    };
+    match checked {
         Ok(()) => next.run(req).await,
         Err(retry_after) => {
             tracing::warn!(route, "public request refused: over the per-address limit");
@@ -153,5 +199,33 @@ mod tests {
         let retry_after = limit.check(a).unwrap_err();
         assert!((1..=20).contains(&retry_after), "one request back within 20 s: {retry_after}");
         assert!(limit.check(b).is_ok(), "another address is not held back");
+    }
+
+    #[test]
+    fn sign_ins_count_per_account_and_address() {
+        let limit = PublicLimit::new(3, None).unwrap();
+        let office: IpAddr = "203.0.113.9".parse().unwrap();
+        // Thirty colleagues behind one address each sign in, far past the public quota of 3.
+        for i in 0..30 {
+            assert!(limit.check_sign_in(&format!("zhongxing.staff{i}"), office).is_ok(), "colleague {i}");
+        }
+        assert!(limit.check(office).is_ok(), "sign-ins do not use up the address's public quota");
+        // One account from one address is held back after SIGN_INS_PER_MINUTE tries.
+        for _ in 0..SIGN_INS_PER_MINUTE {
+            assert!(limit.check_sign_in("zhongxing.town_office", office).is_ok());
+        }
+        assert!(
+            limit.check_sign_in(" Zhongxing.Town_Office ", office).is_err(),
+            "case and spaces are the same account"
+        );
+        let elsewhere: IpAddr = "198.51.100.1".parse().unwrap();
+        assert!(limit.check_sign_in("zhongxing.town_office", elsewhere).is_ok());
+    }
+
+    #[test]
+    fn the_username_is_read_from_json_or_a_form() {
+        assert_eq!(username_of(br#"{"username":"a.b","password":"x"}"#), "a.b");
+        assert_eq!(username_of(b"csrf=1&username=%E5%BC%A0.x&password=y"), "张.x");
+        assert_eq!(username_of(b""), "");
     }
 }
