@@ -133,6 +133,23 @@ struct UpArgs {
     assessment_listen: String,
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: String,
+    /// The registry's database (`sqlite://…` or `postgres://…`); default `<data-dir>/registry.db`.
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", hide_env_values = true)]
+    registry_database_url: Option<String>,
+    /// Dispatch's database; default `<data-dir>/dispatch.db`.
+    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL", hide_env_values = true)]
+    dispatch_database_url: Option<String>,
+    /// Assessment's database; default `<data-dir>/assessment.db`.
+    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL", hide_env_values = true)]
+    assessment_database_url: Option<String>,
+    #[command(flatten)]
+    tuning: TuningArgs,
+    #[command(flatten)]
+    sweep: SweepArgs,
+    #[command(flatten)]
+    outbox: OutboxArgs,
+    #[command(flatten)]
+    sign_in: SignInArgs,
 }
 
 #[derive(Args)]
@@ -165,13 +182,10 @@ struct AssessmentArgs {
     /// Load the demo inspections on first start (needs the registry's demo data).
     #[arg(long, env = "WUGUAN_DEMO")]
     demo: bool,
-    /// How often findings waiting for dispatch are retried.
-    #[arg(long, env = "WUGUAN_OUTBOX_INTERVAL_SECS", default_value_t = 5)]
-    outbox_interval_secs: u64,
-    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    db_max_connections: u32,
-    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    request_timeout_secs: u64,
+    #[command(flatten)]
+    outbox: OutboxArgs,
+    #[command(flatten)]
+    tuning: TuningArgs,
     #[command(flatten)]
     ops: ServiceOps,
 }
@@ -204,18 +218,10 @@ struct DispatchArgs {
     /// Load the demo tickets on first start (needs the registry's demo data).
     #[arg(long, env = "WUGUAN_DEMO")]
     demo: bool,
-    /// How often each replica sweeps for overdue tickets.
-    #[arg(long, env = "WUGUAN_SWEEP_INTERVAL_SECS", default_value_t = 30)]
-    sweep_interval_secs: u64,
-    /// How long a ticket may stay overdue under town-office supervision before the county is told.
-    #[arg(long, env = "WUGUAN_LEVEL_ONE_WINDOW_SECS", default_value_t = 24 * 3600)]
-    level_one_window_secs: u64,
-    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    db_max_connections: u32,
-    #[arg(long, env = "WUGUAN_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
-    max_concurrent_requests: usize,
-    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    request_timeout_secs: u64,
+    #[command(flatten)]
+    sweep: SweepArgs,
+    #[command(flatten)]
+    tuning: TuningArgs,
     #[command(flatten)]
     ops: ServiceOps,
 }
@@ -242,12 +248,8 @@ struct RegistryArgs {
     /// Load the demo county on first start.
     #[arg(long, env = "WUGUAN_DEMO")]
     demo: bool,
-    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    db_max_connections: u32,
-    #[arg(long, env = "WUGUAN_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
-    max_concurrent_requests: usize,
-    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    request_timeout_secs: u64,
+    #[command(flatten)]
+    tuning: TuningArgs,
     #[command(flatten)]
     ops: ServiceOps,
 }
@@ -269,13 +271,76 @@ struct GatewayArgs {
     /// services' key file, which during a signing-key rotation also holds the previous key.
     #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY")]
     jwt_public_key: Option<PathBuf>,
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    #[command(flatten)]
+    sign_in: SignInArgs,
+}
+
+/// Resource limits every service takes (the same environment names for all).
+#[derive(Args, Clone)]
+struct TuningArgs {
+    /// Database connections per service.
+    #[arg(long, env = "WUGUAN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    db_max_connections: u32,
+    /// Requests a service works on at once; beyond it callers get RESOURCE_EXHAUSTED.
+    #[arg(long, env = "WUGUAN_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    max_concurrent_requests: usize,
+    /// How long a service works on one request before giving up.
+    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+impl TuningArgs {
+    fn pool(&self) -> PoolConfig {
+        PoolConfig { max_connections: self.db_max_connections, ..PoolConfig::default() }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_concurrent_requests: self.max_concurrent_requests,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            ..Limits::default()
+        }
+    }
+}
+
+/// Two-level supervision's clock (dispatch).
+#[derive(Args, Clone)]
+struct SweepArgs {
+    /// How often each replica sweeps for overdue tickets.
+    #[arg(long, env = "WUGUAN_SWEEP_INTERVAL_SECS", default_value_t = 30)]
+    sweep_interval_secs: u64,
+    /// How long a ticket may stay overdue under town-office supervision before the county is told.
+    #[arg(long, env = "WUGUAN_LEVEL_ONE_WINDOW_SECS", default_value_t = 24 * 3600)]
+    level_one_window_secs: u64,
+}
+
+impl SweepArgs {
+    fn config(&self) -> wuguan_dispatch::escalation::SweepConfig {
+        wuguan_dispatch::escalation::SweepConfig {
+            interval: Duration::from_secs(self.sweep_interval_secs.max(1)),
+            level_one_window: Duration::from_secs(self.level_one_window_secs),
+        }
+    }
+}
+
+/// How assessment hands findings to dispatch.
+#[derive(Args, Clone)]
+struct OutboxArgs {
+    /// How often findings waiting for dispatch are retried.
+    #[arg(long, env = "WUGUAN_OUTBOX_INTERVAL_SECS", default_value_t = 5)]
+    outbox_interval_secs: u64,
+}
+
+/// Sign-in and the requests that need none (gateway).
+#[derive(Args, Clone)]
+struct SignInArgs {
     /// Lifetime of a sign-in token.
     #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
     token_ttl_secs: u64,
-    #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    request_timeout_secs: u64,
-    /// Requests that need no sign-in (sign-in, anonymous complaints, tracking, rating) allowed
-    /// per client address per minute; 0 turns the limit off.
+    /// Requests that need no sign-in (anonymous complaints, tracking, rating) allowed per client
+    /// address per minute; sign-ins count apart, per account and address. 0 turns both off.
     #[arg(long, env = "WUGUAN_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = wuguan::stack::DEFAULT_PUBLIC_REQUESTS_PER_MINUTE)]
     public_requests_per_minute: u32,
     /// Behind a reverse proxy: the header it puts the client's address in (e.g.
@@ -354,6 +419,24 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         &args.gateway_listen,
     );
     config.load_demo = !args.no_demo;
+    // Every setting a service takes, for a one-machine office.
+    let urls = [
+        (&mut config.registry_database_url, args.registry_database_url),
+        (&mut config.dispatch_database_url, args.dispatch_database_url),
+        (&mut config.assessment_database_url, args.assessment_database_url),
+    ];
+    for (url, given) in urls {
+        if let Some(given) = given.filter(|u| !u.trim().is_empty()) {
+            *url = given;
+        }
+    }
+    config.pool = args.tuning.pool();
+    config.limits = args.tuning.limits();
+    config.sweep = args.sweep.config();
+    config.outbox_interval = Duration::from_secs(args.outbox.outbox_interval_secs.max(1));
+    config.token_ttl = Duration::from_secs(args.sign_in.token_ttl_secs);
+    config.public_requests_per_minute = args.sign_in.public_requests_per_minute;
+    config.client_ip_header = args.sign_in.client_ip_header;
     let mut stack = Stack::start(config).await?;
     let base = format!("http://{}", stack.gateway_addr);
     println!();
@@ -394,12 +477,8 @@ async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
         migrate: args.ops.migrate,
         jwt_public_key: args.jwt_public_key,
         load_demo: args.demo,
-        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
-        limits: Limits {
-            max_concurrent_requests: args.max_concurrent_requests,
-            request_timeout: Duration::from_secs(args.request_timeout_secs),
-            ..Limits::default()
-        },
+        pool: args.tuning.pool(),
+        limits: args.tuning.limits(),
     };
     wuguan_registry::server::run(config, listener, serving::shutdown_signal()).await
 }
@@ -416,16 +495,9 @@ async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
         registry_url: args.registry_url,
         registry_token: required_secret("--registry-token", args.registry_token, args.registry_token_file)?,
         load_demo: args.demo,
-        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
-        limits: Limits {
-            max_concurrent_requests: args.max_concurrent_requests,
-            request_timeout: Duration::from_secs(args.request_timeout_secs),
-            ..Limits::default()
-        },
-        sweep: wuguan_dispatch::escalation::SweepConfig {
-            interval: Duration::from_secs(args.sweep_interval_secs.max(1)),
-            level_one_window: Duration::from_secs(args.level_one_window_secs),
-        },
+        pool: args.tuning.pool(),
+        limits: args.tuning.limits(),
+        sweep: args.sweep.config(),
     };
     let (ready, _) = tokio::sync::oneshot::channel();
     wuguan_dispatch::server::run(config, listener, serving::shutdown_signal(), ready).await
@@ -444,9 +516,9 @@ async fn assessment(args: AssessmentArgs) -> anyhow::Result<()> {
         dispatch_url: args.dispatch_url,
         service_token: required_secret("--service-token", args.service_token, args.service_token_file)?,
         load_demo: args.demo,
-        pool: PoolConfig { max_connections: args.db_max_connections, ..PoolConfig::default() },
-        limits: Limits { request_timeout: Duration::from_secs(args.request_timeout_secs), ..Limits::default() },
-        outbox_interval: Duration::from_secs(args.outbox_interval_secs.max(1)),
+        pool: args.tuning.pool(),
+        limits: args.tuning.limits(),
+        outbox_interval: Duration::from_secs(args.outbox.outbox_interval_secs.max(1)),
     };
     let (ready, _) = tokio::sync::oneshot::channel();
     wuguan_assessment::server::run(config, listener, serving::shutdown_signal(), ready).await
@@ -462,10 +534,10 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         assessment_url: args.assessment_url,
         jwt_private_key: args.jwt_private_key,
         jwt_public_key: args.jwt_public_key,
-        token_ttl: Duration::from_secs(args.token_ttl_secs),
+        token_ttl: Duration::from_secs(args.sign_in.token_ttl_secs),
         request_timeout: Duration::from_secs(args.request_timeout_secs),
-        public_requests_per_minute: args.public_requests_per_minute,
-        client_ip_header: args.client_ip_header,
+        public_requests_per_minute: args.sign_in.public_requests_per_minute,
+        client_ip_header: args.sign_in.client_ip_header,
     };
     wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
 }

@@ -29,6 +29,11 @@ pub struct StackConfig {
     pub token_ttl: Duration,
     /// Requests needing no sign-in per client address per minute (0: unlimited).
     pub public_requests_per_minute: u32,
+    /// Behind a reverse proxy: the header holding the client's address.
+    pub client_ip_header: Option<String>,
+    /// Each service's database pool and request limits.
+    pub pool: PoolConfig,
+    pub limits: Limits,
 }
 
 /// Enough for a person (a resident tracking a few codes, a clerk mistyping a password), far too
@@ -62,6 +67,9 @@ impl StackConfig {
             load_demo: true,
             token_ttl: Duration::from_secs(8 * 3600),
             public_requests_per_minute: DEFAULT_PUBLIC_REQUESTS_PER_MINUTE,
+            client_ip_header: None,
+            pool: PoolConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -117,8 +125,8 @@ impl Stack {
             migrate: true,
             jwt_public_key: public_key.clone(),
             load_demo: config.load_demo,
-            pool: PoolConfig::default(),
-            limits: Limits::default(),
+            pool: config.pool,
+            limits: config.limits,
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let registry = tokio::spawn(wuguan_registry::server::run_with_ready(
@@ -149,8 +157,8 @@ impl Stack {
             registry_url: format!("http://{registry_addr}"),
             registry_token,
             load_demo: config.load_demo,
-            pool: PoolConfig::default(),
-            limits: Limits::default(),
+            pool: config.pool,
+            limits: config.limits,
             sweep: config.sweep,
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -177,8 +185,8 @@ impl Stack {
             dispatch_url: format!("http://{dispatch_addr}"),
             service_token: assessment_token,
             load_demo: config.load_demo,
-            pool: PoolConfig::default(),
-            limits: Limits::default(),
+            pool: config.pool,
+            limits: config.limits,
             outbox_interval: config.outbox_interval,
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -197,10 +205,10 @@ impl Stack {
             jwt_private_key: private_key.clone(),
             jwt_public_key: None,
             token_ttl: config.token_ttl,
-            request_timeout: Duration::from_secs(30),
+            request_timeout: config.limits.request_timeout,
             public_requests_per_minute: config.public_requests_per_minute,
-            // `up` serves the machine it runs on: the peer address is the client's.
-            client_ip_header: None,
+            // Unset unless a reverse proxy stands in front: then the peer address is the client's.
+            client_ip_header: config.client_ip_header.clone(),
         };
         let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
         Ok(Stack {

@@ -12,6 +12,11 @@ struct Up {
 }
 
 fn start(data_dir: &std::path::Path) -> Up {
+    start_with(data_dir, &[])
+}
+
+/// `wuguan up` with settings of its own (flags), on free ports.
+fn start_with(data_dir: &std::path::Path, settings: &[&str]) -> Up {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wuguan"))
         .arg("up")
         .arg("--data-dir")
@@ -26,6 +31,7 @@ fn start(data_dir: &std::path::Path) -> Up {
             "--gateway-listen",
             "127.0.0.1:0",
         ])
+        .args(settings)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(data_dir.join("up-stderr.log")).unwrap())
@@ -135,7 +141,18 @@ async fn up_serves_the_demo_stops_on_sigterm_and_keeps_data_across_restarts() {
     stop(up);
 
     // Restart on the same data: the demo is not loaded twice and the new estate is still there.
-    let up = start(dir.path());
+    // The settings a one-machine office changes reach the services: here the token lifetime.
+    let up = start_with(dir.path(), &["--token-ttl-secs", "600", "--sweep-interval-secs", "5"]);
+    let signed_in: Value = http
+        .post(format!("{}/api/v1/auth/login", up.base))
+        .json(&json!({"username": "zhongxing.town_office", "password": "demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(signed_in["expires_in"], 600, "{signed_in}");
     let token = login(&http, &up.base).await;
     let s = summary(&http, &up.base, &token).await;
     assert_eq!(s["estates"], 66, "{s}");
@@ -211,4 +228,34 @@ async fn acknowledged_complaints_survive_a_kill() {
         assert_eq!(all_ids.iter().filter(|x| *x == id).count(), 1, "acknowledged ticket {id} lost or doubled");
     }
     stop(up);
+}
+
+/// `up --help` lists every setting a service takes, so an operator finds them without reading
+/// the per-service subcommands.
+#[test]
+fn up_help_lists_every_setting() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wuguan")).args(["up", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--data-dir",
+        "--registry-database-url",
+        "--dispatch-database-url",
+        "--assessment-database-url",
+        "--db-max-connections",
+        "--max-concurrent-requests",
+        "--request-timeout-secs",
+        "--sweep-interval-secs",
+        "--level-one-window-secs",
+        "--outbox-interval-secs",
+        "--token-ttl-secs",
+        "--public-requests-per-minute",
+        "--client-ip-header",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from `wuguan up --help`:\n{help}");
+    }
+    // And the environment variable each one reads.
+    for env in ["WUGUAN_TOKEN_TTL_SECS", "WUGUAN_SWEEP_INTERVAL_SECS", "WUGUAN_LEVEL_ONE_WINDOW_SECS"] {
+        assert!(help.contains(env), "{env} missing:\n{help}");
+    }
 }
