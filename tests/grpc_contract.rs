@@ -44,43 +44,46 @@ async fn health_reflection_and_service_tokens() {
         assert_eq!(resp.get_ref().status, ServingStatus::Serving as i32, "{service}");
     }
 
-    let mut reflection = ServerReflectionClient::new(channel.clone());
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut stream = reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
-    let response = stream.next().await.unwrap().unwrap();
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
-        panic!("no service list")
-    };
-    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for expected in ["wuguan.registry.v1.RegistryService", "wuguan.registry.v1.AccountService", "grpc.health.v1.Health"]
-    {
-        assert!(names.iter().any(|n| n == expected), "{expected} not in {names:?}");
+    // Each port advertises what it serves — over v1 and v1alpha (grpcurl, Python's
+    // grpcio-reflection) — and nothing the shared descriptor set merely describes.
+    let standard = ["grpc.health.v1.Health"];
+    let ports = [
+        (t.registry_url(), vec!["wuguan.registry.v1.AccountService", "wuguan.registry.v1.RegistryService"]),
+        (t.dispatch_url(), vec!["wuguan.dispatch.v1.DispatchService"]),
+        (t.assessment_url(), vec!["wuguan.assessment.v1.AssessmentService"]),
+    ];
+    for (url, own) in ports {
+        let port = tonic::transport::Endpoint::from_shared(url.clone()).unwrap().connect().await.unwrap();
+        let mut v1_expected: Vec<&str> = own.iter().chain(&standard).copied().collect();
+        v1_expected.push("grpc.reflection.v1.ServerReflection");
+        v1_expected.sort();
+        assert_eq!(reflected_services_v1(port.clone()).await, v1_expected, "v1 on {url}");
+        let mut alpha_expected: Vec<&str> = own.iter().chain(&standard).copied().collect();
+        alpha_expected.push("grpc.reflection.v1alpha.ServerReflection");
+        alpha_expected.sort();
+        assert_eq!(reflected_services_v1alpha(port.clone()).await, alpha_expected, "v1alpha on {url}");
+        for service in &own {
+            let resp =
+                HealthClient::new(port.clone()).check(HealthCheckRequest { service: (*service).into() }).await.unwrap();
+            assert_eq!(resp.get_ref().status, ServingStatus::Serving as i32, "{service}");
+        }
     }
-
-    // Dispatch speaks the same standard operations.
-    let dispatch = tonic::transport::Endpoint::from_shared(t.dispatch_url()).unwrap().connect().await.unwrap();
-    let resp = HealthClient::new(dispatch.clone())
-        .check(HealthCheckRequest { service: "wuguan.dispatch.v1.DispatchService".into() })
-        .await
-        .unwrap();
-    assert_eq!(resp.get_ref().status, ServingStatus::Serving as i32);
+    // A listed service resolves to its file (what grpcurl `describe` does).
     let request = ServerReflectionRequest {
         host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
+        message_request: Some(MessageRequest::FileContainingSymbol("wuguan.dispatch.v1.DispatchService".into())),
     };
+    let dispatch = tonic::transport::Endpoint::from_shared(t.dispatch_url()).unwrap().connect().await.unwrap();
     let mut stream = ServerReflectionClient::new(dispatch)
         .server_reflection_info(tokio_stream::iter([request]))
         .await
         .unwrap()
         .into_inner();
-    let Some(MessageResponse::ListServicesResponse(list)) = stream.next().await.unwrap().unwrap().message_response
+    let Some(MessageResponse::FileDescriptorResponse(files)) = stream.next().await.unwrap().unwrap().message_response
     else {
-        panic!("no service list")
+        panic!("dispatch's file was not found by symbol")
     };
-    assert!(list.service.iter().any(|s| s.name == "wuguan.dispatch.v1.DispatchService"));
+    assert!(!files.file_descriptor_proto.is_empty());
 
     let token = mint_service_token(&t, "zhongxing");
     let mut registry = RegistryServiceClient::new(channel.clone());
@@ -125,4 +128,44 @@ async fn health_reflection_and_service_tokens() {
     assert_eq!(err.metadata().get(wuguan_platform::error::FIELD_METADATA_KEY).unwrap(), "management_mode");
 
     t.stop().await;
+}
+
+async fn reflected_services_v1(channel: tonic::transport::Channel) -> Vec<String> {
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) = stream.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list over v1")
+    };
+    let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    names
+}
+
+async fn reflected_services_v1alpha(channel: tonic::transport::Channel) -> Vec<String> {
+    use tonic_reflection::pb::v1alpha as alpha;
+    let request = alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(alpha::server_reflection_request::MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = alpha::server_reflection_client::ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        stream.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list over v1alpha")
+    };
+    let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    names
 }

@@ -1,5 +1,6 @@
 //! A client in another language, generated from `proto/` alone (Python, grpcio-tools), lists
-//! zhongxing's estates with a token minted by `wuguan token`. Skips when grpcio-tools is not
+//! zhongxing's estates with a token minted by `wuguan token`, and lists the port's services over
+//! reflection (v1alpha, the version grpcio-reflection speaks). Skips when grpcio-tools is not
 //! installed, unless `WUGUAN_REQUIRE_PYTHON_GRPC=1` (CI installs it and sets that).
 
 mod support;
@@ -8,7 +9,7 @@ use support::{Store, TestStack};
 
 fn python_grpc_available() -> bool {
     std::process::Command::new("python3")
-        .args(["-c", "import grpc, grpc_tools"])
+        .args(["-c", "import grpc, grpc_tools, grpc_reflection"])
         .output()
         .is_ok_and(|o| o.status.success())
 }
@@ -17,9 +18,9 @@ fn python_grpc_available() -> bool {
 async fn python_client_generated_from_proto_lists_estates() {
     if !python_grpc_available() {
         if std::env::var("WUGUAN_REQUIRE_PYTHON_GRPC").is_ok_and(|v| v == "1") {
-            panic!("WUGUAN_REQUIRE_PYTHON_GRPC=1 but python3 cannot import grpc and grpc_tools");
+            panic!("WUGUAN_REQUIRE_PYTHON_GRPC=1 but python3 cannot import grpc, grpc_tools and grpc_reflection");
         }
-        eprintln!("skipping: pip install grpcio grpcio-tools to run this test");
+        eprintln!("skipping: pip install grpcio grpcio-tools grpcio-reflection to run this test");
         return;
     }
     let t = TestStack::start(Store::Sqlite).await.unwrap();
@@ -49,6 +50,10 @@ async fn python_client_generated_from_proto_lists_estates() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&result.stdout);
     assert!(result.status.success(), "python client failed: {stdout}{}", String::from_utf8_lossy(&result.stderr));
-    assert_eq!(stdout.trim(), "estates=65 residents=57694");
+    assert_eq!(
+        stdout.trim(),
+        "estates=65 residents=57694\nservices=grpc.health.v1.Health,grpc.reflection.v1alpha.ServerReflection,\
+         wuguan.registry.v1.AccountService,wuguan.registry.v1.RegistryService"
+    );
     t.stop().await;
 }

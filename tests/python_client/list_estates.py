@@ -48,6 +48,18 @@ def main() -> None:
             break
     summary = stub.GetTownSummary(registry_pb2.GetTownSummaryRequest(town=town), metadata=metadata, timeout=10)
     print(f"estates={count} residents={summary.residents}")
+    print("services=" + ",".join(reflected_services(channel)))
+
+
+def reflected_services(channel) -> list:
+    """The services the port lists over reflection: grpcio-reflection speaks v1alpha only."""
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    responses = stub.ServerReflectionInfo(iter([request]), timeout=10)
+    names = [service.name for response in responses for service in response.list_services_response.service]
+    return sorted(names)
 
 
 if __name__ == "__main__":

@@ -72,12 +72,12 @@ pub async fn serve_grpc(
     }
     reporter.set_service_status("", ServingStatus::Serving).await;
 
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(wuguan_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    // Both reflection versions: grpcurl and Python's grpcio-reflection still speak v1alpha.
+    let reflection_v1 = reflection_for(service_names, "grpc.reflection.v1.ServerReflection").build_v1()?;
+    let reflection_v1alpha =
+        reflection_for(service_names, "grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?;
 
-    let routes = routes.add_service(health_service).add_service(reflection);
+    let routes = routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
     let names: Vec<String> = service_names.iter().map(|s| s.to_string()).collect();
     let drain = async move {
         shutdown.await;
@@ -113,6 +113,17 @@ pub async fn serve_grpc(
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), drain)
         .await?;
     Ok(())
+}
+
+/// Reflection that advertises what this port serves — its own services, health and reflection
+/// itself — not every service the shared descriptor set happens to describe.
+fn reflection_for(service_names: &[&str], reflection_name: &str) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(wuguan_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name(reflection_name);
+    service_names.iter().fold(builder, |builder, name| builder.with_service_name(*name))
 }
 
 /// A gRPC channel that connects on first use, so a service can start before its upstreams.
