@@ -2,10 +2,9 @@
 //! 2024-10-01..08, 10 in 2025-10-01..08) and a spread of recent tickets in every status, some
 //! overdue and escalated. Loaded on first start when the town has no tickets.
 
-use crate::grpc::DispatchGrpc;
+use crate::intake::Dispatcher;
 use crate::lifecycle::{self, Action};
 use crate::model::*;
-use crate::registry_client::RegistryClient;
 use crate::stats::day_start_ms;
 use crate::store::DispatchStore;
 use chrono::{Datelike, NaiveDate};
@@ -69,9 +68,7 @@ async fn step<S: DispatchStore>(
 
 #[allow(clippy::too_many_arguments)]
 async fn submit<S: DispatchStore>(
-    store: &S,
-    grpc: &DispatchGrpc<S>,
-    registry: &RegistryClient,
+    dispatcher: &Dispatcher<S>,
     estate_id: &str,
     category: Category,
     description: &str,
@@ -79,41 +76,28 @@ async fn submit<S: DispatchStore>(
     at: i64,
     seq: usize,
 ) -> anyhow::Result<Ticket> {
-    let facts = registry.estate_facts(estate_id).await.map_err(|e| anyhow::anyhow!("estate facts: {e:?}"))?;
-    let mut t = Ticket {
-        id: new_id(),
+    let facts =
+        dispatcher.registry().estate_facts(estate_id).await.map_err(|e| anyhow::anyhow!("estate facts: {e:?}"))?;
+    let complaint = Complaint {
         town: facts.town.clone(),
         county: facts.county.clone(),
-        tracking_code: new_tracking_code(),
         estate_id: estate_id.to_owned(),
         estate_name: facts.estate_name.clone(),
         category,
         source,
         description: description.to_owned(),
-        status: Status::Received,
-        level: 0,
-        assignment: None,
         reporter: Reporter {
             name: format!("{}先生", ["张", "王", "李", "赵", "陈", "刘", "杨", "黄"][seq % 8]),
             phone: format!("139{:08}", 10_000_000 + seq * 7_919),
             anonymous: false,
         },
         submitted_by: if source == Source::Resident { "zhongxing.resident".into() } else { String::new() },
-        created_at_ms: at,
-        updated_at_ms: at,
-        responded_at_ms: None,
-        resolved_at_ms: None,
-        satisfaction: None,
-        escalated_l1_at_ms: None,
-        escalated_l2_at_ms: None,
-        county_report: false,
-        repeat_of: None,
-        merged_into: None,
-        version: 1,
+        reported_at_ms: at,
     };
+    let mut t = Ticket::received(complaint, at);
     let mut events = vec![TicketEvent::new(&t, TicketAction::Submit, None, "demo-loader", at, source.label_zh())];
-    events.extend(grpc.route_ticket(&mut t, &facts, at).await?);
-    Ok(store.insert_ticket(&t, &events, None).await?)
+    events.extend(dispatcher.route_ticket(&mut t, &facts, at).await?);
+    Ok(dispatcher.store().insert_ticket(&t, &events, None).await?)
 }
 
 /// Accept, resolve and verify a ticket over the hours after `at`.
@@ -126,11 +110,8 @@ async fn close<S: DispatchStore>(store: &S, t: Ticket, at: i64, satisfaction: Sa
     step(store, t, Action::Verify { satisfaction, note: String::new() }, &office, at + 24 * HOUR_MS).await
 }
 
-pub async fn load<S: DispatchStore>(
-    store: &S,
-    grpc: &DispatchGrpc<S>,
-    registry: &RegistryClient,
-) -> anyhow::Result<bool> {
+pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Result<bool> {
+    let (store, registry) = (dispatcher.store(), dispatcher.registry());
     if store.count_tickets(TOWN).await? > 0 {
         return Ok(false);
     }
@@ -144,9 +125,7 @@ pub async fn load<S: DispatchStore>(
             let day = NaiveDate::from_ymd_opt(year, 10, 1 + (i % 8) as u32).unwrap_or_default();
             let at = day_start_ms(day) + (9 + (i as i64 * 5) % 12) * HOUR_MS;
             let estate = &estates[(i * 7 + year as usize) % estates.len()];
-            let t =
-                submit(store, grpc, registry, estate, Category::Security, DESCRIPTIONS[0].1, Source::Hotline, at, seq)
-                    .await?;
+            let t = submit(dispatcher, estate, Category::Security, DESCRIPTIONS[0].1, Source::Hotline, at, seq).await?;
             close(store, t, at, Satisfaction::Satisfied).await?;
             seq += 1;
         }
@@ -159,18 +138,7 @@ pub async fn load<S: DispatchStore>(
         let day = NaiveDate::from_ymd_opt(last_year, 6, 10 + i as u32).unwrap_or_default();
         let at = day_start_ms(day) + 10 * HOUR_MS;
         let estate = &estates[(i * 5 + 3) % estates.len()];
-        submit(
-            store,
-            grpc,
-            registry,
-            estate,
-            Category::IllegalConstruction,
-            DESCRIPTIONS[1].1,
-            Source::Resident,
-            at,
-            seq,
-        )
-        .await?;
+        submit(dispatcher, estate, Category::IllegalConstruction, DESCRIPTIONS[1].1, Source::Resident, at, seq).await?;
         seq += 1;
     }
 
@@ -182,7 +150,7 @@ pub async fn load<S: DispatchStore>(
         let at = now - days_ago * DAY_MS - (i as i64 % 9) * HOUR_MS;
         let source = [Source::Resident, Source::Hotline, Source::OwnerRep, Source::Inspection][i % 4];
         let estate = &estates[(i * 11) % estates.len()];
-        let t = submit(store, grpc, registry, estate, category, description, source, at, seq).await?;
+        let t = submit(dispatcher, estate, category, description, source, at, seq).await?;
         seq += 1;
         let unit = actor_for(&t);
         match i % 8 {

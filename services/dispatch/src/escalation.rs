@@ -2,11 +2,10 @@
 //! per level, whichever replica gets there first) and route tickets that came in while the
 //! registry was unreachable.
 
-use crate::grpc::DispatchGrpc;
+use crate::intake::Dispatcher;
 use crate::model::Status;
-use crate::registry_client::{FactsError, RegistryClient};
+use crate::registry_client::FactsError;
 use crate::store::DispatchStore;
-use std::sync::Arc;
 use std::time::Duration;
 use wuguan_platform::db::now_ms;
 use wuguan_platform::error::ServiceResult;
@@ -28,11 +27,10 @@ const BATCH: i64 = 500;
 
 /// One pass; returns (escalations, tickets routed).
 pub async fn sweep_once<S: DispatchStore>(
-    store: &S,
-    grpc: &DispatchGrpc<S>,
-    registry: &RegistryClient,
+    dispatcher: &Dispatcher<S>,
     config: &SweepConfig,
 ) -> ServiceResult<(usize, usize)> {
+    let (store, registry) = (dispatcher.store(), dispatcher.registry());
     let now = now_ms();
     let escalated = store.escalate_overdue(now, config.level_one_window.as_millis() as i64, BATCH).await?;
     for e in &escalated {
@@ -49,7 +47,7 @@ pub async fn sweep_once<S: DispatchStore>(
                 if !facts.county.is_empty() {
                     ticket.county = facts.county.clone();
                 }
-                let events = grpc.route_ticket(&mut ticket, &facts, now).await?;
+                let events = dispatcher.route_ticket(&mut ticket, &facts, now).await?;
                 if !events.is_empty() {
                     ticket.updated_at_ms = now;
                     // Another replica may have routed it meanwhile: that is fine.
@@ -86,20 +84,18 @@ async fn record_open_tickets<S: DispatchStore>(store: &S, now: i64) {
 }
 
 pub async fn run<S: DispatchStore>(
-    store: Arc<S>,
-    grpc: DispatchGrpc<S>,
-    registry: Arc<RegistryClient>,
+    dispatcher: Dispatcher<S>,
     config: SweepConfig,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     // The gauges exist from the start, not only after the first sweep.
-    record_open_tickets(store.as_ref(), now_ms()).await;
+    record_open_tickets(dispatcher.store(), now_ms()).await;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(config.interval) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        if let Err(e) = sweep_once(store.as_ref(), &grpc, &registry, &config).await {
+        if let Err(e) = sweep_once(&dispatcher, &config).await {
             tracing::warn!(error = %e, "supervision sweep failed; will retry");
         }
     }

@@ -1,7 +1,9 @@
 //! wuguan dispatch (诉求派单): every complaint becomes a ticket routed to one of the five parties
 //! (五方联动) with the four fixes, supervised and escalated on two levels (两级督查).
 
+pub mod access;
 pub mod grpc;
+pub mod intake;
 pub mod lifecycle;
 pub mod model;
 pub use wuguan_platform::registry_client;

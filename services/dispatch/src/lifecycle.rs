@@ -319,18 +319,22 @@ mod tests {
     }
 
     fn ticket() -> Ticket {
-        Ticket {
-            id: "t1".into(),
+        let complaint = Complaint {
             town: "t".into(),
             county: "c".into(),
-            tracking_code: "ABC".into(),
             estate_id: "e".into(),
             estate_name: "阳光花园".into(),
             category: Category::Repair,
             source: Source::Resident,
             description: "电梯坏了".into(),
+            reporter: Reporter { name: "王".into(), phone: "13812345678".into(), anonymous: false },
+            submitted_by: "zhongxing.resident".into(),
+            reported_at_ms: 0,
+        };
+        Ticket {
+            id: "t1".into(),
+            tracking_code: "ABC".into(),
             status: Status::Assigned,
-            level: 0,
             assignment: Some(Assignment {
                 unit_type: "property_company".into(),
                 unit_id: "pc".into(),
@@ -342,19 +346,7 @@ mod tests {
                 measures: String::new(),
                 co_handler_unit_ids: vec![],
             }),
-            reporter: Reporter { name: "王".into(), phone: "13812345678".into(), anonymous: false },
-            submitted_by: "zhongxing.resident".into(),
-            created_at_ms: 0,
-            updated_at_ms: 0,
-            responded_at_ms: None,
-            resolved_at_ms: None,
-            satisfaction: None,
-            escalated_l1_at_ms: None,
-            escalated_l2_at_ms: None,
-            county_report: false,
-            repeat_of: None,
-            merged_into: None,
-            version: 1,
+            ..Ticket::received(complaint, 0)
         }
     }
 

@@ -81,7 +81,55 @@ pub struct Ticket {
 /// How far back an open ticket about the same estate and category counts as a possible repeat.
 pub const REPEAT_WINDOW_MS: i64 = 7 * DAY_MS;
 
+/// What a complaint says when it arrives, before it is routed: the facts of a new ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complaint {
+    pub town: String,
+    pub county: String,
+    pub estate_id: String,
+    pub estate_name: String,
+    pub category: Category,
+    pub source: Source,
+    pub description: String,
+    pub reporter: Reporter,
+    /// The account that may later act as the reporter (rate, reopen); empty for none.
+    pub submitted_by: String,
+    /// When it was reported (a back-dated complaint keeps its own time).
+    pub reported_at_ms: i64,
+}
+
 impl Ticket {
+    /// A ticket just received: a fresh id and tracking code, nobody assigned yet, nothing done.
+    pub fn received(c: Complaint, now_ms: i64) -> Ticket {
+        Ticket {
+            id: new_id(),
+            town: c.town,
+            county: c.county,
+            tracking_code: new_tracking_code(),
+            estate_id: c.estate_id,
+            estate_name: c.estate_name,
+            category: c.category,
+            source: c.source,
+            description: c.description,
+            status: Status::Received,
+            level: 0,
+            assignment: None,
+            reporter: c.reporter,
+            submitted_by: c.submitted_by,
+            created_at_ms: c.reported_at_ms,
+            updated_at_ms: now_ms,
+            responded_at_ms: None,
+            resolved_at_ms: None,
+            satisfaction: None,
+            escalated_l1_at_ms: None,
+            escalated_l2_at_ms: None,
+            county_report: false,
+            repeat_of: None,
+            merged_into: None,
+            version: 1,
+        }
+    }
+
     /// Late to respond or to resolve, and still open.
     pub fn is_overdue(&self, now_ms: i64) -> bool {
         let Some(a) = &self.assignment else { return false };

@@ -3,6 +3,7 @@
 
 use crate::escalation::{self, SweepConfig};
 use crate::grpc::{DispatchGrpc, SERVICE_NAMES};
+use crate::intake::Dispatcher;
 use crate::registry_client::RegistryClient;
 use crate::store::{DispatchStore, PgStore, SqliteStore};
 use std::future::Future;
@@ -77,12 +78,12 @@ async fn serve<S: DispatchStore>(
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let grpc = DispatchGrpc::new(store.clone(), verifier, registry.clone(), stop_rx.clone());
-    if config.load_demo && crate::demo::load(store.as_ref(), &grpc, &registry).await? {
+    let dispatcher = Dispatcher::new(store, registry);
+    if config.load_demo && crate::demo::load(&dispatcher).await? {
         tracing::info!("demo tickets loaded");
     }
-    let sweeper = tokio::spawn(escalation::run(store, grpc.clone(), registry, config.sweep, stop_rx));
-    let routes = grpc.routes(config.limits.max_message_bytes);
+    let sweeper = tokio::spawn(escalation::run(dispatcher.clone(), config.sweep, stop_rx.clone()));
+    let routes = DispatchGrpc::new(dispatcher, verifier, stop_rx).routes(config.limits.max_message_bytes);
     let _ = ready.send(());
     // Stopping ends the sweep and every watch stream, so the server can drain.
     let shutdown = async move {

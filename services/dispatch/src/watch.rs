@@ -3,7 +3,8 @@
 //! once they are a couple of seconds old: ids are time-ordered but commits can land slightly
 //! out of order, and the lag lets every earlier commit arrive before the cursor passes it.
 
-use crate::grpc::{can_see, can_see_phone, convert};
+use crate::access::{can_see, can_see_phone};
+use crate::grpc::convert;
 use crate::model::*;
 use crate::store::DispatchStore;
 use std::sync::Arc;

@@ -10,18 +10,20 @@ use wuguan_platform::db::{Db, PoolConfig};
 use wuguan_platform::paging::Page;
 
 fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, resolve_in: i64) -> Ticket {
-    Ticket {
-        id: new_id(),
+    let complaint = Complaint {
         town: town.into(),
         county: "c".into(),
-        tracking_code: new_tracking_code(),
         estate_id: "estate-1".into(),
         estate_name: "阳光花园".into(),
         category,
         source: Source::Resident,
         description: "电梯坏了".into(),
+        reporter: Reporter { name: "王先生".into(), phone: "13812345678".into(), anonymous: false },
+        submitted_by: "zhongxing.resident".into(),
+        reported_at_ms: created_at,
+    };
+    Ticket {
         status: Status::Assigned,
-        level: 0,
         assignment: Some(Assignment {
             unit_type: "property_company".into(),
             unit_id: "unit-pc".into(),
@@ -33,19 +35,7 @@ fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, reso
             measures: String::new(),
             co_handler_unit_ids: vec!["unit-owners".into()],
         }),
-        reporter: Reporter { name: "王先生".into(), phone: "13812345678".into(), anonymous: false },
-        submitted_by: "zhongxing.resident".into(),
-        created_at_ms: created_at,
-        updated_at_ms: created_at,
-        responded_at_ms: None,
-        resolved_at_ms: None,
-        satisfaction: None,
-        escalated_l1_at_ms: None,
-        escalated_l2_at_ms: None,
-        county_report: false,
-        repeat_of: None,
-        merged_into: None,
-        version: 1,
+        ..Ticket::received(complaint, created_at)
     }
 }
 

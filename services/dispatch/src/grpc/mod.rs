@@ -4,13 +4,13 @@
 
 pub mod convert;
 
+use crate::access::{self, STAFF, can_see, can_see_phone};
+use crate::intake::{Dispatcher, Submission};
 use crate::lifecycle::{self, Action};
 use crate::model::*;
-use crate::registry_client::{FactsError, RegistryClient};
 use crate::routing;
 use crate::stats;
-use crate::store::{DispatchStore, IntakeKey};
-use sha2::{Digest, Sha256};
+use crate::store::DispatchStore;
 use std::sync::Arc;
 use tonic::{Request, Response, Status as GrpcStatus};
 use wuguan_platform::db::now_ms;
@@ -25,87 +25,38 @@ use wuguan_proto::vocab::common::UnitType;
 
 pub const SERVICE_NAMES: &[&str] = &["wuguan.dispatch.v1.DispatchService"];
 
-const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// The actor recorded when the reporter rates a fix by tracking code.
 const REPORTER_BY_CODE: &str = "reporter (tracking code)";
-/// Roles that act for a responsible unit.
-const UNIT_ROLES: &[Role] = &[Role::Community, Role::PropertyCompany, Role::Police, Role::UrbanManagement];
-const STAFF: &[Role] = &[
-    Role::County,
-    Role::TownOffice,
-    Role::Community,
-    Role::PropertyCompany,
-    Role::Police,
-    Role::UrbanManagement,
-    Role::Service,
-];
 
+/// The tonic adapter: authenticates, converts messages, and calls the application types.
 pub struct DispatchGrpc<S> {
     store: Arc<S>,
+    dispatcher: Dispatcher<S>,
     verifier: TokenVerifier,
-    registry: Arc<RegistryClient>,
     /// Turns true when the server stops; long-lived streams end on it.
     stopping: tokio::sync::watch::Receiver<bool>,
-    /// Routing overrides per town, read on every intake: cached briefly. A change made on this
-    /// replica applies at once; other replicas pick it up within `RULES_FRESH_FOR`.
-    rules: Arc<std::sync::Mutex<RulesCache>>,
 }
-
-/// Town → (its routing overrides, when they were read).
-type RulesCache = std::collections::HashMap<String, (Vec<RoutingRule>, std::time::Instant)>;
-
-const RULES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl<S> Clone for DispatchGrpc<S> {
     fn clone(&self) -> Self {
         Self {
             store: self.store.clone(),
+            dispatcher: self.dispatcher.clone(),
             verifier: self.verifier.clone(),
-            registry: self.registry.clone(),
             stopping: self.stopping.clone(),
-            rules: self.rules.clone(),
         }
     }
 }
 
 type Rpc<T> = Result<Response<T>, GrpcStatus>;
-/// Whether the principal may see the ticket at all.
-pub fn can_see(p: &Principal, t: &Ticket) -> bool {
-    if p.role == Role::County {
-        return p.county == t.county;
-    }
-    if p.town.as_deref() != Some(t.town.as_str()) {
-        return false;
-    }
-    match p.role {
-        Role::TownOffice => true,
-        Role::Service if p.unit.is_none() => true,
-        Role::Resident => lifecycle::is_submitter(p, t),
-        // An owner representative speaks for an estate's owners: they see its tickets, and
-        // work (add progress to) those their unit co-handles. One with no estate sees what they
-        // submitted and what their unit is named on.
-        Role::OwnerRep => {
-            lifecycle::is_submitter(p, t)
-                || p.estate.as_deref() == Some(t.estate_id.as_str())
-                || (p.estate.is_none() && lifecycle::is_co_handler(p, t))
-        }
-        _ => lifecycle::is_assignee(p, t) || lifecycle::is_co_handler(p, t) || t.submitted_by == p.subject,
-    }
-}
-
-/// Reporter phone numbers in full: the town office, the assigned unit, and the reporter.
-pub fn can_see_phone(p: &Principal, t: &Ticket) -> bool {
-    p.role == Role::TownOffice || lifecycle::is_assignee(p, t) || t.submitted_by == p.subject
-}
 
 impl<S: DispatchStore> DispatchGrpc<S> {
     pub fn new(
-        store: Arc<S>,
+        dispatcher: Dispatcher<S>,
         verifier: TokenVerifier,
-        registry: Arc<RegistryClient>,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
-        Self { store, verifier, registry, stopping, rules: Default::default() }
+        Self { store: dispatcher.shared_store(), dispatcher, verifier, stopping }
     }
 
     pub fn routes(self, max_message_bytes: usize) -> tonic::service::Routes {
@@ -130,204 +81,20 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         convert::ticket(t, show, now_ms(), timeline)
     }
 
-    async fn overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
-        if let Some((rules, at)) = self.rules.lock().unwrap_or_else(|e| e.into_inner()).get(town)
-            && at.elapsed() < RULES_FRESH_FOR
-        {
-            return Ok(rules.clone());
-        }
-        let rules = self.store.routing_overrides(town).await?;
-        self.rules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(town.to_owned(), (rules.clone(), std::time::Instant::now()));
-        Ok(rules)
-    }
-
-    async fn rule_for(&self, town: &str, category: Category) -> ServiceResult<RoutingRule> {
-        let overrides = self.overrides(town).await?;
-        Ok(overrides
-            .into_iter()
-            .find(|r| r.category == category)
-            .unwrap_or_else(|| routing::default_rule(town, category)))
-    }
-
-    /// Routes a ticket that has no assignment yet; returns the events that record it.
-    pub async fn route_ticket(
-        &self,
-        t: &mut Ticket,
-        facts: &routing::EstateFacts,
-        now: i64,
-    ) -> ServiceResult<Vec<TicketEvent>> {
-        let rule = self.rule_for(&t.town, t.category).await?;
-        let Some(routed) = routing::route(&rule, facts, now) else {
-            // Not even a town office unit: leave it received for the office to assign by hand.
-            return Ok(Vec::new());
-        };
-        let from = t.status;
-        t.status = Status::Assigned;
-        t.level = t.level.max(routed.level);
-        if t.level >= 1 && t.escalated_l1_at_ms.is_none() {
-            t.escalated_l1_at_ms = Some(now);
-        }
-        if t.level >= 2 && t.escalated_l2_at_ms.is_none() {
-            t.escalated_l2_at_ms = Some(now);
-        }
-        t.county_report |= routed.county_report;
-        let note = format!("→ {}（{}）", routed.assignment.unit_name, routed.assignment.person_name);
-        let mut remarks = Vec::new();
-        if let Some(unit_type) = routed.missing_unit {
-            remarks.push(Remark { code: EventRemark::NoUnitOfType, unit_type: Some(unit_type) });
-        }
-        if routed.county_report {
-            remarks.push(Remark::of(EventRemark::CountyMatter));
-        }
-        t.assignment = Some(routed.assignment);
-        Ok(vec![TicketEvent::new(t, TicketAction::Assign, Some(from), "system", now, &note).with_remarks(remarks)])
-    }
-
     async fn submit(&self, p: &Principal, r: pb::SubmitComplaintRequest) -> ServiceResult<pb::Ticket> {
-        let town = p.town_scope(&r.town)?;
-        let estate_id = id_field("estate_id", &r.estate_id)?;
-        let category = optional_enum::<Category>("category", r.category)?
-            .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
-        let default_source = match p.role {
-            Role::Resident => Source::Resident,
-            Role::OwnerRep => Source::OwnerRep,
-            Role::TownOffice => Source::TownOffice,
-            Role::Service => Source::Hotline,
-            _ => Source::Department,
+        let submission = Submission {
+            town: r.town,
+            estate_id: r.estate_id,
+            category: optional_enum::<Category>("category", r.category)?,
+            source: optional_enum::<Source>("source", r.source)?,
+            description: r.description,
+            reporter_name: r.reporter_name,
+            reporter_phone: r.reporter_phone,
+            anonymous: r.anonymous,
+            reported_at_ms: r.reported_at_ms,
+            idempotency_key: r.idempotency_key,
         };
-        let source = match optional_enum::<Source>("source", r.source)? {
-            None => default_source,
-            Some(s) if s == default_source || p.is_one_of(&[Role::TownOffice, Role::County, Role::Service]) => s,
-            Some(_) => return Err(ServiceError::invalid("source", "this caller may not set the source")),
-        };
-        let description = r.description.trim().to_owned();
-        if description.is_empty() {
-            return Err(ServiceError::invalid("description", "description is required"));
-        }
-        if description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(ServiceError::invalid(
-                "description",
-                format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
-            ));
-        }
-        let (name, phone) = if r.anonymous {
-            (String::new(), String::new())
-        } else {
-            let name = r.reporter_name.trim().to_owned();
-            if name.chars().count() > 50 {
-                return Err(ServiceError::invalid("reporter_name", "reporter_name must be at most 50 characters"));
-            }
-            let phone = r.reporter_phone.trim().to_owned();
-            if !phone.is_empty()
-                && (phone.len() < 5
-                    || phone.len() > 20
-                    || !phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+'))
-            {
-                return Err(ServiceError::invalid("reporter_phone", "reporter_phone must be a phone number"));
-            }
-            (name, phone)
-        };
-        let now = now_ms();
-        let created_at = match r.reported_at_ms {
-            0 => now,
-            t if !p.is_one_of(&[Role::TownOffice, Role::County, Role::Service]) => {
-                let _ = t;
-                return Err(ServiceError::invalid(
-                    "reported_at",
-                    "only the town office and systems may back-date a complaint",
-                ));
-            }
-            t if t > now + 60_000 || t < now - 366 * DAY_MS => {
-                return Err(ServiceError::invalid(
-                    "reported_at",
-                    "reported_at must be within the last year and not in the future",
-                ));
-            }
-            t => t,
-        };
-        let key = r.idempotency_key.trim();
-        if key.len() > 128 {
-            return Err(ServiceError::invalid("idempotency_key", "idempotency_key must be at most 128 characters"));
-        }
-        if key.is_empty() && p.role == Role::Service {
-            return Err(ServiceError::invalid(
-                "idempotency_key",
-                "systems must send an idempotency key with every complaint",
-            ));
-        }
-        let intake_key = (!key.is_empty()).then(|| {
-            let mut h = Sha256::new();
-            for part in [
-                town.as_str(),
-                estate_id.as_str(),
-                category.as_str(),
-                source.as_str(),
-                description.as_str(),
-                name.as_str(),
-                phone.as_str(),
-                if r.anonymous { "1" } else { "0" },
-                &r.reported_at_ms.to_string(),
-            ] {
-                h.update(part.as_bytes());
-                h.update([0u8]);
-            }
-            let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            IntakeKey { scope: format!("{town}/{}", p.subject), key: key.to_owned(), request_hash: hash }
-        });
-
-        let mut ticket = Ticket {
-            id: new_id(),
-            town: town.clone(),
-            county: p.county.clone(),
-            tracking_code: new_tracking_code(),
-            estate_id: estate_id.clone(),
-            estate_name: String::new(),
-            category,
-            source,
-            description,
-            status: Status::Received,
-            level: 0,
-            assignment: None,
-            reporter: Reporter { name, phone, anonymous: r.anonymous },
-            // Nobody can later act as the reporter of an anonymous web submission.
-            submitted_by: if p.subject == crate::ANONYMOUS_SUBJECT { String::new() } else { p.subject.clone() },
-            created_at_ms: created_at,
-            updated_at_ms: now,
-            responded_at_ms: None,
-            resolved_at_ms: None,
-            satisfaction: None,
-            escalated_l1_at_ms: None,
-            escalated_l2_at_ms: None,
-            county_report: false,
-            repeat_of: None,
-            merged_into: None,
-            version: 1,
-        };
-        ticket.repeat_of =
-            self.store.find_open_repeat(&town, &estate_id, category, created_at - REPEAT_WINDOW_MS).await?;
-        let mut events =
-            vec![TicketEvent::new(&ticket, TicketAction::Submit, None, &p.subject, created_at, source.label_zh())];
-        match self.registry.estate_facts(&estate_id).await {
-            Ok(facts) => {
-                if facts.town != town {
-                    return Err(ServiceError::invalid("estate_id", "no such estate in this town"));
-                }
-                ticket.estate_name = facts.estate_name.clone();
-                if !facts.county.is_empty() {
-                    ticket.county = facts.county.clone();
-                }
-                events.extend(self.route_ticket(&mut ticket, &facts, created_at).await?);
-            }
-            Err(FactsError::NotFound) => return Err(ServiceError::invalid("estate_id", "no such estate in this town")),
-            // Accepted all the same: the sweep routes it when the registry is back.
-            Err(FactsError::Unavailable(why)) => {
-                tracing::warn!(%why, "registry unavailable: ticket kept for routing later")
-            }
-        }
-        let stored = self.store.insert_ticket(&ticket, &events, intake_key.as_ref()).await?;
+        let stored = self.dispatcher.submit(p, submission).await?;
         Ok(self.view(p, stored, Vec::new()))
     }
 
@@ -394,25 +161,8 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         if filter.level.is_some_and(|l| l > MAX_LEVEL) {
             return Err(ServiceError::invalid("level", "level must be 0, 1 or 2"));
         }
-        // Scope the list to what the caller may see.
-        match p.role {
-            Role::OwnerRep if p.estate.is_some() => {
-                if filter.estate_id.is_some() && filter.estate_id != p.estate {
-                    return Err(ServiceError::permission_denied("you may list only your estate's tickets"));
-                }
-                filter.estate_id = p.estate.clone();
-            }
-            Role::Resident | Role::OwnerRep => filter.submitted_by = Some(p.subject.clone()),
-            r if UNIT_ROLES.contains(&r) || (r == Role::Service && p.unit.is_some()) => {
-                let unit =
-                    p.unit.clone().ok_or_else(|| ServiceError::permission_denied("this account acts for no unit"))?;
-                if filter.unit_id.as_ref().is_some_and(|u| *u != unit) {
-                    return Err(ServiceError::permission_denied("you may list only your own unit's tickets"));
-                }
-                filter.unit_id = Some(unit);
-            }
-            _ => {}
-        }
+        // Scope the list to what the caller may see, so pages hold only visible rows.
+        access::scope_list(p, &mut filter)?;
         let mut rows = self.store.list_tickets(&town, &filter, &page).await?;
         let page_resp = page.finish(&mut rows, |t| t.id.clone());
         let tickets = rows.into_iter().filter(|t| can_see(p, t)).map(|t| self.view(p, t, Vec::new())).collect();
@@ -493,11 +243,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let town = p.town_scope(&r.town)?;
             let unit_type = optional_enum::<UnitType>("unit_type", r.unit_type)?.map(UnitType::as_str);
             // A unit's own account follows its own unit's tickets only.
-            let unit_id = if UNIT_ROLES.contains(&p.role) || (p.role == Role::Service && p.unit.is_some()) {
-                Some(p.unit.clone().ok_or_else(|| ServiceError::permission_denied("this account acts for no unit"))?)
-            } else {
-                None
-            };
+            let unit_id = access::own_unit(&p)?;
             let cursor = if r.after_event_id.trim().is_empty() {
                 crate::watch::cursor_at(now_ms() as u64)
             } else {
@@ -597,34 +343,10 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             p.require(&[Role::TownOffice, Role::County])?;
             let t = self.visible_ticket(&p, &r.id).await?;
             let unit_id = id_field("unit_id", &r.unit_id)?;
-            let contact = match self.registry.unit_contact(&t.town, &unit_id).await {
-                Ok(c) => c,
-                Err(FactsError::NotFound) => return Err(ServiceError::invalid("unit_id", "no such unit in this town")),
-                Err(FactsError::Unavailable(_)) => {
-                    return Err(ServiceError::new(
-                        ErrorCode::Unavailable,
-                        "the registry is unavailable; try again shortly",
-                    ));
-                }
-            };
-            let (person_id, person_name) = if r.person_id.trim().is_empty() {
-                (contact.person_id, contact.person_name)
-            } else {
-                (id_field("person_id", &r.person_id)?, String::new())
-            };
-            let rule = self.rule_for(&t.town, t.category).await?;
+            let person_id =
+                if r.person_id.trim().is_empty() { None } else { Some(id_field("person_id", &r.person_id)?) };
             let now = now_ms();
-            let assignment = Assignment {
-                unit_type: contact.unit_type,
-                unit_id: contact.unit_id,
-                unit_name: contact.unit_name,
-                person_id,
-                person_name,
-                respond_by_ms: now + i64::from(rule.response_minutes) * MINUTE_MS,
-                resolve_by_ms: now + i64::from(rule.resolution_minutes) * MINUTE_MS,
-                measures: String::new(),
-                co_handler_unit_ids: t.assignment.as_ref().map(|a| a.co_handler_unit_ids.clone()).unwrap_or_default(),
-            };
+            let assignment = self.dispatcher.reassignment(&t, &unit_id, person_id, now).await?;
             let (next, events) = lifecycle::apply(&t, Action::Reassign { assignment, note: r.note }, &p, now)?;
             let saved = self.store.save_transition(t.version, &next, &events).await?;
             Ok(self.view(&p, saved, Vec::new()))
@@ -799,8 +521,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 owner_reps_co_handle: r.owner_reps_co_handle,
                 customised: true,
             };
-            self.store.set_routing_rule(&rule, &p.subject).await?;
-            self.rules.lock().unwrap_or_else(|e| e.into_inner()).remove(&rule.town);
+            self.dispatcher.set_routing_rule(&rule, &p.subject).await?;
             Ok(convert::rule(rule))
         }
         .await)
