@@ -172,7 +172,8 @@ pub struct InspectionInput {
     date: String,
     kind: String,
     focus: String,
-    /// Item code → points; items left out score full marks before deductions.
+    /// Item code → points. A scored item keeps its score (its findings deduct nothing more);
+    /// items left out start at full marks less the per-finding points of their findings.
     #[serde(default)]
     scores: BTreeMap<String, f64>,
     #[serde(default)]

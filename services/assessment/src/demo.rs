@@ -27,8 +27,8 @@ const FINDINGS: &[(&str, &str, &str, bool)] = &[
 /// Item scores of an estate the inspectors keep finding in poor shape.
 const POOR_SHAPE: &[(&str, f64)] = &[
     ("sanitation.public_areas", 3.0),
-    ("sanitation.garbage", 2.0),
-    ("security.guards", 3.0),
+    ("sanitation.garbage", 0.0),
+    ("security.guards", 1.0),
     ("security.cameras_access", 3.0),
     ("maintenance.facilities", 5.0),
     ("greening", 3.0),

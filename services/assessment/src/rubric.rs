@@ -148,8 +148,13 @@ pub fn validate(items: &[RubricItem], bands: &GradeBands) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Scores every item: the given score (full marks when not given), less the deductions of the
-/// findings against it, never below zero. Returns (item scores, total, each finding's deduction).
+/// Scores every item by one rule, so no finding counts twice:
+/// - an item the inspector scored by hand keeps that score — it already weighs what they found,
+///   so findings against it are recorded (and dispatched) with no further deduction;
+/// - an item not scored by hand starts at full marks and loses the item's per-finding deduction
+///   for each finding against it, never below zero.
+///
+/// Returns (item scores, total, each finding's deduction as it counted).
 pub fn score(
     rubric: &Rubric,
     given: &[ItemScore],
@@ -166,19 +171,25 @@ pub fn score(
             ));
         }
     }
+    let scored_by_hand = |code: &str| given.iter().any(|g| g.item == code);
     let mut deductions = Vec::with_capacity(findings.len());
     for (item_code, index) in findings {
         let item = rubric.item(item_code).ok_or_else(|| {
             ServiceError::invalid(format!("findings[{index}].item"), format!("no item {item_code:?} in the rubric"))
         })?;
-        deductions.push(item.deduction_per_finding);
+        deductions.push(if scored_by_hand(item_code) { 0.0 } else { item.deduction_per_finding });
     }
     let mut scores = Vec::with_capacity(rubric.items.len());
     for item in &rubric.items {
-        let base = given.iter().find(|g| g.item == item.code).map(|g| g.score).unwrap_or(item.max_points);
-        let deducted: f64 =
-            findings.iter().zip(&deductions).filter(|((code, _), _)| *code == item.code).map(|(_, d)| *d).sum();
-        scores.push(ItemScore { item: item.code.clone(), score: (base - deducted).max(0.0) });
+        let score = match given.iter().find(|g| g.item == item.code) {
+            Some(g) => g.score,
+            None => {
+                let deducted: f64 =
+                    findings.iter().zip(&deductions).filter(|((code, _), _)| *code == item.code).map(|(_, d)| *d).sum();
+                (item.max_points - deducted).max(0.0)
+            }
+        };
+        scores.push(ItemScore { item: item.code.clone(), score });
     }
     let total = (scores.iter().map(|s| s.score).sum::<f64>() * 10.0).round() / 10.0;
     Ok((scores, total, deductions))
@@ -211,6 +222,23 @@ mod tests {
         assert_eq!(deductions, vec![5.0, 5.0, 5.0]);
         assert_eq!(scores.iter().find(|s| s.item == "fire_safety").unwrap().score, 0.0);
         assert_eq!(total, 100.0 - 2.0 - 10.0);
+    }
+
+    #[test]
+    fn a_hand_scored_item_is_not_deducted_again_for_its_findings() {
+        let r = default_rubric("t");
+        let fire = r.item("fire_safety").unwrap().clone();
+        // The inspector marked fire safety down to 6 for the blocked exit they also recorded.
+        let given = vec![ItemScore { item: "fire_safety".into(), score: 6.0 }];
+        let findings = vec![("fire_safety".to_owned(), 0), ("greening".to_owned(), 1)];
+        let (scores, total, deductions) = score(&r, &given, &findings).unwrap();
+        let of = |code: &str| scores.iter().find(|s| s.item == code).unwrap().score;
+        assert_eq!(of("fire_safety"), 6.0, "the given score stands, not 6 − {}", fire.deduction_per_finding);
+        let greening = r.item("greening").unwrap();
+        assert_eq!(of("greening"), greening.max_points - greening.deduction_per_finding);
+        assert_eq!(deductions, vec![0.0, greening.deduction_per_finding]);
+        let expected = r.total_points() - (fire.max_points - 6.0) - greening.deduction_per_finding;
+        assert_eq!(total, (expected * 10.0).round() / 10.0);
     }
 
     #[test]
