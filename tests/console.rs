@@ -691,7 +691,10 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
     let (status, refused, _) =
         office.post(&edit, &pairs(&post(&[("built_floor_area_m2", &too_big)], Some(&token)))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    assert!(refused.contains("已建面积 不能大于 规划建筑面积"), "the refusal names the fields in Chinese: {refused}");
+    assert!(
+        refused.contains("「已建面积」不能大于「规划建筑面积」"),
+        "the refusal names the fields in Chinese: {refused}"
+    );
     assert!(refused.contains(&format!("value=\"{too_big}\"")) && refused.contains("class=\"invalid\""), "{refused}");
     let (status, refused, _) = office.post(&edit, &pairs(&post(&[("guards", "两个")], Some(&token)))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

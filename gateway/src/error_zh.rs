@@ -10,10 +10,13 @@ use wuguan_platform::{ErrorCode, ServiceError};
 
 /// The Chinese name of every field an error can name (request bodies, query strings, forms).
 const FIELD_LABELS: &[(&str, &str)] = &[
+    ("access_control", "门禁"),
+    ("address", "地址"),
     ("anonymous", "匿名"),
     ("bands", "等级分数线"),
     ("body", "提交的内容"),
-    ("cameras", "监控探头数"),
+    ("built_floor_area_m2", "已建面积"),
+    ("cameras", "监控数量"),
     ("category", "问题类别"),
     ("code", "代码"),
     ("community", "所属社区"),
@@ -23,8 +26,10 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("date", "日期"),
     ("deadline", "办结时限"),
     ("description", "问题描述"),
+    ("designed_households", "设计户数"),
     ("estate_id", "小区"),
     ("expected_version", "版本号"),
+    ("fences_and_gates", "围墙大门"),
     ("findings", "督查发现"),
     ("focus", "督查重点"),
     ("format", "格式"),
@@ -34,30 +39,35 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("initial_level", "初始督办层级"),
     ("inspection_id", "督查记录"),
     ("into_id", "合并到的诉求"),
+    ("is_old_estate", "老旧小区"),
     ("items", "考核细则条目"),
     ("kind", "督查方式"),
     ("level", "督办层级"),
+    ("management_mode", "管理方式"),
     ("measures", "措施"),
     ("month", "月份"),
     ("name", "名称"),
     ("name_contains", "名称关键字"),
     ("new_password", "新密码"),
     ("note", "说明"),
+    ("occupied_households", "入住户数"),
     ("open_only", "仅未办结"),
     ("overdue", "超期"),
+    ("owners_committee", "业主委员会"),
     ("page_size", "每页条数"),
     ("page_token", "翻页位置"),
     ("password", "密码"),
     ("period", "考核期"),
     ("person_id", "责任人"),
     ("plan_id", "督查计划"),
+    ("planned_floor_area_m2", "规划建筑面积"),
     ("property_company", "物业公司"),
     ("property_company_id", "物业公司"),
     ("reason", "原因"),
     ("reported_at", "反映时间"),
     ("reporter_name", "反映人姓名"),
     ("reporter_phone", "联系电话"),
-    ("residents", "常住人口"),
+    ("residents", "居住人口"),
     ("resolve_by", "办结时限"),
     ("role", "角色"),
     ("rule", "派单规则"),
@@ -73,6 +83,25 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("username", "用户名"),
     ("year", "年份"),
 ];
+
+/// Where one name means two things, the ledger's meaning (the estate's creation target, not a
+/// routing rule's target unit).
+const LEDGER_LABELS: &[(&str, &str)] = &[("target", "创建目标")];
+
+/// The Chinese name of a ledger field (estate form, CSV import, change log): the ledger's own
+/// meaning where a name has two, otherwise the one label of [`field_label`].
+pub fn ledger_field_label(field: &str) -> Option<&'static str> {
+    let last = field.rsplit(['.', ']']).next().unwrap_or(field);
+    LEDGER_LABELS.iter().find(|(f, _)| *f == last).map(|(_, l)| *l).or_else(|| field_label(field))
+}
+
+/// A ledger validation message (the registry's) as a person reads it.
+pub fn ledger_message_zh(field: &str, message: &str) -> String {
+    match ledger_field_label(field) {
+        Some(label) => sentence(label, message),
+        None => invalid_zh(None, message),
+    }
+}
 
 /// The Chinese name of a field, if it is one people fill in.
 pub fn field_label(field: &str) -> Option<&'static str> {
@@ -100,11 +129,30 @@ pub fn message_zh(e: &ServiceError) -> String {
 }
 
 fn invalid_zh(field: Option<&str>, message: &str) -> String {
-    let Some(label) = field.and_then(field_label) else {
-        return "填写的内容有误，请检查后重试。".to_owned();
+    match field.and_then(field_label) {
+        Some(label) => sentence(label, message),
+        None => "填写的内容有误，请检查后重试。".to_owned(),
+    }
+}
+
+/// "「label」what is wrong." from the shape of the English message.
+fn sentence(label: &str, message: &str) -> String {
+    let other_field = || {
+        let other = message.rsplit(' ').next().unwrap_or("");
+        ledger_field_label(other).unwrap_or("另一项")
     };
     let number = || message.split(|c: char| !c.is_ascii_digit()).find(|s| !s.is_empty()).unwrap_or("");
-    let what = if message.contains(" is required") || message.contains("must not be empty") {
+    let what = if message.contains("is required when management_mode is property_company") {
+        "在管理方式为物业公司时必填".to_owned()
+    } else if message.contains("must be empty unless management_mode is property_company") {
+        "在管理方式不是物业公司时应为空".to_owned()
+    } else if message.contains("must not exceed") {
+        format!("不能大于「{}」", other_field())
+    } else if message.contains("must be 0 when no household is occupied") {
+        "在入住户数为 0 时应为 0".to_owned()
+    } else if message.contains("implausibly large") {
+        "数值过大，请核实".to_owned()
+    } else if message.contains(" is required") || message.contains("must not be empty") {
         "不能为空".to_owned()
     } else if message.contains("must be at most") && message.contains("characters") {
         format!("最多 {} 个字", number())
@@ -162,6 +210,24 @@ mod tests {
         assert_eq!(zh("unit_id", "no such unit in this town"), "「单位」在本镇没有找到。");
         assert_eq!(zh("rows[3].name", "name is required"), "「名称」不能为空。");
         assert_eq!(zh("no_such_field", "whatever"), "填写的内容有误，请检查后重试。");
+    }
+
+    #[test]
+    fn ledger_messages_name_the_other_field_and_the_condition() {
+        assert_eq!(
+            ledger_message_zh("occupied_households", "occupied_households must not exceed designed_households"),
+            "「入住户数」不能大于「设计户数」。"
+        );
+        assert_eq!(
+            ledger_message_zh(
+                "property_company_id",
+                "property_company_id is required when management_mode is property_company"
+            ),
+            "「物业公司」在管理方式为物业公司时必填。"
+        );
+        assert_eq!(ledger_message_zh("target", "unknown target \"x\""), "「创建目标」不在可选范围内，请从列表中选择。");
+        assert_eq!(zh("target", "target is required"), "「派往单位」不能为空。");
+        assert_eq!(ledger_message_zh("guards", "guards is implausibly large"), "「保安人数」数值过大，请核实。");
     }
 
     #[test]

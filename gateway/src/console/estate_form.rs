@@ -42,28 +42,9 @@ pub struct Values {
     version: String,
 }
 
-/// The Chinese label of a ledger field, for messages that name it.
+/// The Chinese label of a ledger field, for messages that name it (one table: `error_zh`).
 pub(super) fn field_zh(field: &str) -> &str {
-    match field {
-        "name" => "小区名称",
-        "address" => "地址",
-        "community_id" | "community" => "所属社区",
-        "planned_floor_area_m2" => "规划建筑面积",
-        "built_floor_area_m2" => "已建面积",
-        "designed_households" => "设计户数",
-        "occupied_households" => "入住户数",
-        "residents" => "居住人口",
-        "is_old_estate" => "老旧小区",
-        "management_mode" => "管理方式",
-        "property_company_id" | "property_company" => "物业公司",
-        "owners_committee" => "业主委员会",
-        "target" => "创建目标",
-        "guards" => "保安人数",
-        "cameras" => "监控数量",
-        "access_control" => "门禁",
-        "fences_and_gates" => "围墙大门",
-        other => other,
-    }
+    crate::error_zh::ledger_field_label(field).unwrap_or(field)
 }
 
 impl Values {
@@ -241,38 +222,10 @@ fn form_refusal(e: tonic::Status) -> (&'static str, String) {
         wuguan_platform::ErrorCode::InvalidArgument => {
             let field = e.0.field.clone().unwrap_or_default();
             let marked = FIELDS.iter().find(|k| **k == field).copied().unwrap_or("");
-            (marked, in_chinese(&e.0.message))
+            (marked, crate::error_zh::ledger_message_zh(&field, &e.0.message))
         }
         _ => ("", say(&e)),
     }
-}
-
-/// The registry's validation message read in Chinese: field names and the usual phrases.
-pub(super) fn in_chinese(message: &str) -> String {
-    const PHRASES: [(&str, &str); 9] = [
-        (" is required when management_mode is property_company", "：管理方式为物业公司时必填"),
-        (" must be empty unless management_mode is property_company", "：管理方式不是物业公司时应为空"),
-        (" must not exceed ", " 不能大于 "),
-        (" must not be empty", " 不能为空"),
-        (" must not be negative", " 不能为负数"),
-        (" must be 0 when no household is occupied", " 在入住户数为 0 时应为 0"),
-        (" is implausibly large", " 数值过大"),
-        (" is required", " 为必填项"),
-        (" must be at most ", " 不能超过 "),
-    ];
-    let mut out = message.to_owned();
-    for (en, zh) in PHRASES {
-        out = out.replace(en, zh);
-    }
-    out = out.replace("no such community in this town", "本镇没有这个社区");
-    out = out.replace("no such property company in this town", "本镇没有这个物业公司");
-    // Longest names first, so that no name is replaced inside a longer one.
-    let mut names = FIELDS.to_vec();
-    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
-    for name in names {
-        out = out.replace(name, field_zh(name));
-    }
-    out.replace(" characters", " 个字")
 }
 
 const FIELDS: [&str; 17] = [

@@ -3,10 +3,11 @@
 //! and sees every problem by line and field; an import with any problem writes nothing.
 
 use super::common::*;
-use super::estate_form::{field_zh, in_chinese};
+use super::estate_form::field_zh;
 use super::session::{Session, csrf_matches};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::error_zh::ledger_message_zh;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
@@ -96,13 +97,16 @@ pub async fn import(
                 view.outcome = Some(Outcome { dry_run, created: r.created, updated: r.updated });
                 page(view)
             } else {
-                view.problems =
-                    r.errors.iter().map(|e| (e.line, field_zh(&e.field).to_owned(), in_chinese(&e.message))).collect();
+                view.problems = r
+                    .errors
+                    .iter()
+                    .map(|e| (e.line, field_zh(&e.field).to_owned(), ledger_message_zh(&e.field, &e.message)))
+                    .collect();
                 unprocessable(page(view))
             }
         }
         Err(e) => {
-            view.error = Some(in_chinese(&say(&ApiError::from(e))));
+            view.error = Some(say(&ApiError::from(e)));
             unprocessable(page(view))
         }
     }
