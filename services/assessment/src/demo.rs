@@ -11,7 +11,7 @@ use crate::store::AssessmentStore;
 use chrono::Datelike;
 use wuguan_platform::db::now_ms;
 use wuguan_platform::paging::Page;
-use wuguan_platform::registry_client::{EstateFacts, RegistryClient};
+use wuguan_registry_client::{EstateFacts, RegistryClient};
 
 pub const TOWN: &str = "zhongxing";
 

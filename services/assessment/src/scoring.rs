@@ -16,9 +16,9 @@ use tonic::transport::Channel;
 use wuguan_platform::ServiceError;
 use wuguan_platform::error::ServiceResult;
 use wuguan_platform::paging::{MAX_PAGE_SIZE, Page};
-use wuguan_platform::registry_client::{RegistryClient, UnitContact};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::dispatch::v1::dispatch_service_client::DispatchServiceClient;
+use wuguan_registry_client::{RegistryClient, UnitContact};
 
 /// Pages of inspections (or incidents) read at most for one period: 100,000 rows.
 const MAX_PAGES: usize = 200;

@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use wuguan_platform::db::{Db, PoolConfig};
 use wuguan_platform::identity::TokenVerifier;
-use wuguan_platform::registry_client::RegistryClient;
 use wuguan_platform::serving::{self, Limits, lazy_channel};
+use wuguan_registry_client::RegistryClient;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -6,7 +6,7 @@ pub mod grpc;
 pub mod intake;
 pub mod lifecycle;
 pub mod model;
-pub use wuguan_platform::registry_client;
+pub use wuguan_registry_client as registry_client;
 pub mod routing;
 pub mod stats;
 pub mod store;

@@ -51,7 +51,7 @@ pub fn effective_rules(town: &str, overrides: &[RoutingRule]) -> Vec<RoutingRule
         .collect()
 }
 
-pub use wuguan_platform::registry_client::{EstateFacts, UnitContact};
+pub use wuguan_registry_client::{EstateFacts, UnitContact};
 
 /// The result of routing: the assignment and the level the ticket starts at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,6 @@ pub mod metrics;
 pub mod paging;
 pub mod privacy;
 pub mod rates;
-pub mod registry_client;
 pub mod serving;
 pub mod telemetry;
 

@@ -15,10 +15,10 @@ use wuguan_platform::error::{ServiceResult, rpc as ok};
 use wuguan_platform::fields::{id as id_field, required_enum};
 use wuguan_platform::identity::TokenVerifier;
 use wuguan_platform::paging::Page;
-use wuguan_platform::registry_client::{FactsError, RegistryClient};
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
 use wuguan_proto::assessment::v1 as pb;
 use wuguan_proto::assessment::v1::assessment_service_server::{AssessmentService, AssessmentServiceServer};
+use wuguan_registry_client::{FactsError, RegistryClient};
 
 pub const SERVICE_NAMES: &[&str] = &["wuguan.assessment.v1.AssessmentService"];
 
@@ -75,11 +75,7 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
         self.verifier.verify_metadata(req.metadata())
     }
 
-    async fn estate(
-        &self,
-        town: &str,
-        estate_id: &str,
-    ) -> ServiceResult<wuguan_platform::registry_client::EstateFacts> {
+    async fn estate(&self, town: &str, estate_id: &str) -> ServiceResult<wuguan_registry_client::EstateFacts> {
         let id = id_field("estate_id", estate_id)?;
         match self.registry.estate_facts(&id).await {
             Ok(f) if f.town == town => Ok(f),

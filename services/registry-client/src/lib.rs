@@ -1,5 +1,7 @@
-//! Estate facts and units from the registry, over gRPC with the calling service's own token,
-//! cached so that a registry that is briefly down does not stop intake or scoring.
+//! The registry as its clients inside wuguan need it (dispatch routes with it, assessment scores
+//! with it): estate facts and units over gRPC with the calling service's own token, cached so
+//! that a registry that is briefly down does not stop intake or scoring. A crate of its own, so
+//! the shared platform knows no service.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,6 +9,8 @@ use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use wuguan_proto::registry::v1 as rpb;
 use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
+use wuguan_proto::vocab::common::UnitType;
+use wuguan_proto::vocab::registry::ManagementMode;
 
 /// How long cached facts are used without asking again.
 const FRESH_FOR: Duration = Duration::from_secs(300);
@@ -28,27 +32,19 @@ pub struct RegistryClient {
     towns: Mutex<HashMap<String, String>>,
 }
 
+/// The snake_case name of a wire unit type ("unspecified" for none the contract defines).
 fn unit_type_name(v: i32) -> &'static str {
-    use wuguan_proto::common::v1::UnitType as U;
-    match U::try_from(v).unwrap_or(U::Unspecified) {
-        U::Community => "community",
-        U::UrbanManagement => "urban_management",
-        U::Police => "police",
-        U::PropertyCompany => "property_company",
-        U::OwnerReps => "owner_reps",
-        U::ConstructionBureau => "construction_bureau",
-        U::Developer => "developer",
-        U::TownOffice => "town_office",
-        U::County => "county",
-        U::Unspecified => "unspecified",
+    match UnitType::from_wire(v) {
+        Ok(Some(t)) => t.as_str(),
+        _ => "unspecified",
     }
 }
 
+/// The snake_case name of a wire management mode (an unset one reads as none).
 fn mode_name(v: i32) -> &'static str {
-    match rpb::ManagementMode::try_from(v).unwrap_or(rpb::ManagementMode::Unspecified) {
-        rpb::ManagementMode::PropertyCompany => "property_company",
-        rpb::ManagementMode::SelfGoverned => "self_governed",
-        _ => "none",
+    match ManagementMode::from_wire(v) {
+        Ok(Some(m)) => m.as_str(),
+        _ => ManagementMode::None.as_str(),
     }
 }
 
@@ -63,7 +59,7 @@ impl RegistryClient {
         if let Ok(v) = format!("Bearer {}", self.token).parse() {
             req.metadata_mut().insert("authorization", v);
         }
-        crate::telemetry::inject_current_context(req.metadata_mut());
+        wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
         req
     }
 
