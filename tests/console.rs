@@ -228,7 +228,8 @@ async fn roles_work_their_flows_in_the_console() {
     // Refused by the service (a second accept): the page says why instead of failing.
     let (status, page, _) =
         company.post(&format!("{page_path}/accept"), &[("csrf", token.as_str()), ("measures", "再次接单")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The ticket's state stands in the way: 409, what the API answers for the same refusal.
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(page.contains("class=\"error\""), "{page}");
 
     // Another unit cannot open the company's ticket.
@@ -724,7 +725,8 @@ async fn the_office_keeps_the_estate_ledger_in_the_console() {
     assert!(!title.contains('<'), "the title is text only: {title}");
     // The same form again (its version is now stale) does not overwrite the saved change.
     let (status, stale, _) = office.post(&edit, &pairs(&post(&[("residents", "1")], Some(&token)))).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A newer version stands in the way: 409, as the API answers a stale expected_version.
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(stale.contains("已被他人修改"), "{stale}");
 
     // A new estate from the same form.

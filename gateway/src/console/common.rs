@@ -106,10 +106,26 @@ pub(super) fn signed_form(session: &Session, body: &Bytes) -> Option<HashMap<Str
     super::session::csrf_matches(&session.csrf, &token).then_some(fields)
 }
 
-/// `page` sent back as 422: a form the services refused, shown again with what to correct.
+/// `page` sent back as 422: a form shown again with what to correct (a field missing or wrong).
 pub(super) fn unprocessable(mut page: Response) -> Response {
     *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     page
+}
+
+/// `page` — a form shown again with the service's refusal — with the status that refusal has:
+/// 422 for a field to correct, otherwise what the API answers for the same refusal (409 when
+/// the ticket's state or a newer version stands in the way, 403, 503 …).
+pub(super) fn refused_form(mut page: Response, e: &ApiError) -> Response {
+    *page.status_mut() = form_status(e);
+    page
+}
+
+/// The status of a refused form: see [`refused_form`].
+pub(super) fn form_status(e: &ApiError) -> StatusCode {
+    match e.0.code {
+        wuguan_platform::ErrorCode::InvalidArgument => StatusCode::UNPROCESSABLE_ENTITY,
+        code => code.http_status(),
+    }
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body.

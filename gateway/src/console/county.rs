@@ -142,7 +142,7 @@ pub async fn create_town(State(s): State<AppState>, session: Session, body: axum
                 _ => say(&e),
             };
             match county(&s, &session, Some(message)).await {
-                Ok(page) => unprocessable(page),
+                Ok(page) => refused_form(page, &e),
                 Err(e) => refused(&e, "/console"),
             }
         }

@@ -172,7 +172,10 @@ struct FormPage {
     error_field: String,
 }
 
-async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Option<(&str, String)>) -> Response {
+/// A form sent back: the field to mark (or ""), what to correct, and the status to answer with.
+type Refusal = (&'static str, String, StatusCode);
+
+async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Option<Refusal>) -> Response {
     let b = bearer(session);
     let town = session.principal.town.clone().unwrap_or_default();
     let page_req = || Some(PageRequest { page_size: 500, page_token: String::new() });
@@ -186,10 +189,9 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
         Ok(r) => r.into_inner().property_companies.into_iter().map(|c| (c.id, c.name)).collect(),
         Err(e) => return refused(&ApiError::from(e), "/console/estates"),
     };
-    let failed = error.is_some();
-    let (error_field, error) = match error {
-        Some((field, message)) => (field.to_owned(), Some(message)),
-        None => (String::new(), None),
+    let (error_field, error, status) = match error {
+        Some((field, message, status)) => (field.to_owned(), Some(message), Some(status)),
+        None => (String::new(), None, None),
     };
     let response = page(FormPage {
         nav: nav(session),
@@ -204,7 +206,10 @@ async fn render(s: &AppState, session: &Session, id: &str, v: Values, error: Opt
         error,
         error_field,
     });
-    if failed { unprocessable(response) } else { response }
+    match status {
+        Some(status) => (status, response).into_response(),
+        None => response,
+    }
 }
 
 fn office_only(session: &Session) -> Option<Response> {
@@ -212,20 +217,27 @@ fn office_only(session: &Session) -> Option<Response> {
         .then(|| refusal(StatusCode::FORBIDDEN, "小区台账由镇物管办维护。", "/console/estates"))
 }
 
-/// What the registry's refusal means for the form: the field and a message naming it.
-fn form_refusal(e: tonic::Status) -> (&'static str, String) {
+/// What the registry's refusal means for the form: the field, a message naming it, and the
+/// status the API answers the same refusal with (422 for a field to correct).
+fn form_refusal(e: tonic::Status) -> Refusal {
     let e = ApiError::from(e);
+    let status = form_status(&e);
     match e.0.code {
         wuguan_platform::ErrorCode::Aborted | wuguan_platform::ErrorCode::FailedPrecondition => {
-            ("", "保存前该小区已被他人修改，请返回重新打开后再改。".to_owned())
+            ("", "保存前该小区已被他人修改，请返回重新打开后再改。".to_owned(), status)
         }
         wuguan_platform::ErrorCode::InvalidArgument => {
             let field = e.0.field.clone().unwrap_or_default();
             let marked = FIELDS.iter().find(|k| **k == field).copied().unwrap_or("");
-            (marked, crate::error_zh::ledger_message_zh(&field, &e.0.message))
+            (marked, crate::error_zh::ledger_message_zh(&field, &e.0.message), status)
         }
-        _ => ("", say(&e)),
+        _ => ("", say(&e), status),
     }
+}
+
+/// A value the console itself could not read (before asking the registry): a field to correct.
+fn unreadable((field, message): (&'static str, String)) -> Refusal {
+    (field, message, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 const FIELDS: [&str; 17] = [
@@ -271,7 +283,7 @@ pub async fn create(State(s): State<AppState>, session: Session, body: Bytes) ->
     let v = Values::posted(&f);
     let fields = match v.to_pb() {
         Ok(fields) => fields,
-        Err(error) => return render(&s, &session, "", v, Some(error)).await,
+        Err(error) => return render(&s, &session, "", v, Some(unreadable(error))).await,
     };
     let req = rpb::CreateEstateRequest {
         town: session.principal.town.clone().unwrap_or_default(),
@@ -304,7 +316,7 @@ pub async fn update(State(s): State<AppState>, session: Session, Path(id): Path<
     let v = Values::posted(&f);
     let fields = match v.to_pb() {
         Ok(fields) => fields,
-        Err(error) => return render(&s, &session, &id, v, Some(error)).await,
+        Err(error) => return render(&s, &session, &id, v, Some(unreadable(error))).await,
     };
     // The version the clerk opened: someone else's save in between is not overwritten.
     let expected_version = v.version.parse().unwrap_or(0);

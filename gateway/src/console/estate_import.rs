@@ -106,8 +106,9 @@ pub async fn import(
             }
         }
         Err(e) => {
-            view.error = Some(say(&ApiError::from(e)));
-            unprocessable(page(view))
+            let e = ApiError::from(e);
+            view.error = Some(say(&e));
+            refused_form(page(view), &e)
         }
     }
 }

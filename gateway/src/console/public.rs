@@ -199,7 +199,7 @@ pub async fn submit(
                 Some("estate_id") => "请选择小区。".to_owned(),
                 _ => say(&e),
             };
-            unprocessable(submit_page(&s, &session, &town, &secret, Some(message)).await)
+            refused_form(submit_page(&s, &session, &town, &secret, Some(message)).await, &e)
         }
     }
 }

@@ -358,6 +358,6 @@ pub async fn act(
     .await;
     match result {
         Ok(_) => Redirect::to(&back).into_response(),
-        Err(e) => unprocessable(render_ticket(&s, &session, &id, Some(say(&e)), None).await),
+        Err(e) => refused_form(render_ticket(&s, &session, &id, Some(say(&e)), None).await, &e),
     }
 }
