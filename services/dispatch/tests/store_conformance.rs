@@ -79,6 +79,40 @@ async fn conformance<S: DispatchStore>(store: S) {
     assert_eq!(err.code, ErrorCode::Aborted);
     let reread = store.get_ticket(&a.id).await.unwrap().unwrap();
     assert_eq!((reread.status, reread.version, reread.responded_at_ms), (Status::Accepted, 2, Some(now + 1)));
+
+    // Every column a transition writes comes back as written: each one a different value, so a
+    // value bound to another column's place would show.
+    let fresh = ticket("t-every", Category::Repair, now, HOUR_MS, DAY_MS);
+    let fresh = store.insert_ticket(&fresh, &[], None).await.unwrap();
+    let mut every = fresh.clone();
+    every.status = Status::Resolved;
+    every.level = 2;
+    every.assignment = Some(Assignment {
+        unit_type: "police".into(),
+        unit_id: "unit-police".into(),
+        unit_name: "众兴派出所".into(),
+        person_id: "p-police".into(),
+        person_name: "孙所长".into(),
+        respond_by_ms: now + 11,
+        resolve_by_ms: now + 12,
+        measures: "加强巡逻".into(),
+        co_handler_unit_ids: vec!["unit-a".into(), "unit-b".into()],
+    });
+    every.updated_at_ms = now + 13;
+    every.responded_at_ms = Some(now + 14);
+    every.resolved_at_ms = Some(now + 15);
+    every.satisfaction = Some(Satisfaction::BasicallySatisfied);
+    every.escalated_l1_at_ms = Some(now + 16);
+    every.escalated_l2_at_ms = Some(now + 17);
+    every.county_report = true;
+    every.estate_name = "新名花园".into();
+    every.county = "c2".into();
+    every.merged_into = Some("ticket-x".into());
+    every.repeat_of = Some("ticket-y".into());
+    let written = store.save_transition(fresh.version, &every, &[]).await.unwrap();
+    let back = store.get_ticket(&every.id).await.unwrap().unwrap();
+    assert_eq!(back, Ticket { version: fresh.version + 1, ..every.clone() });
+    assert_eq!(written, back);
     assert_eq!(reread.assignment.unwrap().co_handler_unit_ids, vec!["unit-owners".to_owned()]);
     let timeline = store.timeline(&a.id).await.unwrap();
     assert_eq!(timeline.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["submit", "accept"]);

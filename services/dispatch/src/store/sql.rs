@@ -9,6 +9,14 @@ use wuguan_platform::db::now_ms;
 use wuguan_platform::error::{ServiceError, ServiceResult};
 use wuguan_platform::paging::Page;
 
+/// Appends `, column = <placeholder>` for each pair to an UPDATE being built, binding the value
+/// with it (the caller starts the SET list).
+macro_rules! set_columns {
+    ($q:ident, $($column:literal => $value:expr),+ $(,)?) => {
+        $( $q.push(concat!(", ", $column, " = ")).push_bind($value); )+
+    };
+}
+
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -241,39 +249,35 @@ macro_rules! sql_store {
                 t: &Ticket,
             ) -> Result<bool, sqlx::Error> {
                 let a = t.assignment.as_ref();
-                let done = sqlx::query(
-                    "UPDATE tickets SET status = $1, level = $2, unit_type = $3, unit_id = $4, unit_name = $5, person_id = $6, \
-                     person_name = $7, respond_by = $8, resolve_by = $9, measures = $10, co_handlers = $11, updated_at = $12, \
-                     responded_at = $13, resolved_at = $14, satisfaction = $15, escalated_l1_at = $16, escalated_l2_at = $17, \
-                     county_report = $18, estate_name = $21, county = $22, merged_into = $23, repeat_of = $24, \
-                     version = version + 1 WHERE id = $19 AND version = $20",
-                )
-                .bind(t.status.as_str())
-                .bind(i64::from(t.level))
-                .bind(a.map(|a| a.unit_type.clone()))
-                .bind(a.map(|a| a.unit_id.clone()))
-                .bind(a.map(|a| a.unit_name.clone()))
-                .bind(a.map(|a| a.person_id.clone()))
-                .bind(a.map(|a| a.person_name.clone()))
-                .bind(a.map(|a| a.respond_by_ms))
-                .bind(a.map(|a| a.resolve_by_ms))
-                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
-                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
-                .bind(t.updated_at_ms)
-                .bind(t.responded_at_ms)
-                .bind(t.resolved_at_ms)
-                .bind(t.satisfaction.map(|s| s.as_str()))
-                .bind(t.escalated_l1_at_ms)
-                .bind(t.escalated_l2_at_ms)
-                .bind(t.county_report)
-                .bind(&t.id)
-                .bind(expected_version)
-                .bind(&t.estate_name)
-                .bind(&t.county)
-                .bind(&t.merged_into)
-                .bind(&t.repeat_of)
-                .execute(&mut **tx)
-                .await?;
+                // Each column beside its value: the builder numbers the placeholders, so no value
+                // can be bound to another column's position.
+                let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE tickets SET version = version + 1");
+                set_columns!(q,
+                    "status" => t.status.as_str(),
+                    "level" => i64::from(t.level),
+                    "unit_type" => a.map(|a| a.unit_type.clone()),
+                    "unit_id" => a.map(|a| a.unit_id.clone()),
+                    "unit_name" => a.map(|a| a.unit_name.clone()),
+                    "person_id" => a.map(|a| a.person_id.clone()),
+                    "person_name" => a.map(|a| a.person_name.clone()),
+                    "respond_by" => a.map(|a| a.respond_by_ms),
+                    "resolve_by" => a.map(|a| a.resolve_by_ms),
+                    "measures" => a.map(|a| a.measures.clone()).unwrap_or_default(),
+                    "co_handlers" => a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default(),
+                    "updated_at" => t.updated_at_ms,
+                    "responded_at" => t.responded_at_ms,
+                    "resolved_at" => t.resolved_at_ms,
+                    "satisfaction" => t.satisfaction.map(|s| s.as_str()),
+                    "escalated_l1_at" => t.escalated_l1_at_ms,
+                    "escalated_l2_at" => t.escalated_l2_at_ms,
+                    "county_report" => t.county_report,
+                    "estate_name" => &t.estate_name,
+                    "county" => &t.county,
+                    "merged_into" => &t.merged_into,
+                    "repeat_of" => &t.repeat_of,
+                );
+                q.push(" WHERE id = ").push_bind(&t.id).push(" AND version = ").push_bind(expected_version);
+                let done = q.build().execute(&mut **tx).await?;
                 Ok(done.rows_affected() == 1)
             }
 
