@@ -83,17 +83,20 @@ fn stop(mut up: Up) {
     }
 }
 
-async fn login(http: &reqwest::Client, base: &str) -> String {
-    let body: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
+/// The town office's sign-in answer (token, lifetime).
+async fn sign_in(http: &reqwest::Client, base: &str) -> Value {
+    http.post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": "zhongxing.town_office", "password": "demo"}))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
+        .unwrap()
+}
+
+async fn login(http: &reqwest::Client, base: &str) -> String {
+    sign_in(http, base).await["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn summary(http: &reqwest::Client, base: &str, token: &str) -> Value {
@@ -143,17 +146,9 @@ async fn up_serves_the_demo_stops_on_sigterm_and_keeps_data_across_restarts() {
     // Restart on the same data: the demo is not loaded twice and the new estate is still there.
     // The settings a one-machine office changes reach the services: here the token lifetime.
     let up = start_with(dir.path(), &["--token-ttl-secs", "600", "--sweep-interval-secs", "5"]);
-    let signed_in: Value = http
-        .post(format!("{}/api/v1/auth/login", up.base))
-        .json(&json!({"username": "zhongxing.town_office", "password": "demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let signed_in = sign_in(&http, &up.base).await;
     assert_eq!(signed_in["expires_in"], 600, "{signed_in}");
-    let token = login(&http, &up.base).await;
+    let token = signed_in["access_token"].as_str().unwrap().to_owned();
     let s = summary(&http, &up.base, &token).await;
     assert_eq!(s["estates"], 66, "{s}");
     assert_eq!(s["residents"], 57_694 + 30);
