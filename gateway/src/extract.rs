@@ -48,7 +48,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// serde reports unknown and missing fields at their parent's path: name the field itself.
-fn named_field(message: &str) -> Option<String> {
+pub(crate) fn named_field(message: &str) -> Option<String> {
     ["unknown field `", "missing field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))

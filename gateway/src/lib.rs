@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod printable;
 pub mod public_limit;
 pub mod routes;
+pub mod ticket_action;
 pub mod upstream;
 pub mod views;
 pub mod vocab;

@@ -6,6 +6,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::ticket_action::TicketAction;
 use crate::vocab::{event_text_zh, label, wire};
 use askama::Template;
 use axum::body::Bytes;
@@ -328,8 +329,8 @@ pub async fn ticket(
     render_ticket(&s, &session, &id, None, notice).await
 }
 
-/// A form's action on a ticket: checked against the session's CSRF token, then the same call
-/// the API's `POST /complaints/{id}/{action}` makes.
+/// A form's action on a ticket: checked against the session's CSRF token, read into the same
+/// typed action the API's `POST /complaints/{id}/{action}` reads, and sent the same way.
 pub async fn act(
     State(s): State<AppState>,
     session: Session,
@@ -348,14 +349,10 @@ pub async fn act(
         // <input type="datetime-local"> gives local time without a zone: the town's is UTC+8.
         *d = format!("{}:00+08:00", d.trim());
     }
-    let json = serde_json::to_vec(&f).unwrap_or_default();
-    let result = crate::routes::complaints::act(
-        State(s.clone()),
-        bearer(&session),
-        Path((id.clone(), action.clone())),
-        Bytes::from(json),
-    )
-    .await;
+    let result = match TicketAction::from_form(&action, &f) {
+        Ok(action) => action.send(&s, &bearer(&session), id.clone()).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(_) => Redirect::to(&back).into_response(),
         Err(e) => refused_form(render_ticket(&s, &session, &id, Some(say(&e)), None).await, &e),

@@ -5,6 +5,7 @@ use crate::AppState;
 use crate::complaint_views::*;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, parse_json};
+use crate::ticket_action::{self, TicketAction};
 use crate::views::Page;
 use crate::vocab::{name, wire};
 use axum::Json;
@@ -126,121 +127,16 @@ pub async fn list(
     Ok(Json(Page::new(resp.tickets.into_iter().map(ComplaintView::from).collect(), resp.page)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MeasuresBody {
-    measures: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReasonBody {
-    reason: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoteBody {
-    note: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReassignBody {
-    unit_id: String,
-    #[serde(default)]
-    person_id: String,
-    #[serde(default)]
-    note: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResolveBody {
-    measures_taken: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    satisfaction: String,
-    #[serde(default)]
-    note: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MergeBody {
-    into: String,
-    #[serde(default)]
-    note: String,
-}
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExtendBody {
-    deadline: String,
-    note: String,
-}
-
 /// `POST /complaints/{id}/{action}`: accept, reject, reassign, extend, progress, resolve,
-/// verify, reopen, escalate, merge.
+/// verify, reopen, escalate, merge (see [`TicketAction`]).
 pub async fn act(
     State(s): State<AppState>,
     bearer: Bearer,
     Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Json<ComplaintView>> {
-    let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
-    let mut client = s.upstreams.dispatch();
-    let r = |m| s.upstreams.request(&bearer, m);
-    let ticket = match action.as_str() {
-        "accept" => {
-            let b: MeasuresBody = parse_json(body)?;
-            client.accept_ticket(r(pb::AcceptTicketRequest { id, measures: b.measures })).await?
-        }
-        "reject" => {
-            let b: ReasonBody = parse_json(body)?;
-            client.reject_ticket(s.upstreams.request(&bearer, pb::RejectTicketRequest { id, reason: b.reason })).await?
-        }
-        "reassign" => {
-            let b: ReassignBody = parse_json(body)?;
-            let req = pb::ReassignTicketRequest { id, unit_id: b.unit_id, person_id: b.person_id, note: b.note };
-            client.reassign_ticket(s.upstreams.request(&bearer, req)).await?
-        }
-        "extend" => {
-            let b: ExtendBody = parse_json(body)?;
-            let resolve_by_ms = parse_instant("deadline", &b.deadline)?;
-            let req = pb::ExtendDeadlineRequest { id, resolve_by_ms, note: b.note };
-            client
-                .extend_deadline(s.upstreams.request(&bearer, req))
-                .await
-                .map_err(|e| ApiError::from(e).renamed("resolve_by", "deadline"))?
-        }
-        "progress" => {
-            let b: NoteBody = parse_json(body)?;
-            client.add_progress(s.upstreams.request(&bearer, pb::AddProgressRequest { id, note: b.note })).await?
-        }
-        "resolve" => {
-            let b: ResolveBody = parse_json(body)?;
-            let req = pb::ResolveTicketRequest { id, measures_taken: b.measures_taken };
-            client.resolve_ticket(s.upstreams.request(&bearer, req)).await?
-        }
-        "verify" => {
-            let b: VerifyBody = parse_json(body)?;
-            let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;
-            let req = pb::VerifyTicketRequest { id, satisfaction, note: b.note };
-            client.verify_ticket(s.upstreams.request(&bearer, req)).await?
-        }
-        "reopen" => {
-            let b: ReasonBody = parse_json(body)?;
-            client.reopen_ticket(s.upstreams.request(&bearer, pb::ReopenTicketRequest { id, reason: b.reason })).await?
-        }
-        "escalate" => {
-            let b: NoteBody = parse_json(body)?;
-            client.escalate_ticket(s.upstreams.request(&bearer, pb::EscalateTicketRequest { id, note: b.note })).await?
-        }
-        "merge" => {
-            let b: MergeBody = parse_json(body)?;
-            let req = pb::MergeTicketRequest { id, into_id: b.into, note: b.note };
-            client.merge_ticket(s.upstreams.request(&bearer, req)).await?
-        }
-        _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on complaints"))),
-    };
-    Ok(Json(ticket.into_inner().into()))
+    let action = TicketAction::from_json(&action, &body)?;
+    Ok(Json(action.send(&s, &bearer, id).await?.into()))
 }
 
 /// Public: no sign-in, no personal data.
@@ -256,7 +152,7 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiRe
 /// Public: the reporter confirms or disputes the fix by tracking code, as `verify` does for the
 /// signed-in reporter. Not satisfied needs a note and reopens the ticket.
 pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Bytes) -> ApiResult<Json<TrackedView>> {
-    let b: VerifyBody = parse_json(&body)?;
+    let b: ticket_action::Verify = parse_json(&body)?;
     let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;
     let req = pb::RateTicketRequest { tracking_code: code, satisfaction, note: b.note };
     let t = s.upstreams.dispatch().rate_ticket(s.upstreams.request(&Bearer(None), req)).await?;
