@@ -236,7 +236,6 @@ pub(super) async fn town_of_page(
     }
 }
 
-/// A short page that says why something cannot be shown, with a way back.
 /// Query parameters of a console page. A mistyped address gets the Chinese refusal page naming
 /// the parameter, not axum's English rejection text.
 pub(super) struct Query<T>(pub T);
@@ -258,6 +257,7 @@ pub(super) fn refused(e: &ApiError, back: &str) -> Response {
     refusal(e.0.code.http_status(), &say(e), back)
 }
 
+/// A short page that says why something cannot be shown, with a way back.
 pub(super) fn refusal(status: StatusCode, message: &str, back: &str) -> Response {
     let body = format!(
         "<!doctype html><html lang=zh-CN><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/console/static/console.css><main><p class=error>{}</p><p><a href=\"{}\">返回</a></p></main></html>",
