@@ -1,5 +1,6 @@
-//! The registry's storage, behind one trait with a SQLite and a Postgres implementation
-//! (`sql.rs`), both checked by the same conformance suite (`tests/store_conformance.rs`).
+//! The registry's storage, one trait per aggregate (ledger, estates, accounts) and
+//! `RegistryStore` for all three, each with a SQLite and a Postgres implementation (`sql/`),
+//! all checked by the same conformance suite (`tests/store_conformance.rs`).
 
 mod sql;
 
@@ -24,12 +25,12 @@ pub struct ImportRow {
     pub data: EstateData,
 }
 
-pub trait RegistryStore: Send + Sync + 'static {
+/// Towns, units and persons, neighbourhood committees and property companies.
+pub trait LedgerStore: Send + Sync + 'static {
     fn upsert_county(&self, code: &str, name: &str) -> impl Future<Output = ServiceResult<()>> + Send;
     fn upsert_town(&self, town: &Town) -> impl Future<Output = ServiceResult<()>> + Send;
     fn get_town(&self, code: &str) -> impl Future<Output = ServiceResult<Option<Town>>> + Send;
     fn list_towns(&self) -> impl Future<Output = ServiceResult<Vec<Town>>> + Send;
-
     fn create_unit(&self, unit: &Unit, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Unit>> + Send;
     fn get_unit(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Unit>>> + Send;
     fn list_units(
@@ -38,13 +39,15 @@ pub trait RegistryStore: Send + Sync + 'static {
         unit_type: Option<UnitType>,
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<Unit>>> + Send;
-
     fn create_person(&self, person: &Person, ctx: &WriteContext) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn get_person(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Person>>> + Send;
+
     /// Replaces the person's name, title and phone.
     fn update_person(&self, person: &Person) -> impl Future<Output = ServiceResult<Person>> + Send;
+
     /// Deletes the person unless they are designated; false if they are (or are gone).
     fn remove_person(&self, id: &str) -> impl Future<Output = ServiceResult<bool>> + Send;
+
     /// Makes the person their unit's only designated person.
     fn designate_person(&self, person: &Person) -> impl Future<Output = ServiceResult<Person>> + Send;
     fn list_persons(
@@ -75,7 +78,17 @@ pub trait RegistryStore: Send + Sync + 'static {
         town: &str,
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<PropertyCompany>>> + Send;
+    fn count_communities(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
+    fn count_property_companies(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
 
+    /// Units of the town that handle complaints about any estate (police, urban management,
+    /// town office, construction bureau, ...) with their designated persons.
+    fn town_wide_units(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<UnitContact>>> + Send;
+    fn unit_contact(&self, unit_id: &str) -> impl Future<Output = ServiceResult<Option<UnitContact>>> + Send;
+}
+
+/// Estates, their change log and CSV import.
+pub trait EstateStore: Send + Sync + 'static {
     fn create_estate(
         &self,
         town: &str,
@@ -83,6 +96,7 @@ pub trait RegistryStore: Send + Sync + 'static {
         ctx: &WriteContext,
     ) -> impl Future<Output = ServiceResult<Estate>> + Send;
     fn get_estate(&self, id: &str) -> impl Future<Output = ServiceResult<Option<Estate>>> + Send;
+
     /// Writes `data` if the estate is still at `expected_version`; ABORTED otherwise.
     fn update_estate(
         &self,
@@ -97,6 +111,7 @@ pub trait RegistryStore: Send + Sync + 'static {
         filter: &EstateFilter,
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<Estate>>> + Send;
+
     /// Every estate of the town, for summaries and export.
     fn all_estates(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<Estate>>> + Send;
     fn list_estate_changes(
@@ -104,6 +119,7 @@ pub trait RegistryStore: Send + Sync + 'static {
         estate_id: &str,
         page: &Page,
     ) -> impl Future<Output = ServiceResult<Vec<EstateChange>>> + Send;
+
     /// Writes every row in one transaction; returns (created, updated).
     fn import_estates(
         &self,
@@ -111,21 +127,20 @@ pub trait RegistryStore: Send + Sync + 'static {
         rows: &[ImportRow],
         ctx: &WriteContext,
     ) -> impl Future<Output = ServiceResult<(u32, u32)>> + Send;
-    fn count_communities(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
-    fn count_property_companies(&self, town: &str) -> impl Future<Output = ServiceResult<u32>> + Send;
-    /// Units of the town that handle complaints about any estate (police, urban management,
-    /// town office, construction bureau, ...) with their designated persons.
-    fn town_wide_units(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<UnitContact>>> + Send;
-    fn unit_contact(&self, unit_id: &str) -> impl Future<Output = ServiceResult<Option<UnitContact>>> + Send;
+}
 
+/// Accounts and sign-in.
+pub trait AccountStore: Send + Sync + 'static {
     fn create_account(
         &self,
         account: &Account,
         password_hash: &str,
     ) -> impl Future<Output = ServiceResult<Account>> + Send;
+
     /// The account and its password hash.
     fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
     fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
+
     /// Replaces the account's password hash and lifts any sign-in lock; false if there is no
     /// such account.
     fn set_password_hash(
@@ -133,9 +148,11 @@ pub trait RegistryStore: Send + Sync + 'static {
         username: &str,
         password_hash: &str,
     ) -> impl Future<Output = ServiceResult<bool>> + Send;
+
     /// Until when (ms) the account is locked against signing in (0: not locked); None if there
     /// is no such account.
     fn sign_in_locked_until(&self, username: &str) -> impl Future<Output = ServiceResult<Option<i64>>> + Send;
+
     /// Counts a failed sign-in; the `limit`-th in a row locks the account until `lock_until`
     /// and starts the count again. Returns the lock now in force (0: none).
     fn record_failed_sign_in(
@@ -144,8 +161,15 @@ pub trait RegistryStore: Send + Sync + 'static {
         limit: u32,
         lock_until: i64,
     ) -> impl Future<Output = ServiceResult<i64>> + Send;
+
     /// Stops or restarts the account; false if there is no such account.
     fn set_account_disabled(&self, username: &str, disabled: bool) -> impl Future<Output = ServiceResult<bool>> + Send;
+
     /// A successful sign-in: the count of failures starts again.
     fn clear_failed_sign_ins(&self, username: &str) -> impl Future<Output = ServiceResult<()>> + Send;
 }
+
+/// Everything the registry stores; implemented by every type that implements the three.
+pub trait RegistryStore: LedgerStore + EstateStore + AccountStore {}
+
+impl<T: LedgerStore + EstateStore + AccountStore> RegistryStore for T {}
