@@ -127,6 +127,32 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Gives every `async fn` of a store's impl block the same client span (`level = info`,
+/// `otel.kind = client`, `db.system` of the driver), defined once here instead of as an
+/// attribute on each method:
+///
+/// ```ignore
+/// impl DispatchStore for $store {
+///     wuguan_platform::db_spans! { $db;
+///         async fn get_ticket(&self, id: &str) -> ServiceResult<Option<Ticket>> { … }
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! db_spans {
+    ($db:ty; $( $(#[$attr:meta])* $vis:vis async fn $name:ident $args:tt -> $ret:ty $body:block )* ) => {
+        $(
+            #[::tracing::instrument(
+                level = "info",
+                skip_all,
+                fields(otel.kind = "client", db.system = <$db as $crate::db::DbSystem>::NAME)
+            )]
+            $(#[$attr])*
+            $vis async fn $name $args -> $ret $body
+        )*
+    };
+}
+
 /// The `db.system` name of a sqlx backend, for database spans.
 pub trait DbSystem {
     const NAME: &'static str;
@@ -138,4 +164,47 @@ impl DbSystem for sqlx::Sqlite {
 
 impl DbSystem for sqlx::Postgres {
     const NAME: &'static str = "postgresql";
+}
+
+#[cfg(test)]
+mod span_tests {
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Records every new span as "name field=value;…".
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorder {
+        fn on_new_span(&self, attrs: &tracing::span::Attributes<'_>, _: &tracing::span::Id, _: Context<'_, S>) {
+            let mut line = format!("{} ", attrs.metadata().name());
+            attrs.record(&mut |f: &tracing::field::Field, v: &dyn std::fmt::Debug| {
+                line.push_str(&format!("{}={v:?};", f.name()))
+            });
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    struct Probe;
+
+    impl Probe {
+        crate::db_spans! { sqlx::Sqlite;
+            /// Doc comments pass through.
+            async fn count_rows(&self, table: &str) -> usize {
+                table.len()
+            }
+        }
+    }
+
+    #[test]
+    fn every_store_method_gets_a_client_span_naming_its_database() {
+        let spans = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry().with(Recorder(spans.clone()));
+        let n = tracing::subscriber::with_default(subscriber, || {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(Probe.count_rows("tickets"))
+        });
+        assert_eq!(n, 7);
+        let spans = spans.lock().unwrap();
+        assert_eq!(spans.as_slice(), ["count_rows otel.kind=\"client\";db.system=\"sqlite\";"], "{spans:?}");
+    }
 }

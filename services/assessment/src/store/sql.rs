@@ -233,9 +233,9 @@ macro_rules! push_page {
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
+            wuguan_platform::db_spans! { $db;
             /// Claims an idempotency key for `resource_id` in `tx`: None when this request is the
             /// first with the key, else the id of what the first request made.
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn claim_key(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 scope: &str,
@@ -264,7 +264,6 @@ macro_rules! sql_store {
                 Ok(Some(first))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_plan_tx(tx: &mut sqlx::Transaction<'_, $db>, p: &Plan) -> Result<(), sqlx::Error> {
                 sqlx::query(
                     "INSERT INTO inspection_plans (id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, created_at, follows) \
@@ -286,7 +285,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn findings_of(&self, ids: &[String]) -> ServiceResult<Vec<(String, Finding)>> {
                 if ids.is_empty() {
                     return Ok(Vec::new());
@@ -307,7 +305,6 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn with_findings(&self, rows: Vec<InspectionRow>) -> ServiceResult<Vec<Inspection>> {
                 let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
                 let mut findings = self.findings_of(&ids).await?;
@@ -319,10 +316,11 @@ macro_rules! sql_store {
                     })
                     .collect()
             }
+            }
         }
 
         impl AssessmentStore for $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn current_rubric(&self, town: &str) -> ServiceResult<Option<Rubric>> {
                 let row: Option<RubricRow> = sqlx::query_as(
                     "SELECT town, version, body, created_by, created_at FROM rubrics WHERE town = $1 ORDER BY version DESC LIMIT 1",
@@ -333,7 +331,6 @@ macro_rules! sql_store {
                 row.map(Rubric::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn rubric_version(&self, town: &str, version: i64) -> ServiceResult<Option<Rubric>> {
                 let row: Option<RubricRow> = sqlx::query_as(
                     "SELECT town, version, body, created_by, created_at FROM rubrics WHERE town = $1 AND version = $2",
@@ -345,7 +342,6 @@ macro_rules! sql_store {
                 row.map(Rubric::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_rubric(&self, r: &Rubric) -> ServiceResult<Rubric> {
                 let body = serde_json::to_string(&RubricBody {
                     items: r.items.clone(),
@@ -381,7 +377,6 @@ macro_rules! sql_store {
                 Ok(Rubric { version, created_at_ms: now, ..r.clone() })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_plan(&self, plan: &Plan) -> ServiceResult<()> {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_plan_tx(&mut tx, plan).await?;
@@ -389,7 +384,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_plan(&self, id: &str) -> ServiceResult<Option<Plan>> {
                 let row: Option<PlanRow> = sqlx::query_as(
                     "SELECT id, town, estate_id, date, kind, focus, planned_by, inspection_id, reason, follows FROM inspection_plans WHERE id = $1",
@@ -400,7 +394,6 @@ macro_rules! sql_store {
                 row.map(Plan::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_plans(
                 &self,
                 town: &str,
@@ -423,7 +416,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(Plan::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_inspection(
                 &self,
                 i: &Inspection,
@@ -500,7 +492,6 @@ macro_rules! sql_store {
                 Ok(i.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_inspection(&self, id: &str) -> ServiceResult<Option<Inspection>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(INSPECTION_COLUMNS).push(" FROM inspections WHERE id = ").push_bind(id.to_owned());
@@ -508,7 +499,6 @@ macro_rules! sql_store {
                 Ok(self.with_findings(rows).await?.pop())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_inspections(
                 &self,
                 town: &str,
@@ -528,7 +518,6 @@ macro_rules! sql_store {
                 self.with_findings(rows).await
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_incident(&self, i: &Incident, key: Option<(&str, &str)>) -> ServiceResult<Incident> {
                 let mut tx = self.pool.begin().await?;
                 if let Some((scope, key)) = key
@@ -558,7 +547,6 @@ macro_rules! sql_store {
                 Ok(i.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_incidents(
                 &self,
                 town: &str,
@@ -574,7 +562,6 @@ macro_rules! sql_store {
                 Ok(rows.into_iter().map(Incident::from).collect())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn latest_bulletin(&self, town: &str, month: &str) -> ServiceResult<Option<Vec<u8>>> {
                 let body: Option<Vec<u8>> = sqlx::query_scalar(
                     "SELECT body FROM bulletins WHERE town = $1 AND month = $2 ORDER BY version DESC LIMIT 1",
@@ -586,7 +573,6 @@ macro_rules! sql_store {
                 Ok(body)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn next_bulletin_version(&self, town: &str, month: &str) -> ServiceResult<i64> {
                 let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM bulletins WHERE town = $1 AND month = $2")
                     .bind(town)
@@ -596,7 +582,6 @@ macro_rules! sql_store {
                 Ok(latest.unwrap_or(0) + 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_bulletin(
                 &self,
                 town: &str,
@@ -627,7 +612,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn pending_findings(&self, limit: i64) -> ServiceResult<Vec<PendingFinding>> {
                 let rows: Vec<(String, String, String, String, String, bool, f64, String, Option<String>, String, String, String, String, String)> =
                     sqlx::query_as(
@@ -662,7 +646,6 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn mark_delivered(&self, finding_id: &str, ticket_id: &str) -> ServiceResult<()> {
                 sqlx::query("UPDATE findings SET delivery = 'delivered', ticket_id = $1, delivery_error = '', attempts = attempts + 1 WHERE id = $2")
                     .bind(ticket_id)
@@ -672,12 +655,10 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_pending_findings(&self) -> ServiceResult<i64> {
                 Ok(sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE delivery = 'pending'").fetch_one(&self.pool).await?)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn mark_attempt_failed(&self, finding_id: &str, error: &str, give_up: bool) -> ServiceResult<()> {
                 sqlx::query("UPDATE findings SET delivery = $1, delivery_error = $2, attempts = attempts + 1 WHERE id = $3 AND delivery = 'pending'")
                     .bind(if give_up { "failed" } else { "pending" })
@@ -686,6 +667,7 @@ macro_rules! sql_store {
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
             }
         }
     };

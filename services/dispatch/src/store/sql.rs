@@ -213,7 +213,7 @@ fn key_conflict() -> ServiceError {
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn insert_events(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 town: &str,
@@ -242,7 +242,6 @@ macro_rules! sql_store {
             }
 
             /// Writes every mutable column if the row is still at `expected_version`.
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn write_ticket(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 expected_version: i64,
@@ -281,7 +280,6 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn existing_for_key(&self, key: &IntakeKey) -> ServiceResult<Option<Ticket>> {
                 let row: Option<(String, String)> = sqlx::query_as(
                     "SELECT request_hash, ticket_id FROM intake_keys WHERE scope = $1 AND idempotency_key = $2",
@@ -298,7 +296,6 @@ macro_rules! sql_store {
             }
 
             /// Escalates one ticket from `from_level` if it is still there; returns whether it did.
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, why: EventRemark) -> ServiceResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 let to_level = from_level + 1;
@@ -341,10 +338,11 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 Ok(true)
             }
+            }
         }
 
         impl DispatchStore for $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn insert_ticket(&self, t: &Ticket, events: &[TicketEvent], key: Option<&IntakeKey>) -> ServiceResult<Ticket> {
                 let a = t.assignment.as_ref();
                 let mut tx = self.pool.begin().await?;
@@ -417,7 +415,6 @@ macro_rules! sql_store {
                 Ok(t.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_ticket(&self, id: &str) -> ServiceResult<Option<Ticket>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(TICKET_COLUMNS).push(" FROM tickets WHERE id = ").push_bind(id.to_owned());
@@ -425,7 +422,6 @@ macro_rules! sql_store {
                 row.map(Ticket::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_by_tracking_code(&self, code: &str) -> ServiceResult<Option<Ticket>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(TICKET_COLUMNS).push(" FROM tickets WHERE tracking_code = ").push_bind(code.to_owned());
@@ -433,7 +429,6 @@ macro_rules! sql_store {
                 row.map(Ticket::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_tickets(&self, town: &str, f: &TicketFilter, page: &Page) -> ServiceResult<Vec<Ticket>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(TICKET_COLUMNS).push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
@@ -447,7 +442,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(Ticket::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn tickets_created_between(&self, town: &str, f: &TicketFilter, from_ms: i64, to_ms: i64) -> ServiceResult<Vec<Ticket>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(TICKET_COLUMNS).push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
@@ -459,7 +453,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(Ticket::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn save_transition(&self, expected_version: i64, t: &Ticket, events: &[TicketEvent]) -> ServiceResult<Ticket> {
                 let mut tx = self.pool.begin().await?;
                 if !Self::write_ticket(&mut tx, expected_version, t).await? {
@@ -470,7 +463,6 @@ macro_rules! sql_store {
                 Ok(Ticket { version: expected_version + 1, ..t.clone() })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn save_transitions(&self, changes: &[(i64, Ticket, Vec<TicketEvent>)]) -> ServiceResult<()> {
                 let mut tx = self.pool.begin().await?;
                 for (expected_version, t, events) in changes {
@@ -483,7 +475,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_open_repeat(
                 &self,
                 town: &str,
@@ -506,7 +497,6 @@ macro_rules! sql_store {
                 Ok(id.map(|(id,)| id))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
                     "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
@@ -518,7 +508,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(TicketEvent::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn routing_overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
                 let rows: Vec<RuleRow> = sqlx::query_as(
                     "SELECT town, category, target, response_minutes, resolution_minutes, initial_level, owner_reps_co_handle \
@@ -530,7 +519,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(RoutingRule::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn set_routing_rule(&self, r: &RoutingRule, actor: &str) -> ServiceResult<()> {
                 sqlx::query(
                     "INSERT INTO routing_rules (town, category, target, response_minutes, resolution_minutes, initial_level, \
@@ -554,7 +542,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn escalate_overdue(&self, now: i64, window: i64, limit: i64) -> ServiceResult<Vec<Escalated>> {
                 let mut out = Vec::new();
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, level, responded_at, respond_by FROM tickets WHERE status IN ");
@@ -583,7 +570,6 @@ macro_rules! sql_store {
                 Ok(out)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn unrouted(&self, limit: i64) -> ServiceResult<Vec<Ticket>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(TICKET_COLUMNS)
@@ -593,7 +579,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(Ticket::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn events_after(&self, town: &str, after_id: &str, limit: i64) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
                     "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
@@ -607,7 +592,6 @@ macro_rules! sql_store {
                 rows.into_iter().map(TicketEvent::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_tickets(&self, town: &str) -> ServiceResult<u64> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE town = $1")
                     .bind(town)
@@ -616,7 +600,6 @@ macro_rules! sql_store {
                 Ok(n as u64)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn open_ticket_counts(&self, now_ms: i64) -> ServiceResult<Vec<(String, i64, i64, i64)>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT status, level, COUNT(*), SUM(CASE WHEN unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ");
                 q.push_bind(now_ms).push(") OR resolve_by < ").push_bind(now_ms).push(") THEN 1 ELSE 0 END) FROM tickets WHERE status IN ");
@@ -624,7 +607,6 @@ macro_rules! sql_store {
                 Ok(q.build_query_as::<(String, i64, i64, i64)>().fetch_all(&self.pool).await?)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn tally(
                 &self,
                 town: &str,
@@ -665,6 +647,7 @@ macro_rules! sql_store {
                 // Unprepared: a cached generic plan guesses the period's size from nothing and can pick an
                 // index scan over most of the table; planned per call it sees the actual bounds.
                 Ok(q.build_query_as::<TallyRow>().persistent(false).fetch_all(&self.pool).await?)
+            }
             }
         }
     };

@@ -6,7 +6,7 @@ use crate::store::AccountStore;
 macro_rules! accounts_store {
     ($store:ident, $db:ty) => {
         impl AccountStore for $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn create_account(&self, a: &Account, password_hash: &str) -> ServiceResult<Account> {
                 sqlx::query(
                     "INSERT INTO accounts (username, password_hash, role, town, county, unit_id, display_name, created_at, estate_id) \
@@ -33,7 +33,6 @@ macro_rules! accounts_store {
                 Ok(a.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn find_account(&self, username: &str) -> ServiceResult<Option<(Account, String)>> {
                 let row: Option<AccountRow> = sqlx::query_as(
                     "SELECT username, password_hash, role, town, county, unit_id, estate_id, display_name, disabled FROM accounts WHERE username = $1",
@@ -44,7 +43,6 @@ macro_rules! accounts_store {
                 row.map(<(Account, String)>::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_accounts(&self, town: &str, page: &Page) -> ServiceResult<Vec<Account>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT username, password_hash, role, town, county, unit_id, estate_id, display_name, disabled FROM accounts WHERE town = ",
@@ -58,7 +56,6 @@ macro_rules! accounts_store {
                 rows.into_iter().map(|r| <(Account, String)>::try_from(r).map(|(a, _)| a)).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn set_password_hash(&self, username: &str, password_hash: &str) -> ServiceResult<bool> {
                 let done = sqlx::query(
                     "UPDATE accounts SET password_hash = $1, failed_sign_ins = 0, locked_until = 0 WHERE username = $2",
@@ -70,7 +67,6 @@ macro_rules! accounts_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn sign_in_locked_until(&self, username: &str) -> ServiceResult<Option<i64>> {
                 let row: Option<(i64,)> = sqlx::query_as("SELECT locked_until FROM accounts WHERE username = $1")
                     .bind(username)
@@ -79,7 +75,6 @@ macro_rules! accounts_store {
                 Ok(row.map(|(until,)| until))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_failed_sign_in(&self, username: &str, limit: u32, lock_until: i64) -> ServiceResult<i64> {
                 // One statement, so concurrent failures on several replicas all count. SET
                 // expressions read the row as it was.
@@ -97,7 +92,6 @@ macro_rules! accounts_store {
                 Ok(row.map(|(until,)| until).unwrap_or(0))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn set_account_disabled(&self, username: &str, disabled: bool) -> ServiceResult<bool> {
                 let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2")
                     .bind(disabled)
@@ -107,13 +101,13 @@ macro_rules! accounts_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn clear_failed_sign_ins(&self, username: &str) -> ServiceResult<()> {
                 sqlx::query("UPDATE accounts SET failed_sign_ins = 0 WHERE username = $1 AND failed_sign_ins <> 0")
                     .bind(username)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
+            }
             }
         }
     };

@@ -6,7 +6,7 @@ use crate::store::EstateStore;
 macro_rules! estates_store {
     ($store:ident, $db:ty) => {
         impl EstateStore for $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn create_estate(&self, town: &str, data: &EstateData, ctx: &WriteContext) -> ServiceResult<Estate> {
                 let scope = format!("{town}/estate");
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -35,7 +35,6 @@ macro_rules! estates_store {
                 Ok(Estate { id, town: town.to_owned(), data: data.clone(), version: 1, created_at_ms: now, updated_at_ms: now })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_estate(&self, id: &str) -> ServiceResult<Option<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE id = ").push_bind(id.to_owned());
@@ -43,7 +42,6 @@ macro_rules! estates_store {
                 row.map(Estate::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn update_estate(
                 &self,
                 id: &str,
@@ -77,7 +75,6 @@ macro_rules! estates_store {
                 })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_estates(&self, town: &str, f: &EstateFilter, page: &Page) -> ServiceResult<Vec<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE town = ").push_bind(town.to_owned());
@@ -109,7 +106,6 @@ macro_rules! estates_store {
                 rows.into_iter().map(Estate::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn all_estates(&self, town: &str) -> ServiceResult<Vec<Estate>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
                 q.push(ESTATE_COLUMNS).push(" FROM estates WHERE town = ").push_bind(town.to_owned()).push(" ORDER BY id");
@@ -117,7 +113,6 @@ macro_rules! estates_store {
                 rows.into_iter().map(Estate::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_estate_changes(&self, estate_id: &str, page: &Page) -> ServiceResult<Vec<EstateChange>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, estate_id, actor, at_ms, action, changes FROM estate_changes WHERE estate_id = ",
@@ -131,7 +126,6 @@ macro_rules! estates_store {
                 rows.into_iter().map(EstateChange::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn import_estates(&self, town: &str, rows: &[ImportRow], ctx: &WriteContext) -> ServiceResult<(u32, u32)> {
                 let now = now_ms();
                 let (mut created, mut updated) = (0u32, 0u32);
@@ -165,6 +159,7 @@ macro_rules! estates_store {
                 }
                 tx.commit().await?;
                 Ok((created, updated))
+            }
             }
         }
     };

@@ -6,7 +6,7 @@ use crate::store::LedgerStore;
 macro_rules! ledger_store {
     ($store:ident, $db:ty) => {
         impl LedgerStore for $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn upsert_county(&self, code: &str, name: &str) -> ServiceResult<()> {
                 sqlx::query("INSERT INTO counties (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name")
                     .bind(code)
@@ -16,7 +16,6 @@ macro_rules! ledger_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn upsert_town(&self, town: &Town) -> ServiceResult<()> {
                 sqlx::query(
                     "INSERT INTO towns (code, name, county, time_zone) VALUES ($1, $2, $3, $4) \
@@ -31,7 +30,6 @@ macro_rules! ledger_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_town(&self, code: &str) -> ServiceResult<Option<Town>> {
                 let row: Option<TownRow> = sqlx::query_as(
                     "SELECT t.code, t.name, t.county, c.name AS county_name, t.time_zone \
@@ -43,7 +41,6 @@ macro_rules! ledger_store {
                 Ok(row.map(Town::from))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_towns(&self) -> ServiceResult<Vec<Town>> {
                 let rows: Vec<TownRow> = sqlx::query_as(
                     "SELECT t.code, t.name, t.county, c.name AS county_name, t.time_zone \
@@ -54,7 +51,6 @@ macro_rules! ledger_store {
                 Ok(rows.into_iter().map(Town::from).collect())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_unit(&self, unit: &Unit, ctx: &WriteContext) -> ServiceResult<Unit> {
                 let scope = format!("{}/unit", unit.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -67,7 +63,6 @@ macro_rules! ledger_store {
                 Ok(unit.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_unit(&self, id: &str) -> ServiceResult<Option<Unit>> {
                 let row: Option<UnitRow> =
                     sqlx::query_as("SELECT id, town, unit_type, name, ref_id FROM units WHERE id = $1")
@@ -77,7 +72,6 @@ macro_rules! ledger_store {
                 row.map(Unit::try_from).transpose()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_units(&self, town: &str, unit_type: Option<UnitType>, page: &Page) -> ServiceResult<Vec<Unit>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, town, unit_type, name, ref_id FROM units WHERE town = ");
                 q.push_bind(town.to_owned());
@@ -92,7 +86,6 @@ macro_rules! ledger_store {
                 rows.into_iter().map(Unit::try_from).collect()
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_person(&self, person: &Person, ctx: &WriteContext) -> ServiceResult<Person> {
                 let scope = format!("{}/person", person.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -132,7 +125,6 @@ macro_rules! ledger_store {
                 Ok(person.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_person(&self, id: &str) -> ServiceResult<Option<Person>> {
                 let row: Option<PersonRow> = sqlx::query_as(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons WHERE id = $1",
@@ -143,7 +135,6 @@ macro_rules! ledger_store {
                 Ok(row.map(Person::from))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn update_person(&self, person: &Person) -> ServiceResult<Person> {
                 sqlx::query("UPDATE persons SET name = $1, title = $2, phone = $3 WHERE id = $4")
                     .bind(&person.name)
@@ -155,7 +146,6 @@ macro_rules! ledger_store {
                 Ok(person.clone())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn remove_person(&self, id: &str) -> ServiceResult<bool> {
                 // One statement: a person designated meanwhile is not removed.
                 let done = sqlx::query("DELETE FROM persons WHERE id = $1 AND designated = $2")
@@ -166,7 +156,6 @@ macro_rules! ledger_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn designate_person(&self, person: &Person) -> ServiceResult<Person> {
                 // One statement: exactly this person of the unit is designated afterwards.
                 sqlx::query("UPDATE persons SET designated = (id = $1) WHERE unit_id = $2")
@@ -177,7 +166,6 @@ macro_rules! ledger_store {
                 Ok(Person { designated: true, ..person.clone() })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_persons(&self, town: &str, unit_id: Option<&str>, page: &Page) -> ServiceResult<Vec<Person>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons WHERE town = ",
@@ -194,7 +182,6 @@ macro_rules! ledger_store {
                 Ok(rows.into_iter().map(Person::from).collect())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_community(&self, c: &Community, ctx: &WriteContext) -> ServiceResult<Community> {
                 let scope = format!("{}/community", c.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -228,7 +215,6 @@ macro_rules! ledger_store {
                 Ok(Community { version: 1, ..c.clone() })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_community(&self, id: &str) -> ServiceResult<Option<Community>> {
                 let row: Option<CommunityRow> = sqlx::query_as(
                     "SELECT id, town, name, party_secretary, unit_id, version FROM communities WHERE id = $1",
@@ -239,7 +225,6 @@ macro_rules! ledger_store {
                 Ok(row.map(Community::from))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_communities(&self, town: &str, page: &Page) -> ServiceResult<Vec<Community>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, name, party_secretary, unit_id, version FROM communities WHERE town = ",
@@ -253,7 +238,6 @@ macro_rules! ledger_store {
                 Ok(rows.into_iter().map(Community::from).collect())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn create_property_company(&self, c: &PropertyCompany, ctx: &WriteContext) -> ServiceResult<PropertyCompany> {
                 let scope = format!("{}/property_company", c.town);
                 if let Some(id) = self.idempotent_result(&scope, ctx).await? {
@@ -288,7 +272,6 @@ macro_rules! ledger_store {
                 Ok(PropertyCompany { version: 1, ..c.clone() })
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn get_property_company(&self, id: &str) -> ServiceResult<Option<PropertyCompany>> {
                 let row: Option<CompanyRow> = sqlx::query_as(
                     "SELECT id, town, name, contact_person, contact_phone, unit_id, version FROM property_companies WHERE id = $1",
@@ -299,7 +282,6 @@ macro_rules! ledger_store {
                 Ok(row.map(PropertyCompany::from))
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn list_property_companies(&self, town: &str, page: &Page) -> ServiceResult<Vec<PropertyCompany>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT id, town, name, contact_person, contact_phone, unit_id, version FROM property_companies WHERE town = ",
@@ -313,7 +295,6 @@ macro_rules! ledger_store {
                 Ok(rows.into_iter().map(PropertyCompany::from).collect())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_communities(&self, town: &str) -> ServiceResult<u32> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM communities WHERE town = $1")
                     .bind(town)
@@ -322,7 +303,6 @@ macro_rules! ledger_store {
                 Ok(n as u32)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn count_property_companies(&self, town: &str) -> ServiceResult<u32> {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM property_companies WHERE town = $1")
                     .bind(town)
@@ -331,7 +311,6 @@ macro_rules! ledger_store {
                 Ok(n as u32)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn town_wide_units(&self, town: &str) -> ServiceResult<Vec<UnitContact>> {
                 let rows: Vec<UnitRow> = sqlx::query_as(
                     "SELECT id, town, unit_type, name, ref_id FROM units WHERE town = $1 AND ref_id IS NULL ORDER BY id",
@@ -348,11 +327,11 @@ macro_rules! ledger_store {
                 Ok(out)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn unit_contact(&self, unit_id: &str) -> ServiceResult<Option<UnitContact>> {
                 let Some(unit) = self.get_unit(unit_id).await? else { return Ok(None) };
                 let person = self.designated_person(&unit.id).await?;
                 Ok(Some(UnitContact { unit, person }))
+            }
             }
         }
     };

@@ -290,8 +290,8 @@ const ESTATE_COLUMNS: &str = "id, town, community_id, name, address, planned_flo
 macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
+            wuguan_platform::db_spans! { $db;
             /// The id a previous write with this key produced, if any.
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn idempotent_result(&self, scope: &str, ctx: &WriteContext) -> ServiceResult<Option<String>> {
                 let Some(key) = &ctx.idempotency_key else { return Ok(None) };
                 let id: Option<String> = sqlx::query_scalar(
@@ -304,7 +304,6 @@ macro_rules! sql_store {
                 Ok(id)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn remember_key(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 scope: &str,
@@ -325,7 +324,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_unit(tx: &mut sqlx::Transaction<'_, $db>, unit: &Unit) -> Result<(), sqlx::Error> {
                 sqlx::query(
                     "INSERT INTO units (id, town, unit_type, name, ref_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -341,7 +339,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn insert_estate(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: &str,
@@ -382,7 +379,6 @@ macro_rules! sql_store {
             }
 
             /// Returns whether a row at `expected_version` was updated.
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn write_estate(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 id: &str,
@@ -422,7 +418,6 @@ macro_rules! sql_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
             async fn record_change(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 estate_id: &str,
@@ -447,10 +442,11 @@ macro_rules! sql_store {
                 .await?;
                 Ok(())
             }
+            }
         }
 
         impl $store {
-            #[tracing::instrument(level = "info", skip_all, fields(otel.kind = "client", db.system = <$db as wuguan_platform::db::DbSystem>::NAME))]
+            wuguan_platform::db_spans! { $db;
             async fn designated_person(&self, unit_id: &str) -> ServiceResult<Option<Person>> {
                 let row: Option<PersonRow> = sqlx::query_as(
                     "SELECT id, town, unit_id, name, title, phone, designated FROM persons \
@@ -460,6 +456,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(Person::from))
+            }
             }
         }
     };
