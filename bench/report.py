@@ -15,6 +15,22 @@ def records(name):
     return [json.loads(line) for line in open(path) if line.strip().startswith("{")]
 
 
+import sys
+
+if len(sys.argv) == 3 and sys.argv[1] == "--quick":
+    # bench/run.sh --quick: the two peak ratios per store, for a commit message.
+    quick = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[2]) if l.strip().startswith("{"))}
+    for store in ("postgres", "sqlite"):
+        base, grpc, http = (quick.get(f"{store}-{k}") for k in ("baseline", "grpc-peak", "http-peak"))
+        if not (base and grpc and http):
+            print(f"{store}: incomplete quick run")
+            continue
+        print(f"{store}: baseline {base['throughput']:.0f}/s, gRPC {grpc['throughput']:.0f}/s = "
+              f"{grpc['throughput'] / base['throughput']:.2f}x baseline (target 0.5x), gateway {http['throughput']:.0f}/s = "
+              f"{http['throughput'] / grpc['throughput']:.2f}x gRPC (target 0.6x); exactly once: "
+              f"{'yes' if grpc['exactly_once'] and http['exactly_once'] else 'NO'}")
+    sys.exit(0)
+
 runs = {r["label"]: r for r in records("results.jsonl")}
 meta = runs.get("postgres-baseline", {})
 concurrency, seconds = meta.get("concurrency", "?"), meta.get("seconds", "?")

@@ -5,15 +5,22 @@
 # that concurrency (peak), open-loop at half the peak (latency) and at twice the peak
 # (overload). Results go to bench/results/results.jsonl; bench/report.py writes BENCHMARKS.md.
 # Traffic goes to 127.0.0.1 only; every run is bounded by BENCH_SECONDS.
+#
+# `bench/run.sh --quick`: the peaks only (baseline, gRPC and HTTP closed loop, 5 s each, both
+# stores) and their two ratios printed, in under two minutes after the build; BENCHMARKS.md is
+# left alone. Run it after any change to the request path and quote it in the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+QUICK=0
+if [ "${1:-}" = "--quick" ]; then QUICK=1; fi
 C=${BENCH_CONCURRENCY:-16}
-D=${BENCH_SECONDS:-15}
+if [ "$QUICK" = 1 ]; then D=${BENCH_SECONDS:-5}; else D=${BENCH_SECONDS:-15}; fi
 cargo build --release -q -p wuguan -p wuguan-loadgen
 BIN=$PWD/target/release/wuguan
 LG=$PWD/target/release/wuguan-loadgen
 work=$(mktemp -d /tmp/wuguan-bench.XXXXXX)
 out=bench/results
+[ "$QUICK" = 1 ] && out=$(mktemp -d /tmp/wuguan-bench-quick.XXXXXX)
 mkdir -p "$out"
 : > "$out/results.jsonl"
 pids=()
@@ -38,6 +45,7 @@ measure() {
   peak=$(tail -n 1 "$out/results.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["throughput"])')
   note "[$store] HTTP closed loop, concurrency $C"
   "$LG" run --target http --concurrency "$C" "${common[@]}" --label "$store-http-peak" | tee -a "$out/results.jsonl"
+  [ "$QUICK" = 1 ] && return 0
   note "[$store] gRPC open loop at half the peak ($peak/2 per s)"
   "$LG" run --target grpc --rate "$(python3 -c "print($peak/2)")" "${common[@]}" --label "$store-grpc-half" | tee -a "$out/results.jsonl"
   note "[$store] gRPC open loop at twice the peak"
@@ -105,5 +113,10 @@ pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
 measure sqlite "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$work/sqlite/jwt-private.pem"
 
+if [ "$QUICK" = 1 ]; then
+  python3 bench/report.py --quick "$out/results.jsonl"
+  rm -rf "$out"
+  exit 0
+fi
 python3 bench/report.py > BENCHMARKS.md
 note "wrote BENCHMARKS.md"
