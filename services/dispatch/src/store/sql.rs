@@ -219,25 +219,27 @@ macro_rules! sql_store {
                 town: &str,
                 events: &[TicketEvent],
             ) -> Result<(), sqlx::Error> {
-                for e in events {
-                    sqlx::query(
-                        "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                    )
-                    .bind(&e.id)
-                    .bind(&e.ticket_id)
-                    .bind(town)
-                    .bind(&e.action)
-                    .bind(e.from_status.map(|s| s.as_str()))
-                    .bind(e.to_status.as_str())
-                    .bind(&e.actor)
-                    .bind(e.at_ms)
-                    .bind(&e.note)
-                    .bind(i64::from(e.level))
-                    .bind(Remark::encode(&e.remarks))
-                    .execute(&mut **tx)
-                    .await?;
+                if events.is_empty() {
+                    return Ok(());
                 }
+                // All of a change's events in one statement: one round trip, however many.
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) ",
+                );
+                q.push_values(events, |mut row, e| {
+                    row.push_bind(&e.id)
+                        .push_bind(&e.ticket_id)
+                        .push_bind(town)
+                        .push_bind(&e.action)
+                        .push_bind(e.from_status.map(|s| s.as_str()))
+                        .push_bind(e.to_status.as_str())
+                        .push_bind(&e.actor)
+                        .push_bind(e.at_ms)
+                        .push_bind(&e.note)
+                        .push_bind(i64::from(e.level))
+                        .push_bind(Remark::encode(&e.remarks));
+                });
+                q.build().execute(&mut **tx).await?;
                 Ok(())
             }
 
