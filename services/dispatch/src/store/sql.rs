@@ -495,7 +495,10 @@ macro_rules! sql_store {
                     .push(" AND merged_into IS NULL AND status IN ")
                     .push(OPEN_STATUSES)
                     .push(" ORDER BY created_at, id LIMIT 1");
-                let id: Option<(String,)> = q.build_query_as().fetch_optional(&self.pool).await?;
+                // Unprepared, so each lookup is planned with its own estate and window: a cached
+                // generic plan, chosen while the table was small, kept scanning ~1,500 pages per
+                // intake under load (pg_stat_statements) where the index needs a handful.
+                let id: Option<(String,)> = q.build_query_as().persistent(false).fetch_optional(&self.pool).await?;
                 Ok(id.map(|(id,)| id))
             }
 
