@@ -188,15 +188,7 @@ macro_rules! ledger_store {
                     return self.get_community(&id).await?.ok_or_else(|| ServiceError::not_found("community"));
                 }
                 let now = now_ms();
-                let unit = Unit {
-                    id: c.unit_id.clone(),
-                    town: c.town.clone(),
-                    unit_type: UnitType::Community,
-                    name: c.name.clone(),
-                    ref_id: Some(c.id.clone()),
-                };
-                let mut tx = self.pool.begin().await?;
-                Self::insert_unit(&mut tx, &unit).await.map_err(|e| unique_violation(e, "name", "a unit with this name"))?;
+                let mut tx = self.begin_with_unit(&c.town, UnitType::Community, &c.unit_id, &c.name, &c.id).await?;
                 sqlx::query(
                     "INSERT INTO communities (id, town, name, party_secretary, unit_id, version, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
@@ -210,8 +202,7 @@ macro_rules! ledger_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_violation(e, "name", "a community with this name"))?;
-                Self::remember_key(&mut tx, &scope, ctx, &c.id).await?;
-                tx.commit().await?;
+                Self::commit_create(tx, &scope, ctx, &c.id).await?;
                 Ok(Community { version: 1, ..c.clone() })
             }
 
@@ -244,15 +235,7 @@ macro_rules! ledger_store {
                     return self.get_property_company(&id).await?.ok_or_else(|| ServiceError::not_found("property company"));
                 }
                 let now = now_ms();
-                let unit = Unit {
-                    id: c.unit_id.clone(),
-                    town: c.town.clone(),
-                    unit_type: UnitType::PropertyCompany,
-                    name: c.name.clone(),
-                    ref_id: Some(c.id.clone()),
-                };
-                let mut tx = self.pool.begin().await?;
-                Self::insert_unit(&mut tx, &unit).await.map_err(|e| unique_violation(e, "name", "a unit with this name"))?;
+                let mut tx = self.begin_with_unit(&c.town, UnitType::PropertyCompany, &c.unit_id, &c.name, &c.id).await?;
                 sqlx::query(
                     "INSERT INTO property_companies (id, town, name, contact_person, contact_phone, unit_id, version, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
@@ -267,8 +250,7 @@ macro_rules! ledger_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_violation(e, "name", "a property company with this name"))?;
-                Self::remember_key(&mut tx, &scope, ctx, &c.id).await?;
-                tx.commit().await?;
+                Self::commit_create(tx, &scope, ctx, &c.id).await?;
                 Ok(PropertyCompany { version: 1, ..c.clone() })
             }
 

@@ -324,6 +324,41 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// The first half of creating a record that is also a responsible unit (a neighbourhood
+            /// committee, a property company): a transaction with its unit row written. The caller
+            /// writes its own row in it and ends with [`Self::commit_create`].
+            async fn begin_with_unit(
+                &self,
+                town: &str,
+                unit_type: UnitType,
+                unit_id: &str,
+                name: &str,
+                ref_id: &str,
+            ) -> ServiceResult<sqlx::Transaction<'static, $db>> {
+                let unit = Unit {
+                    id: unit_id.to_owned(),
+                    town: town.to_owned(),
+                    unit_type,
+                    name: name.to_owned(),
+                    ref_id: Some(ref_id.to_owned()),
+                };
+                let mut tx = self.pool.begin().await?;
+                Self::insert_unit(&mut tx, &unit).await.map_err(|e| unique_violation(e, "name", "a unit with this name"))?;
+                Ok(tx)
+            }
+
+            /// Records the idempotency key of a create (so a retry returns `id`) and commits it.
+            async fn commit_create(
+                mut tx: sqlx::Transaction<'static, $db>,
+                scope: &str,
+                ctx: &WriteContext,
+                id: &str,
+            ) -> ServiceResult<()> {
+                Self::remember_key(&mut tx, scope, ctx, id).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn insert_unit(tx: &mut sqlx::Transaction<'_, $db>, unit: &Unit) -> Result<(), sqlx::Error> {
                 sqlx::query(
                     "INSERT INTO units (id, town, unit_type, name, ref_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
