@@ -153,6 +153,22 @@ macro_rules! db_spans {
     };
 }
 
+/// Appends `, column = <placeholder>` for each pair to an UPDATE being built with
+/// `sqlx::QueryBuilder`, binding the value with it — each column written beside its value, so
+/// none can be bound to another column's position. The caller starts the SET list:
+///
+/// ```ignore
+/// let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE tickets SET version = version + 1");
+/// wuguan_platform::set_columns!(q, "status" => t.status.as_str(), "level" => i64::from(t.level));
+/// q.push(" WHERE id = ").push_bind(&t.id);
+/// ```
+#[macro_export]
+macro_rules! set_columns {
+    ($q:ident, $($column:literal => $value:expr),+ $(,)?) => {
+        $( $q.push(concat!(", ", $column, " = ")).push_bind($value); )+
+    };
+}
+
 /// The `db.system` name of a sqlx backend, for database spans.
 pub trait DbSystem {
     const NAME: &'static str;

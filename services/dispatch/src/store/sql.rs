@@ -9,14 +9,6 @@ use wuguan_platform::db::now_ms;
 use wuguan_platform::error::{ServiceError, ServiceResult};
 use wuguan_platform::paging::Page;
 
-/// Appends `, column = <placeholder>` for each pair to an UPDATE being built, binding the value
-/// with it (the caller starts the SET list).
-macro_rules! set_columns {
-    ($q:ident, $($column:literal => $value:expr),+ $(,)?) => {
-        $( $q.push(concat!(", ", $column, " = ")).push_bind($value); )+
-    };
-}
-
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -253,7 +245,7 @@ macro_rules! sql_store {
                 // Each column beside its value: the builder numbers the placeholders, so no value
                 // can be bound to another column's position.
                 let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE tickets SET version = version + 1");
-                set_columns!(q,
+                wuguan_platform::set_columns!(q,
                     "status" => t.status.as_str(),
                     "level" => i64::from(t.level),
                     "unit_type" => a.map(|a| a.unit_type.clone()),

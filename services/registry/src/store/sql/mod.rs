@@ -421,35 +421,30 @@ macro_rules! sql_store {
                 d: &EstateData,
                 now: i64,
             ) -> Result<bool, sqlx::Error> {
-                let done = sqlx::query(
-                    "UPDATE estates SET community_id = $1, name = $2, address = $3, planned_floor_area_m2 = $4, \
-                     built_floor_area_m2 = $5, designed_households = $6, occupied_households = $7, residents = $8, \
-                     is_old_estate = $9, management_mode = $10, property_company_id = $11, owners_committee = $12, \
-                     target = $13, guards = $14, cameras = $15, access_control = $16, fences_and_gates = $17, \
-                     version = version + 1, updated_at = $18 WHERE id = $19 AND version = $20",
-                )
-                .bind(&d.community_id)
-                .bind(&d.name)
-                .bind(&d.address)
-                .bind(d.planned_floor_area_m2)
-                .bind(d.built_floor_area_m2)
-                .bind(d.designed_households)
-                .bind(d.occupied_households)
-                .bind(d.residents)
-                .bind(d.is_old_estate)
-                .bind(d.management_mode.as_str())
-                .bind(&d.property_company_id)
-                .bind(d.owners_committee.as_str())
-                .bind(d.target.as_str())
-                .bind(i64::from(d.security.guards))
-                .bind(i64::from(d.security.cameras))
-                .bind(d.security.access_control)
-                .bind(d.security.fences_and_gates)
-                .bind(now)
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut **tx)
-                .await?;
+                // Each column beside its value (no positional placeholders to keep in step).
+                let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE estates SET version = version + 1");
+                wuguan_platform::set_columns!(q,
+                    "community_id" => &d.community_id,
+                    "name" => &d.name,
+                    "address" => &d.address,
+                    "planned_floor_area_m2" => d.planned_floor_area_m2,
+                    "built_floor_area_m2" => d.built_floor_area_m2,
+                    "designed_households" => d.designed_households,
+                    "occupied_households" => d.occupied_households,
+                    "residents" => d.residents,
+                    "is_old_estate" => d.is_old_estate,
+                    "management_mode" => d.management_mode.as_str(),
+                    "property_company_id" => &d.property_company_id,
+                    "owners_committee" => d.owners_committee.as_str(),
+                    "target" => d.target.as_str(),
+                    "guards" => i64::from(d.security.guards),
+                    "cameras" => i64::from(d.security.cameras),
+                    "access_control" => d.security.access_control,
+                    "fences_and_gates" => d.security.fences_and_gates,
+                    "updated_at" => now,
+                );
+                q.push(" WHERE id = ").push_bind(id).push(" AND version = ").push_bind(expected_version);
+                let done = q.build().execute(&mut **tx).await?;
                 Ok(done.rows_affected() == 1)
             }
 
