@@ -1,7 +1,6 @@
 //! wuguan gateway: HTTP/JSON under `/api/v1` in front of the gRPC services. It signs tokens at
 //! sign-in and otherwise passes the caller's token on; the services authorise every call.
 
-pub mod complaint_views;
 pub mod console;
 pub mod error;
 pub mod error_zh;

@@ -1,7 +1,7 @@
 //! Printable Chinese pages rendered on the server (A4, no scripts, no external assets): the
 //! county's written report and the monthly bulletin.
 
-use crate::complaint_views::ComplaintView;
+use crate::views::complaints::ComplaintView;
 use crate::vocab::label_of_name;
 use crate::written_report::WrittenReport;
 use wuguan_proto::vocab::assessment::{Grade, RubricArea, Standing, SubjectType};
@@ -143,7 +143,7 @@ pub(crate) fn percent(r: Option<f64>) -> String {
 }
 
 /// 每月一通报: the month's bulletin as a printable page (A4 portrait).
-pub fn bulletin(town_name: &str, b: &crate::routes::bulletins::BulletinView) -> String {
+pub fn bulletin(town_name: &str, b: &crate::views::assessments::BulletinView) -> String {
     use std::fmt::Write;
     let (year, month) = b.month.split_once('-').unwrap_or((&b.month, ""));
     let month_number = month.trim_start_matches('0');

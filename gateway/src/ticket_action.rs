@@ -2,9 +2,9 @@
 //! and the console reads from its form, turned into dispatch's gRPC request in one place.
 
 use crate::AppState;
-use crate::complaint_views::parse_instant;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, named_field, parse_json};
+use crate::views::complaints::parse_instant;
 use crate::vocab::wire;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

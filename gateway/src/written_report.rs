@@ -2,9 +2,9 @@
 //! Which tickets it holds is decided here, once, for the API and the console.
 
 use crate::AppState;
-use crate::complaint_views::ComplaintView;
 use crate::error::ApiResult;
 use crate::extract::Bearer;
+use crate::views::complaints::ComplaintView;
 use wuguan_proto::dispatch::v1 as pb;
 
 /// A report holds at most this many pages of 500 in each list; a longer period should be split.

@@ -178,5 +178,5 @@ pub async fn print(
         Ok(t) => t.into_inner().name,
         Err(_) => town,
     };
-    Html(crate::printable::bulletin(&town_name, &crate::routes::bulletins::BulletinView::from(b))).into_response()
+    Html(crate::printable::bulletin(&town_name, &crate::views::assessments::BulletinView::from(b))).into_response()
 }

@@ -7,7 +7,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::vocab::choices;
+use crate::vocab::{Vocabulary, choices};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -50,7 +50,6 @@ pub(super) fn field_zh(field: &str) -> &str {
 impl Values {
     fn of(e: &rpb::Estate) -> Values {
         let sec = e.security.unwrap_or_default();
-        let mode = rpb::ManagementMode::try_from(e.management_mode).unwrap_or(rpb::ManagementMode::None);
         Values {
             name: e.name.clone(),
             address: e.address.clone(),
@@ -61,25 +60,10 @@ impl Values {
             occupied_households: e.occupied_households.to_string(),
             residents: e.residents.to_string(),
             is_old_estate: e.is_old_estate,
-            management_mode: match mode {
-                rpb::ManagementMode::PropertyCompany => "property_company",
-                rpb::ManagementMode::SelfGoverned => "self_governed",
-                _ => "none",
-            }
-            .to_owned(),
+            management_mode: chosen(e.management_mode, ManagementMode::None),
             property_company_id: e.property_company_id.clone(),
-            owners_committee: match rpb::OwnersCommittee::try_from(e.owners_committee) {
-                Ok(rpb::OwnersCommittee::Formed) => "formed",
-                Ok(rpb::OwnersCommittee::Reorganise) => "reorganise",
-                _ => "none",
-            }
-            .to_owned(),
-            target: match rpb::EstateTarget::try_from(e.target) {
-                Ok(rpb::EstateTarget::Boutique) => "boutique",
-                Ok(rpb::EstateTarget::Standard) => "standard",
-                _ => "none",
-            }
-            .to_owned(),
+            owners_committee: chosen(e.owners_committee, OwnersCommittee::None),
+            target: chosen(e.target, EstateTarget::None),
             guards: sec.guards.to_string(),
             cameras: sec.cameras.to_string(),
             access_control: sec.access_control,
@@ -129,23 +113,11 @@ impl Values {
             occupied_households: Some(whole("occupied_households", &self.occupied_households)?),
             residents: Some(whole("residents", &self.residents)?),
             is_old_estate: Some(self.is_old_estate),
-            management_mode: Some(match self.management_mode.as_str() {
-                "property_company" => rpb::ManagementMode::PropertyCompany as i32,
-                "self_governed" => rpb::ManagementMode::SelfGoverned as i32,
-                _ => rpb::ManagementMode::None as i32,
-            }),
+            management_mode: Some(choice_wire(&self.management_mode, ManagementMode::None)),
             // Switching away from a company clears it: send none rather than an old choice.
             property_company_id: company.then(|| self.property_company_id.clone()),
-            owners_committee: Some(match self.owners_committee.as_str() {
-                "formed" => rpb::OwnersCommittee::Formed as i32,
-                "reorganise" => rpb::OwnersCommittee::Reorganise as i32,
-                _ => rpb::OwnersCommittee::None as i32,
-            }),
-            target: Some(match self.target.as_str() {
-                "boutique" => rpb::EstateTarget::Boutique as i32,
-                "standard" => rpb::EstateTarget::Standard as i32,
-                _ => rpb::EstateTarget::None as i32,
-            }),
+            owners_committee: Some(choice_wire(&self.owners_committee, OwnersCommittee::None)),
+            target: Some(choice_wire(&self.target, EstateTarget::None)),
             guards: Some(whole("guards", &self.guards)?),
             cameras: Some(whole("cameras", &self.cameras)?),
             access_control: Some(self.access_control),
@@ -325,4 +297,14 @@ pub async fn update(State(s): State<AppState>, session: Session, Path(id): Path<
         Ok(_) => Redirect::to(&format!("/console/estates/{id}?saved=1")).into_response(),
         Err(e) => render(&s, &session, &id, v, Some(form_refusal(e))).await,
     }
+}
+
+/// The name of the value a select shows as chosen; `default` where the estate has none.
+fn chosen<E: Vocabulary>(wire: i32, default: E) -> String {
+    E::from_wire(wire).ok().flatten().unwrap_or(default).as_str().to_owned()
+}
+
+/// The wire value of a select's choice; `default` for a choice the contract lacks.
+fn choice_wire<E: Vocabulary + Into<i32>>(name: &str, default: E) -> i32 {
+    E::ALL.iter().copied().find(|v| v.as_str() == name).unwrap_or(default).into()
 }

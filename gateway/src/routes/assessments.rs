@@ -5,110 +5,11 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams};
 use crate::views::Page;
+use crate::views::assessments::*;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use wuguan_proto::assessment::v1 as pb;
-
-#[derive(Serialize)]
-pub struct AssessedView {
-    pub subject_type: String,
-    pub subject_id: String,
-    pub name: String,
-    pub score: f64,
-    pub grade: String,
-    pub passed: bool,
-    pub advanced_unit_eligible: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub boutique_estate_eligible: Option<bool>,
-    pub reasons: Vec<String>,
-    pub responsible_person: String,
-}
-
-impl From<pb::AssessedSubject> for AssessedView {
-    fn from(s: pb::AssessedSubject) -> Self {
-        AssessedView {
-            subject_type: s.subject_type,
-            subject_id: s.subject_id,
-            name: s.name,
-            score: s.score,
-            grade: s.grade,
-            passed: s.passed,
-            advanced_unit_eligible: s.advanced_unit_eligible,
-            boutique_estate_eligible: s.boutique_estate_eligible,
-            reasons: s.reasons,
-            responsible_person: s.responsible_person,
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct TargetEstateView {
-    estate_id: String,
-    name: String,
-    target: String,
-    score: Option<f64>,
-    reached: bool,
-}
-
-#[derive(Serialize, Default)]
-pub struct TargetsView {
-    boutique_target: u32,
-    boutique_reached: u32,
-    standard_target: u32,
-    standard_reached: u32,
-    estates: Vec<TargetEstateView>,
-    old_estates: u32,
-    old_estates_covered: u32,
-    coverage_rate: f64,
-    uncovered_estates: Vec<String>,
-}
-
-impl From<pb::TargetProgress> for TargetsView {
-    fn from(t: pb::TargetProgress) -> Self {
-        TargetsView {
-            boutique_target: t.boutique_target,
-            boutique_reached: t.boutique_reached,
-            standard_target: t.standard_target,
-            standard_reached: t.standard_reached,
-            estates: t
-                .estates
-                .into_iter()
-                .map(|e| TargetEstateView {
-                    estate_id: e.estate_id,
-                    name: e.name,
-                    target: e.target,
-                    score: e.score,
-                    reached: e.reached,
-                })
-                .collect(),
-            old_estates: t.old_estates,
-            old_estates_covered: t.old_estates_covered,
-            coverage_rate: t.coverage_rate,
-            uncovered_estates: t.uncovered_estates,
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct AssessmentView {
-    town: String,
-    year: i32,
-    period: String,
-    from: String,
-    to: String,
-    provisional: bool,
-    subjects: Vec<AssessedView>,
-    disqualified: Vec<AssessedView>,
-    targets: TargetsView,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodParam {
-    period: Option<String>,
-}
 
 pub async fn get_assessment(
     State(s): State<AppState>,
@@ -132,39 +33,6 @@ pub async fn get_assessment(
     }))
 }
 
-#[derive(Serialize)]
-pub struct IncidentView {
-    id: String,
-    town: String,
-    estate_id: String,
-    estate_name: String,
-    date: String,
-    description: String,
-    recorded_by: String,
-}
-
-impl From<pb::Incident> for IncidentView {
-    fn from(i: pb::Incident) -> Self {
-        IncidentView {
-            id: i.id,
-            town: i.town,
-            estate_id: i.estate_id,
-            estate_name: i.estate_name,
-            date: i.date,
-            description: i.description,
-            recorded_by: i.recorded_by,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentInput {
-    estate_id: String,
-    date: String,
-    description: String,
-}
-
 pub async fn record_incident(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -181,15 +49,6 @@ pub async fn record_incident(
     };
     let resp = s.upstreams.assessment().record_incident(s.upstreams.request(&bearer, req)).await?;
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct IncidentQuery {
-    from: Option<String>,
-    to: Option<String>,
-    page_size: Option<u32>,
-    page_token: Option<String>,
 }
 
 pub async fn list_incidents(

@@ -3,25 +3,11 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, JsonBody};
+use crate::views::auth::*;
 use axum::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::registry::v1 as pb;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginInput {
-    username: String,
-    password: String,
-}
-
-#[derive(Serialize)]
-pub struct TokenView {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-}
 
 pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Json<TokenView>> {
     let request = state
@@ -47,19 +33,6 @@ pub fn principal_of(account: pb::Account) -> Option<Principal> {
         unit: (!account.unit_id.is_empty()).then_some(account.unit_id),
         estate: (!account.estate_id.is_empty()).then_some(account.estate_id),
     })
-}
-
-#[derive(Serialize)]
-pub struct MeView {
-    username: String,
-    role: &'static str,
-    town: Option<String>,
-    county: String,
-    unit_id: Option<String>,
-    /// An owner representative's estate.
-    estate_id: Option<String>,
-    /// The account's display name.
-    display_name: Option<String>,
 }
 
 /// Who the token says the caller is.

@@ -2,18 +2,16 @@
 //! routing rules, statistics, the supervision view and the written report to the county.
 
 use crate::AppState;
-use crate::complaint_views::*;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, parse_json};
 use crate::ticket_action::{self, TicketAction};
 use crate::views::Page;
+use crate::views::complaints::*;
 use crate::vocab::{name, wire};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::time::Duration;
 use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{ErrorCode, Principal, Role};
@@ -159,11 +157,6 @@ pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Byt
     Ok(Json(t.into_inner().into()))
 }
 
-#[derive(Serialize)]
-pub struct RuleList {
-    items: Vec<RuleView>,
-}
-
 pub async fn list_rules(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -223,29 +216,6 @@ pub async fn stats(
 /// At most this many tickets per group in the supervision view.
 const SUPERVISION_GROUP_CAP: usize = 100;
 
-#[derive(Serialize)]
-pub struct SupervisionGroup {
-    label: &'static str,
-    count: usize,
-    items: Vec<ComplaintView>,
-}
-
-#[derive(Serialize)]
-pub struct SupervisionView {
-    town: String,
-    groups: BTreeMap<&'static str, SupervisionGroup>,
-    /// More open tickets exist than one view holds.
-    truncated: bool,
-}
-
-/// The four checks in the source's order: (key, label).
-pub const SUPERVISION_CHECKS: [(&str, &str); 4] = [
-    ("check_effect", "查成效"),
-    ("check_progress", "查进度"),
-    ("check_cause", "查原因"),
-    ("check_accountability", "查责任"),
-];
-
 /// One check's tickets: how many, and the first `SUPERVISION_GROUP_CAP` of them.
 pub struct Supervised {
     pub key: &'static str,
@@ -285,9 +255,10 @@ pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<
         .await?
         .into_inner();
     let truncated = !open.page.unwrap_or_default().next_page_token.is_empty();
-    let mut groups: Vec<Supervised> = SUPERVISION_CHECKS
+    // The four checks in the contract's (the source's) order.
+    let mut groups: Vec<Supervised> = SupervisionCheck::ALL
         .iter()
-        .map(|(key, label)| Supervised { key, label, count: 0, tickets: Vec::new() })
+        .map(|c| Supervised { key: c.as_str(), label: c.label_zh(), count: 0, tickets: Vec::new() })
         .collect();
     let mut seen = std::collections::HashSet::new();
     // Done in the period: what was fixed. A repeat merged into another ticket fixed nothing;
@@ -322,33 +293,6 @@ pub async fn supervision(
         })
         .collect();
     Ok(Json(SupervisionView { town, groups, truncated }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodQuery {
-    from: String,
-    to: String,
-    /// `json` (default) or `html`, a printable page.
-    format: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct CountyReport {
-    town: String,
-    town_name: String,
-    from: String,
-    to: String,
-    title: String,
-    /// The document number (文号) and the local date it is issued.
-    number: String,
-    issued: String,
-    /// Matters that reached the county within the period.
-    count: usize,
-    tickets: Vec<ComplaintView>,
-    /// Matters that reached the county before the period and were still open at its end (结转).
-    carried_over_count: usize,
-    carried_over: Vec<ComplaintView>,
 }
 
 /// The written report (书面报告) to county leaders: every ticket that reached the county (level 2)

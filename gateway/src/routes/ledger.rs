@@ -5,22 +5,17 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, IdempotencyKey, JsonBody, QueryParams, body_bytes};
-use crate::views::*;
+use crate::views::ledger::*;
+use crate::views::{Page, PageQuery};
 use crate::vocab::wire;
 use axum::Json;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use wuguan_platform::ErrorCode;
 use wuguan_proto::registry::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode};
-
-#[derive(Serialize)]
-pub struct TownList {
-    items: Vec<TownView>,
-}
 
 pub async fn list_towns(State(s): State<AppState>, bearer: Bearer) -> ApiResult<Json<TownList>> {
     let resp = s.upstreams.registry().list_towns(s.upstreams.request(&bearer, pb::ListTownsRequest {})).await?;
@@ -32,13 +27,6 @@ pub async fn town_directory(State(s): State<AppState>) -> ApiResult<Json<TownLis
     let req = s.upstreams.request(&Bearer(None), pb::ListTownsRequest {});
     let resp = s.upstreams.registry().list_town_directory(req).await?;
     Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TownInput {
-    code: String,
-    name: String,
 }
 
 /// `POST /towns`: the county adds a town.
@@ -353,13 +341,6 @@ pub async fn create_account(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ImportQuery {
-    #[serde(default)]
-    dry_run: bool,
-}
-
 /// `POST /towns/{town}/estates/import` with a `text/csv` body. 200 with counts when written;
 /// 400 with every bad row (line and field) when not, and nothing is written.
 pub async fn import_estates(
@@ -415,13 +396,6 @@ pub async fn export_estates(
         .into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChangePasswordInput {
-    current_password: String,
-    new_password: String,
-}
-
 /// `POST /me/password`: the signed-in account changes its own password.
 pub async fn change_password(
     State(s): State<AppState>,
@@ -431,12 +405,6 @@ pub async fn change_password(
     let req = pb::ChangePasswordRequest { current_password: input.current_password, new_password: input.new_password };
     let resp = s.upstreams.accounts().change_password(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResetPasswordInput {
-    new_password: String,
 }
 
 /// `POST /accounts/{username}/password`: the town office (or county) sets a new password.
@@ -479,16 +447,6 @@ pub async fn set_account_disabled(
     let req = pb::SetAccountDisabledRequest { username, disabled };
     let resp = s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonChange {
-    name: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    phone: String,
 }
 
 /// `PATCH /persons/{id}`: corrects a person's name, title or phone.

@@ -1,43 +1,12 @@
-//! The JSON shapes of the HTTP API (snake_case fields and enum values), converted from and to
-//! the registry's protobuf messages.
+//! JSON shapes of the ledger (台账): towns, estates, communities, property companies, units,
+//! persons, accounts, change history and CSV import, converted from and to the registry's messages.
 
 use crate::error::ApiError;
 use crate::vocab::{name, wire};
 use serde::{Deserialize, Serialize};
-use wuguan_proto::common::v1 as common;
 use wuguan_proto::registry::v1 as pb;
 use wuguan_proto::vocab::common::{Role, UnitType};
 use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
-
-/// Every list: one page of items and the token for the next (null on the last page).
-#[derive(Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_page_token: Option<String>,
-}
-
-impl<T> Page<T> {
-    pub fn new(items: Vec<T>, page: Option<common::PageResponse>) -> Self {
-        let next = page.map(|p| p.next_page_token).filter(|t| !t.is_empty());
-        Page { items, next_page_token: next }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub page_size: Option<u32>,
-    pub page_token: Option<String>,
-}
-
-impl PageQuery {
-    pub fn to_pb(&self) -> Option<common::PageRequest> {
-        Some(common::PageRequest {
-            page_size: self.page_size.unwrap_or(0),
-            page_token: self.page_token.clone().unwrap_or_default(),
-        })
-    }
-}
 
 fn none_if_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
@@ -587,4 +556,46 @@ pub struct ImportView {
     pub updated: u32,
     pub dry_run: bool,
     pub errors: Vec<ImportRowErrorView>,
+}
+
+#[derive(Serialize)]
+pub struct TownList {
+    pub items: Vec<TownView>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TownInput {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordInput {
+    pub new_password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonChange {
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub phone: String,
 }

@@ -1,9 +1,11 @@
-//! JSON shapes of complaints (tickets): snake_case enum values, RFC 3339 instants.
+//! JSON shapes of complaints (tickets): snake_case enum values, RFC 3339 instants; routing
+//! rules, statistics, the supervision view and the written report to the county.
 
 use crate::error::ApiError;
 use crate::vocab::name;
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::dispatch::{
@@ -328,4 +330,51 @@ impl From<pb::ComplaintStats> for StatsView {
             escalated_level_2: s.escalated_level_2,
         }
     }
+}
+
+#[derive(Serialize)]
+pub struct RuleList {
+    pub items: Vec<RuleView>,
+}
+
+#[derive(Serialize)]
+pub struct SupervisionGroup {
+    pub label: &'static str,
+    pub count: usize,
+    pub items: Vec<ComplaintView>,
+}
+
+#[derive(Serialize)]
+pub struct SupervisionView {
+    pub town: String,
+    pub groups: BTreeMap<&'static str, SupervisionGroup>,
+    /// More open tickets exist than one view holds.
+    pub truncated: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    pub from: String,
+    pub to: String,
+    /// `json` (default) or `html`, a printable page.
+    pub format: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct CountyReport {
+    pub town: String,
+    pub town_name: String,
+    pub from: String,
+    pub to: String,
+    pub title: String,
+    /// The document number (文号) and the local date it is issued.
+    pub number: String,
+    pub issued: String,
+    /// Matters that reached the county within the period.
+    pub count: usize,
+    pub tickets: Vec<ComplaintView>,
+    /// Matters that reached the county before the period and were still open at its end (结转).
+    pub carried_over_count: usize,
+    pub carried_over: Vec<ComplaintView>,
 }

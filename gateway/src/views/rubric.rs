@@ -1,0 +1,103 @@
+//! JSON shapes of the rubric (考核细则): items, grade bands, dispatch deductions and vetoes.
+
+use serde::{Deserialize, Serialize};
+use wuguan_proto::assessment::v1 as pb;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricItemView {
+    pub code: String,
+    pub area: String,
+    pub name: String,
+    pub max_points: f64,
+    pub deduction_per_finding: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandsView {
+    pub excellent: f64,
+    pub good: f64,
+    pub pass: f64,
+}
+
+#[derive(Serialize)]
+pub struct RubricView {
+    pub town: String,
+    pub version: i64,
+    pub total_points: f64,
+    pub items: Vec<RubricItemView>,
+    pub bands: Option<BandsView>,
+    pub rules: RulesView,
+    pub created_by: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeductionView {
+    pub item: String,
+    pub metric: String,
+    pub points: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VetoView {
+    pub condition: String,
+    pub threshold: u32,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RulesView {
+    #[serde(default)]
+    pub dispatch_deductions: Vec<DeductionView>,
+    #[serde(default)]
+    pub vetoes: Vec<VetoView>,
+}
+
+impl From<pb::RubricRules> for RulesView {
+    fn from(r: pb::RubricRules) -> Self {
+        RulesView {
+            dispatch_deductions: r
+                .dispatch_deductions
+                .into_iter()
+                .map(|d| DeductionView { item: d.item, metric: d.metric, points: d.points })
+                .collect(),
+            vetoes: r.vetoes.into_iter().map(|v| VetoView { condition: v.condition, threshold: v.threshold }).collect(),
+        }
+    }
+}
+
+impl From<pb::Rubric> for RubricView {
+    fn from(r: pb::Rubric) -> Self {
+        RubricView {
+            town: r.town,
+            version: r.version,
+            total_points: r.total_points,
+            items: r
+                .items
+                .into_iter()
+                .map(|i| RubricItemView {
+                    code: i.code,
+                    area: i.area,
+                    name: i.name,
+                    max_points: i.max_points,
+                    deduction_per_finding: i.deduction_per_finding,
+                })
+                .collect(),
+            bands: r.bands.map(|b| BandsView { excellent: b.excellent, good: b.good, pass: b.pass }),
+            rules: r.rules.map(RulesView::from).unwrap_or_default(),
+            created_by: r.created_by,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RubricInput {
+    pub items: Vec<RubricItemView>,
+    pub bands: BandsView,
+    /// Absent: keep the current version's deductions and vetoes.
+    pub rules: Option<RulesView>,
+}
