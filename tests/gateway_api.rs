@@ -41,16 +41,97 @@ async fn health_and_openapi(t: &TestStack) {
 
     let (status, doc) = t.send(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(&doc, wuguan_gateway::openapi::document(), "the served document is the one the tests check against");
     assert_eq!(doc["openapi"], "3.1.0");
-    // Every documented operation is routed: without a token it is 401 or 400, never "no such route".
-    for (method, path, ..) in wuguan_gateway::openapi::OPERATIONS {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} missing from the document");
-        let concrete = path.replace("{town}", "zhongxing").replace("{id}", "x");
-        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let (status, body) = t.send(m, &concrete, None, Some(json!({}))).await;
-        assert_ne!(body["error"]["message"], "no such route", "{method} {path} is not routed");
-        assert!(status.as_u16() < 500, "{method} {path}: {status} {body}");
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(operation_ids.insert(id.to_owned()), "operationId {id} is used twice");
+            let responses = op["responses"].as_object().unwrap();
+            let success = responses.keys().find(|k| k.starts_with('2')).expect("a success response");
+            if success != "204" {
+                assert!(
+                    responses[success]["content"]
+                        .as_object()
+                        .is_some_and(|c| c.values().all(|m| m.get("schema").is_some())),
+                    "{method} {path}: its {success} response has no schema"
+                );
+            }
+            assert!(responses.contains_key("4XX"), "{method} {path}: errors undocumented");
+            // Every documented operation is routed: without a token it is 401 or 400, never
+            // "no such route" (and `send` checks the answer against the document).
+            let concrete: String = path
+                .split('/')
+                .map(|seg| match seg {
+                    "{town}" => "zhongxing",
+                    s if s.starts_with('{') => "x",
+                    s => s,
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, body) = t.send(m, &concrete, None, Some(json!({}))).await;
+            assert_ne!(body["error"]["message"], "no such route", "{method} {path} is not routed");
+            assert!(status.as_u16() < 500, "{method} {path}: {status} {body}");
+        }
     }
+    assert!(operation_ids.len() >= 70, "{operation_ids:?}");
+    let operation = |id: &str| -> Value {
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .find(|op| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+            .clone()
+    };
+    let parameters = |id: &str| -> Vec<String> {
+        operation(id)["parameters"]
+            .as_array()
+            .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    // Every list takes the page parameters; filters, ranges and formats are declared.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        let schema = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or("");
+        if schema.starts_with("#/components/schemas/Page_") {
+            let names = parameters(get["operationId"].as_str().unwrap());
+            assert!(
+                names.contains(&"page_size".to_owned()) && names.contains(&"page_token".to_owned()),
+                "{path}: {names:?}"
+            );
+        }
+    }
+    for (id, expected) in [
+        ("list_complaints", &["status", "category", "estate_id", "unit_id", "source", "from", "to", "open_only"][..]),
+        ("list_estates", &["management_mode", "is_old_estate", "target", "q"][..]),
+        ("import_estates", &["town", "dry_run"][..]),
+        ("get_bulletin", &["town", "month", "format"][..]),
+        ("get_county_report", &["from", "to", "format"][..]),
+        ("get_assessment", &["period"][..]),
+        ("create_estate", &["Idempotency-Key"][..]),
+    ] {
+        let names = parameters(id);
+        for name in expected {
+            assert!(names.iter().any(|n| n == name), "{id} lacks the parameter {name}: {names:?}");
+        }
+    }
+    // Bearer tokens unless an operation says otherwise: public ones declare no auth, and
+    // submitting a complaint takes a token or none.
+    assert_eq!(doc["security"], json!([{"bearer": []}]));
+    for id in
+        ["login", "town_directory", "get_vocabulary", "track_complaint", "rate_complaint", "healthz", "get_openapi"]
+    {
+        assert_eq!(operation(id)["security"], json!([]), "{id} is public");
+    }
+    assert_eq!(operation("submit_complaint")["security"], json!([{}, {"bearer": []}]));
+    assert!(operation("list_estates").get("security").is_none(), "list_estates needs a token");
+    // No API route is registered outside the documented registration.
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/gateway/src/lib.rs")).unwrap();
+    assert!(!lib.contains(".route(\"/api/"), "gateway/src/lib.rs routes an API path by hand");
 
     // The vocabulary is the contracts' own, without signing in: the same words the console prints.
     let (status, vocab) = t.send(Method::GET, "/api/v1/vocabulary", None, None).await;
@@ -63,7 +144,10 @@ async fn health_and_openapi(t: &TestStack) {
     assert_eq!(grades[0], json!({"number": 1, "name": "excellent", "label_zh": "优秀"}));
     // The document lists an enum field's names from the same source.
     let complaint = &doc["paths"]["/api/v1/complaints"]["post"]["requestBody"]["content"]["application/json"]["schema"];
-    let names = complaint["properties"]["category"]["enum"].as_array().expect("category enum");
+    assert_eq!(complaint["$ref"], "#/components/schemas/SubmitInput");
+    let submit = &doc["components"]["schemas"]["SubmitInput"];
+    assert_eq!(submit["properties"]["category"]["$ref"], "#/components/schemas/Category");
+    let names = doc["components"]["schemas"]["Category"]["enum"].as_array().expect("category enum");
     assert_eq!(names.len(), categories.len());
     assert!(names.contains(&json!("building_quality")));
 }
@@ -645,4 +729,30 @@ async fn passwords(t: &TestStack) {
     let (status, _) = reset(office.clone(), "zhongxing.resident", json!({"new_password": "unlocked-1"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login("zhongxing.resident", "unlocked-1").await, StatusCode::OK, "a new password lifts the lock");
+}
+
+/// The response check in `support` is not a formality: a body that drifted from its schema, a
+/// status the document does not list and an undocumented route each fail it.
+#[test]
+fn the_document_check_refuses_what_the_document_does_not_describe() {
+    use support::openapi_check::response_is_documented;
+    let fails = |f: fn()| std::panic::catch_unwind(f).is_err();
+    let town = json!({"code": "zhongxing", "name": "众兴镇", "county": "sy", "county_name": "泗阳县", "time_zone": "Asia/Shanghai"});
+    response_is_documented("GET", "/api/v1/towns/zhongxing", 200, Some(&town));
+    assert!(fails(|| response_is_documented("GET", "/api/v1/towns/zhongxing", 200, Some(&json!({"code": 5})))));
+    // The same tracked complaint, with an RFC 3339 deadline and then with words for one.
+    fn tracked(deadline: &str) -> Value {
+        json!({"tracking_code": "A", "category": "repair", "estate_name": "e", "status": "assigned", "level": 0,
+            "unit_name": "u", "deadline": deadline, "satisfaction": null, "created_at": null, "timeline": []})
+    }
+    response_is_documented("GET", "/api/v1/track/A", 200, Some(&tracked("2026-12-20T10:00:00Z")));
+    assert!(fails(|| response_is_documented("GET", "/api/v1/track/A", 200, Some(&tracked("tomorrow")))));
+    assert!(fails(|| {
+        let mut unknown_status = tracked("2026-12-20T10:00:00Z");
+        unknown_status["status"] = json!("lost");
+        response_is_documented("GET", "/api/v1/track/A", 200, Some(&unknown_status))
+    }));
+    assert!(fails(|| response_is_documented("GET", "/api/v1/towns/zhongxing", 201, None)));
+    assert!(fails(|| response_is_documented("GET", "/api/v1/nowhere", 200, Some(&json!({})))));
+    assert!(fails(|| response_is_documented("DELETE", "/api/v1/towns/zhongxing", 200, Some(&json!({})))));
 }

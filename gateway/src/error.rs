@@ -11,19 +11,24 @@ pub struct ApiError(pub ServiceError);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
+/// Every error's body; the OpenAPI document names it `Error`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct Body<'a> {
+    pub error: Detail<'a>,
 }
 
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'a str,
-    message: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub struct Detail<'a> {
+    /// The error code, e.g. `invalid_argument`, `not_found`, `permission_denied`.
+    pub code: &'a str,
+    pub message: &'a str,
     /// The same for people, in Chinese (what the console shows).
-    message_zh: String,
+    pub message_zh: String,
+    /// The request field (or query parameter) at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    pub field: Option<&'a str>,
 }
 
 impl IntoResponse for ApiError {

@@ -18,7 +18,7 @@ pub mod written_report;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::{get, post};
+use axum::routing::get;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -97,64 +97,14 @@ impl AppState {
 }
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    use routes::{assessments, auth, bulletins, complaints, health, inspections, ledger, rubric};
-    let import = Router::new()
-        .route("/api/v1/towns/{town}/estates/import", post(ledger::import_estates))
+    // Every API route comes from `openapi`'s registration, which is also the document.
+    let (import, _) = openapi::import_routes().split_for_parts();
+    let import = import
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
         .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
-    let api = Router::new()
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/me/password", post(ledger::change_password))
-        .route("/api/v1/accounts/{username}/password", post(ledger::reset_password))
-        .route("/api/v1/accounts/{username}/{action}", post(ledger::set_account_disabled))
-        .route("/api/v1/openapi.json", get(|| async { axum::Json(openapi::document()) }))
-        .route("/api/v1/towns", get(ledger::list_towns).post(ledger::create_town))
-        .route("/api/v1/directory/towns", get(ledger::town_directory))
-        .route("/api/v1/vocabulary", get(vocab::vocabulary))
-        .route("/api/v1/towns/{town}", get(ledger::get_town))
-        .route("/api/v1/towns/{town}/summary", get(ledger::summary))
-        .route("/api/v1/towns/{town}/coverage", get(ledger::coverage))
-        .route("/api/v1/towns/{town}/estates", get(ledger::list_estates).post(ledger::create_estate))
-        .route("/api/v1/towns/{town}/estates/export", get(ledger::export_estates))
-        .route("/api/v1/estates/{id}", get(ledger::get_estate).patch(ledger::update_estate))
-        .route("/api/v1/estates/{id}/changes", get(ledger::estate_changes))
-        .route("/api/v1/estates/{id}/routing", get(ledger::routing_facts))
-        .route("/api/v1/towns/{town}/communities", get(ledger::list_communities).post(ledger::create_community))
-        .route("/api/v1/communities/{id}", get(ledger::get_community))
-        .route(
-            "/api/v1/towns/{town}/property-companies",
-            get(ledger::list_property_companies).post(ledger::create_property_company),
-        )
-        .route("/api/v1/property-companies/{id}", get(ledger::get_property_company))
-        .route("/api/v1/towns/{town}/units", get(ledger::list_units).post(ledger::create_unit))
-        .route("/api/v1/units/{id}", get(ledger::get_unit))
-        .route("/api/v1/towns/{town}/persons", get(ledger::list_persons).post(ledger::create_person))
-        .route("/api/v1/persons/{id}", axum::routing::patch(ledger::update_person).delete(ledger::remove_person))
-        .route("/api/v1/persons/{id}/designate", post(ledger::designate_person))
-        .route("/api/v1/towns/{town}/accounts", get(ledger::list_accounts).post(ledger::create_account))
-        .route("/api/v1/complaints", get(complaints::list).post(complaints::submit))
-        .route("/api/v1/complaints/{id}", get(complaints::get))
-        .route("/api/v1/complaints/{id}/{action}", post(complaints::act))
-        .route("/api/v1/track/{code}", get(complaints::track))
-        .route("/api/v1/track/{code}/rate", post(complaints::rate))
-        .route("/api/v1/towns/{town}/routing-rules", get(complaints::list_rules))
-        .route("/api/v1/towns/{town}/routing-rules/{category}", axum::routing::put(complaints::set_rule))
-        .route("/api/v1/towns/{town}/stats/complaints", get(complaints::stats))
-        .route("/api/v1/towns/{town}/supervision", get(complaints::supervision))
-        .route("/api/v1/towns/{town}/county-report", get(complaints::county_report))
-        .route("/api/v1/towns/{town}/inspections", get(inspections::list).post(inspections::record))
-        .route("/api/v1/inspections/{id}", get(inspections::get))
-        .route("/api/v1/inspections/{id}/checks", get(inspections::inspection_checks))
-        .route("/api/v1/inspection-plans/{id}/checks", get(inspections::plan_checks))
-        .route("/api/v1/towns/{town}/inspection-plans", get(inspections::list_plans).post(inspections::plan))
-        .route("/api/v1/towns/{town}/rubric", get(rubric::get_rubric).put(rubric::put_rubric))
-        .route("/api/v1/towns/{town}/bulletins/{month}", get(bulletins::get_bulletin))
-        .route("/api/v1/towns/{town}/bulletins/{month}/publish", post(bulletins::publish_bulletin))
-        .route("/api/v1/towns/{town}/assessments/{year}", get(assessments::get_assessment))
-        .route("/api/v1/towns/{town}/incidents", get(assessments::list_incidents).post(assessments::record_incident))
-        .route("/healthz", get(health::healthz))
+    let (api, _) = openapi::api_routes().split_for_parts();
+    let api = api
         // Liveness: the process answers; unlike /healthz it does not depend on the services.
         .route("/livez", get(|| async { "alive" }))
         .route("/metrics", get(|| async { wuguan_platform::metrics::render() }))

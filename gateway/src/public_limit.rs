@@ -149,10 +149,15 @@ pub async fn limit_public(
                 );
                 (StatusCode::TOO_MANY_REQUESTS, retry, Html(page)).into_response()
             } else {
-                let body = serde_json::json!({"error": {
-                    "code": "rate_limited",
-                    "message": format!("too many requests from this address; retry after {retry_after} s"),
-                }});
+                let message = format!("too many requests from this address; retry after {retry_after} s");
+                let body = crate::error::Body {
+                    error: crate::error::Detail {
+                        code: "rate_limited",
+                        message: &message,
+                        message_zh: format!("操作太频繁，请 {retry_after} 秒后再试。"),
+                        field: None,
+                    },
+                };
                 (StatusCode::TOO_MANY_REQUESTS, retry, axum::Json(body)).into_response()
             }
         }

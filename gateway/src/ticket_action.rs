@@ -9,29 +9,30 @@ use crate::vocab::wire;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 use wuguan_platform::ErrorCode;
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::dispatch::Satisfaction;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Measures {
     pub measures: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     pub reason: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub note: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reassign {
     pub unit_id: String,
@@ -41,22 +42,23 @@ pub struct Reassign {
     pub note: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolve {
     pub measures_taken: String,
 }
 
 /// The reporter's (or the office's) verdict on a fix; also the body of rating by tracking code.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verify {
+    #[schema(value_type = Satisfaction)]
     pub satisfaction: String,
     #[serde(default)]
     pub note: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Merge {
     pub into: String,
@@ -64,10 +66,11 @@ pub struct Merge {
     pub note: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Extend {
     /// RFC 3339, e.g. 2026-12-20T18:00:00+08:00.
+    #[schema(format = DateTime)]
     pub deadline: String,
     pub note: String,
 }

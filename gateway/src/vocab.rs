@@ -60,21 +60,44 @@ pub fn choices<E: Vocabulary>() -> Vec<(&'static str, &'static str)> {
     E::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()
 }
 
+/// Every enum of the contracts, by its protobuf full name (e.g. `wuguan.dispatch.v1.Category`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct VocabularyView {
+    pub enums: std::collections::BTreeMap<&'static str, Vec<VocabularyValueView>>,
+}
+
+/// One value: its number on the wire, its name in JSON and its Chinese label.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct VocabularyValueView {
+    pub number: i32,
+    pub name: &'static str,
+    pub label_zh: &'static str,
+}
+
 /// `GET /api/v1/vocabulary`: every enum of the contracts with each value's number, name and
 /// Chinese label, so an integrator prints the same words as the console.
-pub async fn vocabulary() -> axum::Json<serde_json::Value> {
-    let enums: serde_json::Map<String, serde_json::Value> = wuguan_proto::vocab::catalogue()
+#[utoipa::path(
+    get,
+    path = "/api/v1/vocabulary",
+    operation_id = "get_vocabulary",
+    tag = "ops",
+    summary = "Every enum of the contracts: number, name and Chinese label (public)",
+    responses((status = 200, description = "success", body = VocabularyView)),
+    security(),
+)]
+pub async fn vocabulary() -> axum::Json<VocabularyView> {
+    let enums = wuguan_proto::vocab::catalogue()
         .into_iter()
         .map(|e| {
-            let values: Vec<serde_json::Value> = e
+            let values = e
                 .values
                 .iter()
-                .map(|v| serde_json::json!({"number": v.number, "name": v.name, "label_zh": v.label_zh}))
+                .map(|v| VocabularyValueView { number: v.number, name: v.name, label_zh: v.label_zh })
                 .collect();
-            (e.name.to_owned(), serde_json::Value::Array(values))
+            (e.name, values)
         })
         .collect();
-    axum::Json(serde_json::json!({ "enums": enums }))
+    axum::Json(VocabularyView { enums })
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! over real HTTP and gRPC.
 #![allow(dead_code)]
 
+pub mod openapi_check;
+
 use reqwest::StatusCode;
 use serde_json::Value;
 use wuguan::stack::{Stack, StackConfig};
@@ -89,6 +91,7 @@ impl TestStack {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        let method_name = method.clone();
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -98,8 +101,14 @@ impl TestStack {
         }
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
+        let is_json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
         let text = resp.text().await.unwrap();
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        openapi_check::response_is_documented(method_name.as_str(), path, status.as_u16(), is_json.then_some(&value));
         (status, value)
     }
 

@@ -11,6 +11,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wuguan_proto::assessment::v1 as pb;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/assessments/{year}",
+    operation_id = "get_assessment",
+    tag = "assessment",
+    summary = "Half-year (period=h1|h2) or annual assessment with disqualified subjects",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ("year" = String, Path, description = "YYYY"), PeriodParam),
+    responses((status = 200, description = "success", body = AssessmentView)),
+)]
 pub async fn get_assessment(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -33,6 +42,16 @@ pub async fn get_assessment(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/incidents",
+    operation_id = "record_incident",
+    tag = "assessment",
+    summary = "Record a major security incident (veto)",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = IncidentInput,
+    responses((status = 201, description = "success", body = IncidentView)),
+)]
 pub async fn record_incident(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -51,6 +70,15 @@ pub async fn record_incident(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/incidents",
+    operation_id = "list_incidents",
+    tag = "assessment",
+    summary = "Recorded incidents (from, to)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), IncidentQuery),
+    responses((status = 200, description = "success", body = Page<IncidentView>)),
+)]
 pub async fn list_incidents(
     State(s): State<AppState>,
     bearer: Bearer,

@@ -9,6 +9,16 @@ use axum::extract::State;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::registry::v1 as pb;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    summary = "Sign in; returns a bearer token",
+    request_body = LoginInput,
+    responses((status = 200, description = "success", body = TokenView)),
+    security(),
+)]
 pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Json<TokenView>> {
     let request = state
         .upstreams
@@ -36,6 +46,14 @@ pub fn principal_of(account: pb::Account) -> Option<Principal> {
 }
 
 /// Who the token says the caller is.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "get_me",
+    tag = "auth",
+    summary = "Who the token belongs to",
+    responses((status = 200, description = "success", body = MeView)),
+)]
 pub async fn me(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Json<MeView>> {
     let token = bearer.0.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
     let c = state.verifier.verify_claims(&token)?;

@@ -12,6 +12,15 @@ use axum::response::{IntoResponse, Response};
 use wuguan_proto::assessment::v1 as pb;
 use wuguan_proto::registry::v1 as rpb;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/bulletins/{month}",
+    operation_id = "get_bulletin",
+    tag = "assessment",
+    summary = "The month's bulletin: published, or a draft for the office (format=html: printable page)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ("month" = String, Path, description = "YYYY-MM"), FormatParam),
+    responses((status = 200, description = "JSON, or with format=html a printable page", content((BulletinView = "application/json"), (String = "text/html")))),
+)]
 pub async fn get_bulletin(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -38,6 +47,15 @@ pub async fn get_bulletin(
     Ok(([(http::header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/bulletins/{month}/publish",
+    operation_id = "publish_bulletin",
+    tag = "assessment",
+    summary = "Publish the month's bulletin (a new immutable version)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ("month" = String, Path, description = "YYYY-MM")),
+    responses((status = 201, description = "success", body = BulletinView)),
+)]
 pub async fn publish_bulletin(
     State(s): State<AppState>,
     bearer: Bearer,

@@ -37,6 +37,16 @@ fn caller_town(state: &AppState, bearer: &Bearer, town: Option<String>) -> ApiRe
     p.town.ok_or_else(|| ApiError::invalid("town", "town is required for county accounts"))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints",
+    operation_id = "submit_complaint",
+    tag = "complaints",
+    summary = "Submit a complaint (no sign-in needed; Idempotency-Key honoured)",
+    request_body = SubmitInput,
+    responses((status = 201, description = "success", body = ComplaintView)),
+    security((), ("bearer" = [])),
+)]
 pub async fn submit(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -87,6 +97,15 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(ticket.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints/{id}",
+    operation_id = "get_complaint",
+    tag = "complaints",
+    summary = "One complaint with its timeline",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
 pub async fn get(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<ComplaintView>> {
     let t = s.upstreams.dispatch().get_ticket(s.upstreams.request(&bearer, pb::GetTicketRequest { id })).await?;
     Ok(Json(t.into_inner().into()))
@@ -114,6 +133,15 @@ fn list_request(town: String, q: ListQuery) -> ApiResult<pb::ListTicketsRequest>
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints",
+    operation_id = "list_complaints",
+    tag = "complaints",
+    summary = "List complaints the caller may see (filters, paginated)",
+    params(ListQuery),
+    responses((status = 200, description = "success", body = Page<ComplaintView>)),
+)]
 pub async fn list(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -125,19 +153,214 @@ pub async fn list(
     Ok(Json(Page::new(resp.tickets.into_iter().map(ComplaintView::from).collect(), resp.page)))
 }
 
-/// `POST /complaints/{id}/{action}`: accept, reject, reassign, extend, progress, resolve,
-/// verify, reopen, escalate, merge (see [`TicketAction`]).
-pub async fn act(
+/// Reads an action's JSON body as [`TicketAction`] (the console's forms read the same type)
+/// and sends it to dispatch. One handler per action below, so each documents its own body.
+async fn act(s: &AppState, bearer: &Bearer, id: String, action: &str, body: &[u8]) -> ApiResult<Json<ComplaintView>> {
+    let action = TicketAction::from_json(action, body)?;
+    Ok(Json(action.send(s, bearer, id).await?.into()))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/accept",
+    operation_id = "accept_complaint",
+    tag = "complaints",
+    summary = "Accept with planned measures",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Measures,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn accept(
     State(s): State<AppState>,
     bearer: Bearer,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<ComplaintView>> {
-    let action = TicketAction::from_json(&action, &body)?;
-    Ok(Json(action.send(&s, &bearer, id).await?.into()))
+    act(&s, &bearer, id, "accept", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/reject",
+    operation_id = "reject_complaint",
+    tag = "complaints",
+    summary = "Reject with a reason (back to the town office)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Reason,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn reject(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "reject", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/reassign",
+    operation_id = "reassign_complaint",
+    tag = "complaints",
+    summary = "Reassign to another unit (town office)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Reassign,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn reassign(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "reassign", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/extend",
+    operation_id = "extend_complaint",
+    tag = "complaints",
+    summary = "Extend the deadline (town office)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Extend,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn extend(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "extend", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/progress",
+    operation_id = "add_complaint_progress",
+    tag = "complaints",
+    summary = "Add a progress note",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Note,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn progress(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "progress", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/resolve",
+    operation_id = "resolve_complaint",
+    tag = "complaints",
+    summary = "Resolve with the measures taken",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Resolve,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn resolve(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "resolve", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/verify",
+    operation_id = "verify_complaint",
+    tag = "complaints",
+    summary = "Rate the fix; not satisfied reopens",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Verify,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn verify(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "verify", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/reopen",
+    operation_id = "reopen_complaint",
+    tag = "complaints",
+    summary = "Reopen with a reason",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Reason,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn reopen(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "reopen", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/escalate",
+    operation_id = "escalate_complaint",
+    tag = "complaints",
+    summary = "Escalate one level (town office, county)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Note,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn escalate(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "escalate", &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/merge",
+    operation_id = "merge_complaint",
+    tag = "complaints",
+    summary = "Merge a repeat into the complaint it repeats (town office)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = ticket_action::Merge,
+    responses((status = 200, description = "success", body = ComplaintView)),
+)]
+pub async fn merge(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<ComplaintView>> {
+    act(&s, &bearer, id, "merge", &body).await
 }
 
 /// Public: no sign-in, no personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/track/{code}",
+    operation_id = "track_complaint",
+    tag = "complaints",
+    summary = "Follow a complaint by tracking code (public, no personal data)",
+    params(("code" = String, Path, description = "tracking code the resident was given")),
+    responses((status = 200, description = "success", body = TrackedView)),
+    security(),
+)]
 pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<TrackedView>> {
     let t = s
         .upstreams
@@ -149,6 +372,17 @@ pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiRe
 
 /// Public: the reporter confirms or disputes the fix by tracking code, as `verify` does for the
 /// signed-in reporter. Not satisfied needs a note and reopens the ticket.
+#[utoipa::path(
+    post,
+    path = "/api/v1/track/{code}/rate",
+    operation_id = "rate_complaint",
+    tag = "complaints",
+    summary = "The reporter confirms or disputes the fix by tracking code (public); not satisfied reopens",
+    params(("code" = String, Path, description = "tracking code the resident was given")),
+    request_body = ticket_action::Verify,
+    responses((status = 200, description = "success", body = TrackedView)),
+    security(),
+)]
 pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Bytes) -> ApiResult<Json<TrackedView>> {
     let b: ticket_action::Verify = parse_json(&body)?;
     let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;
@@ -157,6 +391,15 @@ pub async fn rate(State(s): State<AppState>, Path(code): Path<String>, body: Byt
     Ok(Json(t.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/routing-rules",
+    operation_id = "list_routing_rules",
+    tag = "complaints",
+    summary = "Routing rules (五方联动) in force",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = RuleList)),
+)]
 pub async fn list_rules(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -171,6 +414,16 @@ pub async fn list_rules(
     Ok(Json(RuleList { items: resp.rules.into_iter().map(RuleView::from).collect() }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/towns/{town}/routing-rules/{category}",
+    operation_id = "set_routing_rule",
+    tag = "complaints",
+    summary = "Override one category's rule",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ("category" = Category, Path, description = "complaint category")),
+    request_body = RuleInput,
+    responses((status = 200, description = "success", body = RuleView)),
+)]
 pub async fn set_rule(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -195,6 +448,15 @@ pub async fn set_rule(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/stats/complaints",
+    operation_id = "get_complaint_stats",
+    tag = "complaints",
+    summary = "Counts, three rates, period-on-period and year-on-year change",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), StatsQuery),
+    responses((status = 200, description = "success", body = StatsView)),
+)]
 pub async fn stats(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -279,6 +541,15 @@ pub async fn supervised(s: &AppState, bearer: &Bearer, town: &str) -> ApiResult<
     Ok((groups, truncated))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/supervision",
+    operation_id = "get_supervision",
+    tag = "complaints",
+    summary = "Open and recent tickets by the four checks",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = SupervisionView)),
+)]
 pub async fn supervision(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -298,6 +569,15 @@ pub async fn supervision(
 /// The written report (书面报告) to county leaders: every ticket that reached the county (level 2)
 /// in the period, whenever it was received, and those carried over still open, with their four
 /// fixes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/county-report",
+    operation_id = "get_county_report",
+    tag = "complaints",
+    summary = "Level-2 tickets of a period with their four fixes (format=html: the written report)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), PeriodQuery),
+    responses((status = 200, description = "JSON, or with format=html a printable page", content((CountyReport = "application/json"), (String = "text/html")))),
+)]
 pub async fn county_report(
     State(s): State<AppState>,
     bearer: Bearer,

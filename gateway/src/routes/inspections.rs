@@ -13,6 +13,16 @@ use wuguan_proto::assessment::v1 as pb;
 use wuguan_proto::vocab::assessment::{InspectionFocus, InspectionKind};
 use wuguan_proto::vocab::dispatch::Category;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/inspections",
+    operation_id = "record_inspection",
+    tag = "assessment",
+    summary = "Record an inspection; findings with open_ticket become complaints",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = InspectionInput,
+    responses((status = 201, description = "success", body = InspectionView)),
+)]
 pub async fn record(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -44,6 +54,15 @@ pub async fn record(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspections/{id}",
+    operation_id = "get_inspection",
+    tag = "assessment",
+    summary = "One inspection with its findings and their tickets",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = InspectionView)),
+)]
 pub async fn get(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<InspectionView>> {
     let resp =
         s.upstreams.assessment().get_inspection(s.upstreams.request(&bearer, pb::GetInspectionRequest { id })).await?;
@@ -57,6 +76,15 @@ fn page(q: &ListQuery) -> Option<wuguan_proto::common::v1::PageRequest> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/inspections",
+    operation_id = "list_inspections",
+    tag = "assessment",
+    summary = "List inspections (estate_id, from, to; paginated)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ListQuery),
+    responses((status = 200, description = "success", body = Page<InspectionView>)),
+)]
 pub async fn list(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -74,6 +102,16 @@ pub async fn list(
     Ok(Json(Page::new(resp.inspections.into_iter().map(InspectionView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/inspection-plans",
+    operation_id = "plan_inspection",
+    tag = "assessment",
+    summary = "Plan an inspection (town office)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = PlanInput,
+    responses((status = 201, description = "success", body = PlanView)),
+)]
 pub async fn plan(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -91,6 +129,15 @@ pub async fn plan(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/inspection-plans",
+    operation_id = "list_inspection_plans",
+    tag = "assessment",
+    summary = "The inspection plan (from, to)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ListQuery),
+    responses((status = 200, description = "success", body = Page<PlanView>)),
+)]
 pub async fn list_plans(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -111,6 +158,15 @@ pub async fn list_plans(
 }
 
 /// The four checks (四查) for a follow-up plan: what to look at when the inspectors return.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspection-plans/{id}/checks",
+    operation_id = "get_plan_checks",
+    tag = "assessment",
+    summary = "The four checks (四查) for a follow-up plan",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = ChecksView)),
+)]
 pub async fn plan_checks(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -122,6 +178,15 @@ pub async fn plan_checks(
 }
 
 /// The four checks for a recorded follow-up inspection, as the tickets stand now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inspections/{id}/checks",
+    operation_id = "get_inspection_checks",
+    tag = "assessment",
+    summary = "The four checks (四查) of a follow-up inspection",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = ChecksView)),
+)]
 pub async fn inspection_checks(
     State(s): State<AppState>,
     bearer: Bearer,

@@ -17,12 +17,29 @@ use wuguan_proto::registry::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode};
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns",
+    operation_id = "list_towns",
+    tag = "ledger",
+    summary = "Towns the caller may see",
+    responses((status = 200, description = "success", body = TownList)),
+)]
 pub async fn list_towns(State(s): State<AppState>, bearer: Bearer) -> ApiResult<Json<TownList>> {
     let resp = s.upstreams.registry().list_towns(s.upstreams.request(&bearer, pb::ListTownsRequest {})).await?;
     Ok(Json(TownList { items: resp.into_inner().towns.into_iter().map(TownView::from).collect() }))
 }
 
 /// Public: the towns a resident may report to, without signing in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory/towns",
+    operation_id = "town_directory",
+    tag = "ledger",
+    summary = "Every town's code and name (public, for residents)",
+    responses((status = 200, description = "success", body = TownList)),
+    security(),
+)]
 pub async fn town_directory(State(s): State<AppState>) -> ApiResult<Json<TownList>> {
     let req = s.upstreams.request(&Bearer(None), pb::ListTownsRequest {});
     let resp = s.upstreams.registry().list_town_directory(req).await?;
@@ -30,6 +47,15 @@ pub async fn town_directory(State(s): State<AppState>) -> ApiResult<Json<TownLis
 }
 
 /// `POST /towns`: the county adds a town.
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns",
+    operation_id = "create_town",
+    tag = "ledger",
+    summary = "Add a town to the county (county)",
+    request_body = TownInput,
+    responses((status = 201, description = "success", body = TownView)),
+)]
 pub async fn create_town(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -40,6 +66,15 @@ pub async fn create_town(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}",
+    operation_id = "get_town",
+    tag = "ledger",
+    summary = "One town",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = TownView)),
+)]
 pub async fn get_town(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -49,6 +84,15 @@ pub async fn get_town(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/summary",
+    operation_id = "get_town_summary",
+    tag = "ledger",
+    summary = "Totals over the town's estates",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = SummaryView)),
+)]
 pub async fn summary(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -62,6 +106,15 @@ pub async fn summary(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/coverage",
+    operation_id = "get_coverage",
+    tag = "ledger",
+    summary = "Property-management coverage of old estates",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = CoverageView)),
+)]
 pub async fn coverage(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -72,6 +125,15 @@ pub async fn coverage(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/estates",
+    operation_id = "list_estates",
+    tag = "ledger",
+    summary = "List estates (filters, paginated)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), EstateQuery),
+    responses((status = 200, description = "success", body = Page<EstateView>)),
+)]
 pub async fn list_estates(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -97,6 +159,16 @@ pub async fn list_estates(
     Ok(Json(Page::new(resp.estates.into_iter().map(EstateView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/estates",
+    operation_id = "create_estate",
+    tag = "ledger",
+    summary = "Create an estate (Idempotency-Key honoured)",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = EstateInput,
+    responses((status = 201, description = "success", body = EstateView)),
+)]
 pub async fn create_estate(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -112,6 +184,15 @@ pub async fn create_estate(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/estates/{id}",
+    operation_id = "get_estate",
+    tag = "ledger",
+    summary = "One estate",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = EstateView)),
+)]
 pub async fn get_estate(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -121,6 +202,16 @@ pub async fn get_estate(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/estates/{id}",
+    operation_id = "update_estate",
+    tag = "ledger",
+    summary = "Change an estate's fields (expected_version: 409 if changed meanwhile)",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = EstateInput,
+    responses((status = 200, description = "success", body = EstateView)),
+)]
 pub async fn update_estate(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -136,6 +227,15 @@ pub async fn update_estate(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/estates/{id}/changes",
+    operation_id = "list_estate_changes",
+    tag = "ledger",
+    summary = "The estate's change history",
+    params(("id" = String, Path, description = "the record's id"), PageQuery),
+    responses((status = 200, description = "success", body = Page<EstateChangeView>)),
+)]
 pub async fn estate_changes(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -147,6 +247,15 @@ pub async fn estate_changes(
     Ok(Json(Page::new(resp.changes.into_iter().map(EstateChangeView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/estates/{id}/routing",
+    operation_id = "get_routing_facts",
+    tag = "ledger",
+    summary = "Units a complaint about the estate goes to",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = RoutingFactsView)),
+)]
 pub async fn routing_facts(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -160,6 +269,15 @@ pub async fn routing_facts(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/communities",
+    operation_id = "list_communities",
+    tag = "ledger",
+    summary = "List neighbourhood committees",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), PageQuery),
+    responses((status = 200, description = "success", body = Page<CommunityView>)),
+)]
 pub async fn list_communities(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -171,6 +289,15 @@ pub async fn list_communities(
     Ok(Json(Page::new(resp.communities.into_iter().map(CommunityView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/communities/{id}",
+    operation_id = "get_community",
+    tag = "ledger",
+    summary = "One neighbourhood committee",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = CommunityView)),
+)]
 pub async fn get_community(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -180,6 +307,16 @@ pub async fn get_community(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/communities",
+    operation_id = "create_community",
+    tag = "ledger",
+    summary = "Create a neighbourhood committee",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = CommunityInput,
+    responses((status = 201, description = "success", body = CommunityView)),
+)]
 pub async fn create_community(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -197,6 +334,15 @@ pub async fn create_community(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/property-companies",
+    operation_id = "list_property_companies",
+    tag = "ledger",
+    summary = "List property companies",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), PageQuery),
+    responses((status = 200, description = "success", body = Page<PropertyCompanyView>)),
+)]
 pub async fn list_property_companies(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -208,6 +354,15 @@ pub async fn list_property_companies(
     Ok(Json(Page::new(resp.property_companies.into_iter().map(PropertyCompanyView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/property-companies/{id}",
+    operation_id = "get_property_company",
+    tag = "ledger",
+    summary = "One property company",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = PropertyCompanyView)),
+)]
 pub async fn get_property_company(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -218,6 +373,16 @@ pub async fn get_property_company(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/property-companies",
+    operation_id = "create_property_company",
+    tag = "ledger",
+    summary = "Create a property company",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = PropertyCompanyInput,
+    responses((status = 201, description = "success", body = PropertyCompanyView)),
+)]
 pub async fn create_property_company(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -236,6 +401,15 @@ pub async fn create_property_company(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/units",
+    operation_id = "list_units",
+    tag = "ledger",
+    summary = "List responsible units",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), UnitQuery),
+    responses((status = 200, description = "success", body = Page<UnitView>)),
+)]
 pub async fn list_units(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -252,11 +426,30 @@ pub async fn list_units(
     Ok(Json(Page::new(resp.units.into_iter().map(UnitView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/units/{id}",
+    operation_id = "get_unit",
+    tag = "ledger",
+    summary = "One responsible unit",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = UnitView)),
+)]
 pub async fn get_unit(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<Json<UnitView>> {
     let resp = s.upstreams.registry().get_unit(s.upstreams.request(&bearer, pb::GetByIdRequest { id })).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/units",
+    operation_id = "create_unit",
+    tag = "ledger",
+    summary = "Create a responsible unit",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = UnitInput,
+    responses((status = 201, description = "success", body = UnitView)),
+)]
 pub async fn create_unit(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -274,6 +467,15 @@ pub async fn create_unit(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/persons",
+    operation_id = "list_persons",
+    tag = "ledger",
+    summary = "List responsible persons",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), PersonQuery),
+    responses((status = 200, description = "success", body = Page<PersonView>)),
+)]
 pub async fn list_persons(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -289,6 +491,16 @@ pub async fn list_persons(
     Ok(Json(Page::new(resp.persons.into_iter().map(PersonView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/persons",
+    operation_id = "create_person",
+    tag = "ledger",
+    summary = "Create a responsible person",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result"), ("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = PersonInput,
+    responses((status = 201, description = "success", body = PersonView)),
+)]
 pub async fn create_person(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -309,6 +521,15 @@ pub async fn create_person(
     Ok((StatusCode::CREATED, Json(resp.into_inner().into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/accounts",
+    operation_id = "list_accounts",
+    tag = "accounts",
+    summary = "List the town's accounts",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), PageQuery),
+    responses((status = 200, description = "success", body = Page<AccountView>)),
+)]
 pub async fn list_accounts(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -320,6 +541,16 @@ pub async fn list_accounts(
     Ok(Json(Page::new(resp.accounts.into_iter().map(AccountView::from).collect(), resp.page)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/accounts",
+    operation_id = "create_account",
+    tag = "accounts",
+    summary = "Create an account",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = AccountInput,
+    responses((status = 201, description = "success", body = AccountView)),
+)]
 pub async fn create_account(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -343,6 +574,19 @@ pub async fn create_account(
 
 /// `POST /towns/{town}/estates/import` with a `text/csv` body. 200 with counts when written;
 /// 400 with every bad row (line and field) when not, and nothing is written.
+#[utoipa::path(
+    post,
+    path = "/api/v1/towns/{town}/estates/import",
+    operation_id = "import_estates",
+    tag = "ledger",
+    summary = "Import estates from CSV (all or nothing; dry_run checks without writing)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing"), ImportQuery),
+    request_body(
+        description = "the ledger's CSV (UTF-8 or GB18030, a header row of field names or their Chinese labels), sent as text/csv or as a file",
+        content((String = "text/csv"), (CsvFile = "application/octet-stream")),
+    ),
+    responses((status = 200, description = "success", body = ImportView)),
+)]
 pub async fn import_estates(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -379,6 +623,15 @@ pub async fn import_estates(
     Ok(Json(view).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/estates/export",
+    operation_id = "export_estates",
+    tag = "ledger",
+    summary = "Export the estate ledger as CSV",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "the ledger as CSV", body = String, content_type = "text/csv")),
+)]
 pub async fn export_estates(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -397,6 +650,15 @@ pub async fn export_estates(
 }
 
 /// `POST /me/password`: the signed-in account changes its own password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    operation_id = "change_password",
+    tag = "auth",
+    summary = "Change one's own password",
+    request_body = ChangePasswordInput,
+    responses((status = 200, description = "success", body = AccountView)),
+)]
 pub async fn change_password(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -408,6 +670,16 @@ pub async fn change_password(
 }
 
 /// `POST /accounts/{username}/password`: the town office (or county) sets a new password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/password",
+    operation_id = "reset_password",
+    tag = "accounts",
+    summary = "Set a new password for an account of the town (town office) or county (county)",
+    params(("username" = String, Path, description = "account username")),
+    request_body = ResetPasswordInput,
+    responses((status = 200, description = "success", body = AccountView)),
+)]
 pub async fn reset_password(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -420,6 +692,15 @@ pub async fn reset_password(
 }
 
 /// `POST /persons/{id}/designate`: the unit's designated person (定责任人) from now on.
+#[utoipa::path(
+    post,
+    path = "/api/v1/persons/{id}/designate",
+    operation_id = "designate_person",
+    tag = "ledger",
+    summary = "Make a person their unit's designated person (town office)",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 200, description = "success", body = PersonView)),
+)]
 pub async fn designate_person(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -434,22 +715,62 @@ pub async fn designate_person(
 }
 
 /// `POST /accounts/{username}/disable` and `/enable`: stop or restart an account.
-pub async fn set_account_disabled(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path((username, action)): Path<(String, String)>,
+async fn set_account_disabled(
+    s: &AppState,
+    bearer: &Bearer,
+    username: String,
+    disabled: bool,
 ) -> ApiResult<Json<AccountView>> {
-    let disabled = match action.as_str() {
-        "disable" => true,
-        "enable" => false,
-        _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on accounts"))),
-    };
     let req = pb::SetAccountDisabledRequest { username, disabled };
-    let resp = s.upstreams.accounts().set_account_disabled(s.upstreams.request(&bearer, req)).await?;
+    let resp = s.upstreams.accounts().set_account_disabled(s.upstreams.request(bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/disable",
+    operation_id = "disable_account",
+    tag = "accounts",
+    summary = "Stop an account (town office, county)",
+    params(("username" = String, Path, description = "account username")),
+    responses((status = 200, description = "success", body = AccountView)),
+)]
+pub async fn disable_account(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(username): Path<String>,
+) -> ApiResult<Json<AccountView>> {
+    set_account_disabled(&s, &bearer, username, true).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/enable",
+    operation_id = "enable_account",
+    tag = "accounts",
+    summary = "Restart a stopped account",
+    params(("username" = String, Path, description = "account username")),
+    responses((status = 200, description = "success", body = AccountView)),
+)]
+pub async fn enable_account(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(username): Path<String>,
+) -> ApiResult<Json<AccountView>> {
+    set_account_disabled(&s, &bearer, username, false).await
+}
+
 /// `PATCH /persons/{id}`: corrects a person's name, title or phone.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/persons/{id}",
+    operation_id = "update_person",
+    tag = "ledger",
+    summary = "Correct a person's name, title or phone",
+    params(("id" = String, Path, description = "the record's id")),
+    request_body = PersonChange,
+    responses((status = 200, description = "success", body = PersonView)),
+)]
 pub async fn update_person(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -462,6 +783,15 @@ pub async fn update_person(
 }
 
 /// `DELETE /persons/{id}`: removes someone who left (not the unit's designated person).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/persons/{id}",
+    operation_id = "remove_person",
+    tag = "ledger",
+    summary = "Remove a person (not the designated one)",
+    params(("id" = String, Path, description = "the record's id")),
+    responses((status = 204, description = "done")),
+)]
 pub async fn remove_person(State(s): State<AppState>, bearer: Bearer, Path(id): Path<String>) -> ApiResult<StatusCode> {
     s.upstreams.registry().remove_person(s.upstreams.request(&bearer, pb::RemovePersonRequest { id })).await?;
     Ok(StatusCode::NO_CONTENT)

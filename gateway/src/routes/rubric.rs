@@ -22,6 +22,15 @@ impl From<RulesView> for pb::RubricRules {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/rubric",
+    operation_id = "get_rubric",
+    tag = "assessment",
+    summary = "The rubric in force",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = RubricView)),
+)]
 pub async fn get_rubric(
     State(s): State<AppState>,
     bearer: Bearer,
@@ -31,6 +40,16 @@ pub async fn get_rubric(
     Ok(Json(resp.into_inner().into()))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/towns/{town}/rubric",
+    operation_id = "put_rubric",
+    tag = "assessment",
+    summary = "Edit the rubric: a new version",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = RubricInput,
+    responses((status = 200, description = "success", body = RubricView)),
+)]
 pub async fn put_rubric(
     State(s): State<AppState>,
     bearer: Bearer,

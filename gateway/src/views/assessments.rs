@@ -1,14 +1,19 @@
 //! JSON shapes of assessments (考核), creation targets, major incidents and monthly bulletins.
 
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::vocab::assessment::{BulletinStatus, Grade, RubricArea, Standing, SubjectType};
+use wuguan_proto::vocab::registry::EstateTarget;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AssessedView {
+    #[schema(value_type = SubjectType)]
     pub subject_type: String,
     pub subject_id: String,
     pub name: String,
     pub score: f64,
+    #[schema(value_type = Grade)]
     pub grade: String,
     pub passed: bool,
     pub advanced_unit_eligible: bool,
@@ -35,16 +40,17 @@ impl From<pb::AssessedSubject> for AssessedView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TargetEstateView {
     pub estate_id: String,
     pub name: String,
+    #[schema(value_type = EstateTarget)]
     pub target: String,
     pub score: Option<f64>,
     pub reached: bool,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, ToSchema)]
 pub struct TargetsView {
     pub boutique_target: u32,
     pub boutique_reached: u32,
@@ -83,7 +89,7 @@ impl From<pb::TargetProgress> for TargetsView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AssessmentView {
     pub town: String,
     pub year: i32,
@@ -96,13 +102,14 @@ pub struct AssessmentView {
     pub targets: TargetsView,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodParam {
     pub period: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct IncidentView {
     pub id: String,
     pub town: String,
@@ -127,40 +134,47 @@ impl From<pb::Incident> for IncidentView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentInput {
     pub estate_id: String,
+    #[schema(format = Date)]
     pub date: String,
     pub description: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentQuery {
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub to: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RankingView {
+    #[schema(value_type = SubjectType)]
     pub subject_type: String,
     pub subject_id: String,
     pub name: String,
     pub score: f64,
+    #[schema(value_type = Grade)]
     pub grade: String,
     pub change: Option<f64>,
     pub rank: u32,
     pub inspections: u32,
     /// `best` or `worst` within its subject type; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Standing>)]
     pub standing: Option<String>,
     pub dispatch_deduction: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NamedUnitView {
     pub unit_id: String,
     pub unit_name: String,
@@ -168,7 +182,7 @@ pub struct NamedUnitView {
     pub escalated: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UnitRatesView {
     pub unit_id: String,
     pub unit_name: String,
@@ -179,17 +193,19 @@ pub struct UnitRatesView {
     pub satisfaction_rate: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AreaFindingsView {
+    #[schema(value_type = RubricArea)]
     pub area: String,
     pub findings: u32,
     pub tickets: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BulletinView {
     pub town: String,
     pub month: String,
+    #[schema(value_type = BulletinStatus)]
     pub status: String,
     pub version: i64,
     pub inspections: u32,
@@ -262,7 +278,8 @@ impl From<pb::Bulletin> for BulletinView {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FormatParam {
     /// `json` (default) or `html`, a printable page.

@@ -6,10 +6,11 @@ use crate::vocab::name;
 use chrono::SecondsFormat;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::dispatch::{
-    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck,
+    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
 };
 
 pub fn instant(ms: i64) -> Option<String> {
@@ -24,39 +25,48 @@ pub fn parse_instant(field: &str, s: &str) -> Result<i64, ApiError> {
     })
 }
 
-#[derive(Serialize)]
+/// The person named in an assignment (the ledger's own `PersonView` is a different shape).
+#[derive(Serialize, ToSchema)]
+#[schema(as = AssignedPersonView)]
 pub struct PersonView {
     pub id: Option<String>,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AssignmentView {
+    #[schema(value_type = UnitType)]
     pub unit_type: &'static str,
     pub unit_id: String,
     pub unit_name: String,
     pub person: PersonView,
     /// The resolution deadline (定时间).
+    #[schema(format = DateTime)]
     pub deadline: Option<String>,
+    #[schema(format = DateTime)]
     pub respond_by: Option<String>,
     /// Planned measures (定措施), set when the unit accepts.
     pub measures: String,
     pub co_handler_unit_ids: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReporterView {
     pub name: String,
     pub phone: String,
     pub anonymous: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventView {
+    #[schema(value_type = TicketAction)]
     pub action: String,
+    #[schema(value_type = Option<Status>)]
     pub from_status: Option<&'static str>,
+    #[schema(value_type = Status)]
     pub to_status: &'static str,
     pub actor: Option<String>,
+    #[schema(format = DateTime)]
     pub at: Option<String>,
     pub note: Option<String>,
     pub level: u32,
@@ -65,11 +75,13 @@ pub struct EventView {
     pub remarks: Vec<RemarkView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RemarkView {
+    #[schema(value_type = EventRemark)]
     pub remark: &'static str,
     /// The kind of unit a `no_unit_of_type` remark is about.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<UnitType>)]
     pub unit_type: Option<&'static str>,
 }
 
@@ -95,33 +107,44 @@ impl From<pb::TicketEvent> for EventView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ComplaintView {
     pub id: String,
     pub town: String,
     pub tracking_code: String,
     pub estate_id: String,
     pub estate_name: String,
+    #[schema(value_type = Category)]
     pub category: &'static str,
+    #[schema(value_type = Source)]
     pub source: &'static str,
     pub description: String,
+    #[schema(value_type = Status)]
     pub status: &'static str,
     pub level: u32,
     pub assignment: Option<AssignmentView>,
     pub reporter: Option<ReporterView>,
+    #[schema(format = DateTime)]
     pub created_at: Option<String>,
+    #[schema(format = DateTime)]
     pub updated_at: Option<String>,
+    #[schema(format = DateTime)]
     pub responded_at: Option<String>,
+    #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
+    #[schema(value_type = Option<Satisfaction>)]
     pub satisfaction: Option<&'static str>,
     pub overdue: bool,
+    #[schema(value_type = SupervisionCheck)]
     pub supervision: &'static str,
     pub county_report: bool,
     /// An open complaint about the same estate and category from the week before.
     pub possible_repeat_of: Option<String>,
     pub merged_into: Option<String>,
     /// When it reached the town office (level 1) and the county (level 2).
+    #[schema(format = DateTime)]
     pub reached_town_at: Option<String>,
+    #[schema(format = DateTime)]
     pub reached_county_at: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<EventView>,
@@ -168,12 +191,14 @@ impl From<pb::Ticket> for ComplaintView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitInput {
     pub town: String,
     pub estate_id: String,
+    #[schema(value_type = Category)]
     pub category: String,
+    #[schema(value_type = Option<Source>)]
     pub source: Option<String>,
     pub description: String,
     #[serde(default)]
@@ -183,22 +208,29 @@ pub struct SubmitInput {
     #[serde(default)]
     pub anonymous: bool,
     /// For records entered after the fact (town office, systems).
+    #[schema(format = DateTime)]
     pub reported_at: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub town: Option<String>,
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    #[param(value_type = Option<Category>)]
     pub category: Option<String>,
     pub estate_id: Option<String>,
     pub unit_id: Option<String>,
     pub level: Option<u32>,
     pub overdue: Option<bool>,
+    #[param(value_type = Option<Source>)]
     pub source: Option<String>,
     /// YYYY-MM-DD, local date, inclusive.
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub to: Option<String>,
     #[serde(default)]
     pub open_only: bool,
@@ -209,16 +241,21 @@ pub struct ListQuery {
     pub page_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TrackedView {
     pub tracking_code: String,
+    #[schema(value_type = Category)]
     pub category: &'static str,
     pub estate_name: String,
+    #[schema(value_type = Status)]
     pub status: &'static str,
     pub level: u32,
     pub unit_name: String,
+    #[schema(format = DateTime)]
     pub deadline: Option<String>,
+    #[schema(value_type = Option<Satisfaction>)]
     pub satisfaction: Option<&'static str>,
+    #[schema(format = DateTime)]
     pub created_at: Option<String>,
     pub timeline: Vec<EventView>,
 }
@@ -240,9 +277,11 @@ impl From<pb::TrackedTicket> for TrackedView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RuleView {
+    #[schema(value_type = Category)]
     pub category: &'static str,
+    #[schema(value_type = RouteTarget)]
     pub target: &'static str,
     pub response_minutes: u32,
     pub resolution_minutes: u32,
@@ -265,9 +304,10 @@ impl From<pb::RoutingRule> for RuleView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
+    #[schema(value_type = RouteTarget)]
     pub target: String,
     pub response_minutes: u32,
     pub resolution_minutes: u32,
@@ -277,17 +317,21 @@ pub struct RuleInput {
     pub owner_reps_co_handle: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
+    #[param(value_type = Option<Category>)]
     pub category: Option<String>,
     pub estate_id: Option<String>,
     pub unit_id: Option<String>,
+    #[param(format = Date)]
     pub from: String,
+    #[param(format = Date)]
     pub to: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StatsView {
     pub town: String,
     pub from: String,
@@ -332,19 +376,19 @@ impl From<pb::ComplaintStats> for StatsView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RuleList {
     pub items: Vec<RuleView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SupervisionGroup {
     pub label: &'static str,
     pub count: usize,
     pub items: Vec<ComplaintView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SupervisionView {
     pub town: String,
     pub groups: BTreeMap<&'static str, SupervisionGroup>,
@@ -352,16 +396,19 @@ pub struct SupervisionView {
     pub truncated: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodQuery {
+    #[param(format = Date)]
     pub from: String,
+    #[param(format = Date)]
     pub to: String,
     /// `json` (default) or `html`, a printable page.
     pub format: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CountyReport {
     pub town: String,
     pub town_name: String,

@@ -3,17 +3,21 @@
 use crate::vocab::name;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::assessment::v1 as pb;
-use wuguan_proto::vocab::assessment::{Delivery, InspectionFocus, InspectionKind};
+use wuguan_proto::vocab::assessment::{Delivery, FollowUpCheckKind, Grade, InspectionFocus, InspectionKind};
 use wuguan_proto::vocab::dispatch::{Category, Status};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PlanView {
     pub id: String,
     pub town: String,
     pub estate_id: String,
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = InspectionKind)]
     pub kind: &'static str,
+    #[schema(value_type = InspectionFocus)]
     pub focus: &'static str,
     pub planned_by: String,
     pub inspection_id: Option<String>,
@@ -39,33 +43,39 @@ impl From<pb::PlannedInspection> for PlanView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FindingView {
     pub id: String,
     pub item: String,
     pub description: String,
+    #[schema(value_type = Category)]
     pub category: &'static str,
     pub open_ticket: bool,
     /// The complaint's id once dispatch has it.
     pub ticket_id: Option<String>,
+    #[schema(value_type = Delivery)]
     pub delivery: &'static str,
     pub delivery_error: Option<String>,
     pub deduction: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InspectionView {
     pub id: String,
     pub town: String,
     pub estate_id: String,
     pub estate_name: String,
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = InspectionKind)]
     pub kind: &'static str,
+    #[schema(value_type = InspectionFocus)]
     pub focus: &'static str,
     pub inspector: String,
     pub rubric_version: i64,
     pub scores: BTreeMap<String, f64>,
     pub total_score: f64,
+    #[schema(value_type = Grade)]
     pub grade: String,
     pub findings: Vec<FindingView>,
     pub plan_id: Option<String>,
@@ -108,22 +118,26 @@ impl From<pb::Inspection> for InspectionView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FindingInput {
     pub item: String,
     pub description: String,
+    #[schema(value_type = Category)]
     pub category: String,
     #[serde(default)]
     pub open_ticket: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InspectionInput {
     pub estate_id: String,
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = InspectionKind)]
     pub kind: String,
+    #[schema(value_type = InspectionFocus)]
     pub focus: String,
     /// Item code → points. A scored item keeps its score (its findings deduct nothing more);
     /// items left out start at full marks less the per-finding points of their findings.
@@ -134,38 +148,46 @@ pub struct InspectionInput {
     pub plan_id: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub estate_id: Option<String>,
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub to: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     pub estate_id: String,
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = InspectionKind)]
     pub kind: String,
+    #[schema(value_type = InspectionFocus)]
     pub focus: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CheckView {
     pub finding_id: String,
     pub item: String,
     pub description: String,
     pub ticket_id: Option<String>,
+    #[schema(value_type = Option<Status>)]
     pub ticket_status: Option<&'static str>,
     pub overdue: bool,
+    #[schema(value_type = FollowUpCheckKind)]
     pub check: String,
     pub check_label: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ChecksView {
     pub follows: String,
     pub follows_date: String,

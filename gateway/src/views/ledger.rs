@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::vocab::{name, wire};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::registry::v1 as pb;
 use wuguan_proto::vocab::common::{Role, UnitType};
 use wuguan_proto::vocab::registry::{EstateTarget, ManagementMode, OwnersCommittee};
@@ -17,7 +18,7 @@ pub fn target_str(v: i32) -> Option<&'static str> {
     EstateTarget::from_wire(v).ok().flatten().filter(|t| *t != EstateTarget::None).map(EstateTarget::as_str)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TownView {
     pub code: String,
     pub name: String,
@@ -32,7 +33,7 @@ impl From<pb::Town> for TownView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SecurityView {
     pub guards: u32,
     pub cameras: u32,
@@ -40,7 +41,7 @@ pub struct SecurityView {
     pub fences_and_gates: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EstateView {
     pub id: String,
     pub town: String,
@@ -53,9 +54,12 @@ pub struct EstateView {
     pub occupied_households: i64,
     pub residents: i64,
     pub is_old_estate: bool,
+    #[schema(value_type = ManagementMode)]
     pub management_mode: &'static str,
     pub property_company_id: Option<String>,
+    #[schema(value_type = OwnersCommittee)]
     pub owners_committee: &'static str,
+    #[schema(value_type = Option<EstateTarget>)]
     pub target: Option<&'static str>,
     pub security: SecurityView,
     pub version: i64,
@@ -95,7 +99,7 @@ impl From<pb::Estate> for EstateView {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityInput {
     pub guards: Option<u32>,
@@ -106,7 +110,7 @@ pub struct SecurityInput {
 
 /// Body of `POST /towns/{town}/estates` and `PATCH /estates/{id}`: every field optional here;
 /// the registry says which are required.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EstateInput {
     pub community_id: Option<String>,
@@ -118,9 +122,12 @@ pub struct EstateInput {
     pub occupied_households: Option<i64>,
     pub residents: Option<i64>,
     pub is_old_estate: Option<bool>,
+    #[schema(value_type = Option<ManagementMode>)]
     pub management_mode: Option<String>,
     pub property_company_id: Option<String>,
+    #[schema(value_type = Option<OwnersCommittee>)]
     pub owners_committee: Option<String>,
+    #[schema(value_type = Option<EstateTarget>)]
     pub target: Option<String>,
     pub security: Option<SecurityInput>,
     /// PATCH only: fail with 409 unless the estate is still at this version.
@@ -160,13 +167,16 @@ impl EstateInput {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EstateQuery {
     pub community_id: Option<String>,
     pub property_company_id: Option<String>,
+    #[param(value_type = Option<ManagementMode>)]
     pub management_mode: Option<String>,
     pub is_old_estate: Option<bool>,
+    #[param(value_type = Option<EstateTarget>)]
     pub target: Option<String>,
     /// Part of the estate's name.
     pub q: Option<String>,
@@ -174,7 +184,7 @@ pub struct EstateQuery {
     pub page_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SummaryView {
     pub town: String,
     pub estates: u32,
@@ -194,20 +204,20 @@ pub struct SummaryView {
     pub security: SecurityCounts,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OwnersCommitteeCounts {
     pub formed: u32,
     pub none: u32,
     pub reorganise: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TargetCounts {
     pub boutique: u32,
     pub standard: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SecurityCounts {
     pub with_guards: u32,
     pub with_cameras: u32,
@@ -247,14 +257,14 @@ impl From<pb::TownSummary> for SummaryView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EstateRefView {
     pub id: String,
     pub name: String,
     pub community_id: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CoverageView {
     pub town: String,
     pub old_estates: u32,
@@ -283,7 +293,7 @@ impl From<pb::Coverage> for CoverageView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommunityView {
     pub id: String,
     pub town: String,
@@ -298,7 +308,7 @@ impl From<pb::Community> for CommunityView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityInput {
     pub name: String,
@@ -306,7 +316,7 @@ pub struct CommunityInput {
     pub party_secretary: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PropertyCompanyView {
     pub id: String,
     pub town: String,
@@ -329,7 +339,7 @@ impl From<pb::PropertyCompany> for PropertyCompanyView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyCompanyInput {
     pub name: String,
@@ -339,10 +349,11 @@ pub struct PropertyCompanyInput {
     pub contact_phone: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UnitView {
     pub id: String,
     pub town: String,
+    #[schema(value_type = UnitType)]
     pub unit_type: &'static str,
     pub name: String,
     pub ref_id: Option<String>,
@@ -360,22 +371,25 @@ impl From<pb::Unit> for UnitView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
+    #[schema(value_type = UnitType)]
     pub unit_type: String,
     pub name: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
+    #[param(value_type = Option<UnitType>)]
     pub unit_type: Option<String>,
     pub page_size: Option<u32>,
     pub page_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PersonView {
     pub id: String,
     pub town: String,
@@ -400,7 +414,7 @@ impl From<pb::Person> for PersonView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     pub unit_id: String,
@@ -413,7 +427,8 @@ pub struct PersonInput {
     pub designated: bool,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PersonQuery {
     pub unit_id: Option<String>,
@@ -421,14 +436,14 @@ pub struct PersonQuery {
     pub page_token: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FieldChangeView {
     pub field: String,
     pub old_value: String,
     pub new_value: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EstateChangeView {
     pub id: String,
     pub estate_id: String,
@@ -455,22 +470,24 @@ impl From<pb::EstateChange> for EstateChangeView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UnitContactView {
     pub unit_id: String,
+    #[schema(value_type = UnitType)]
     pub unit_type: &'static str,
     pub unit_name: String,
     pub person_id: Option<String>,
     pub person_name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RoutingFactsView {
     pub estate_id: String,
     pub town: String,
     pub estate_name: String,
     pub community_id: String,
     pub property_company_id: Option<String>,
+    #[schema(value_type = ManagementMode)]
     pub management_mode: &'static str,
     pub is_old_estate: bool,
     pub units: Vec<UnitContactView>,
@@ -501,9 +518,10 @@ impl From<pb::EstateRoutingFacts> for RoutingFactsView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AccountView {
     pub username: String,
+    #[schema(value_type = Role)]
     pub role: &'static str,
     pub town: Option<String>,
     pub county: String,
@@ -528,11 +546,12 @@ impl From<pb::Account> for AccountView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
     pub username: String,
     pub password: String,
+    #[schema(value_type = Role)]
     pub role: String,
     #[serde(default)]
     pub unit_id: String,
@@ -543,14 +562,30 @@ pub struct AccountInput {
     pub estate_id: String,
 }
 
-#[derive(Serialize)]
+/// A CSV file's bytes, for clients that upload the ledger as a file rather than as text.
+pub struct CsvFile;
+
+impl utoipa::PartialSchema for CsvFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .content_media_type("text/csv")
+            .into()
+    }
+}
+
+impl ToSchema for CsvFile {}
+
+#[derive(Serialize, ToSchema)]
 pub struct ImportRowErrorView {
     pub line: u32,
     pub field: String,
     pub message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ImportView {
     pub created: u32,
     pub updated: u32,
@@ -558,39 +593,40 @@ pub struct ImportView {
     pub errors: Vec<ImportRowErrorView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TownList {
     pub items: Vec<TownView>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TownInput {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     #[serde(default)]
     pub dry_run: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordInput {
     pub current_password: String,
     pub new_password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordInput {
     pub new_password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonChange {
     pub name: String,

@@ -9,10 +9,11 @@ pub mod ledger;
 pub mod rubric;
 
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::common::v1 as common;
 
 /// Every list: one page of items and the token for the next (null on the last page).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_page_token: Option<String>,
@@ -25,7 +26,8 @@ impl<T> Page<T> {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page_size: Option<u32>,

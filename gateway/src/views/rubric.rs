@@ -1,19 +1,22 @@
 //! JSON shapes of the rubric (考核细则): items, grade bands, dispatch deductions and vetoes.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::vocab::assessment::{DispatchMetric, RubricArea, VetoCondition};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricItemView {
     pub code: String,
+    #[schema(value_type = RubricArea)]
     pub area: String,
     pub name: String,
     pub max_points: f64,
     pub deduction_per_finding: f64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BandsView {
     pub excellent: f64,
@@ -21,7 +24,7 @@ pub struct BandsView {
     pub pass: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RubricView {
     pub town: String,
     pub version: i64,
@@ -32,22 +35,24 @@ pub struct RubricView {
     pub created_by: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeductionView {
     pub item: String,
+    #[schema(value_type = DispatchMetric)]
     pub metric: String,
     pub points: f64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VetoView {
+    #[schema(value_type = VetoCondition)]
     pub condition: String,
     pub threshold: u32,
 }
 
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesView {
     #[serde(default)]
@@ -93,7 +98,7 @@ impl From<pb::Rubric> for RubricView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricInput {
     pub items: Vec<RubricItemView>,
