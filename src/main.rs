@@ -46,6 +46,9 @@ enum Command {
     /// A real county's first step: create the county and its first administrator in the
     /// registry's database (migrating it first); the administrator then adds the towns.
     InitCounty(InitCountyArgs),
+    /// Print the gateway's OpenAPI document (what `GET /api/v1/openapi.json` serves), e.g. to
+    /// generate a client without running the stack.
+    Openapi,
 }
 
 /// Options every service process shares: migrations and the admin port.
@@ -152,23 +155,91 @@ struct UpArgs {
     sign_in: SignInArgs,
 }
 
+/// What the three gRPC services name alike but each under its own environment variables.
+trait Service: Clone + Send + Sync + 'static {
+    const LISTEN_ENV: &'static str;
+    const DEFAULT_LISTEN: &'static str;
+    const DATABASE_URL_ENV: &'static str;
+    const DATABASE_URL_FILE_ENV: &'static str;
+    const DEFAULT_DATABASE_URL: &'static str;
+}
+
+macro_rules! service {
+    ($ty:ident, $lower:literal, $upper:literal, $port:literal) => {
+        #[derive(Clone)]
+        struct $ty;
+        impl Service for $ty {
+            const LISTEN_ENV: &'static str = concat!("WUGUAN_", $upper, "_LISTEN");
+            const DEFAULT_LISTEN: &'static str = concat!("127.0.0.1:", $port);
+            const DATABASE_URL_ENV: &'static str = concat!("WUGUAN_", $upper, "_DATABASE_URL");
+            const DATABASE_URL_FILE_ENV: &'static str = concat!("WUGUAN_", $upper, "_DATABASE_URL_FILE");
+            const DEFAULT_DATABASE_URL: &'static str = concat!("sqlite://data/", $lower, ".db");
+        }
+    };
+}
+service!(Registry, "registry", "REGISTRY", "50051");
+service!(Dispatch, "dispatch", "DISPATCH", "50052");
+service!(Assessment, "assessment", "ASSESSMENT", "50053");
+
+/// The options every gRPC service process takes, flattened into each one's arguments.
 #[derive(Args)]
-struct AssessmentArgs {
-    #[arg(long, env = "WUGUAN_ASSESSMENT_LISTEN", default_value = "127.0.0.1:50053")]
+struct ServiceArgs<S: Service> {
+    /// gRPC listen address; port 0 picks a free port.
+    #[arg(long, env = S::LISTEN_ENV, default_value = S::DEFAULT_LISTEN)]
     listen: String,
-    /// `sqlite://path/assessment.db` or `postgres://…` (secret when it holds a password).
-    #[arg(
-        long,
-        env = "WUGUAN_ASSESSMENT_DATABASE_URL",
-        default_value = "sqlite://data/assessment.db",
-        hide_env_values = true
-    )]
+    /// `sqlite://path/<service>.db` or `postgres://user:password@host/db` (secret when it holds a password).
+    #[arg(long, env = S::DATABASE_URL_ENV, default_value = S::DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: String,
     /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
-    #[arg(long, env = "WUGUAN_ASSESSMENT_DATABASE_URL_FILE")]
+    #[arg(long, env = S::DATABASE_URL_FILE_ENV)]
     database_url_file: Option<PathBuf>,
+    /// PEM file with the gateway's Ed25519 public key(s), to verify tokens.
     #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
     jwt_public_key: PathBuf,
+    /// Load the demo data on first start (dispatch and assessment need the registry's).
+    #[arg(long, env = "WUGUAN_DEMO")]
+    demo: bool,
+    #[command(flatten)]
+    tuning: TuningArgs,
+    #[command(flatten)]
+    ops: ServiceOps,
+    #[arg(skip)]
+    _service: std::marker::PhantomData<S>,
+}
+
+/// A service's process, bound and with its admin port up, and the settings every service's
+/// configuration takes from its arguments.
+struct Started {
+    listener: tokio::net::TcpListener,
+    database_url: String,
+    migrate: bool,
+    jwt_public_key: PathBuf,
+    load_demo: bool,
+    pool: PoolConfig,
+    limits: Limits,
+}
+
+impl<S: Service> ServiceArgs<S> {
+    async fn start(self, name: &str) -> anyhow::Result<Started> {
+        let (listener, addr) = serving::bind(&self.listen).await?;
+        tracing::info!(%addr, "{name} listening");
+        admin(&self.ops, addr).await?;
+        Ok(Started {
+            listener,
+            database_url: secret(self.database_url, self.database_url_file)?,
+            migrate: self.ops.migrate,
+            jwt_public_key: self.jwt_public_key,
+            load_demo: self.demo,
+            pool: self.tuning.pool(),
+            limits: self.tuning.limits(),
+        })
+    }
+}
+
+#[derive(Args)]
+struct AssessmentArgs {
+    #[command(flatten)]
+    service: ServiceArgs<Assessment>,
     #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
     registry_url: String,
     #[arg(long, env = "WUGUAN_DISPATCH_URL", default_value = "http://127.0.0.1:50052")]
@@ -179,34 +250,14 @@ struct AssessmentArgs {
     /// A file holding the service token (e.g. a container secret).
     #[arg(long, env = "WUGUAN_ASSESSMENT_SERVICE_TOKEN_FILE")]
     service_token_file: Option<PathBuf>,
-    /// Load the demo inspections on first start (needs the registry's demo data).
-    #[arg(long, env = "WUGUAN_DEMO")]
-    demo: bool,
     #[command(flatten)]
     outbox: OutboxArgs,
-    #[command(flatten)]
-    tuning: TuningArgs,
-    #[command(flatten)]
-    ops: ServiceOps,
 }
 
 #[derive(Args)]
 struct DispatchArgs {
-    #[arg(long, env = "WUGUAN_DISPATCH_LISTEN", default_value = "127.0.0.1:50052")]
-    listen: String,
-    /// `sqlite://path/dispatch.db` or `postgres://…` (secret when it holds a password).
-    #[arg(
-        long,
-        env = "WUGUAN_DISPATCH_DATABASE_URL",
-        default_value = "sqlite://data/dispatch.db",
-        hide_env_values = true
-    )]
-    database_url: String,
-    /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
-    #[arg(long, env = "WUGUAN_DISPATCH_DATABASE_URL_FILE")]
-    database_url_file: Option<PathBuf>,
-    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
-    jwt_public_key: PathBuf,
+    #[command(flatten)]
+    service: ServiceArgs<Dispatch>,
     #[arg(long, env = "WUGUAN_REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
     registry_url: String,
     /// Dispatch's own token for reading the registry (secret): `wuguan token --role county --subject wuguan-dispatch`.
@@ -215,43 +266,14 @@ struct DispatchArgs {
     /// A file holding the registry token (e.g. a container secret).
     #[arg(long, env = "WUGUAN_DISPATCH_REGISTRY_TOKEN_FILE")]
     registry_token_file: Option<PathBuf>,
-    /// Load the demo tickets on first start (needs the registry's demo data).
-    #[arg(long, env = "WUGUAN_DEMO")]
-    demo: bool,
     #[command(flatten)]
     sweep: SweepArgs,
-    #[command(flatten)]
-    tuning: TuningArgs,
-    #[command(flatten)]
-    ops: ServiceOps,
 }
 
 #[derive(Args)]
 struct RegistryArgs {
-    /// gRPC listen address; port 0 picks a free port.
-    #[arg(long, env = "WUGUAN_REGISTRY_LISTEN", default_value = "127.0.0.1:50051")]
-    listen: String,
-    /// `sqlite://path/registry.db` or `postgres://user:password@host/db` (secret when it holds a password).
-    #[arg(
-        long,
-        env = "WUGUAN_REGISTRY_DATABASE_URL",
-        default_value = "sqlite://data/registry.db",
-        hide_env_values = true
-    )]
-    database_url: String,
-    /// A file holding the database URL (e.g. a container secret); wins over `--database-url`.
-    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL_FILE")]
-    database_url_file: Option<PathBuf>,
-    /// PEM file with the gateway's Ed25519 public key, to verify tokens.
-    #[arg(long, env = "WUGUAN_JWT_PUBLIC_KEY", default_value = "data/jwt-public.pem")]
-    jwt_public_key: PathBuf,
-    /// Load the demo county on first start.
-    #[arg(long, env = "WUGUAN_DEMO")]
-    demo: bool,
     #[command(flatten)]
-    tuning: TuningArgs,
-    #[command(flatten)]
-    ops: ServiceOps,
+    service: ServiceArgs<Registry>,
 }
 
 #[derive(Args)]
@@ -400,6 +422,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Health(args) => health(args).await,
         Command::InitCounty(args) => init_county(args).await,
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(wuguan_gateway::openapi::document())?);
+            Ok(())
+        }
         Command::Keygen(args) => {
             std::fs::create_dir_all(&args.dir)?;
             let (private, public) = wuguan_platform::identity::KeyPair::ensure_in_dir(&args.dir)?;
@@ -469,59 +495,56 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
 
 async fn registry(args: RegistryArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-registry");
-    let (listener, addr) = serving::bind(&args.listen).await?;
-    tracing::info!(%addr, "registry listening");
-    admin(&args.ops, addr).await?;
+    let s = args.service.start("registry").await?;
     let config = wuguan_registry::server::RegistryConfig {
-        database_url: secret(args.database_url, args.database_url_file)?,
-        migrate: args.ops.migrate,
-        jwt_public_key: args.jwt_public_key,
-        load_demo: args.demo,
-        pool: args.tuning.pool(),
-        limits: args.tuning.limits(),
+        database_url: s.database_url,
+        migrate: s.migrate,
+        jwt_public_key: s.jwt_public_key,
+        load_demo: s.load_demo,
+        pool: s.pool,
+        limits: s.limits,
     };
-    wuguan_registry::server::run(config, listener, serving::shutdown_signal()).await
+    let (ready, _) = tokio::sync::oneshot::channel();
+    wuguan_registry::server::run(config, s.listener, serving::shutdown_signal(), ready).await
 }
 
 async fn dispatch(args: DispatchArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-dispatch");
-    let (listener, addr) = serving::bind(&args.listen).await?;
-    tracing::info!(%addr, "dispatch listening");
-    admin(&args.ops, addr).await?;
+    let registry_token = required_secret("--registry-token", args.registry_token, args.registry_token_file)?;
+    let s = args.service.start("dispatch").await?;
     let config = wuguan_dispatch::server::DispatchConfig {
-        database_url: secret(args.database_url, args.database_url_file)?,
-        migrate: args.ops.migrate,
-        jwt_public_key: args.jwt_public_key,
+        database_url: s.database_url,
+        migrate: s.migrate,
+        jwt_public_key: s.jwt_public_key,
         registry_url: args.registry_url,
-        registry_token: required_secret("--registry-token", args.registry_token, args.registry_token_file)?,
-        load_demo: args.demo,
-        pool: args.tuning.pool(),
-        limits: args.tuning.limits(),
+        registry_token,
+        load_demo: s.load_demo,
+        pool: s.pool,
+        limits: s.limits,
         sweep: args.sweep.config(),
     };
     let (ready, _) = tokio::sync::oneshot::channel();
-    wuguan_dispatch::server::run(config, listener, serving::shutdown_signal(), ready).await
+    wuguan_dispatch::server::run(config, s.listener, serving::shutdown_signal(), ready).await
 }
 
 async fn assessment(args: AssessmentArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("wuguan-assessment");
-    let (listener, addr) = serving::bind(&args.listen).await?;
-    tracing::info!(%addr, "assessment listening");
-    admin(&args.ops, addr).await?;
+    let service_token = required_secret("--service-token", args.service_token, args.service_token_file)?;
+    let s = args.service.start("assessment").await?;
     let config = wuguan_assessment::server::AssessmentConfig {
-        database_url: secret(args.database_url, args.database_url_file)?,
-        migrate: args.ops.migrate,
-        jwt_public_key: args.jwt_public_key,
+        database_url: s.database_url,
+        migrate: s.migrate,
+        jwt_public_key: s.jwt_public_key,
         registry_url: args.registry_url,
         dispatch_url: args.dispatch_url,
-        service_token: required_secret("--service-token", args.service_token, args.service_token_file)?,
-        load_demo: args.demo,
-        pool: args.tuning.pool(),
-        limits: args.tuning.limits(),
+        service_token,
+        load_demo: s.load_demo,
+        pool: s.pool,
+        limits: s.limits,
         outbox_interval: Duration::from_secs(args.outbox.outbox_interval_secs.max(1)),
     };
     let (ready, _) = tokio::sync::oneshot::channel();
-    wuguan_assessment::server::run(config, listener, serving::shutdown_signal(), ready).await
+    wuguan_assessment::server::run(config, s.listener, serving::shutdown_signal(), ready).await
 }
 
 async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {

@@ -129,12 +129,8 @@ impl Stack {
             limits: config.limits,
         };
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-        let registry = tokio::spawn(wuguan_registry::server::run_with_ready(
-            registry_config,
-            registry_listener,
-            stopped(&stop_rx),
-            ready_tx,
-        ));
+        let registry =
+            tokio::spawn(wuguan_registry::server::run(registry_config, registry_listener, stopped(&stop_rx), ready_tx));
         let registry = wait_ready("registry", registry, ready_rx).await?;
 
         // Dispatch reads the registry with its own county-wide token.

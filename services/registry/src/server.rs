@@ -38,18 +38,9 @@ pub async fn connect_database(url: &str, pool: PoolConfig, migrate: bool) -> any
     Ok(db)
 }
 
+/// Serves the registry on `listener` until `shutdown` resolves, then drains; sends on `ready`
+/// once migrations and the demo load are done and the server is about to take calls.
 pub async fn run(
-    config: RegistryConfig,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let (ready, _) = tokio::sync::oneshot::channel();
-    run_with_ready(config, listener, shutdown, ready).await
-}
-
-/// Like [`run`], and sends on `ready` once migrations and the demo load are done and the
-/// server is about to take calls.
-pub async fn run_with_ready(
     config: RegistryConfig,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
