@@ -154,200 +154,48 @@ pub async fn list(
 }
 
 /// Reads an action's JSON body as [`TicketAction`] (the console's forms read the same type)
-/// and sends it to dispatch. One handler per action below, so each documents its own body.
+/// and sends it to dispatch.
 async fn act(s: &AppState, bearer: &Bearer, id: String, action: &str, body: &[u8]) -> ApiResult<Json<ComplaintView>> {
     let action = TicketAction::from_json(action, body)?;
     Ok(Json(action.send(s, bearer, id).await?.into()))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/accept",
-    operation_id = "accept_complaint",
-    tag = "complaints",
-    summary = "Accept with planned measures",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Measures,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn accept(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "accept", &body).await
+/// One operation per ticket action, so each documents its own body: handler, path,
+/// operationId, summary, body type (in `ticket_action`).
+macro_rules! ticket_actions {
+    ($($name:ident $path:tt $operation:tt $summary:tt $body:ident;)*) => {$(
+        #[utoipa::path(
+            post,
+            path = $path,
+            operation_id = $operation,
+            tag = "complaints",
+            summary = $summary,
+            params(("id" = String, Path, description = "the record's id")),
+            request_body = ticket_action::$body,
+            responses((status = 200, description = "the complaint after the action", body = ComplaintView)),
+        )]
+        pub async fn $name(
+            State(s): State<AppState>,
+            bearer: Bearer,
+            Path(id): Path<String>,
+            body: Bytes,
+        ) -> ApiResult<Json<ComplaintView>> {
+            act(&s, &bearer, id, stringify!($name), &body).await
+        }
+    )*};
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/reject",
-    operation_id = "reject_complaint",
-    tag = "complaints",
-    summary = "Reject with a reason (back to the town office)",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Reason,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn reject(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "reject", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/reassign",
-    operation_id = "reassign_complaint",
-    tag = "complaints",
-    summary = "Reassign to another unit (town office)",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Reassign,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn reassign(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "reassign", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/extend",
-    operation_id = "extend_complaint",
-    tag = "complaints",
-    summary = "Extend the deadline (town office)",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Extend,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn extend(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "extend", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/progress",
-    operation_id = "add_complaint_progress",
-    tag = "complaints",
-    summary = "Add a progress note",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Note,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn progress(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "progress", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/resolve",
-    operation_id = "resolve_complaint",
-    tag = "complaints",
-    summary = "Resolve with the measures taken",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Resolve,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn resolve(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "resolve", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/verify",
-    operation_id = "verify_complaint",
-    tag = "complaints",
-    summary = "Rate the fix; not satisfied reopens",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Verify,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn verify(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "verify", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/reopen",
-    operation_id = "reopen_complaint",
-    tag = "complaints",
-    summary = "Reopen with a reason",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Reason,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn reopen(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "reopen", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/escalate",
-    operation_id = "escalate_complaint",
-    tag = "complaints",
-    summary = "Escalate one level (town office, county)",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Note,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn escalate(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "escalate", &body).await
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/merge",
-    operation_id = "merge_complaint",
-    tag = "complaints",
-    summary = "Merge a repeat into the complaint it repeats (town office)",
-    params(("id" = String, Path, description = "the record's id")),
-    request_body = ticket_action::Merge,
-    responses((status = 200, description = "success", body = ComplaintView)),
-)]
-pub async fn merge(
-    State(s): State<AppState>,
-    bearer: Bearer,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<ComplaintView>> {
-    act(&s, &bearer, id, "merge", &body).await
+ticket_actions! {
+    accept "/api/v1/complaints/{id}/accept" "accept_complaint" "Accept with planned measures" Measures;
+    reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Reject with a reason (back to the town office)" Reason;
+    reassign "/api/v1/complaints/{id}/reassign" "reassign_complaint" "Reassign to another unit (town office)" Reassign;
+    extend "/api/v1/complaints/{id}/extend" "extend_complaint" "Extend the deadline (town office)" Extend;
+    progress "/api/v1/complaints/{id}/progress" "add_complaint_progress" "Add a progress note" Note;
+    resolve "/api/v1/complaints/{id}/resolve" "resolve_complaint" "Resolve with the measures taken" Resolve;
+    verify "/api/v1/complaints/{id}/verify" "verify_complaint" "Rate the fix; not satisfied reopens" Verify;
+    reopen "/api/v1/complaints/{id}/reopen" "reopen_complaint" "Reopen with a reason" Reason;
+    escalate "/api/v1/complaints/{id}/escalate" "escalate_complaint" "Escalate one level (town office, county)" Note;
+    merge "/api/v1/complaints/{id}/merge" "merge_complaint" "Merge a repeat into the complaint it repeats (town office)" Merge;
 }
 
 /// Public: no sign-in, no personal data.
