@@ -15,25 +15,8 @@ def records(name):
     return [json.loads(line) for line in open(path) if line.strip().startswith("{")]
 
 
+import subprocess
 import sys
-
-if len(sys.argv) == 3 and sys.argv[1] == "--quick":
-    # bench/run.sh --quick: the two peak ratios per store, for a commit message.
-    quick = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[2]) if l.strip().startswith("{"))}
-    for store in ("postgres", "sqlite"):
-        base, grpc, http = (quick.get(f"{store}-{k}") for k in ("baseline", "grpc-peak", "http-peak"))
-        if not (base and grpc and http):
-            print(f"{store}: incomplete quick run")
-            continue
-        print(f"{store}: baseline {base['throughput']:.0f}/s, gRPC {grpc['throughput']:.0f}/s = "
-              f"{grpc['throughput'] / base['throughput']:.2f}x baseline (target 0.5x), gateway {http['throughput']:.0f}/s = "
-              f"{http['throughput'] / grpc['throughput']:.2f}x gRPC (target 0.6x); exactly once: "
-              f"{'yes' if grpc['exactly_once'] and http['exactly_once'] else 'NO'}")
-    sys.exit(0)
-
-runs = {r["label"]: r for r in records("results.jsonl")}
-meta = runs.get("postgres-baseline", {})
-concurrency, seconds = meta.get("concurrency", "?"), meta.get("seconds", "?")
 
 
 def ratio(a, b):
@@ -44,82 +27,177 @@ def verdict(ok):
     return "meets" if ok else "**misses**"
 
 
+def baseline_label(store, c):
+    return f"postgres-baseline-c{c}" if store == "postgres" else f"sqlite-baseline-c{c}"
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--quick":
+    # bench/run.sh --quick: the concurrency-16 ratios per store, for a commit message.
+    quick = {r["label"]: r for r in (json.loads(l) for l in open(sys.argv[2]) if l.strip().startswith("{"))}
+    for store in ("postgres", "sqlite"):
+        base, grpc, http = (quick.get(k) for k in (baseline_label(store, 16), f"{store}-grpc-c16", f"{store}-http-c16"))
+        if not (base and grpc and http):
+            print(f"{store}: incomplete quick run")
+            continue
+        rows = quick.get("postgres-baseline-rows-c16") if store == "postgres" else None
+        extra = f", {grpc['throughput'] / rows['throughput']:.2f}x pgbench of an intake's rows" if rows else ""
+        print(f"{store} (100k stored, burst, c16): baseline {base['throughput']:.0f}/s, gRPC {grpc['throughput']:.0f}/s "
+              f"(p50 {grpc['p50_ms']:.1f} ms) = {grpc['throughput'] / base['throughput']:.2f}x baseline (target 1.0x){extra}; "
+              f"gateway {http['throughput']:.0f}/s = {http['throughput'] / grpc['throughput']:.2f}x gRPC (target 0.7x); "
+              f"exactly once: {'yes' if grpc['exactly_once'] and http['exactly_once'] else 'NO'}")
+    sys.exit(0)
+
+commit = sys.argv[1] if len(sys.argv) > 1 else "(unknown commit)"
+runs = {r["label"]: r for r in records("results.jsonl")}
+concurrencies = sorted({int(k.rsplit("-c", 1)[1]) for k in runs if k.startswith("postgres-grpc-c")})
+meta = next((r for r in runs.values() if r.get("tool") == "pgbench"), {})
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) // (1024 * 1024)
+    except (OSError, StopIteration):
+        mem = 0
+    try:
+        pg = subprocess.run(["pgbench", "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pg = "pgbench ?"
+    return f"{platform.machine()}, {os.cpu_count()} cores ({model}), {mem} GiB, Linux {platform.release()}, {pg}"
+
+
 out = []
 out.append("# Benchmarks: complaint intake\n")
 out.append(
-    f"Measured by `bench/run.sh` on {meta.get('date', 'an earlier run')} ({platform.machine()}, 2 cores shared by "
-    f"the load generator, the services and the database), concurrency {concurrency}, {seconds} s per run. "
-    "Absolute numbers drift on these machines; the ratios are what the targets are about, and each "
-    "ratio compares two measurements taken in the same run.\n"
+    f"Measured by `bench/run.sh` on {meta.get('date', 'an earlier run')} at commit `{commit}`, on {machine()}; "
+    "the load generator, the four services and the database share those cores. Absolute numbers drift on these "
+    "machines; the targets are ratios, and each compares two measurements taken in the same run on the same "
+    "database server.\n"
 )
 out.append(
-    "Closed loop (fixed concurrency) finds the peak. Open loop (fixed rate) measures latency from each "
-    "request's scheduled start, so queueing behind a slow server is counted (no coordinated omission). "
-    "After every run the load generator lists the tickets it created and checks that each acknowledged "
+    f"The shape: the demo county with **{runs.get('postgres-preload', {}).get('tickets', '?'):,} tickets already "
+    "stored** (a year of copies of the demo tickets), a third of the submissions about one estate's repairs (an "
+    "outage) and the rest spread over the town's estates and six categories; gRPC to dispatch with a service "
+    "token (the 12345 hotline, a key on every call), HTTP through the gateway with a town-office token. "
+    f"{meta.get('seconds', '?')} s per closed-loop run. Closed loop (fixed concurrency) finds the peak; open loop "
+    "(fixed rate) measures latency from each request's scheduled start, so queueing is counted (no coordinated "
+    "omission). After every run the load generator lists the run's tickets and checks that each acknowledged "
     "complaint exists exactly once.\n"
 )
+
+
+def row(r):
+    if not r:
+        return "– | – | –"
+    return f"{r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f}"
+
+
+all_once = True
 for store in ("postgres", "sqlite"):
-    base = runs.get(f"{store}-baseline")
-    peak = runs.get(f"{store}-grpc-peak")
-    http = runs.get(f"{store}-http-peak")
-    half = runs.get(f"{store}-grpc-half")
-    double = runs.get(f"{store}-grpc-double")
-    if not (base and peak and http and half and double):
-        out.append(f"\n## {store}\n\nincomplete run: {sorted(k for k in runs if k.startswith(store))}\n")
-        continue
-    tool = "pgbench, same rows, same concurrency, fsync and synchronous_commit on" if store == "postgres" else \
-        "sqlx inserts of the same rows, same concurrency, WAL + synchronous=FULL"
     out.append(f"\n## {store.capitalize()}\n")
-    out.append(f"Baseline: {tool}: **{base['throughput']:.0f} intakes/s**.\n")
+    if not any(k.startswith(f"{store}-grpc-c") for k in runs):
+        out.append(f"incomplete run: {sorted(k for k in runs if k.startswith(store))}\n")
+        continue
+    if store == "postgres":
+        out.append("Baselines, same server, fsync and synchronous_commit on: pgbench inserting **one ticket row per "
+                   "transaction** (the target's floor) and pgbench inserting **an intake's rows** per transaction "
+                   "(the ticket, its two events and its key).\n")
+        out.append("| concurrency | pgbench one row /s | pgbench an intake's rows /s |")
+        out.append("|---|---|---|")
+        for c in concurrencies:
+            one, rows_ = runs.get(f"postgres-baseline-c{c}"), runs.get(f"postgres-baseline-rows-c{c}")
+            out.append(f"| {c} | {one['throughput']:.0f} | {rows_['throughput']:.0f} |" if one and rows_ else f"| {c} | – | – |")
+    else:
+        out.append("Baseline: sqlx inserting an intake's rows (ticket, two events, key) per transaction into a "
+                   "file of its own, WAL + synchronous=FULL, like dispatch's store.\n")
+        out.append("| concurrency | sqlx an intake's rows /s | p50 ms | p99 ms |")
+        out.append("|---|---|---|---|")
+        for c in concurrencies:
+            out.append(f"| {c} | {row(runs.get(f'sqlite-baseline-c{c}'))} |")
+    out.append("")
+    out.append("| concurrency | gRPC /s | p50 ms | p99 ms | gateway /s | p50 ms | p99 ms | gRPC ÷ baseline "
+               + ("| gRPC ÷ intake rows " if store == "postgres" else "") + "| gateway ÷ gRPC | exactly once |")
+    out.append("|---|---|---|---|---|---|---|---|" + ("---|" if store == "postgres" else "") + "---|---|")
+    for c in concurrencies:
+        g, h, b = runs.get(f"{store}-grpc-c{c}"), runs.get(f"{store}-http-c{c}"), runs.get(baseline_label(store, c))
+        if not (g and h and b):
+            continue
+        once = g["exactly_once"] and h["exactly_once"]
+        all_once &= once
+        extra = ""
+        if store == "postgres":
+            rows_ = runs.get(f"postgres-baseline-rows-c{c}")
+            extra = f"| {ratio(g['throughput'], rows_['throughput']):.2f} × " if rows_ else "| – "
+        out.append(f"| {c} | {row(g)} | {row(h)} | {ratio(g['throughput'], b['throughput']):.2f} × {extra}"
+                   f"| {ratio(h['throughput'], g['throughput']):.2f} × | {'yes' if once else 'NO'} |")
+    half, double = runs.get(f"{store}-grpc-half"), runs.get(f"{store}-grpc-double")
+    long_, big = runs.get(f"{store}-grpc-long"), runs.get(f"{store}-grpc-long-big")
+    http_big, wrk = runs.get(f"{store}-http-c16-big"), runs.get(f"{store}-wrk-c16")
+    out.append("")
     out.append("| run | throughput /s | p50 ms | p99 ms | p99.9 ms | refused | failed | exactly once |")
     out.append("|---|---|---|---|---|---|---|---|")
-    for name, r in (("gRPC, closed loop", peak), ("HTTP via gateway, closed loop", http),
-                    ("gRPC, open loop at ½ peak", half), ("gRPC, open loop at 2× peak", double)):
-        out.append(f"| {name} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p999_ms']:.1f} "
-                   f"| {r['refused']} | {r['failed']} | {'yes' if r['exactly_once'] else 'NO'} |")
-    g = ratio(peak["throughput"], base["throughput"])
-    h = ratio(http["throughput"], peak["throughput"])
-    tail = ratio(half["p99_ms"], half["p50_ms"])
-    keep = ratio(double["throughput"], peak["throughput"])
+    for name, r in (("gRPC, open loop at ½ peak", half), ("gRPC, open loop at 2× peak (2 s deadline)", double),
+                    (f"gRPC, c16 for {long_['seconds']:.0f} s" if long_ else "gRPC, long run", long_),
+                    (f"gRPC, c16, {runs.get(f'{store}-preload-big', {}).get('tickets', 0):,} stored", big),
+                    ("gateway, c16, same", http_big)):
+        if r:
+            all_once &= r["exactly_once"]
+            out.append(f"| {name} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['p999_ms']:.1f} "
+                       f"| {r['refused']} | {r['failed']} | {'yes' if r['exactly_once'] else 'NO'} |")
+    if wrk:
+        h16 = runs.get(f"{store}-http-c16")
+        out.append(f"\nCross-check with an independent load generator: wrk (`bench/wrk-intake.lua`, the same shape, 16 "
+                   f"connections) got **{wrk['throughput']:.0f} /s** through the gateway (p50 {wrk['p50_ms']:.1f} ms, "
+                   f"{wrk['failed']} failed) where wuguan-loadgen got {h16['throughput']:.0f} /s: "
+                   f"{ratio(wrk['throughput'], h16['throughput']):.2f} ×.")
     out.append("")
     out.append("| target | measured | |")
     out.append("|---|---|---|")
-    out.append(f"| gRPC intake ≥ 0.5 × baseline | {g:.2f} × | {verdict(g >= 0.5)} |")
-    out.append(f"| gateway ≥ 0.6 × gRPC | {h:.2f} × | {verdict(h >= 0.6)} |")
-    out.append(f"| at ½ peak, p99 ≤ 10 × p50 | {tail:.1f} × | {verdict(tail <= 10)} |")
-    out.append(f"| at 2× peak offered, success ≥ 0.8 × peak | {keep:.2f} × | {verdict(keep >= 0.8)} |")
-    out.append(f"| refusals within the 2 s deadline | slowest {double['slowest_refusal_ms']:.0f} ms "
-               f"({double['refused']} refused) | {verdict(double['slowest_refusal_ms'] <= 2000)} |")
-    if double["failed"]:
-        out.append(f"\nAt twice the peak, {double['failed']} submissions ran past their 2 s deadline without an answer "
-                   "(neither acknowledged nor refused); none was lost or doubled: the exactly-once check covers them.")
-    if store == "sqlite" and base.get("p99_ms"):
-        half_tail = ("at half the peak the tail stays short" if tail <= 10 else
-                     f"this run the tail reached the half-peak run too (p99 {half['p99_ms']:.0f} ms against a p50 of "
-                     f"{half['p50_ms']:.1f} ms): checkpoints stall the single writer even below the peak")
-        out.append(f"\nSQLite's own tail is long under write contention (the baseline's p99 is {base['p99_ms']:.0f} ms: "
-                   f"WAL checkpoints and the single writer), and the closed-loop tail follows it; {half_tail}.")
-out.append("\nReproduce: `bench/run.sh` (`BENCH_CONCURRENCY`, `BENCH_SECONDS` to change the shape); "
-           "`bench/run.sh --quick` prints the two peak ratios per store in under two minutes.\n")
-out.append(
-    "### What each fix bought\n\n"
-    "Full runs on 2026-12-03, minutes apart on the same machine (ratios, since the baselines "
-    "drift between runs):\n\n"
-    "| change | Postgres gRPC ÷ pgbench | gateway ÷ gRPC | ½-peak p50 | 2× peak goodput | SQLite gRPC ÷ baseline |\n"
-    "|---|---|---|---|---|---|\n"
-    "| before (0941fc2) | 0.17 × | 0.53 × | 2,065 ms (queued) | 0.01 × | 0.46 × |\n"
-    "| possible-repeat lookup on an index (e881d4f, dispatch migration 0004) | 0.38 × | 0.63 × | 15.5 ms | 0.57 × | 0.49 × |\n"
-    "| … planned per call, id in the index (0ab2553) | 0.54 × | 0.88 × | 3.3 ms | 1.18 × | 0.46 × |\n\n"
-    "The repeat lookup (an open ticket about the same estate and category within a week) used the "
-    "town-and-time index and filtered the town's whole last week, so every intake read more rows "
-    "as the run's tickets accumulated. With `tickets (estate_id, category, created_at, id)` "
-    "it reads that estate's and category's rows only (EXPLAIN ANALYZE with 100,000 tickets stored: "
-    "1,918 rows and 1.3 ms → 2 rows and 0.12 ms). SQLite, with its single writer, was bound elsewhere. "
-    "Even with the index, Postgres kept a cached generic plan for the prepared lookup, chosen while the "
-    "table was small: pg_stat_statements under load showed it reading 1,552 pages per intake; planned per "
-    "call (unprepared) it reads 6 (0.03 ms). Found with pg_stat_statements (`shared_preload_libraries`) and "
-    "`perf record -a` during a loadgen run: Postgres took 65 % of the CPU, most of it in that scan. These runs start from the demo's tickets only; the shape of #13 (100,000 stored, a burst on one estate) is not measured yet.\n"
-)
+    for c in (16, 64):
+        g, b = runs.get(f"{store}-grpc-c{c}"), runs.get(baseline_label(store, c))
+        if g and b:
+            x = ratio(g["throughput"], b["throughput"])
+            what = "pgbench one row" if store == "postgres" else "sqlx, an intake's rows"
+            out.append(f"| gRPC ≥ 1.0 × {what}, concurrency {c} | {x:.2f} × | {verdict(x >= 1.0)} |")
+    for c in (16, 64):
+        g, h = runs.get(f"{store}-grpc-c{c}"), runs.get(f"{store}-http-c{c}")
+        if g and h:
+            x = ratio(h["throughput"], g["throughput"])
+            out.append(f"| gateway ≥ 0.7 × gRPC, concurrency {c} | {x:.2f} × | {verdict(x >= 0.7)} |")
+    one = runs.get(f"{store}-grpc-c1")
+    if one:
+        out.append(f"| one connection, gRPC p50 ≤ 2 ms | {one['p50_ms']:.2f} ms | {verdict(one['p50_ms'] <= 2.0)} |")
+    for name, r in (("", long_), (" with the big history", big)):
+        if r and r.get("first_10s"):
+            x = ratio(r["last_10s"], r["first_10s"])
+            out.append(f"| no decay{name}: last 10 s ≥ 0.9 × first 10 s | {x:.2f} × "
+                       f"({r['first_10s']:.0f} → {r['last_10s']:.0f} /s) | {verdict(x >= 0.9)} |")
+    if long_ and big:
+        x = ratio(big["throughput"], long_["throughput"])
+        out.append(f"| the same figures with {runs.get(f'{store}-preload-big', {}).get('tickets', 0):,} stored (≥ 0.9 ×) "
+                   f"| {x:.2f} × | {verdict(x >= 0.9)} |")
+    if half:
+        x = ratio(half["p99_ms"], half["p50_ms"])
+        out.append(f"| at ½ peak, p99 ≤ 10 × p50 | {x:.1f} × | {verdict(x <= 10)} |")
+    peak = runs.get(f"{store}-grpc-c16")
+    if double and peak:
+        x = ratio(double["throughput"], peak["throughput"])
+        out.append(f"| at 2× peak offered, goodput ≥ 0.8 × peak | {x:.2f} × | {verdict(x >= 0.8)} |")
+        out.append(f"| refusals within the 2 s deadline | slowest {double['slowest_refusal_ms']:.0f} ms "
+                   f"({double['refused']} refused) | {verdict(double['slowest_refusal_ms'] <= 2000)} |")
+        if double["failed"]:
+            out.append(f"\nAt twice the peak, {double['failed']} submissions ran past their 2 s deadline without an "
+                       "answer (neither acknowledged nor refused); none was lost or doubled: the exactly-once check "
+                       "covers them.")
+out.append(f"\nEvery acknowledged complaint stored exactly once, in every run: {'yes' if all_once else '**NO**'}.\n")
+out.append("Reproduce: `bench/run.sh` (`BENCH_CONCURRENCIES`, `BENCH_SECONDS`, `BENCH_HISTORY`, `BENCH_LONG_SECONDS`, "
+           "`BENCH_BIG_HISTORY` change the shape); `bench/run.sh --quick` prints the concurrency-16 ratios per store "
+           "in about two minutes.\n")
+out.append(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixes.md")).read())
 
 scoring = records("scoring.jsonl")
 out.append("# Benchmarks: bulletin and annual assessment as the town grows\n")

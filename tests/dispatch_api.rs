@@ -53,6 +53,7 @@ async fn suite(store: Store) {
     rules_override(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
+    burst_on_one_estate(&t, &c).await;
     owner_representatives_co_handle(&t, &c).await;
     t.stop().await;
 }
@@ -667,6 +668,42 @@ async fn repeats_and_merge(t: &TestStack, c: &Ctx) {
 
 /// An owner representative's account belongs to an estate: they see its tickets, and as the
 /// co-handler of an owners'-committee matter they add progress to it.
+/// Many residents report the same outage at once (their submissions are written together, see
+/// dispatch's group_commit): every one is stored, all point at one original, and concurrent
+/// retries of one submission make one ticket.
+async fn burst_on_one_estate(t: &TestStack, c: &Ctx) {
+    let burst =
+        (0..16).map(|_| t.post("/api/v1/complaints", &c.office, complaint(&c.unmanaged_estate, "illegal_stall")));
+    let answers = futures::future::join_all(burst).await;
+    let mut ids = std::collections::HashSet::new();
+    let mut originals = std::collections::HashSet::new();
+    for (status, ticket) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{ticket}");
+        ids.insert(ticket["id"].as_str().unwrap().to_owned());
+        // The original is the earliest open one: either an earlier ticket or one of the burst.
+        let original = ticket["possible_repeat_of"].as_str().or(ticket["id"].as_str()).unwrap();
+        originals.insert(original.to_owned());
+    }
+    assert_eq!(ids.len(), 16, "every complaint stored once");
+    assert_eq!(originals.len(), 1, "one original for the whole burst: {answers:?}");
+    let retry = || {
+        t.http
+            .post(format!("{}/api/v1/complaints", t.base))
+            .bearer_auth(&c.office)
+            .header("Idempotency-Key", "burst-retry-1")
+            .json(&complaint(&c.unmanaged_estate, "illegal_stall"))
+            .send()
+    };
+    let retries = futures::future::join_all((0..6).map(|_| retry())).await;
+    let mut retried = std::collections::HashSet::new();
+    for r in retries {
+        let r = r.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        retried.insert(r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(retried.len(), 1, "concurrent retries of one submission: one ticket");
+}
+
 async fn owner_representatives_co_handle(t: &TestStack, c: &Ctx) {
     let owner = t.login("zhongxing.owner_rep").await;
     let (_, me) = t.get("/api/v1/me", &owner).await;

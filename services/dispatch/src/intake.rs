@@ -2,10 +2,11 @@
 //! `ReassignTicket` and the routing rules — shared by the gRPC adapter, the escalation sweep
 //! (which routes what came in while the registry was away) and the demo loader.
 
+use crate::group_commit::GroupCommit;
 use crate::model::*;
 use crate::registry_client::{FactsError, RegistryClient};
 use crate::routing;
-use crate::store::{DispatchStore, IntakeKey};
+use crate::store::{DispatchStore, IntakeKey, NewTicket};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,17 +49,25 @@ pub struct Dispatcher<S> {
     store: Arc<S>,
     registry: Arc<RegistryClient>,
     rules: Arc<Mutex<RulesCache>>,
+    intake: Arc<GroupCommit>,
 }
 
 impl<S> Clone for Dispatcher<S> {
     fn clone(&self) -> Self {
-        Self { store: self.store.clone(), registry: self.registry.clone(), rules: self.rules.clone() }
+        Self {
+            store: self.store.clone(),
+            registry: self.registry.clone(),
+            rules: self.rules.clone(),
+            intake: self.intake.clone(),
+        }
     }
 }
 
 impl<S: DispatchStore> Dispatcher<S> {
+    /// Starts the intake writers (see `group_commit`): call within the Tokio runtime.
     pub fn new(store: Arc<S>, registry: Arc<RegistryClient>) -> Self {
-        Self { store, registry, rules: Default::default() }
+        let intake = Arc::new(GroupCommit::start(store.clone()));
+        Self { store, registry, rules: Default::default(), intake }
     }
 
     pub fn store(&self) -> &S {
@@ -109,8 +118,6 @@ impl<S: DispatchStore> Dispatcher<S> {
             reported_at_ms: reported_at,
         };
         let mut ticket = Ticket::received(complaint, now);
-        ticket.repeat_of =
-            self.store.find_open_repeat(&town, &estate_id, category, reported_at - REPEAT_WINDOW_MS).await?;
         let mut events =
             vec![TicketEvent::new(&ticket, TicketAction::Submit, None, &p.subject, reported_at, source.label_zh())];
         match self.registry.estate_facts(&estate_id).await {
@@ -130,7 +137,11 @@ impl<S: DispatchStore> Dispatcher<S> {
                 tracing::warn!(%why, "registry unavailable: ticket kept for routing later")
             }
         }
-        self.store.insert_ticket(&ticket, &events, intake_key.as_ref()).await
+        // Written with whatever else is being submitted (group commit); the repeat lookup runs
+        // in the same transaction, so a burst's first complaint is the one the rest repeat.
+        let item =
+            NewTicket { ticket, events, key: intake_key, repeats_since_ms: Some(reported_at - REPEAT_WINDOW_MS) };
+        self.intake.insert(item).await
     }
 
     /// Routes a ticket that has no assignment yet; returns the events that record it.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use wuguan_dispatch::model::*;
 use wuguan_dispatch::server::open_database;
-use wuguan_dispatch::store::{DispatchStore, IntakeKey, PgStore, SqliteStore};
+use wuguan_dispatch::store::{DispatchStore, IntakeKey, NewTicket, PgStore, SqliteStore};
 use wuguan_platform::ErrorCode;
 use wuguan_platform::db::{Db, PoolConfig};
 use wuguan_platform::paging::Page;
@@ -243,6 +243,130 @@ async fn conformance<S: DispatchStore>(store: S) {
     assert!(store.tally("t1", None, (now + 1, now + 2), later).await.unwrap().is_empty());
 }
 
+/// Complaints written together (group commit): possible repeats found among the stored tickets
+/// and within the batch, keys repeated within the batch or already stored, and one complaint
+/// the database refuses failing alone.
+async fn batched_intake<S: DispatchStore>(store: S) {
+    let now = 1_800_000_000_000i64;
+    let since = now - REPEAT_WINDOW_MS;
+    let item = |t: &Ticket, key: Option<IntakeKey>| NewTicket {
+        ticket: t.clone(),
+        events: vec![submit_event(t)],
+        key,
+        repeats_since_ms: Some(since),
+    };
+    let mut closed = ticket("b", Category::Repair, now - 2 * HOUR_MS, HOUR_MS, DAY_MS);
+    closed.status = Status::Closed;
+    store.insert_ticket(&closed, &[], None).await.unwrap();
+    let open = ticket("b", Category::Repair, now - HOUR_MS, HOUR_MS, DAY_MS);
+    store.insert_ticket(&open, &[], None).await.unwrap();
+    let stale = ticket("b", Category::NeighbourDispute, since - 1, HOUR_MS, DAY_MS);
+    store.insert_ticket(&stale, &[], None).await.unwrap();
+    let earlier_key = ticket("b", Category::Sanitation, now - HOUR_MS, HOUR_MS, DAY_MS);
+    let earlier_key = store.insert_ticket(&earlier_key, &[], Some(&key("k0", "h0"))).await.unwrap();
+
+    let burst: Vec<Ticket> = (0..3).map(|_| ticket("b", Category::Repair, now, HOUR_MS, DAY_MS)).collect();
+    let outage: Vec<Ticket> = (0..3).map(|_| ticket("b", Category::Security, now, HOUR_MS, DAY_MS)).collect();
+    let mut elsewhere = ticket("b", Category::Security, now, HOUR_MS, DAY_MS);
+    elsewhere.estate_id = "estate-2".into();
+    let noise = ticket("b", Category::NeighbourDispute, now, HOUR_MS, DAY_MS);
+    let keyed = ticket("b", Category::PropertyFees, now, HOUR_MS, DAY_MS);
+    let keyed_again = ticket("b", Category::PropertyFees, now, HOUR_MS, DAY_MS);
+    let keyed_other = ticket("b", Category::PropertyFees, now, HOUR_MS, DAY_MS);
+    let retried = ticket("b", Category::Sanitation, now, HOUR_MS, DAY_MS);
+    let misused = ticket("b", Category::Sanitation, now, HOUR_MS, DAY_MS);
+    let mut unlooked = ticket("b", Category::Repair, now, HOUR_MS, DAY_MS);
+    let batch = vec![
+        item(&burst[0], None),
+        item(&outage[0], None),
+        item(&burst[1], None),
+        item(&outage[1], None),
+        item(&elsewhere, None),
+        item(&outage[2], None),
+        item(&burst[2], None),
+        item(&noise, None),
+        item(&keyed, Some(key("k1", "h1"))),
+        item(&keyed_again, Some(key("k1", "h1"))),
+        item(&keyed_other, Some(key("k1", "h2"))),
+        item(&retried, Some(key("k0", "h0"))),
+        item(&misused, Some(key("k0", "hx"))),
+        NewTicket { repeats_since_ms: None, ..item(&unlooked, None) },
+    ];
+    let out = store.insert_tickets(&batch).await;
+    assert_eq!(out.len(), batch.len());
+    let ok = |n: usize| out[n].clone().unwrap_or_else(|e| panic!("complaint {n}: {e:?}"));
+    // The burst repeats the open ticket stored earlier, not the closed one.
+    for n in [0, 2, 6] {
+        assert_eq!(ok(n).repeat_of.as_deref(), Some(open.id.as_str()), "burst complaint {n}");
+    }
+    // A new outage: the first of the batch is the original, the rest repeat it.
+    assert_eq!(ok(1).repeat_of, None);
+    assert_eq!(ok(3).repeat_of.as_deref(), Some(outage[0].id.as_str()));
+    assert_eq!(ok(5).repeat_of.as_deref(), Some(outage[0].id.as_str()));
+    assert_eq!(ok(4).repeat_of, None, "another estate is no repeat");
+    assert_eq!(ok(7).repeat_of, None, "the earlier dispute is outside the window");
+    assert_eq!(ok(13).repeat_of, None, "no lookup asked for");
+    // Keys: the first use is stored, the same body again gets it back, another body is refused.
+    assert_eq!(ok(8).id, keyed.id);
+    assert_eq!(ok(9).id, keyed.id);
+    let conflict = out[10].clone().unwrap_err();
+    assert_eq!((conflict.code, conflict.field.as_deref()), (ErrorCode::AlreadyExists, Some("idempotency_key")));
+    assert_eq!(ok(11).id, earlier_key.id, "a key stored by an earlier transaction");
+    assert_eq!(out[12].clone().unwrap_err().code, ErrorCode::AlreadyExists);
+    // What was returned is what is stored, with its first event.
+    for n in [0, 1, 3, 4, 8, 13] {
+        let t = ok(n);
+        assert_eq!(store.get_ticket(&t.id).await.unwrap().as_ref(), Some(&t));
+        assert_eq!(store.timeline(&t.id).await.unwrap().len(), 1, "complaint {n}");
+    }
+    for absent in [&keyed_again, &keyed_other, &retried, &misused] {
+        assert!(store.get_ticket(&absent.id).await.unwrap().is_none());
+    }
+    assert_eq!(store.count_tickets("b").await.unwrap(), 4 + 10);
+
+    // One complaint the database refuses (a tracking code already in use) fails alone.
+    let fine = ticket("b", Category::IllegalStall, now, HOUR_MS, DAY_MS);
+    unlooked.id = new_id();
+    unlooked.tracking_code = open.tracking_code.clone();
+    let also_fine = ticket("b", Category::IllegalStall, now, HOUR_MS, DAY_MS);
+    let out = store.insert_tickets(&[item(&fine, None), item(&unlooked, None), item(&also_fine, None)]).await;
+    assert!(out[1].is_err(), "{:?}", out[1]);
+    assert_eq!(out[0].as_ref().unwrap().repeat_of, None);
+    // Written one by one, the second stall complaint still finds the first.
+    assert_eq!(out[2].as_ref().unwrap().repeat_of.as_deref(), Some(fine.id.as_str()));
+    assert!(store.get_ticket(&unlooked.id).await.unwrap().is_none());
+    assert_eq!(store.count_tickets("b").await.unwrap(), 4 + 10 + 2);
+}
+
+/// Two replicas write batches with the same keys at the same time: each key ends with one
+/// ticket, and every caller gets that ticket back.
+async fn batched_keys_once<S: DispatchStore>(replica_a: Arc<S>, replica_b: Arc<S>) {
+    let now = 1_800_000_000_000i64;
+    let batch = || -> Vec<NewTicket> {
+        (0..40)
+            .map(|n| {
+                let t = ticket("k", Category::Repair, now, HOUR_MS, DAY_MS);
+                NewTicket {
+                    events: vec![submit_event(&t)],
+                    ticket: t,
+                    key: Some(key(&format!("key-{n}"), "same")),
+                    repeats_since_ms: Some(now - REPEAT_WINDOW_MS),
+                }
+            })
+            .collect()
+    };
+    let (a, b) = (batch(), batch());
+    let (x, y) = tokio::join!(
+        tokio::spawn(async move { replica_a.insert_tickets(&a).await }),
+        tokio::spawn(async move { replica_b.insert_tickets(&b).await })
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    for (n, (x, y)) in x.iter().zip(&y).enumerate() {
+        let (x, y) = (x.as_ref().unwrap(), y.as_ref().unwrap());
+        assert_eq!(x.id, y.id, "key-{n}: both callers get the one ticket");
+    }
+}
+
 /// Two replicas sweep the same database at once: every overdue ticket rises one level exactly
 /// once, then (after the level-1 window) to the county exactly once.
 async fn escalation_once<S: DispatchStore>(replica_a: Arc<S>, replica_b: Arc<S>) {
@@ -324,4 +448,28 @@ async fn sqlite_two_replicas_escalate_exactly_once() {
 async fn postgres_two_replicas_escalate_exactly_once() {
     let Some((_db, a, b)) = pg_pair().await else { return };
     escalation_once(Arc::new(a), Arc::new(b)).await;
+}
+
+#[tokio::test]
+async fn sqlite_batched_intake() {
+    let (_db, store, _) = sqlite_pair().await;
+    batched_intake(store).await;
+}
+
+#[tokio::test]
+async fn postgres_batched_intake() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    batched_intake(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_replicas_batch_the_same_keys_once() {
+    let (_db, a, b) = sqlite_pair().await;
+    batched_keys_once(Arc::new(a), Arc::new(b)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_replicas_batch_the_same_keys_once() {
+    let Some((_db, a, b)) = pg_pair().await else { return };
+    batched_keys_once(Arc::new(a), Arc::new(b)).await;
 }

@@ -7,6 +7,10 @@
 //! `baseline-sqlite` inserts the same rows straight into SQLite (WAL, synchronous=FULL) at the
 //! same concurrency, the SQLite counterpart of the pgbench baseline in `bench/run.sh`.
 //!
+//! The load has the shape of a real day with an outage: `--burst-share` of the submissions
+//! (a third by default) report the same thing on one estate (the first), the rest spread over
+//! the town's estates and the usual categories; `preload` stores a year of history first.
+//!
 //! `scoring` measures how the bulletin and the annual assessment grow with the town's tickets
 //! (see `scoring.rs` and `bench/scoring.sh`).
 
@@ -38,6 +42,40 @@ enum Command {
     BaselineSqlite(BaselineArgs),
     /// Grow the town's tickets, then time the bulletin and the annual assessment.
     Scoring(scoring::ScoringArgs),
+    /// Store history before a run: copies of the town's demo tickets over the past year.
+    Preload(PreloadArgs),
+    /// Print the token a run would use (for an independent load generator such as wrk).
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    #[arg(long)]
+    jwt_private_key: std::path::PathBuf,
+    #[arg(long, default_value = "zhongxing")]
+    town: String,
+    #[arg(long, value_enum, default_value = "town-office")]
+    r#as: As,
+}
+
+#[derive(clap::Args)]
+struct PreloadArgs {
+    /// Dispatch's database (written directly: this is history, not intake).
+    #[arg(long)]
+    dispatch_database_url: String,
+    #[arg(long, default_value = "zhongxing")]
+    town: String,
+    /// Make the town's stored tickets at least this many.
+    #[arg(long)]
+    tickets: u64,
+}
+
+/// Who submits: a system (the 12345 hotline, over gRPC, with a key on every call) or the town
+/// office's clerk signed in to the console (through the gateway).
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum As {
+    Service,
+    TownOffice,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -58,6 +96,11 @@ struct RunArgs {
     jwt_private_key: std::path::PathBuf,
     #[arg(long, default_value = "zhongxing")]
     town: String,
+    #[arg(long, value_enum, default_value = "service")]
+    r#as: As,
+    /// Share of submissions about one estate and category (an outage); the rest spread.
+    #[arg(long, default_value_t = 1.0 / 3.0)]
+    burst_share: f64,
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
     /// Open loop at this many submissions per second; closed loop when absent.
@@ -81,6 +124,8 @@ struct BaselineArgs {
     concurrency: usize,
     #[arg(long, default_value_t = 10)]
     duration_secs: u64,
+    #[arg(long, default_value = "sqlite-baseline")]
+    label: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +143,9 @@ struct Shared {
     /// Slowest refusal, µs: refusals must come back fast.
     slowest_refusal_us: AtomicU64,
     acknowledged: Mutex<Vec<String>>,
+    /// Acknowledged per second of the run, to see whether intake decays as tickets accumulate.
+    per_second: Vec<AtomicU64>,
+    started: Instant,
 }
 
 struct Client {
@@ -110,19 +158,40 @@ struct Client {
     estates: Vec<String>,
     run_id: String,
     deadline: Duration,
+    burst_every: Option<u64>,
 }
 
+/// Categories residents report most, cycled through by the spread part of the load.
+const SPREAD: &[(pb::Category, &str)] = &[
+    (pb::Category::Repair, "repair"),
+    (pb::Category::Sanitation, "sanitation"),
+    (pb::Category::PropertyService, "property_service"),
+    (pb::Category::NeighbourDispute, "neighbour_dispute"),
+    (pb::Category::IllegalStall, "illegal_stall"),
+    (pb::Category::Security, "security"),
+];
+
 impl Client {
+    /// The estate and category of submission `seq`: the outage's, or spread.
+    fn about(&self, seq: u64) -> (&str, pb::Category, &'static str) {
+        if self.burst_every.is_some_and(|every| seq.is_multiple_of(every)) {
+            return (&self.estates[0], pb::Category::Repair, "repair");
+        }
+        let estate = &self.estates[(seq.wrapping_mul(7919) % self.estates.len() as u64) as usize];
+        let (category, name) = SPREAD[(seq / 3) as usize % SPREAD.len()];
+        (estate, category, name)
+    }
+
     async fn submit(&self, seq: u64) -> (Outcome, Option<String>) {
-        let estate = &self.estates[seq as usize % self.estates.len()];
+        let (estate, category, category_name) = self.about(seq);
         let key = format!("{}-{seq}", self.run_id);
         let description = format!("负载测试 {key}");
         match self.target {
             Target::Grpc => {
                 let mut req = tonic::Request::new(pb::SubmitComplaintRequest {
                     town: self.town.clone(),
-                    estate_id: estate.clone(),
-                    category: pb::Category::Repair as i32,
+                    estate_id: estate.to_owned(),
+                    category: category as i32,
                     description,
                     reporter_phone: "13800000000".into(),
                     idempotency_key: key,
@@ -145,7 +214,7 @@ impl Client {
                     .bearer_auth(&self.token)
                     .header("Idempotency-Key", key)
                     .timeout(self.deadline)
-                    .json(&json!({"town": self.town, "estate_id": estate, "category": "repair",
+                    .json(&json!({"town": self.town, "estate_id": estate, "category": category_name,
                                   "description": description, "reporter_phone": "13800000000"}))
                     .send()
                     .await;
@@ -168,6 +237,10 @@ async fn record(shared: &Shared, outcome: Outcome, id: Option<String>, latency: 
     match outcome {
         Outcome::Ok => {
             shared.ok.fetch_add(1, Ordering::Relaxed);
+            let second = shared.started.elapsed().as_secs() as usize;
+            if let Some(n) = shared.per_second.get(second) {
+                n.fetch_add(1, Ordering::Relaxed);
+            }
             shared.histogram.lock().await.saturating_record(us.max(1));
             if let Some(id) = id {
                 shared.acknowledged.lock().await.push(id);
@@ -184,7 +257,12 @@ async fn record(shared: &Shared, outcome: Outcome, id: Option<String>, latency: 
 }
 
 /// Every acknowledged id exists, once, among the run's tickets.
-async fn verify(client: &Client, acknowledged: &[String]) -> anyhow::Result<(bool, usize)> {
+async fn verify(
+    client: &Client,
+    source: pb::Source,
+    since_ms: i64,
+    acknowledged: &[String],
+) -> anyhow::Result<(bool, usize)> {
     let mut grpc = client.grpc.clone();
     let mut found = std::collections::HashMap::<String, usize>::new();
     let mut by_key = std::collections::HashMap::<String, usize>::new();
@@ -192,7 +270,9 @@ async fn verify(client: &Client, acknowledged: &[String]) -> anyhow::Result<(boo
     loop {
         let mut req = tonic::Request::new(pb::ListTicketsRequest {
             town: client.town.clone(),
-            source: pb::Source::Hotline as i32,
+            source: source as i32,
+            // The run's own tickets: the history stored before it is not re-read.
+            from_ms: since_ms,
             page: Some(wuguan_proto::common::v1::PageRequest { page_size: 500, page_token: page_token.clone() }),
             ..Default::default()
         });
@@ -213,19 +293,20 @@ async fn verify(client: &Client, acknowledged: &[String]) -> anyhow::Result<(boo
     Ok((all_once, found.len()))
 }
 
+/// A token for `town` signed with the stack's key, and the source its complaints get.
+fn token_for(key: &std::path::Path, town: &str, who: As) -> anyhow::Result<(String, pb::Source)> {
+    let signer = TokenSigner::from_file(key)?;
+    let (subject, role, source) = match who {
+        As::Service => ("loadgen".to_owned(), Role::Service, pb::Source::Hotline),
+        As::TownOffice => (format!("{town}.town_office"), Role::TownOffice, pb::Source::TownOffice),
+    };
+    let principal =
+        Principal { subject, role, town: Some(town.to_owned()), county: "demo".into(), unit: None, estate: None };
+    Ok((signer.sign(&principal, Duration::from_secs(3600))?, source))
+}
+
 async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let signer = TokenSigner::from_file(&args.jwt_private_key)?;
-    let token = signer.sign(
-        &Principal {
-            subject: "loadgen".into(),
-            role: Role::Service,
-            town: Some(args.town.clone()),
-            county: "demo".into(),
-            unit: None,
-            estate: None,
-        },
-        Duration::from_secs(3600),
-    )?;
+    let (token, source) = token_for(&args.jwt_private_key, &args.town, args.r#as)?;
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
     let estates: serde_json::Value = http
         .get(format!("{}/api/v1/towns/{}/estates?page_size=100", args.gateway, args.town))
@@ -253,7 +334,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         estates,
         run_id,
         deadline: Duration::from_millis(args.deadline_ms),
+        burst_every: (args.burst_share > 0.0).then(|| (1.0 / args.burst_share.min(1.0)).round().max(1.0) as u64),
     });
+    let run_started_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64 - 60_000;
     let shared = Arc::new(Shared {
         histogram: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3)?),
         ok: AtomicU64::new(0),
@@ -261,9 +345,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         failed: AtomicU64::new(0),
         slowest_refusal_us: AtomicU64::new(0),
         acknowledged: Mutex::new(Vec::new()),
+        per_second: (0..args.duration_secs + 30).map(|_| AtomicU64::new(0)).collect(),
+        started: Instant::now(),
     });
     let duration = Duration::from_secs(args.duration_secs);
-    let started = Instant::now();
+    let started = shared.started;
     let seq = Arc::new(AtomicU64::new(0));
     match args.rate {
         None => {
@@ -305,7 +391,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let acknowledged = shared.acknowledged.lock().await.clone();
-    let (exactly_once, stored) = verify(&client, &acknowledged).await?;
+    let (exactly_once, stored) = verify(&client, source, run_started_ms, &acknowledged).await?;
+    let per_second: Vec<u64> =
+        shared.per_second.iter().take(args.duration_secs as usize).map(|n| n.load(Ordering::Relaxed)).collect();
+    // The first and last ten seconds (of runs long enough to have both apart).
+    let window = |s: &[u64]| s.iter().sum::<u64>() as f64 / s.len().max(1) as f64;
+    let (first_10s, last_10s) = if per_second.len() >= 30 {
+        (Some(window(&per_second[..10])), Some(window(&per_second[per_second.len() - 10..])))
+    } else {
+        (None, None)
+    };
     let h = shared.histogram.lock().await;
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     let ok = shared.ok.load(Ordering::Relaxed);
@@ -327,6 +422,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             "acknowledged": acknowledged.len(),
             "stored": stored,
             "exactly_once": exactly_once,
+            "as": format!("{:?}", args.r#as).to_lowercase(),
+            "burst_share": args.burst_share,
+            "per_second": per_second,
+            "first_10s": first_10s,
+            "last_10s": last_10s,
         })
     );
     anyhow::ensure!(exactly_once, "an acknowledged complaint is missing or doubled");
@@ -394,9 +494,34 @@ async fn baseline_sqlite(args: BaselineArgs) -> anyhow::Result<()> {
     let ok = done.load(Ordering::Relaxed);
     println!(
         "{}",
-        json!({"label": "sqlite-baseline", "concurrency": args.concurrency, "seconds": elapsed, "ok": ok,
+        json!({"label": args.label, "tool": "sqlx", "concurrency": args.concurrency, "seconds": elapsed, "ok": ok,
                "throughput": ok as f64 / elapsed, "p50_ms": h.value_at_quantile(0.5) as f64 / 1000.0,
                "p99_ms": h.value_at_quantile(0.99) as f64 / 1000.0, "p999_ms": h.value_at_quantile(0.999) as f64 / 1000.0})
+    );
+    Ok(())
+}
+
+async fn preload(args: PreloadArgs) -> anyhow::Result<()> {
+    use wuguan_platform::db::{Db, PoolConfig};
+    let db = Db::connect(&args.dispatch_database_url, PoolConfig::default()).await?;
+    let started = Instant::now();
+    let have = scoring::count(&db, &args.town).await?;
+    let add = (args.tickets as i64 - have).max(0);
+    if add > 0 {
+        let already = scoring::added_before(&db).await?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+        scoring::add_tickets(&db, &args.town, (now - scoring::YEAR_MS, scoring::YEAR_MS), already + 1, already + add)
+            .await?;
+    }
+    let tickets = scoring::count(&db, &args.town).await?;
+    anyhow::ensure!(
+        tickets >= args.tickets as i64,
+        "the town has {tickets} tickets, not {}: copies are made of its demo tickets (start dispatch with --demo)",
+        args.tickets
+    );
+    println!(
+        "{}",
+        json!({"label": "preload", "town": args.town, "tickets": tickets, "added": add, "seconds": started.elapsed().as_secs_f64()})
     );
     Ok(())
 }
@@ -407,5 +532,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Run(args) => run(args).await,
         Command::BaselineSqlite(args) => baseline_sqlite(args).await,
         Command::Scoring(args) => scoring::scoring(args).await,
+        Command::Preload(args) => preload(args).await,
+        Command::Token(args) => {
+            println!("{}", token_for(&args.jwt_private_key, &args.town, args.r#as)?.0);
+            Ok(())
+        }
     }
 }

@@ -62,9 +62,9 @@ fn copy_select(series: &str) -> String {
     )
 }
 
-async fn add_tickets(db: &Db, town: &str, year: i32, first: i64, last: i64) -> anyhow::Result<()> {
-    let start = day_start_ms(chrono::NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?);
-    let span = 365 * 86_400_000i64;
+/// Adds tickets numbered `first..=last`, copies of the town's demo tickets spread over the
+/// `span` ms from `start` (see `copy_select`).
+pub async fn add_tickets(db: &Db, town: &str, (start, span): (i64, i64), first: i64, last: i64) -> anyhow::Result<()> {
     match db {
         Db::Sqlite(pool) => {
             let sql = copy_select("WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)");
@@ -117,7 +117,21 @@ async fn baseline(db: &Db, town: &str, from_ms: i64, to_ms: i64) -> anyhow::Resu
     Ok(())
 }
 
-async fn count(db: &Db, town: &str) -> anyhow::Result<i64> {
+pub const YEAR_MS: i64 = 365 * 86_400_000;
+
+/// Tickets the earlier runs added (their numbers continue from there).
+pub async fn added_before(db: &Db) -> anyhow::Result<i64> {
+    Ok(match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id LIKE 'bench-%'").fetch_one(pool).await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id LIKE 'bench-%'").fetch_one(pool).await?
+        }
+    })
+}
+
+pub async fn count(db: &Db, town: &str) -> anyhow::Result<i64> {
     Ok(match db {
         Db::Sqlite(pool) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE town = $1").bind(town).fetch_one(pool).await?
@@ -150,16 +164,11 @@ pub async fn scoring(args: ScoringArgs) -> anyhow::Result<()> {
     let before = count(&db, &args.town).await?;
     let seeded = Instant::now();
     // Numbers continue from earlier runs on the same database.
-    let already: i64 = match &db {
-        Db::Sqlite(pool) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id LIKE 'bench-%'").fetch_one(pool).await?
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE id LIKE 'bench-%'").fetch_one(pool).await?
-        }
-    };
+    let already = added_before(&db).await?;
     if args.add > 0 {
-        add_tickets(&db, &args.town, args.year, already + 1, already + args.add as i64).await?;
+        let start =
+            day_start_ms(chrono::NaiveDate::from_ymd_opt(args.year, 1, 1).ok_or_else(|| anyhow::anyhow!("year"))?);
+        add_tickets(&db, &args.town, (start, YEAR_MS), already + 1, already + args.add as i64).await?;
     }
     let seed_secs = seeded.elapsed().as_secs_f64();
     let tickets = count(&db, &args.town).await?;

@@ -1,6 +1,7 @@
 //! Dispatch storage behind one trait, with SQLite and Postgres implementations (`sql.rs`) and
 //! one conformance suite (`tests/store_conformance.rs`).
 
+mod batch;
 mod sql;
 
 pub use sql::{PgStore, SqliteStore};
@@ -18,6 +19,18 @@ pub struct IntakeKey {
     pub request_hash: String,
 }
 
+/// A complaint ready to be stored: its ticket, its first events and the caller's key.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub ticket: Ticket,
+    pub events: Vec<TicketEvent>,
+    pub key: Option<IntakeKey>,
+    /// Mark the ticket a possible repeat of the oldest open, unmerged ticket about the same
+    /// estate and category created since then (one stored earlier, or one earlier in the same
+    /// batch). None: no lookup (the demo loader).
+    pub repeats_since_ms: Option<i64>,
+}
+
 /// What the escalation sweep did to one ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Escalated {
@@ -26,8 +39,16 @@ pub struct Escalated {
 }
 
 pub trait DispatchStore: Send + Sync + 'static {
-    /// Inserts the ticket and its first events, durably, in one transaction. With a key: a
-    /// retry with the same body returns the first ticket; another body is ALREADY_EXISTS.
+    /// How many intake batches may be written at once (see `group_commit`): one on SQLite,
+    /// whose single writer would only make them queue for its lock.
+    const INTAKE_WRITERS: usize;
+
+    /// Inserts several complaints, each ticket with its first events, in one transaction: one
+    /// durable commit for all of them. One outcome per complaint, in order. With a key: a retry
+    /// with the same body returns the first ticket; another body is ALREADY_EXISTS. A complaint
+    /// that cannot be written does not fail the others (the batch is then written one by one).
+    fn insert_tickets(&self, batch: &[NewTicket]) -> impl Future<Output = Vec<ServiceResult<Ticket>>> + Send;
+    /// One complaint, with no repeat lookup: `insert_tickets` of one.
     fn insert_ticket(
         &self,
         ticket: &Ticket,
@@ -62,14 +83,6 @@ pub trait DispatchStore: Send + Sync + 'static {
         &self,
         changes: &[(i64, Ticket, Vec<TicketEvent>)],
     ) -> impl Future<Output = ServiceResult<()>> + Send;
-    /// The oldest open, unmerged ticket about the same estate and category since `since_ms`.
-    fn find_open_repeat(
-        &self,
-        town: &str,
-        estate_id: &str,
-        category: Category,
-        since_ms: i64,
-    ) -> impl Future<Output = ServiceResult<Option<String>>> + Send;
     fn timeline(&self, ticket_id: &str) -> impl Future<Output = ServiceResult<Vec<TicketEvent>>> + Send;
 
     fn routing_overrides(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<RoutingRule>>> + Send;

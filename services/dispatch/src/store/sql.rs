@@ -1,7 +1,8 @@
 //! SQL implementation of [`DispatchStore`] for SQLite and Postgres, instantiated by a macro
 //! (as in the registry): identical statements, each checked against its own driver.
 
-use super::{DispatchStore, Escalated, IntakeKey};
+use super::batch::{IntakeSql, RepeatLookups, Written, plan_keys};
+use super::{DispatchStore, Escalated, IntakeKey, NewTicket};
 use crate::model::*;
 use sqlx::{FromRow, PgPool, SqlitePool};
 use wuguan_platform::ErrorCode;
@@ -37,7 +38,7 @@ const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate
      resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into";
 
 /// Statuses of an open ticket, as SQL.
-const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
+pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
 
 #[derive(FromRow)]
 struct TicketRow {
@@ -211,27 +212,22 @@ macro_rules! sql_store {
                 town: &str,
                 events: &[TicketEvent],
             ) -> Result<(), sqlx::Error> {
+                let events: Vec<(&str, &TicketEvent)> = events.iter().map(|e| (town, e)).collect();
+                Self::insert_town_events(tx, &events).await
+            }
+
+            /// Events with their tickets' towns, all in one statement: one round trip, however many.
+            async fn insert_town_events(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                events: &[(&str, &TicketEvent)],
+            ) -> Result<(), sqlx::Error> {
                 if events.is_empty() {
                     return Ok(());
                 }
-                // All of a change's events in one statement: one round trip, however many.
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) ",
-                );
-                q.push_values(events, |mut row, e| {
-                    row.push_bind(&e.id)
-                        .push_bind(&e.ticket_id)
-                        .push_bind(town)
-                        .push_bind(&e.action)
-                        .push_bind(e.from_status.map(|s| s.as_str()))
-                        .push_bind(e.to_status.as_str())
-                        .push_bind(&e.actor)
-                        .push_bind(e.at_ms)
-                        .push_bind(&e.note)
-                        .push_bind(i64::from(e.level))
-                        .push_bind(Remark::encode(&e.remarks));
-                });
-                q.build().execute(&mut **tx).await?;
+                let mut q = <$db as IntakeSql>::insert_events(events);
+                // SQLite's VALUES lists differ with the count: single changes (a handful of
+                // shapes) are cached, a batch's many sizes are not.
+                q.build().persistent(<$db as IntakeSql>::PREPARED || events.len() <= 4).execute(&mut **tx).await?;
                 Ok(())
             }
 
@@ -289,6 +285,83 @@ macro_rules! sql_store {
                 }
             }
 
+            /// Writes a batch of complaints in one transaction and commits it; what became of each
+            /// (a key already taken is looked up afterwards, by `outcomes`).
+            async fn write_batch(&self, batch: &[NewTicket]) -> Result<Vec<Written>, sqlx::Error> {
+                let mut written = plan_keys(batch);
+                // Write-first on SQLite (BEGIN IMMEDIATE): a deferred transaction that reads
+                // before it writes cannot take the write lock if another writer got in between.
+                let mut tx = self.pool.begin_with(<$db as IntakeSql>::BEGIN).await?;
+                // Keys first: a concurrent retry with the same key waits on it here (Postgres
+                // holds the conflicting insert), and a retry after commit finds it.
+                let keyed: Vec<(&IntakeKey, &str)> = batch
+                    .iter()
+                    .zip(&written)
+                    .filter(|(_, w)| matches!(w, Written::Fresh))
+                    .filter_map(|(item, _)| item.key.as_ref().map(|k| (k, item.ticket.id.as_str())))
+                    .collect();
+                if !keyed.is_empty() {
+                    let mut q = <$db as IntakeSql>::claim_keys(&keyed, now_ms());
+                    let claimed: std::collections::HashSet<String> = q
+                        .build_query_scalar()
+                        .persistent(<$db as IntakeSql>::PREPARED)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                    for (item, w) in batch.iter().zip(written.iter_mut()) {
+                        if item.key.is_some() && matches!(w, Written::Fresh) && !claimed.contains(&item.ticket.id) {
+                            *w = Written::KeyTaken;
+                        }
+                    }
+                }
+                let mut tickets: Vec<(usize, Ticket)> = batch
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| matches!(written[*i], Written::Fresh))
+                    .map(|(i, item)| (i, item.ticket.clone()))
+                    .collect();
+                if tickets.is_empty() {
+                    tx.commit().await?;
+                    return Ok(written);
+                }
+                let lookups = RepeatLookups::of(batch, &tickets);
+                if !lookups.keys.is_empty() {
+                    let mut q = <$db as IntakeSql>::repeat_lookup(&lookups.keys);
+                    let found: Vec<(i64, Option<String>)> =
+                        q.build_query_as().persistent(<$db as IntakeSql>::PREPARED).fetch_all(&mut *tx).await?;
+                    lookups.mark(&mut tickets, found);
+                }
+                let mut q = <$db as IntakeSql>::insert_tickets(&tickets);
+                q.build().persistent(<$db as IntakeSql>::PREPARED).execute(&mut *tx).await?;
+                let events: Vec<(&str, &TicketEvent)> = tickets
+                    .iter()
+                    .flat_map(|(i, t)| batch[*i].events.iter().map(move |e| (t.town.as_str(), e)))
+                    .collect();
+                Self::insert_town_events(&mut tx, &events).await?;
+                tx.commit().await?;
+                for (i, t) in tickets {
+                    written[i] = Written::Stored(Box::new(t));
+                }
+                Ok(written)
+            }
+
+            /// Each complaint's outcome, once its batch is committed.
+            async fn outcomes(&self, batch: &[NewTicket], written: Vec<Written>) -> Vec<ServiceResult<Ticket>> {
+                let mut out: Vec<ServiceResult<Ticket>> = Vec::with_capacity(batch.len());
+                for (item, w) in batch.iter().zip(written) {
+                    let outcome = match (w, &item.key) {
+                        (Written::Stored(t), _) => Ok(*t),
+                        (Written::KeyTaken, Some(key)) => self.existing_for_key(key).await.and_then(|t| t.ok_or_else(key_conflict)),
+                        (Written::SameKeyAs(first), _) => out[first].clone(),
+                        (Written::Conflict, _) => Err(key_conflict()),
+                        (Written::Fresh | Written::KeyTaken, _) => Err(ServiceError::internal("a complaint of the batch was not written")),
+                    };
+                    out.push(outcome);
+                }
+                out
+            }
+
             /// Escalates one ticket from `from_level` if it is still there; returns whether it did.
             async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, why: EventRemark) -> ServiceResult<bool> {
                 let mut tx = self.pool.begin().await?;
@@ -336,77 +409,34 @@ macro_rules! sql_store {
         }
 
         impl DispatchStore for $store {
+            const INTAKE_WRITERS: usize = <$db as IntakeSql>::INTAKE_WRITERS;
+
             wuguan_platform::db_spans! { $db;
-            async fn insert_ticket(&self, t: &Ticket, events: &[TicketEvent], key: Option<&IntakeKey>) -> ServiceResult<Ticket> {
-                let a = t.assignment.as_ref();
-                let mut tx = self.pool.begin().await?;
-                // The key goes in first: a concurrent retry with the same key waits on it here,
-                // and a retry after commit finds it and gets the first ticket back.
-                if let Some(key) = key {
-                    let claimed = sqlx::query(
-                        "INSERT INTO intake_keys (scope, idempotency_key, request_hash, ticket_id, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, idempotency_key) DO NOTHING",
-                    )
-                    .bind(&key.scope)
-                    .bind(&key.key)
-                    .bind(&key.request_hash)
-                    .bind(&t.id)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
-                    if claimed.rows_affected() == 0 {
-                        drop(tx);
-                        return self.existing_for_key(key).await?.ok_or_else(key_conflict);
+            async fn insert_tickets(&self, batch: &[NewTicket]) -> Vec<ServiceResult<Ticket>> {
+                match self.write_batch(batch).await {
+                    Ok(written) => self.outcomes(batch, written).await,
+                    Err(e) if batch.len() > 1 => {
+                        // One complaint's failure (a constraint, a value the database refuses)
+                        // must not fail the ones that happened to share its transaction.
+                        tracing::warn!(error = %e, complaints = batch.len(), "batched intake failed: writing its complaints one by one");
+                        let mut out = Vec::with_capacity(batch.len());
+                        for item in batch {
+                            let one = std::slice::from_ref(item);
+                            let outcome = match self.write_batch(one).await {
+                                Ok(written) => self.outcomes(one, written).await.pop().unwrap_or_else(|| Err(ServiceError::internal("no outcome"))),
+                                Err(e) => Err(e.into()),
+                            };
+                            out.push(outcome);
+                        }
+                        out
                     }
+                    Err(e) => vec![Err(e.into())],
                 }
-                sqlx::query(
-                    "INSERT INTO tickets (id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
-                     status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
-                     co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
-                     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-                     $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)",
-                )
-                .bind(&t.id)
-                .bind(&t.town)
-                .bind(&t.county)
-                .bind(&t.tracking_code)
-                .bind(&t.estate_id)
-                .bind(&t.estate_name)
-                .bind(t.category.as_str())
-                .bind(t.source.as_str())
-                .bind(&t.description)
-                .bind(t.status.as_str())
-                .bind(i64::from(t.level))
-                .bind(a.map(|a| a.unit_type.clone()))
-                .bind(a.map(|a| a.unit_id.clone()))
-                .bind(a.map(|a| a.unit_name.clone()))
-                .bind(a.map(|a| a.person_id.clone()))
-                .bind(a.map(|a| a.person_name.clone()))
-                .bind(a.map(|a| a.respond_by_ms))
-                .bind(a.map(|a| a.resolve_by_ms))
-                .bind(a.map(|a| a.measures.clone()).unwrap_or_default())
-                .bind(a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default())
-                .bind(&t.reporter.name)
-                .bind(&t.reporter.phone)
-                .bind(t.reporter.anonymous)
-                .bind(&t.submitted_by)
-                .bind(t.created_at_ms)
-                .bind(t.updated_at_ms)
-                .bind(t.responded_at_ms)
-                .bind(t.resolved_at_ms)
-                .bind(t.satisfaction.map(|s| s.as_str()))
-                .bind(t.escalated_l1_at_ms)
-                .bind(t.escalated_l2_at_ms)
-                .bind(t.county_report)
-                .bind(t.version)
-                .bind(&t.repeat_of)
-                .bind(&t.merged_into)
-                .execute(&mut *tx)
-                .await?;
-                Self::insert_events(&mut tx, &t.town, events).await?;
-                tx.commit().await?;
-                Ok(t.clone())
+            }
+
+            async fn insert_ticket(&self, t: &Ticket, events: &[TicketEvent], key: Option<&IntakeKey>) -> ServiceResult<Ticket> {
+                let one = NewTicket { ticket: t.clone(), events: events.to_vec(), key: key.cloned(), repeats_since_ms: None };
+                self.insert_tickets(std::slice::from_ref(&one)).await.pop().unwrap_or_else(|| Err(ServiceError::internal("no outcome")))
             }
 
             async fn get_ticket(&self, id: &str) -> ServiceResult<Option<Ticket>> {
@@ -467,31 +497,6 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(())
-            }
-
-            async fn find_open_repeat(
-                &self,
-                town: &str,
-                estate_id: &str,
-                category: Category,
-                since_ms: i64,
-            ) -> ServiceResult<Option<String>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id FROM tickets WHERE town = ");
-                q.push_bind(town.to_owned())
-                    .push(" AND estate_id = ")
-                    .push_bind(estate_id.to_owned())
-                    .push(" AND category = ")
-                    .push_bind(category.as_str())
-                    .push(" AND created_at >= ")
-                    .push_bind(since_ms)
-                    .push(" AND merged_into IS NULL AND status IN ")
-                    .push(OPEN_STATUSES)
-                    .push(" ORDER BY created_at, id LIMIT 1");
-                // Unprepared, so each lookup is planned with its own estate and window: a cached
-                // generic plan, chosen while the table was small, kept scanning ~1,500 pages per
-                // intake under load (pg_stat_statements) where the index needs a handful.
-                let id: Option<(String,)> = q.build_query_as().persistent(false).fetch_optional(&self.pool).await?;
-                Ok(id.map(|(id,)| id))
             }
 
             async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
