@@ -24,7 +24,7 @@ function request()
     estate, category = estates[1], "repair"
   else
     estate = estates[(counter * 7919) % #estates + 1]
-    category = cats[(counter // 3) % #cats + 1]
+    category = cats[math.floor(counter / 3) % #cats + 1]
   end
   local body = string.format(
     '{"town":"zhongxing","estate_id":"%s","category":"%s","description":"wrk %s-%d","reporter_phone":"13800000000"}',

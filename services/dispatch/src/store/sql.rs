@@ -1,7 +1,7 @@
 //! SQL implementation of [`DispatchStore`] for SQLite and Postgres, instantiated by a macro
 //! (as in the registry): identical statements, each checked against its own driver.
 
-use super::batch::{IntakeSql, RepeatLookups, Written, plan_keys};
+use super::batch::{IntakeSql, Written};
 use super::{DispatchStore, Escalated, IntakeKey, NewTicket};
 use crate::model::*;
 use sqlx::{FromRow, PgPool, SqlitePool};
@@ -12,12 +12,12 @@ use wuguan_platform::paging::Page;
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 impl SqliteStore {
@@ -285,65 +285,10 @@ macro_rules! sql_store {
                 }
             }
 
-            /// Writes a batch of complaints in one transaction and commits it; what became of each
-            /// (a key already taken is looked up afterwards, by `outcomes`).
+            /// Writes a batch of complaints and commits it, each backend its own way (`batch.rs`);
+            /// what became of each (a key already taken is looked up afterwards, by `outcomes`).
             async fn write_batch(&self, batch: &[NewTicket]) -> Result<Vec<Written>, sqlx::Error> {
-                let mut written = plan_keys(batch);
-                // Write-first on SQLite (BEGIN IMMEDIATE): a deferred transaction that reads
-                // before it writes cannot take the write lock if another writer got in between.
-                let mut tx = self.pool.begin_with(<$db as IntakeSql>::BEGIN).await?;
-                // Keys first: a concurrent retry with the same key waits on it here (Postgres
-                // holds the conflicting insert), and a retry after commit finds it.
-                let keyed: Vec<(&IntakeKey, &str)> = batch
-                    .iter()
-                    .zip(&written)
-                    .filter(|(_, w)| matches!(w, Written::Fresh))
-                    .filter_map(|(item, _)| item.key.as_ref().map(|k| (k, item.ticket.id.as_str())))
-                    .collect();
-                if !keyed.is_empty() {
-                    let mut q = <$db as IntakeSql>::claim_keys(&keyed, now_ms());
-                    let claimed: std::collections::HashSet<String> = q
-                        .build_query_scalar()
-                        .persistent(<$db as IntakeSql>::PREPARED)
-                        .fetch_all(&mut *tx)
-                        .await?
-                        .into_iter()
-                        .collect();
-                    for (item, w) in batch.iter().zip(written.iter_mut()) {
-                        if item.key.is_some() && matches!(w, Written::Fresh) && !claimed.contains(&item.ticket.id) {
-                            *w = Written::KeyTaken;
-                        }
-                    }
-                }
-                let mut tickets: Vec<(usize, Ticket)> = batch
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| matches!(written[*i], Written::Fresh))
-                    .map(|(i, item)| (i, item.ticket.clone()))
-                    .collect();
-                if tickets.is_empty() {
-                    tx.commit().await?;
-                    return Ok(written);
-                }
-                let lookups = RepeatLookups::of(batch, &tickets);
-                if !lookups.keys.is_empty() {
-                    let mut q = <$db as IntakeSql>::repeat_lookup(&lookups.keys);
-                    let found: Vec<(i64, Option<String>)> =
-                        q.build_query_as().persistent(<$db as IntakeSql>::PREPARED).fetch_all(&mut *tx).await?;
-                    lookups.mark(&mut tickets, found);
-                }
-                let mut q = <$db as IntakeSql>::insert_tickets(&tickets);
-                q.build().persistent(<$db as IntakeSql>::PREPARED).execute(&mut *tx).await?;
-                let events: Vec<(&str, &TicketEvent)> = tickets
-                    .iter()
-                    .flat_map(|(i, t)| batch[*i].events.iter().map(move |e| (t.town.as_str(), e)))
-                    .collect();
-                Self::insert_town_events(&mut tx, &events).await?;
-                tx.commit().await?;
-                for (i, t) in tickets {
-                    written[i] = Written::Stored(Box::new(t));
-                }
-                Ok(written)
+                self.write_and_commit(batch).await
             }
 
             /// Each complaint's outcome, once its batch is committed.
