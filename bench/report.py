@@ -186,9 +186,15 @@ for store in ("postgres", "sqlite"):
     peak = runs.get(f"{store}-grpc-c16")
     if double and peak:
         x = ratio(double["throughput"], peak["throughput"])
-        out.append(f"| at 2× peak offered, goodput ≥ 0.8 × peak | {x:.2f} × | {verdict(x >= 0.8)} |")
+        overloaded = double["refused"] > 0 or double["failed"] > 0 or double["throughput"] < 1.8 * peak["throughput"]
+        out.append(f"| at 2× the concurrency-16 peak offered, goodput ≥ 0.8 × that peak | {x:.2f} × | "
+                   + (verdict(x >= 0.8) if overloaded else "not an overload: all of it was served (see below)") + " |")
         out.append(f"| refusals within the 2 s deadline | slowest {double['slowest_refusal_ms']:.0f} ms "
                    f"({double['refused']} refused) | {verdict(double['slowest_refusal_ms'] <= 2000)} |")
+        if not overloaded:
+            out.append("\nTwice the concurrency-16 peak did not overload this store: open loop, with no cap on requests "
+                       "in flight, it served everything offered (bigger batches). The overload check needs twice the "
+                       "highest peak; bench/run.sh offers twice the concurrency-16 one.")
         if double["failed"]:
             out.append(f"\nAt twice the peak, {double['failed']} submissions ran past their 2 s deadline without an "
                        "answer (neither acknowledged nor refused); none was lost or doubled: the exactly-once check "
