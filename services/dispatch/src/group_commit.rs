@@ -1,7 +1,8 @@
 //! Group commit for intake: complaints submitted at the same moment are written in one
 //! transaction, and each caller is answered only after that transaction has committed —
 //! acknowledged still means durable, but a burst pays for one commit (one WAL flush, one
-//! fsync) instead of one per complaint, and for one round trip per statement, not per row.
+//! fsync) instead of one per complaint, and its statements are per batch, not per row (on
+//! Postgres the whole batch is one statement: `store/batch.rs`).
 //!
 //! A writer task per shard takes whatever is queued (up to `MAX_BATCH`) as soon as it is free,
 //! so a lone submission waits for nobody and batches grow only with the load. Complaints are

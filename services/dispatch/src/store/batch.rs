@@ -24,6 +24,14 @@ pub(super) trait IntakeSql: sqlx::Database + Sized {
     fn insert_events(events: &[(&str, &TicketEvent)]) -> QueryBuilder<Self>;
 }
 
+/// Whether `t` may repeat `earlier` of the same batch: same estate and category, within its window.
+fn repeats(t: &Ticket, earlier: &Ticket, since_ms: i64) -> bool {
+    earlier.town == t.town
+        && earlier.estate_id == t.estate_id
+        && earlier.category == t.category
+        && earlier.created_at_ms >= since_ms
+}
+
 /// For each complaint to be written, the id of the first earlier one in the batch about the
 /// same estate and category within its window: what it repeats when nothing stored does.
 pub(super) fn batch_firsts(batch: &[NewTicket], written: &[Written]) -> Vec<Option<String>> {
@@ -35,16 +43,7 @@ pub(super) fn batch_firsts(batch: &[NewTicket], written: &[Written]) -> Vec<Opti
         .map(|(k, item)| {
             let since = item.repeats_since_ms?;
             let t = &item.ticket;
-            fresh[..k]
-                .iter()
-                .map(|e| &e.ticket)
-                .find(|e| {
-                    e.town == t.town
-                        && e.estate_id == t.estate_id
-                        && e.category == t.category
-                        && e.created_at_ms >= since
-                })
-                .map(|e| e.id.clone())
+            fresh[..k].iter().map(|e| &e.ticket).find(|e| repeats(t, e, since)).map(|e| e.id.clone())
         })
         .collect()
 }
@@ -425,18 +424,9 @@ impl RepeatLookups {
             let since = self.keys[n].since_ms;
             let (earlier, rest) = tickets.split_at_mut(k);
             let t = &mut rest[0].1;
-            t.repeat_of = stored[n].clone().or_else(|| {
-                earlier
-                    .iter()
-                    .map(|(_, e)| e)
-                    .find(|e| {
-                        e.town == t.town
-                            && e.estate_id == t.estate_id
-                            && e.category == t.category
-                            && e.created_at_ms >= since
-                    })
-                    .map(|e| e.id.clone())
-            });
+            t.repeat_of = stored[n]
+                .clone()
+                .or_else(|| earlier.iter().map(|(_, e)| e).find(|e| repeats(t, e, since)).map(|e| e.id.clone()));
         }
     }
 }
