@@ -18,8 +18,6 @@ use wuguan_platform::db::now_ms;
 pub(super) trait IntakeSql: sqlx::Database + Sized {
     /// Batches written at once (`DispatchStore::INTAKE_WRITERS`).
     const INTAKE_WRITERS: usize;
-    /// Whether `insert_events` has one text for every count (worth preparing).
-    const PREPARED: bool;
     /// Events with their tickets' towns, in one statement.
     fn insert_events(events: &[(&str, &TicketEvent)]) -> QueryBuilder<Self>;
 }
@@ -32,11 +30,14 @@ fn repeats(t: &Ticket, earlier: &Ticket, since_ms: i64) -> bool {
         && earlier.created_at_ms >= since_ms
 }
 
+/// The complaints of the batch still to be written, in order.
+fn fresh<'a>(batch: &'a [NewTicket], written: &[Written]) -> Vec<&'a NewTicket> {
+    batch.iter().zip(written).filter(|(_, w)| matches!(w, Written::Fresh)).map(|(item, _)| item).collect()
+}
+
 /// For each complaint to be written, the id of the first earlier one in the batch about the
 /// same estate and category within its window: what it repeats when nothing stored does.
-pub(super) fn batch_firsts(batch: &[NewTicket], written: &[Written]) -> Vec<Option<String>> {
-    let fresh: Vec<&NewTicket> =
-        batch.iter().zip(written).filter(|(_, w)| matches!(w, Written::Fresh)).map(|(item, _)| item).collect();
+fn batch_firsts(fresh: &[&NewTicket]) -> Vec<Option<String>> {
     fresh
         .iter()
         .enumerate()
@@ -91,7 +92,6 @@ fn repeat_subquery() -> String {
 impl IntakeSql for sqlx::Sqlite {
     // One writer: SQLite has one, and a second batch would only wait for its lock.
     const INTAKE_WRITERS: usize = 1;
-    const PREPARED: bool = false;
 
     fn insert_events(events: &[(&str, &TicketEvent)]) -> QueryBuilder<Self> {
         sqlite_insert_events(events)
@@ -139,7 +139,7 @@ impl super::SqliteStore {
         if !lookups.keys.is_empty() {
             let found: Vec<(i64, Option<String>)> =
                 sqlite_repeat_lookup(&lookups.keys).build_query_as().persistent(false).fetch_all(&mut *tx).await?;
-            lookups.mark(&mut tickets, found);
+            lookups.mark(&mut tickets, found, batch_firsts(&fresh(batch, &written)));
         }
         sqlite_insert_tickets(&tickets).build().persistent(false).execute(&mut *tx).await?;
         let events: Vec<(&str, &TicketEvent)> =
@@ -253,7 +253,6 @@ fn column<T, R>(rows: &[R], f: impl Fn(&R) -> T) -> Vec<T> {
 impl IntakeSql for sqlx::Postgres {
     // Two cores: while one batch waits for its commit to reach the disk, others are written.
     const INTAKE_WRITERS: usize = 4;
-    const PREPARED: bool = true;
 
     fn insert_events(events: &[(&str, &TicketEvent)]) -> QueryBuilder<Self> {
         let mut q = QueryBuilder::new(EVENT_INSERT);
@@ -278,8 +277,7 @@ impl super::PgStore {
 /// Keys, repeat lookups, tickets and events in one statement; returns `(id, repeat_of)` of each
 /// ticket written.
 fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> QueryBuilder<sqlx::Postgres> {
-    let fresh: Vec<&NewTicket> =
-        batch.iter().zip(written).filter(|(_, w)| matches!(w, Written::Fresh)).map(|(item, _)| item).collect();
+    let fresh = fresh(batch, written);
     let tickets: Vec<&Ticket> = fresh.iter().map(|item| &item.ticket).collect();
     let events: Vec<(&str, &TicketEvent)> =
         fresh.iter().flat_map(|item| item.events.iter().map(move |e| (item.ticket.town.as_str(), e))).collect();
@@ -289,7 +287,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
     q.push(", ").push_bind(column(&fresh, |i| i.key.as_ref().map(|k| k.key.clone()))).push("::text[]");
     q.push(", ").push_bind(column(&fresh, |i| i.key.as_ref().map(|k| k.request_hash.clone()))).push("::text[]");
     q.push(", ").push_bind(column(&fresh, |i| i.repeats_since_ms)).push("::int8[]");
-    q.push(", ").push_bind(batch_firsts(batch, written)).push("::text[]");
+    q.push(", ").push_bind(batch_firsts(&fresh)).push("::text[]");
     q.push(
             ") AS u (id, town, county, tracking_code, estate_id, estate_name, category, source, description, status, \
              level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, co_handlers, \
@@ -412,21 +410,22 @@ impl RepeatLookups {
 
     /// Marks each new ticket a possible repeat of the open ticket stored earlier, or else of
     /// the first one earlier in this batch about the same estate and category.
-    pub(super) fn mark(self, tickets: &mut [(usize, Ticket)], found: Vec<(i64, Option<String>)>) {
+    pub(super) fn mark(
+        self,
+        tickets: &mut [(usize, Ticket)],
+        found: Vec<(i64, Option<String>)>,
+        batch_firsts: Vec<Option<String>>,
+    ) {
         let mut stored: Vec<Option<String>> = vec![None; self.keys.len()];
         for (n, id) in found {
             if let Some(slot) = usize::try_from(n).ok().and_then(|n| stored.get_mut(n)) {
                 *slot = id;
             }
         }
-        for (k, lookup) in self.of_ticket.iter().enumerate() {
-            let Some(n) = *lookup else { continue };
-            let since = self.keys[n].since_ms;
-            let (earlier, rest) = tickets.split_at_mut(k);
-            let t = &mut rest[0].1;
-            t.repeat_of = stored[n]
-                .clone()
-                .or_else(|| earlier.iter().map(|(_, e)| e).find(|e| repeats(t, e, since)).map(|e| e.id.clone()));
+        for ((lookup, (_, t)), first) in self.of_ticket.iter().zip(tickets.iter_mut()).zip(batch_firsts) {
+            if let Some(n) = *lookup {
+                t.repeat_of = stored[n].clone().or(first);
+            }
         }
     }
 }

@@ -207,27 +207,17 @@ macro_rules! sql_store {
     ($store:ident, $db:ty) => {
         impl $store {
             wuguan_platform::db_spans! { $db;
+            /// A change's events, all in one statement: one round trip, however many.
             async fn insert_events(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 town: &str,
                 events: &[TicketEvent],
             ) -> Result<(), sqlx::Error> {
-                let events: Vec<(&str, &TicketEvent)> = events.iter().map(|e| (town, e)).collect();
-                Self::insert_town_events(tx, &events).await
-            }
-
-            /// Events with their tickets' towns, all in one statement: one round trip, however many.
-            async fn insert_town_events(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                events: &[(&str, &TicketEvent)],
-            ) -> Result<(), sqlx::Error> {
                 if events.is_empty() {
                     return Ok(());
                 }
-                let mut q = <$db as IntakeSql>::insert_events(events);
-                // SQLite's VALUES lists differ with the count: single changes (a handful of
-                // shapes) are cached, a batch's many sizes are not.
-                q.build().persistent(<$db as IntakeSql>::PREPARED || events.len() <= 4).execute(&mut **tx).await?;
+                let events: Vec<(&str, &TicketEvent)> = events.iter().map(|e| (town, e)).collect();
+                <$db as IntakeSql>::insert_events(&events).build().execute(&mut **tx).await?;
                 Ok(())
             }
 
