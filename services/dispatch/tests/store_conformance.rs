@@ -243,6 +243,125 @@ async fn conformance<S: DispatchStore>(store: S) {
     assert!(store.tally("t1", None, (now + 1, now + 2), later).await.unwrap().is_empty());
 }
 
+/// The tally of whole local days, read from the per-day counts the database keeps as tickets
+/// change, equals the tally of the same tickets counted one by one (periods shorter than a day
+/// are counted from the tickets themselves), whenever it is asked: before, between and after the
+/// deadlines, after transitions, reassignment, a merge and an escalation sweep.
+async fn day_counts<S: DispatchStore>(store: S) {
+    use std::collections::BTreeMap;
+    use wuguan_platform::local_time::day_number_start_ms;
+    let day0 = day_number_start_ms(20_800);
+    let at = |hours: i64| day0 + hours * HOUR_MS;
+    let mut made = Vec::new();
+    // Last moment of the day before, first of the period, a spread, last of the period, first after.
+    for (k, created) in [day0 - 1, day0, at(5), at(30), at(47), at(71), day0 + 3 * DAY_MS - 1, day0 + 3 * DAY_MS]
+        .into_iter()
+        .enumerate()
+    {
+        let category = [Category::Repair, Category::Security, Category::BuildingQuality][k % 3];
+        let mut t = ticket("t1", category, created, 2 * HOUR_MS, 3 * DAY_MS);
+        if k == 2 {
+            (t.status, t.assignment) = (Status::Received, None);
+        }
+        made.push(t);
+    }
+    // Written as one batch: Postgres sums a statement's rows per day row.
+    let batch: Vec<NewTicket> = made
+        .iter()
+        .map(|t| NewTicket { ticket: t.clone(), events: vec![submit_event(t)], key: None, repeats_since_ms: None })
+        .collect();
+    for written in store.insert_tickets(&batch).await {
+        written.unwrap();
+    }
+    let mut later = ticket("t1", Category::Repair, at(6), HOUR_MS, DAY_MS);
+    later.repeat_of = Some(made[1].id.clone());
+    store.insert_ticket(&later, &[], None).await.unwrap();
+
+    let save = |t: Ticket| {
+        let store = &store;
+        async move {
+            let version = store.get_ticket(&t.id).await.unwrap().unwrap().version;
+            store.save_transition(version, &t, &[]).await.unwrap()
+        }
+    };
+    // Responded in time, then resolved and rated.
+    let mut t = made[1].clone();
+    (t.status, t.responded_at_ms) = (Status::Accepted, Some(at(1)));
+    let t = save(t).await;
+    let mut t2 = t.clone();
+    (t2.status, t2.resolved_at_ms, t2.satisfaction) = (Status::Closed, Some(at(3)), Some(Satisfaction::Satisfied));
+    save(t2).await;
+    // Responded late; another reassigned to a different unit; another merged into the first.
+    let mut t = made[3].clone();
+    (t.status, t.responded_at_ms) = (Status::Accepted, Some(at(40)));
+    save(t).await;
+    let mut t = made[4].clone();
+    if let Some(a) = t.assignment.as_mut() {
+        (a.unit_id, a.unit_name, a.unit_type) = ("unit-police".into(), "城东派出所".into(), "police".into());
+    }
+    save(t).await;
+    let mut t = later.clone();
+    t.merged_into = Some(made[1].id.clone());
+    save(t).await;
+    // Every deadline long past: the sweep raises what is still open.
+    let escalated = store.escalate_overdue(day0 + 10 * DAY_MS, HOUR_MS, 100).await.unwrap();
+    assert!(!escalated.is_empty());
+
+    type Groups = BTreeMap<(Option<String>, String), TallyRow>;
+    let grouped = |rows: Vec<TallyRow>| {
+        let mut out = Groups::new();
+        for r in rows {
+            let entry = out
+                .entry((r.unit_id.clone(), r.estate_id.clone()))
+                .or_insert_with(|| TallyRow { counts: TallyCounts::default(), ..r.clone() });
+            let (c, add) = (&mut entry.counts, r.counts);
+            c.tickets += add.tickets;
+            c.responded_in_time += add.responded_in_time;
+            c.resolved += add.resolved;
+            c.resolution_due += add.resolution_due;
+            c.rated += add.rated;
+            c.satisfied += add.satisfied;
+            c.not_satisfied += add.not_satisfied;
+            c.overdue += add.overdue;
+            c.late_responses += add.late_responses;
+            c.escalated += add.escalated;
+            c.raised_to_county += add.raised_to_county;
+            c.repeats += add.repeats;
+        }
+        out
+    };
+    // Pieces of 10 hours never hold a whole local day: each is counted from the tickets.
+    let by_pieces = |from: i64, to: i64, now: i64| {
+        let store = &store;
+        async move {
+            let mut rows = Vec::new();
+            let mut start = from;
+            while start < to {
+                let end = (start + 10 * HOUR_MS).min(to);
+                rows.extend(store.tally("t1", None, (start, end), now).await.unwrap());
+                start = end;
+            }
+            grouped(rows)
+        }
+    };
+    let mut seen_overdue = Vec::new();
+    for now in [at(-1), at(1), at(4), at(50), day0 + 10 * DAY_MS] {
+        for (from, to) in [(day0, day0 + 3 * DAY_MS), (day0 - 3 * HOUR_MS, day0 + 3 * DAY_MS + 3 * HOUR_MS)] {
+            let whole = grouped(store.tally("t1", None, (from, to), now).await.unwrap());
+            assert_eq!(whole, by_pieces(from, to, now).await, "period {from}..{to} asked at {now}");
+            let county = grouped(store.tally("t1", Some("c"), (from, to), now).await.unwrap());
+            assert_eq!(county, whole);
+            assert!(store.tally("t1", Some("elsewhere"), (from, to), now).await.unwrap().is_empty());
+        }
+        let whole = grouped(store.tally("t1", None, (day0, day0 + 3 * DAY_MS), now).await.unwrap());
+        seen_overdue.push(whole.values().map(|r| r.counts.overdue).sum::<i64>());
+        assert_eq!(whole.values().map(|r| r.counts.tickets).sum::<i64>(), 6, "the period's unmerged tickets");
+    }
+    // The answer moves with the moment of asking (nothing overdue before the deadlines).
+    assert_eq!(seen_overdue.first(), Some(&0));
+    assert!(seen_overdue.last().is_some_and(|n| *n > 0), "{seen_overdue:?}");
+}
+
 /// Complaints written together (group commit): possible repeats found among the stored tickets
 /// and within the batch, keys repeated within the batch or already stored, and one complaint
 /// the database refuses failing alone.
@@ -472,4 +591,16 @@ async fn sqlite_two_replicas_batch_the_same_keys_once() {
 async fn postgres_two_replicas_batch_the_same_keys_once() {
     let Some((_db, a, b)) = pg_pair().await else { return };
     batched_keys_once(Arc::new(a), Arc::new(b)).await;
+}
+
+#[tokio::test]
+async fn sqlite_day_counts_agree_with_the_tickets() {
+    let (_db, store, _) = sqlite_pair().await;
+    day_counts(store).await;
+}
+
+#[tokio::test]
+async fn postgres_day_counts_agree_with_the_tickets() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    day_counts(store).await;
 }

@@ -4,6 +4,19 @@
 use chrono::NaiveDate;
 
 const UTC_OFFSET_MS: i64 = 8 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// The local day an instant falls on, numbered from 1970-01-01 (local). Dispatch's per-day
+/// counts (migration 0005_day_counts) key their rows by the same number, written there as
+/// `(created_at + 28800000) / 86400000`.
+pub fn day_number(ms: i64) -> i64 {
+    (ms + UTC_OFFSET_MS).div_euclid(DAY_MS)
+}
+
+/// Local midnight starting day number `n`.
+pub fn day_number_start_ms(n: i64) -> i64 {
+    n * DAY_MS - UTC_OFFSET_MS
+}
 
 /// Local midnight of `d` as epoch milliseconds.
 pub fn day_start_ms(d: NaiveDate) -> i64 {
@@ -38,6 +51,8 @@ mod tests {
         assert_eq!(day_start_ms(d), 1_759_248_000_000);
         assert_eq!(local_date(day_start_ms(d)), d);
         assert_eq!(local_date(day_start_ms(d) - 1), NaiveDate::from_ymd_opt(2025, 9, 30).unwrap());
+        let n = day_number(day_start_ms(d));
+        assert_eq!((day_number_start_ms(n), day_number(day_start_ms(d) - 1)), (day_start_ms(d), n - 1));
     }
 
     #[test]

@@ -65,14 +65,15 @@ fn copy_select(series: &str) -> String {
 /// Adds tickets numbered `first..=last`, copies of the town's demo tickets spread over the
 /// `span` ms from `start` (see `copy_select`).
 pub async fn add_tickets(db: &Db, town: &str, (start, span): (i64, i64), first: i64, last: i64) -> anyhow::Result<()> {
-    match db {
-        Db::Sqlite(pool) => {
-            let sql = copy_select("WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)");
-            // SQLite runs the copy in one transaction; bounded batches keep its journal small.
-            let mut from = first;
-            while from <= last {
-                let to = (from + 99_999).min(last);
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+    // Bounded statements: SQLite runs each in one transaction (a small journal), and Postgres's
+    // per-day-counts trigger holds a statement's rows in memory.
+    let mut from = first;
+    while from <= last {
+        let to = (from + 99_999).min(last);
+        match db {
+            Db::Sqlite(pool) => {
+                let sql = copy_select("WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(from)
                     .bind(to)
                     .bind(town)
@@ -80,21 +81,23 @@ pub async fn add_tickets(db: &Db, town: &str, (start, span): (i64, i64), first: 
                     .bind(span)
                     .execute(pool)
                     .await?;
-                from = to + 1;
+            }
+            Db::Postgres(pool) => {
+                let sql = copy_select("WITH s AS (SELECT generate_series($1::bigint, $2::bigint) AS i)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(from)
+                    .bind(to)
+                    .bind(town)
+                    .bind(start)
+                    .bind(span)
+                    .execute(pool)
+                    .await?;
             }
         }
-        Db::Postgres(pool) => {
-            let sql = copy_select("WITH s AS (SELECT generate_series($1::bigint, $2::bigint) AS i)");
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(first)
-                .bind(last)
-                .bind(town)
-                .bind(start)
-                .bind(span)
-                .execute(pool)
-                .await?;
-            sqlx::query("ANALYZE tickets").execute(pool).await?;
-        }
+        from = to + 1;
+    }
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE tickets").execute(pool).await?;
     }
     Ok(())
 }

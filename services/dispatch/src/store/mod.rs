@@ -3,6 +3,7 @@
 
 mod batch;
 mod sql;
+mod tally;
 
 pub use sql::{PgStore, SqliteStore};
 

@@ -548,50 +548,21 @@ macro_rules! sql_store {
                 &self,
                 town: &str,
                 county: Option<&str>,
-                (from_ms, to_ms): (i64, i64),
+                range_ms: (i64, i64),
                 now_ms: i64,
             ) -> ServiceResult<Vec<TallyRow>> {
-                // Grouped on the two ids only: with the names as keys too, Postgres estimates
-                // too many groups, sorts every row on six text columns and runs 3-4× slower.
-                let count = |condition: &str| format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)");
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type, \
-                     MAX(person_name) AS person_name, estate_id, MAX(estate_name) AS estate_name, ",
-                );
-                q.push("COUNT(*) AS tickets, ");
-                q.push(count("responded_at IS NOT NULL AND responded_at <= respond_by")).push(" AS responded_in_time, ");
-                q.push(count("status IN ('resolved', 'verified', 'closed')")).push(" AS resolved, ");
-                q.push("SUM(CASE WHEN status IN ('resolved', 'verified', 'closed') OR resolve_by < ").push_bind(now_ms);
-                q.push(" THEN 1 ELSE 0 END) AS resolution_due, ");
-                q.push(count("satisfaction IS NOT NULL")).push(" AS rated, ");
-                q.push(count("satisfaction IN ('satisfied', 'basically_satisfied')")).push(" AS satisfied, ");
-                q.push(count("satisfaction = 'not_satisfied'")).push(" AS not_satisfied, ");
-                q.push("SUM(CASE WHEN status IN ").push(OPEN_STATUSES);
-                q.push(" AND unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ").push_bind(now_ms);
-                q.push(") OR resolve_by < ").push_bind(now_ms).push(") THEN 1 ELSE 0 END) AS overdue, ");
-                q.push("SUM(CASE WHEN responded_at > respond_by OR (responded_at IS NULL AND respond_by < ");
-                q.push_bind(now_ms).push(") THEN 1 ELSE 0 END) AS late_responses, ");
-                q.push(count("level >= 1")).push(" AS escalated, ");
-                q.push(count("level >= 2 AND category NOT IN ('building_quality', 'missing_facilities')"));
-                q.push(" AS raised_to_county, ");
-                q.push(count("repeat_of IS NOT NULL")).push(" AS repeats");
-                q.push(" FROM tickets WHERE town = ").push_bind(town.to_owned());
+                let sql = super::tally::tally_sql::<$db>(county.is_some(), range_ms, now_ms);
+                let mut q = sqlx::query_as::<_, TallyRow>(sqlx::AssertSqlSafe(sql)).bind(town);
                 if let Some(county) = county {
-                    q.push(" AND county = ").push_bind(county.to_owned());
+                    q = q.bind(county);
                 }
-                q.push(" AND created_at >= ").push_bind(from_ms).push(" AND created_at < ").push_bind(to_ms);
-                q.push(" AND merged_into IS NULL GROUP BY unit_id, estate_id LIMIT ").push_bind(MAX_TALLY_GROUPS);
-                // Unprepared: a cached generic plan guesses the period's size from nothing and can pick an
-                // index scan over most of the table; planned per call it sees the actual bounds.
-                Ok(q.build_query_as::<TallyRow>().persistent(false).fetch_all(&self.pool).await?)
+                // Unprepared: planned per call, it sees the period's actual bounds.
+                Ok(q.persistent(false).fetch_all(&self.pool).await?)
             }
             }
         }
     };
 }
-
-/// (unit, estate) pairs one tally returns at most: far above any town's count.
-const MAX_TALLY_GROUPS: i64 = 100_000;
 
 /// Appends the filter's conditions (all bound, never formatted in).
 macro_rules! push_filter {
