@@ -53,7 +53,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_healthy() { for _ in $(seq 1 100); do curl -sf "$1/healthz" >/dev/null && return 0; sleep 0.2; done; echo "stack at $1 not healthy" >&2; exit 1; }
-note() { echo "$*" >&2; }
+note() { echo "[${SECONDS}s] $*" >&2; }
 record() { tee -a "$out/results.jsonl" | cut -c1-200; }
 peak_of() { python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["label"] == sys.argv[2]][-1]["throughput"])' "$out/results.jsonl" "$1"; }
 

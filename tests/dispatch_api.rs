@@ -55,6 +55,7 @@ async fn suite(store: Store) {
     repeats_and_merge(&t, &c).await;
     burst_on_one_estate(&t, &c).await;
     owner_representatives_co_handle(&t, &c).await;
+    another_county_reaches_nothing(&t, &c).await;
     t.stop().await;
 }
 
@@ -739,4 +740,100 @@ async fn owner_representatives_co_handle(t: &TestStack, c: &Ctx) {
     let (status, body) = t.post("/api/v1/towns/zhongxing/accounts", &c.office, account("owner_rep", &estate)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["estate_id"], estate.as_str());
+}
+
+/// A principal of another county (a county administrator made with `wuguan init-county` looks
+/// like this) reaches none of Zhongxing's complaints: every dispatch operation answers 404 as
+/// for a town that does not exist, and nothing is written. The county's own administrator
+/// naming a town that does not exist gets the same 404.
+async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
+    use wuguan_proto::dispatch::v1 as dpb;
+    let signer = wuguan_platform::identity::TokenSigner::from_file(&t.dir.path().join("jwt-private.pem")).unwrap();
+    let stranger = wuguan_platform::Principal {
+        subject: "shuyang.admin".into(),
+        role: wuguan_platform::Role::County,
+        town: None,
+        county: "shuyang".into(),
+        unit: None,
+        estate: None,
+    };
+    let stranger = signer.sign(&stranger, std::time::Duration::from_secs(600)).unwrap();
+    let (status, ticket) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "repair")).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    let path = format!("/api/v1/complaints/{}", ticket["id"].as_str().unwrap());
+    let (_, rules_before) = t.get("/api/v1/towns/zhongxing/routing-rules", &c.office).await;
+    let count = || async { t.get_all("/api/v1/complaints?town=zhongxing&page_size=200", &c.office).await.len() };
+    let tickets_before = count().await;
+    let today = chrono::Utc::now().date_naive();
+    let range = format!("from={}&to={today}", today - chrono::Duration::days(7));
+    let rule = json!({"target": "community", "response_minutes": 1, "resolution_minutes": 1, "initial_level": 2});
+    let mut back_dated = complaint(&c.managed_estate, "security");
+    back_dated["reported_at"] = json!("2025-10-02T08:00:00+08:00");
+    let operations: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::POST, "/api/v1/complaints".into(), Some(back_dated)),
+        (Method::GET, "/api/v1/complaints?town=zhongxing".into(), None),
+        (Method::GET, path.clone(), None),
+        (Method::POST, format!("{path}/accept"), Some(json!({"measures": "x"}))),
+        (Method::POST, format!("{path}/reject"), Some(json!({"reason": "x"}))),
+        (
+            Method::POST,
+            format!("{path}/reassign"),
+            Some(json!({"unit_id": ticket["assignment"]["unit_id"], "note": "x"})),
+        ),
+        (Method::POST, format!("{path}/extend"), Some(json!({"deadline": "2099-01-01T00:00:00+08:00", "note": "x"}))),
+        (Method::POST, format!("{path}/progress"), Some(json!({"note": "x"}))),
+        (Method::POST, format!("{path}/resolve"), Some(json!({"measures_taken": "x"}))),
+        (Method::POST, format!("{path}/verify"), Some(json!({"satisfaction": "satisfied"}))),
+        (Method::POST, format!("{path}/reopen"), Some(json!({"reason": "x"}))),
+        (Method::POST, format!("{path}/escalate"), Some(json!({"note": "x"}))),
+        (Method::POST, format!("{path}/merge"), Some(json!({"into": ticket["id"]}))),
+        (Method::GET, "/api/v1/towns/zhongxing/routing-rules".into(), None),
+        (Method::PUT, "/api/v1/towns/zhongxing/routing-rules/repair".into(), Some(rule.clone())),
+        (Method::GET, format!("/api/v1/towns/zhongxing/stats/complaints?{range}"), None),
+        (Method::GET, "/api/v1/towns/zhongxing/supervision".into(), None),
+        (Method::GET, format!("/api/v1/towns/zhongxing/county-report?{range}"), None),
+    ];
+    for (method, target, body) in &operations {
+        let (status, answer) = t.send(method.clone(), target, Some(&stranger), body.clone()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {target}: {answer}");
+    }
+    assert_eq!(count().await, tickets_before, "nothing was submitted");
+    let (_, rules_after) = t.get("/api/v1/towns/zhongxing/routing-rules", &c.office).await;
+    assert_eq!(rules_after, rules_before, "no rule was changed");
+    let (_, seen) = t.get(&path, &c.office).await;
+    assert_eq!(
+        (seen["status"].as_str(), seen["level"].as_i64()),
+        (ticket["status"].as_str(), ticket["level"].as_i64())
+    );
+
+    // Over gRPC too: the assessment's tally and the watch stream.
+    let channel = tonic::transport::Endpoint::from_shared(t.dispatch_url()).unwrap().connect().await.unwrap();
+    let mut client = dpb::dispatch_service_client::DispatchServiceClient::new(channel);
+    fn authorised<T>(msg: T, token: &str) -> tonic::Request<T> {
+        let mut req = tonic::Request::new(msg);
+        req.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        req
+    }
+    let tally = dpb::TallyTicketsRequest {
+        town: "zhongxing".into(),
+        from_date: "2025-01-01".into(),
+        to_date: "2025-12-31".into(),
+    };
+    assert_eq!(client.tally_tickets(authorised(tally, &stranger)).await.unwrap_err().code(), tonic::Code::NotFound);
+    let watch = dpb::WatchTicketsRequest { town: "zhongxing".into(), ..Default::default() };
+    assert_eq!(client.watch_tickets(authorised(watch, &stranger)).await.unwrap_err().code(), tonic::Code::NotFound);
+
+    // The county's own administrator: a town that does not exist is not found, not written.
+    let county = t.login("county.admin").await;
+    for (method, target, body) in [
+        (Method::PUT, "/api/v1/towns/nosuchtown/routing-rules/repair", Some(rule)),
+        (Method::GET, "/api/v1/towns/nosuchtown/routing-rules", None),
+        (Method::GET, "/api/v1/complaints?town=nosuchtown", None),
+        (Method::GET, "/api/v1/towns/nosuchtown/supervision", None),
+    ] {
+        let (status, answer) = t.send(method.clone(), target, Some(&county), body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {target}: {answer}");
+    }
+    let (status, _) = t.get("/api/v1/towns/zhongxing/routing-rules", &county).await;
+    assert_eq!(status, StatusCode::OK, "its own county's town");
 }

@@ -543,6 +543,21 @@ async fn csv_round_trip(t: &TestStack) {
     assert_eq!(body["created"], 1, "{body}");
     assert_eq!(estate_count(t, &zx).await, before + 1);
 
+    // A name that a spreadsheet would run as a formula exports as text, and imports back as typed.
+    let formula = "name,community,planned_floor_area_m2,built_floor_area_m2,designed_households,occupied_households,residents,is_old_estate\n\
+                   =1+2+3,城东社区,30000,30000,300,200,650,true\n";
+    let body: Value = import(formula.to_owned(), false).await.unwrap().json().await.unwrap();
+    assert_eq!(body["created"], 1, "{body}");
+    let export = || async {
+        let url = format!("{}/api/v1/towns/zhongxing/estates/export", t.base);
+        t.http.get(url).bearer_auth(&zx).send().await.unwrap().text().await.unwrap()
+    };
+    let exported = export().await;
+    assert!(exported.lines().any(|l| l.starts_with("'=1+2+3,")), "{exported}");
+    assert!(!exported.lines().any(|l| l.starts_with("=1+2+3")), "no cell starts a formula");
+    let body: Value = import(exported, false).await.unwrap().json().await.unwrap();
+    assert_eq!((body["created"].as_u64(), body["updated"].as_u64()), (Some(0), Some(0)), "{body}");
+
     let resp = import("小区名称,颜色\n甲,红\n".to_owned(), false).await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let police = t.login("zhongxing.police").await;
@@ -569,6 +584,47 @@ async fn limits_and_unknown_routes(t: &TestStack) {
     assert!(body["error"]["code"].is_string());
     let resp = t.http.get(format!("{}/healthz", t.base)).send().await.unwrap();
     assert!(resp.headers().contains_key("x-request-id"));
+
+    // Oversized credentials are refused at the gateway (431, naming the header) while everyone
+    // else's requests, sent at the same time over the same gateway, are answered as usual.
+    let oversized = |bytes: usize| {
+        let token = "x".repeat(bytes);
+        let http = t.http.clone();
+        let url = format!("{}/api/v1/towns/zhongxing/estates", t.base);
+        async move { http.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let legitimate = || {
+        let (http, url, token) = (t.http.clone(), format!("{}/api/v1/towns/zhongxing/estates", t.base), zx.clone());
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().status() }
+    };
+    for bytes in [16 * 1024, 100 * 1024] {
+        let (refused, others) =
+            tokio::join!(oversized(bytes), futures::future::join_all((0..20).map(|_| legitimate())));
+        assert_eq!(refused.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{bytes} bytes");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(
+            (body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+            (Some("invalid_argument"), Some("authorization"))
+        );
+        assert!(body["error"]["message_zh"].as_str().unwrap().contains("登录凭证"), "{body}");
+        assert!(others.iter().all(|s| *s == StatusCode::OK), "{others:?}");
+    }
+    let mut many = reqwest::header::HeaderMap::new();
+    for k in 0..40 {
+        many.insert(
+            reqwest::header::HeaderName::from_bytes(format!("x-filler-{k}").as_bytes()).unwrap(),
+            "y".repeat(500).parse().unwrap(),
+        );
+    }
+    let resp = t
+        .http
+        .get(format!("{}/api/v1/towns/zhongxing/estates", t.base))
+        .headers(many)
+        .bearer_auth(&zx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
 }
 
 async fn people_and_phones(t: &TestStack) {

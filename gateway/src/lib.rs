@@ -5,6 +5,7 @@ pub mod console;
 pub mod error;
 pub mod error_zh;
 pub mod extract;
+pub mod header_limit;
 pub mod openapi;
 pub mod printable;
 pub mod public_limit;
@@ -135,6 +136,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
         })
         .with_state(state)
+        .layer(axum::middleware::from_fn(header_limit::bound_headers))
         .layer(shed)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

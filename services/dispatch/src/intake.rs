@@ -85,7 +85,8 @@ impl<S: DispatchStore> Dispatcher<S> {
     /// Validates a complaint, routes it to its unit and stores it with its first events. A
     /// retry with the same idempotency key returns the first ticket.
     pub async fn submit(&self, p: &Principal, s: Submission) -> ServiceResult<Ticket> {
-        let town = p.town_scope(&s.town)?;
+        // A county principal submits only for its own county's towns (the registry says which).
+        let town = self.registry.town_scope(p, &s.town).await?;
         let estate_id = wuguan_platform::fields::id("estate_id", &s.estate_id)?;
         let category = s.category.ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
         let source = source_for(p, s.source)?;

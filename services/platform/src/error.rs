@@ -143,11 +143,36 @@ impl ServiceError {
     /// Reads an error back from a gRPC status (the gateway's side of the table).
     pub fn from_status(status: &tonic::Status) -> Self {
         let field = status.metadata().get(FIELD_METADATA_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let code = ErrorCode::from_grpc(status.code());
-        let message =
-            if code == ErrorCode::Internal { "internal error".to_owned() } else { status.message().to_owned() };
+        let code = match status.code() {
+            // The transport lost the call (the service died, the connection reset): whether it
+            // took effect is unknown, so it is a retry-later, not an internal error.
+            tonic::Code::Unknown if is_transport_failure(status) => ErrorCode::Unavailable,
+            code => ErrorCode::from_grpc(code),
+        };
+        let message = match code {
+            ErrorCode::Internal => "internal error".to_owned(),
+            ErrorCode::Unavailable if status.code() == tonic::Code::Unknown => {
+                "the service could not be reached; retry shortly (with the same idempotency key)".to_owned()
+            }
+            _ => status.message().to_owned(),
+        };
         Self { code, message, field }
     }
+}
+
+/// Whether a status without a code of its own came from the transport rather than a handler.
+fn is_transport_failure(status: &tonic::Status) -> bool {
+    let message = status.message();
+    std::error::Error::source(status).is_some()
+        || message.starts_with("transport error")
+        || message.contains("connection")
+        || message.contains("broken pipe")
+}
+
+/// Postgres SQLSTATEs of a lost or refused connection: class 08, and the server shutting down
+/// or starting up (57P01-57P03).
+fn is_connection_state(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 impl From<ServiceError> for tonic::Status {
@@ -169,6 +194,16 @@ impl From<sqlx::Error> for ServiceError {
             sqlx::Error::PoolTimedOut => {
                 tracing::warn!("database pool timed out");
                 Self::new(ErrorCode::Unavailable, "database busy, retry later")
+            }
+            // The database went away mid-call (restart, network): a commit may or may not have
+            // happened, so the caller retries with the same idempotency key.
+            sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                tracing::warn!(error = %err, "database unreachable");
+                Self::new(ErrorCode::Unavailable, "the database is unreachable; retry shortly")
+            }
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| is_connection_state(&c)) => {
+                tracing::warn!(error = %err, "database connection lost");
+                Self::new(ErrorCode::Unavailable, "the database is unreachable; retry shortly")
             }
             _ => Self::internal(err),
         }
@@ -194,6 +229,20 @@ mod tests {
         assert_eq!(back.code, ErrorCode::InvalidArgument);
         assert_eq!(back.field.as_deref(), Some("name"));
         assert_eq!(back.code.http_status(), http::StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn lost_connections_are_retry_later_not_internal() {
+        for status in [tonic::Status::unknown("transport error"), tonic::Status::unknown("connection reset by peer")] {
+            assert_eq!(ServiceError::from_status(&status).code, ErrorCode::Unavailable, "{status:?}");
+        }
+        assert_eq!(ServiceError::from_status(&tonic::Status::unknown("boom")).code, ErrorCode::Internal);
+        let reset = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(ServiceError::from(reset).code, ErrorCode::Unavailable);
+        assert_eq!(ServiceError::from(sqlx::Error::PoolClosed).code, ErrorCode::Unavailable);
+        assert!(super::is_connection_state("08006") && super::is_connection_state("57P01"));
+        assert!(!super::is_connection_state("23505"), "a unique violation is not a lost connection");
+        assert_eq!(ErrorCode::Unavailable.http_status(), http::StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::{ErrorCode, Principal, ServiceError};
 use wuguan_proto::registry::v1 as rpb;
 use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wuguan_proto::vocab::common::UnitType;
@@ -134,6 +136,24 @@ impl RegistryClient {
                 Err(FactsError::NotFound)
             }
             Err(s) => Err(FactsError::Unavailable(s.message().to_owned())),
+        }
+    }
+
+    /// The town a request is about, if the caller may act in it: its own town, or for a principal
+    /// of a whole county (county staff, a county-wide service) a town the registry places in that
+    /// county. Another county's town and a town that does not exist are NOT_FOUND alike; without
+    /// the registry (and nothing cached) UNAVAILABLE.
+    pub async fn town_scope(&self, p: &Principal, town: &str) -> ServiceResult<String> {
+        let town = p.town_scope(town)?;
+        if p.town.is_some() {
+            return Ok(town);
+        }
+        match self.town_county(&town).await {
+            Ok(county) if county == p.county => Ok(town),
+            Ok(_) | Err(FactsError::NotFound) => Err(ServiceError::not_found("town")),
+            Err(FactsError::Unavailable(_)) => {
+                Err(ServiceError::new(ErrorCode::Unavailable, "the registry is unavailable; try again shortly"))
+            }
         }
     }
 

@@ -149,7 +149,7 @@ pub fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
         let mut fields = HashMap::new();
         for (i, value) in record.iter().enumerate() {
             if let Some(Some(f)) = columns.get(i) {
-                fields.insert(*f, value.to_owned());
+                fields.insert(*f, restored(value).to_owned());
             }
         }
         rows.push(CsvRow { line, fields });
@@ -257,6 +257,25 @@ pub fn resolve(
     Ok(ImportRow { existing: current, data })
 }
 
+/// Characters that make a spreadsheet read a cell as a formula (OWASP's list, with the
+/// full-width forms Excel also accepts in a Chinese locale).
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// A person's text as a cell a spreadsheet shows and never runs: one that would start a formula
+/// (`=HYPERLINK(…)`, `@SUM(…)`) is prefixed with an apostrophe, which Excel and WPS hide.
+fn neutralised(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) { format!("'{text}") } else { text.to_owned() }
+}
+
+/// A cell as imported: the apostrophe `neutralised` added comes off again, so an exported
+/// ledger imports unchanged.
+fn restored(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
 }
@@ -272,10 +291,11 @@ pub fn export(estates: &[Estate], communities: &[Community], companies: &[Proper
         w.write_record(&header).map_err(ServiceError::internal)?;
         for e in estates {
             let d = &e.data;
+            // Text people typed is neutralised; numbers and labels are ours.
             w.write_record([
-                d.name.clone(),
-                community_name.get(d.community_id.as_str()).copied().unwrap_or_default().to_owned(),
-                d.address.clone(),
+                neutralised(&d.name),
+                neutralised(community_name.get(d.community_id.as_str()).copied().unwrap_or_default()),
+                neutralised(&d.address),
                 d.planned_floor_area_m2.to_string(),
                 d.built_floor_area_m2.to_string(),
                 d.designed_households.to_string(),
@@ -283,11 +303,9 @@ pub fn export(estates: &[Estate], communities: &[Community], companies: &[Proper
                 d.residents.to_string(),
                 yes_no(d.is_old_estate).to_owned(),
                 d.management_mode.label_zh().to_owned(),
-                d.property_company_id
-                    .as_deref()
-                    .and_then(|id| company_name.get(id).copied())
-                    .unwrap_or_default()
-                    .to_owned(),
+                neutralised(
+                    d.property_company_id.as_deref().and_then(|id| company_name.get(id).copied()).unwrap_or_default(),
+                ),
                 d.owners_committee.label_zh().to_owned(),
                 d.target.label_zh().to_owned(),
                 d.security.guards.to_string(),
@@ -305,6 +323,21 @@ pub fn export(estates: &[Estate], communities: &[Community], companies: &[Proper
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_export_as_text_and_import_back_unchanged() {
+        for (typed, cell) in [
+            ("=HYPERLINK(\"http://x\",\"点我\")", "'=HYPERLINK(\"http://x\",\"点我\")"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("-1+2", "'-1+2"),
+            ("＝1+1", "'＝1+1"),
+            ("阳光花园", "阳光花园"),
+            ("'引号开头", "'引号开头"),
+        ] {
+            assert_eq!(neutralised(typed), cell);
+            assert_eq!(restored(&neutralised(typed)), typed);
+        }
+    }
 
     #[test]
     fn headers_in_either_language() {

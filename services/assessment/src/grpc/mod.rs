@@ -111,20 +111,9 @@ impl<S: AssessmentStore> AssessmentGrpc<S> {
         }
     }
 
-    /// The town a request is about, if the caller may see it: its own town, or for the county
-    /// a town of its county (asked of the registry; another county's town is NOT_FOUND).
+    /// The town a request is about, if the caller may see it (see `RegistryClient::town_scope`).
     async fn town_scope(&self, p: &Principal, town: &str) -> ServiceResult<String> {
-        let town = p.town_scope(town)?;
-        if p.role != Role::County {
-            return Ok(town);
-        }
-        match self.registry.town_county(&town).await {
-            Ok(county) if county == p.county => Ok(town),
-            Ok(_) | Err(FactsError::NotFound) => Err(ServiceError::not_found("town")),
-            Err(FactsError::Unavailable(_)) => {
-                Err(ServiceError::new(ErrorCode::Unavailable, "the registry is unavailable; try again shortly"))
-            }
-        }
+        self.registry.town_scope(p, town).await
     }
 
     fn sources(&self) -> Sources<'_, S> {

@@ -67,7 +67,13 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         self.verifier.verify_metadata(req.metadata())
     }
 
-    /// The town the principal acts in; NOT_FOUND for another town.
+    /// The town a request names, if the caller may act in it: a county principal's reach is
+    /// the registry's towns of its county (`RegistryClient::town_scope`).
+    async fn town_scope(&self, p: &Principal, town: &str) -> ServiceResult<String> {
+        self.dispatcher.registry().town_scope(p, town).await
+    }
+
+    /// The ticket, if the principal may see it; NOT_FOUND otherwise.
     async fn visible_ticket(&self, p: &Principal, id: &str) -> ServiceResult<Ticket> {
         let id = id_field("id", id)?;
         match self.store.get_ticket(&id).await? {
@@ -135,7 +141,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
     }
 
     async fn list(&self, p: &Principal, r: pb::ListTicketsRequest) -> ServiceResult<pb::ListTicketsResponse> {
-        let town = p.town_scope(&r.town)?;
+        let town = self.town_scope(p, &r.town).await?;
         let page = Page::from_request(r.page.as_ref())?;
         let opt_id = |field: &str, v: &str| -> ServiceResult<Option<String>> {
             if v.trim().is_empty() { Ok(None) } else { id_field(field, v).map(Some) }
@@ -171,7 +177,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
 
     async fn stats(&self, p: &Principal, r: pb::GetComplaintStatsRequest) -> ServiceResult<pb::ComplaintStats> {
         p.require(STAFF)?;
-        let town = p.town_scope(&r.town)?;
+        let town = self.town_scope(p, &r.town).await?;
         let period = stats::Period::parse(&r.from_date, &r.to_date)?;
         let filter = TicketFilter {
             category: optional_enum::<Category>("category", r.category)?,
@@ -216,7 +222,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
 impl<S: DispatchStore> DispatchGrpc<S> {
     async fn tally(&self, p: &Principal, r: pb::TallyTicketsRequest) -> ServiceResult<pb::TallyTicketsResponse> {
         p.require(&[Role::County, Role::TownOffice, Role::Service])?;
-        let town = p.town_scope(&r.town)?;
+        let town = self.town_scope(p, &r.town).await?;
         let period = stats::Period::parse(&r.from_date, &r.to_date)?;
         let county = (p.role == Role::County).then_some(p.county.as_str());
         let rows = self.store.tally(&town, county, period.range_ms(), now_ms()).await?;
@@ -240,7 +246,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             p.require(STAFF)?;
             let r = req.into_inner();
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let unit_type = optional_enum::<UnitType>("unit_type", r.unit_type)?.map(UnitType::as_str);
             // A unit's own account follows its own unit's tickets only.
             let unit_id = access::own_unit(&p)?;
@@ -476,7 +482,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             p.require(STAFF)?;
-            let town = p.town_scope(&req.get_ref().town)?;
+            let town = self.town_scope(&p, &req.get_ref().town).await?;
             let overrides = self.store.routing_overrides(&town).await?;
             Ok(pb::ListRoutingRulesResponse {
                 rules: routing::effective_rules(&town, &overrides).into_iter().map(convert::rule).collect(),
@@ -490,7 +496,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             p.require(&[Role::TownOffice, Role::County])?;
             let r = req.into_inner().rule.ok_or_else(|| ServiceError::invalid("rule", "rule is required"))?;
-            let town = p.town_scope(&r.town)?;
+            let town = self.town_scope(&p, &r.town).await?;
             let category = optional_enum::<Category>("category", r.category)?
                 .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
             let target = optional_enum::<RouteTarget>("target", r.target)?
