@@ -579,6 +579,18 @@ async fn limits_and_unknown_routes(t: &TestStack) {
     assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
     let (status, body) = t.get("/api/v1/no/such/route", &zx).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    // A body is one JSON value, sent as JSON: trailing bytes and look-alike types are refused.
+    let communities = t.get_all("/api/v1/towns/zhongxing/communities", &zx).await.len();
+    let post_raw = |content_type: &'static str, body: &'static str| {
+        let url = format!("{}/api/v1/towns/zhongxing/communities", t.base);
+        t.http.post(url).bearer_auth(&zx).header("content-type", content_type).body(body).send()
+    };
+    let resp = post_raw("application/json", r#"{"name": "尾巴社区"} trailing"#).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["field"], "body");
+    let resp = post_raw("application/json-evil", r#"{"name": "冒充社区"}"#).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(t.get_all("/api/v1/towns/zhongxing/communities", &zx).await.len(), communities, "nothing written");
     let (status, body) = t.send(Method::DELETE, "/api/v1/towns/zhongxing/estates", Some(&zx), None).await;
     assert!(status.is_client_error(), "{status} {body}");
     assert!(body["error"]["code"].is_string());
@@ -734,6 +746,14 @@ async fn passwords(t: &TestStack) {
         reset(t.login("county.admin").await, "zhongxing.police", json!({"new_password": "county-set-1"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(login("zhongxing.police", "county-set-1").await, StatusCode::OK);
+    // Nobody resets their own password: a stolen token must not become a permanent takeover.
+    for (token, username) in
+        [(office.clone(), "zhongxing.town_office"), (t.login("county.admin").await, "county.admin")]
+    {
+        let (status, body) = reset(token, username, json!({"new_password": "taken-over-1"})).await;
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "username");
+    }
+    assert_eq!(login("zhongxing.town_office", "taken-over-1").await, StatusCode::UNAUTHORIZED);
 
     // Staff who left: the office stops the account (it cannot sign in, even with the right
     // password), then restarts it; nobody stops their own; other towns' are absent.

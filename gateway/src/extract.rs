@@ -15,11 +15,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        let is_json = req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
         if !is_json {
             return Err(ApiError::new(ErrorCode::InvalidArgument, "Content-Type must be application/json"));
         }
@@ -28,8 +24,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// `application/json` (any parameters, any case) or a `+json` type; not `application/json-evil`.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = deserialize_json(de)?;
+    // One JSON value and nothing after it: trailing bytes are refused, not ignored.
+    de.end().map_err(|e| ApiError::invalid("body", format!("invalid request body: {e}")))?;
+    Ok(value)
+}
+
+fn deserialize_json<'de, T: DeserializeOwned>(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
@@ -120,5 +131,35 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
                 .map(|s| IdempotencyKey(s.trim().to_owned()))
                 .map_err(|_| ApiError::invalid("Idempotency-Key", "Idempotency-Key must be ASCII")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_json_content_types_pass() {
+        for ok in
+            ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/merge-patch+json"]
+        {
+            assert!(is_json(ok), "{ok}");
+        }
+        for refused in ["application/json-evil", "text/json", "application/jsonp", "text/plain", ""] {
+            assert!(!is_json(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_after_the_body_are_refused() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Body {
+            #[allow(dead_code)]
+            name: String,
+        }
+        assert!(parse_json::<Body>(br#"{"name": "x"}  "#).is_ok(), "whitespace is fine");
+        let err = parse_json::<Body>(br#"{"name": "x"} {"name": "y"}"#).unwrap_err();
+        assert_eq!(err.0.field.as_deref(), Some("body"));
+        assert!(parse_json::<Body>(br#"{"name": "x"}garbage"#).is_err());
     }
 }

@@ -180,6 +180,14 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             let p = self.principal(&req)?;
             let r = req.into_inner();
             let account = self.managed_account(&p, &r.username).await?;
+            // A stolen token must not become a permanent takeover: one's own password changes
+            // only with the current one (ChangePassword).
+            if account.username == p.subject {
+                return Err(ServiceError::invalid(
+                    "username",
+                    "you cannot reset your own password: change it with your current password",
+                ));
+            }
             new_password("new_password", &r.new_password)?;
             let hash = hash_password(r.new_password).await?;
             self.store.set_password_hash(&account.username, &hash).await?;
