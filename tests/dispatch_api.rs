@@ -470,6 +470,10 @@ async fn bad_input(t: &TestStack, c: &Ctx) {
             "reported_at",
         ),
         (
+            json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "reported_at": "1970-01-01T00:00:00Z"}),
+            "reported_at",
+        ),
+        (
             json!({"town": "zhongxing", "estate_id": c.managed_estate, "category": "repair", "description": "x", "priority": "high"}),
             "priority",
         ),

@@ -55,8 +55,16 @@ pub async fn submit(
 ) -> ApiResult<(StatusCode, Json<ComplaintView>)> {
     let category = wire::<Category>("category", &input.category)?;
     let source = input.source.as_deref().map(|v| wire::<Source>("source", v)).transpose()?.unwrap_or(0);
-    let reported_at_ms =
-        input.reported_at.as_deref().map(|v| parse_instant("reported_at", v)).transpose()?.unwrap_or(0);
+    // On the wire 0 means "not given": an instant at or before 1970 is refused, not taken as now.
+    let reported_at_ms = match input.reported_at.as_deref().map(|v| parse_instant("reported_at", v)).transpose()? {
+        Some(ms) if ms <= 0 => {
+            return Err(ApiError::invalid(
+                "reported_at",
+                "reported_at must be within the last year and not in the future",
+            ));
+        }
+        given => given.unwrap_or(0),
+    };
     // A resident may submit without signing in: the gateway vouches for a one-off anonymous
     // principal of that town, who can follow the complaint only by its tracking code.
     let bearer = match bearer.0 {
