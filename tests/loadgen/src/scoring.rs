@@ -65,6 +65,19 @@ fn copy_select(series: &str) -> String {
 /// Adds tickets numbered `first..=last`, copies of the town's demo tickets spread over the
 /// `span` ms from `start` (see `copy_select`).
 pub async fn add_tickets(db: &Db, town: &str, (start, span): (i64, i64), first: i64, last: i64) -> anyhow::Result<()> {
+    // The same statement on either pool (the pools are different types).
+    macro_rules! copy {
+        ($pool:expr, $series:expr, $from:expr, $to:expr) => {
+            sqlx::query(sqlx::AssertSqlSafe(copy_select($series)))
+                .bind($from)
+                .bind($to)
+                .bind(town)
+                .bind(start)
+                .bind(span)
+                .execute($pool)
+                .await?
+        };
+    }
     // Bounded statements: SQLite runs each in one transaction (a small journal), and Postgres's
     // per-day-counts trigger holds a statement's rows in memory.
     let mut from = first;
@@ -72,26 +85,10 @@ pub async fn add_tickets(db: &Db, town: &str, (start, span): (i64, i64), first: 
         let to = (from + 99_999).min(last);
         match db {
             Db::Sqlite(pool) => {
-                let sql = copy_select("WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(from)
-                    .bind(to)
-                    .bind(town)
-                    .bind(start)
-                    .bind(span)
-                    .execute(pool)
-                    .await?;
+                copy!(pool, "WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2)", from, to);
             }
             Db::Postgres(pool) => {
-                let sql = copy_select("WITH s AS (SELECT generate_series($1::bigint, $2::bigint) AS i)");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(from)
-                    .bind(to)
-                    .bind(town)
-                    .bind(start)
-                    .bind(span)
-                    .execute(pool)
-                    .await?;
+                copy!(pool, "WITH s AS (SELECT generate_series($1::bigint, $2::bigint) AS i)", from, to);
             }
         }
         from = to + 1;
