@@ -65,3 +65,40 @@ async fn public_requests_are_limited_per_address_and_signed_in_work_is_not() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     t.stop().await;
 }
+
+/// Anonymous callers' idempotency keys are their own: a second visitor (another address behind
+/// the trusted proxy) who sends the same key and body gets a ticket of their own, never the first
+/// visitor's ticket and tracking code; the first visitor's retry still returns theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_idempotency_keys_are_one_callers_own() {
+    let t = TestStack::start_configured(Store::Sqlite, |c| c.client_ip_header = Some("x-forwarded-for".into()))
+        .await
+        .unwrap();
+    let office = t.login("zhongxing.town_office").await;
+    let complaint = json!({"town": "zhongxing", "estate_id": t.company_estate_with(&office).await,
+                           "category": "repair", "description": "楼道灯坏了", "reporter_name": "张女士",
+                           "reporter_phone": "13900001111"});
+    let submit = |address: &'static str| {
+        let request = t
+            .http
+            .post(format!("{}/api/v1/complaints", t.base))
+            .header("x-forwarded-for", address)
+            .header("Idempotency-Key", "my-first-complaint")
+            .json(&complaint);
+        async move {
+            let resp = request.send().await.unwrap();
+            let status = resp.status();
+            (status, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, first) = submit("203.0.113.7").await;
+    assert!(status.is_success(), "{status} {first}");
+    let (status, retried) = submit("203.0.113.7").await;
+    assert!(status.is_success(), "{status} {retried}");
+    assert_eq!(retried["id"], first["id"], "the same caller's retry returns its ticket");
+    let (status, other) = submit("198.51.100.23").await;
+    assert!(status.is_success(), "{status} {other}");
+    assert_ne!(other["id"], first["id"], "another caller never receives the first caller's ticket");
+    assert_ne!(other["tracking_code"], first["tracking_code"]);
+    assert!(first["tracking_code"].is_string());
+}

@@ -61,10 +61,19 @@ pub struct AppState {
     pub verifier: TokenVerifier,
     pub token_ttl: Duration,
     pub public_limit: Option<std::sync::Arc<public_limit::PublicLimit>>,
+    /// The header a trusted reverse proxy puts the client's address in (see GatewayConfig).
+    pub client_ip_header: Option<HeaderName>,
 }
 
 impl AppState {
     pub fn new(config: &GatewayConfig) -> anyhow::Result<Self> {
+        let client_ip_header = match config.client_ip_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+            Some(h) => Some(
+                HeaderName::try_from(h.to_ascii_lowercase())
+                    .map_err(|e| anyhow::anyhow!("client IP header {h:?}: {e}"))?,
+            ),
+            None => None,
+        };
         let private_pem = std::fs::read_to_string(&config.jwt_private_key)
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", config.jwt_private_key.display()))?;
         let mut public_pem = wuguan_platform::identity::KeyPair::public_pem_of(&private_pem)?;
@@ -83,16 +92,8 @@ impl AppState {
             signer: TokenSigner::from_pem(&private_pem)?,
             verifier: TokenVerifier::from_public_pem(&public_pem)?,
             token_ttl: config.token_ttl,
-            public_limit: {
-                let header = match config.client_ip_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
-                    Some(h) => Some(
-                        HeaderName::try_from(h.to_ascii_lowercase())
-                            .map_err(|e| anyhow::anyhow!("client IP header {h:?}: {e}"))?,
-                    ),
-                    None => None,
-                };
-                public_limit::PublicLimit::new(config.public_requests_per_minute, header)
-            },
+            public_limit: public_limit::PublicLimit::new(config.public_requests_per_minute, client_ip_header.clone()),
+            client_ip_header,
         })
     }
 }

@@ -37,6 +37,41 @@ pub struct PublicLimit {
     checks: AtomicU64,
 }
 
+/// The caller's address: the trusted proxy header's first entry when one is configured, else the
+/// connection's peer.
+pub fn client_address(
+    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
+    client_ip_header: Option<&HeaderName>,
+) -> IpAddr {
+    let from_header = client_ip_header.and_then(|name| {
+        let value = headers.get(name)?.to_str().ok()?;
+        value.split(',').next()?.trim().parse().ok()
+    });
+    from_header
+        .or_else(|| extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// A one-off anonymous caller's tag: a hash of its address (the address itself is not kept in
+/// the idempotency keys' scope), used by `wuguan_platform::identity::anonymous_subject`.
+pub struct AnonymousCaller(pub String);
+
+impl axum::extract::FromRequestParts<crate::AppState> for AnonymousCaller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        s: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use sha2::Digest;
+        let address = client_address(&parts.headers, &parts.extensions, s.client_ip_header.as_ref());
+        let digest = sha2::Sha256::digest(address.to_string().as_bytes());
+        let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Ok(AnonymousCaller(wuguan_platform::identity::anonymous_subject(&tag)))
+    }
+}
+
 impl PublicLimit {
     /// `per_minute` requests a minute per address (as a burst, refilled evenly); None when 0.
     pub fn new(per_minute: u32, client_ip_header: Option<HeaderName>) -> Option<Arc<PublicLimit>> {
@@ -50,13 +85,7 @@ impl PublicLimit {
     }
 
     fn client(&self, req: &Request) -> IpAddr {
-        let from_header = self.client_ip_header.as_ref().and_then(|name| {
-            let value = req.headers().get(name)?.to_str().ok()?;
-            value.split(',').next()?.trim().parse().ok()
-        });
-        from_header
-            .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        client_address(req.headers(), req.extensions(), self.client_ip_header.as_ref())
     }
 
     /// Ok, or how many seconds until the address may try again.

@@ -32,10 +32,17 @@ impl TestStack {
 
     /// The stack with `public_requests_per_minute` requests needing no sign-in per address.
     pub async fn start_limited(store: Store, public_requests_per_minute: u32) -> Option<TestStack> {
+        TestStack::start_configured(store, |config| config.public_requests_per_minute = public_requests_per_minute)
+            .await
+    }
+
+    /// The stack with its configuration adjusted by `adjust` (before the stores are chosen).
+    pub async fn start_configured(store: Store, adjust: impl FnOnce(&mut StackConfig)) -> Option<TestStack> {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config =
             StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
-        config.public_requests_per_minute = public_requests_per_minute;
+        config.public_requests_per_minute = 0;
+        adjust(&mut config);
         let mut pg = Vec::new();
         if let Store::Postgres = store {
             let registry_db = wuguan_testkit::pg_db().await?;

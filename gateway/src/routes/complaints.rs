@@ -13,7 +13,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use std::time::Duration;
-use wuguan_platform::identity::ANONYMOUS_SUBJECT;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
@@ -51,6 +50,7 @@ pub async fn submit(
     State(s): State<AppState>,
     bearer: Bearer,
     IdempotencyKey(key): IdempotencyKey,
+    caller: crate::public_limit::AnonymousCaller,
     JsonBody(input): JsonBody<SubmitInput>,
 ) -> ApiResult<(StatusCode, Json<ComplaintView>)> {
     let category = wire::<Category>("category", &input.category)?;
@@ -75,7 +75,7 @@ pub async fn submit(
                 return Err(ApiError::invalid("town", "town is required"));
             }
             let principal = Principal {
-                subject: ANONYMOUS_SUBJECT.to_owned(),
+                subject: caller.0,
                 role: Role::Resident,
                 town: Some(town),
                 county: String::new(),

@@ -115,7 +115,11 @@ impl<S: DispatchStore> Dispatcher<S> {
             description,
             reporter,
             // Nobody can later act as the reporter of an anonymous web submission.
-            submitted_by: if p.subject == crate::ANONYMOUS_SUBJECT { String::new() } else { p.subject.clone() },
+            submitted_by: if wuguan_platform::identity::is_anonymous(&p.subject) {
+                String::new()
+            } else {
+                p.subject.clone()
+            },
             reported_at_ms: reported_at,
         };
         let mut ticket = Ticket::received(complaint, now);

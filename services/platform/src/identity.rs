@@ -17,6 +17,18 @@ const ISSUER: &str = "wuguan";
 /// without signing in. The colon keeps it from ever being a username.
 pub const ANONYMOUS_SUBJECT: &str = "anonymous:web";
 
+/// The subject of one anonymous caller: `ANONYMOUS_SUBJECT` and a tag the gateway derives from
+/// the caller's address, so that idempotency keys (scoped by subject) are one caller's own and
+/// a second visitor sending the same key and body never receives the first one's ticket.
+pub fn anonymous_subject(caller_tag: &str) -> String {
+    format!("{ANONYMOUS_SUBJECT}:{caller_tag}")
+}
+
+/// Whether a subject is an anonymous caller's (see `anonymous_subject`).
+pub fn is_anonymous(subject: &str) -> bool {
+    subject.strip_prefix(ANONYMOUS_SUBJECT).is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+}
+
 /// Who a principal is; names and labels come from the contract (`wuguan.common.v1.Role`).
 pub use wuguan_proto::vocab::common::Role;
 
