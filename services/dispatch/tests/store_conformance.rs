@@ -314,19 +314,7 @@ async fn day_counts<S: DispatchStore>(store: S) {
             let entry = out
                 .entry((r.unit_id.clone(), r.estate_id.clone()))
                 .or_insert_with(|| TallyRow { counts: TallyCounts::default(), ..r.clone() });
-            let (c, add) = (&mut entry.counts, r.counts);
-            c.tickets += add.tickets;
-            c.responded_in_time += add.responded_in_time;
-            c.resolved += add.resolved;
-            c.resolution_due += add.resolution_due;
-            c.rated += add.rated;
-            c.satisfied += add.satisfied;
-            c.not_satisfied += add.not_satisfied;
-            c.overdue += add.overdue;
-            c.late_responses += add.late_responses;
-            c.escalated += add.escalated;
-            c.raised_to_county += add.raised_to_county;
-            c.repeats += add.repeats;
+            entry.counts += r.counts;
         }
         out
     };

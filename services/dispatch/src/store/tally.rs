@@ -36,7 +36,7 @@ const DONE: &str = "status IN ('resolved', 'verified', 'closed')";
 fn ticket_counts(now: i64) -> [(&'static str, String); 12] {
     let open = super::sql::OPEN_STATUSES;
     [
-        ("tickets", "1".into()),
+        ("tickets", "TRUE".into()),
         ("responded_in_time", "responded_at IS NOT NULL AND responded_at <= respond_by".into()),
         ("resolved", DONE.into()),
         ("resolution_due", format!("{DONE} OR resolve_by < {now}")),
