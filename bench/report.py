@@ -45,6 +45,10 @@ if len(sys.argv) == 3 and sys.argv[1] == "--quick":
               f"(p50 {grpc['p50_ms']:.1f} ms) = {grpc['throughput'] / base['throughput']:.2f}x baseline (target 1.0x){extra}; "
               f"gateway {http['throughput']:.0f}/s = {http['throughput'] / grpc['throughput']:.2f}x gRPC (target 0.7x); "
               f"exactly once: {'yes' if grpc['exactly_once'] and http['exactly_once'] else 'NO'}")
+        for r in (grpc, http):
+            if r.get("cpu_us_per_ok"):
+                parts = ", ".join(f"{k} {v:.0f}" for k, v in r["cpu_us_per_ok"].items())
+                print(f"  {r['label']} CPU µs per complaint: {parts} (all {sum(r['cpu_us_per_ok'].values()):.0f})")
     sys.exit(0)
 
 commit = sys.argv[1] if len(sys.argv) > 1 else "(unknown commit)"
@@ -96,6 +100,25 @@ def row(r):
     return f"{r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f}"
 
 
+def cpu_table(store):
+    """CPU µs per acknowledged complaint by process (bench/cpu.py), for each closed-loop run:
+    with both cores busy, the path that costs more CPU per complaint serves fewer."""
+    measured = [(c, t, runs[f"{store}-{t}-c{c}"]) for c in concurrencies for t in ("grpc", "http")
+                if runs.get(f"{store}-{t}-c{c}", {}).get("cpu_us_per_ok")]
+    if not measured:
+        return
+    names = list(measured[0][2]["cpu_us_per_ok"])
+    out.append("\nCPU per acknowledged complaint, µs, by process (user + system over the run ÷ complaints "
+               "acknowledged; `bench/cpu.py`). Two cores give 2,000,000 µs a second to share:\n")
+    out.append("| run | " + " | ".join(names) + " | all | 2 cores ÷ all |")
+    out.append("|---|" + "---|" * (len(names) + 2))
+    for c, t, r in measured:
+        us = r["cpu_us_per_ok"]
+        total = sum(us.values())
+        out.append(f"| {'gRPC' if t == 'grpc' else 'gateway'} c{c} | " + " | ".join(f"{us[n]:.0f}" for n in names)
+                   + f" | {total:.0f} | {2e6 / total:.0f} /s (measured {r['throughput']:.0f} /s) |")
+
+
 all_once = True
 for store in ("postgres", "sqlite"):
     out.append(f"\n## {store.capitalize()}\n")
@@ -134,6 +157,7 @@ for store in ("postgres", "sqlite"):
             extra = f"| {ratio(g['throughput'], rows_['throughput']):.2f} × " if rows_ else "| – "
         out.append(f"| {c} | {row(g)} | {row(h)} | {ratio(g['throughput'], b['throughput']):.2f} × {extra}"
                    f"| {ratio(h['throughput'], g['throughput']):.2f} × | {'yes' if once else 'NO'} |")
+    cpu_table(store)
     half, double = runs.get(f"{store}-grpc-half"), runs.get(f"{store}-grpc-double")
     long_, big = runs.get(f"{store}-grpc-long"), runs.get(f"{store}-grpc-long-big")
     http_big, wrk = runs.get(f"{store}-http-c16-big"), runs.get(f"{store}-wrk-c16")

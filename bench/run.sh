@@ -35,6 +35,8 @@ else
 fi
 LONG=${BENCH_LONG_SECONDS:-60}
 BIG=${BENCH_BIG_HISTORY:-1000000}
+# The per-process CPU figures time the load generator with GNU time (Debian package `time`).
+[ -x /usr/bin/time ] || { apt-get install -y -q time >/dev/null || { echo "bench/run.sh needs /usr/bin/time" >&2; exit 1; }; }
 cargo build --release -q -p wuguan -p wuguan-loadgen
 BIN=$PWD/target/release/wuguan
 LG=$PWD/target/release/wuguan-loadgen
@@ -57,6 +59,16 @@ note() { echo "[${SECONDS}s] $*" >&2; }
 record() { tee -a "$out/results.jsonl" | cut -c1-200; }
 peak_of() { python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["label"] == sys.argv[2]][-1]["throughput"])' "$out/results.jsonl" "$1"; }
 
+# One closed-loop loadgen run whose result also says how much CPU each process of the stack
+# ($PROCS: NAME=PID …, postgres summed over its processes) and the load generator spent per
+# acknowledged complaint (bench/cpu.py): the profile behind each ratio.
+profiled_run() {
+  python3 bench/cpu.py snapshot $PROCS > "$work/cpu-before.json"
+  /usr/bin/time -o "$work/loadgen-time" -f '%U %S' "$LG" run "$@" > "$work/run.json"
+  python3 bench/cpu.py snapshot $PROCS > "$work/cpu-after.json"
+  python3 bench/cpu.py attach "$work/cpu-before.json" "$work/cpu-after.json" "$work/loadgen-time" < "$work/run.json"
+}
+
 # Runs the loadgen passes against a running stack; $1 names the store, $5 is dispatch's database.
 measure() {
   local store=$1 grpc=$2 http=$3 key=$4 dispatch_db=$5
@@ -65,9 +77,9 @@ measure() {
   "$LG" preload --dispatch-database-url "$dispatch_db" --tickets "$HISTORY" | sed "s/\"preload\"/\"$store-preload\"/" | record
   for c in $CONCURRENCIES; do
     note "[$store] gRPC closed loop (service token), concurrency $c"
-    "$LG" run --target grpc --as service --concurrency "$c" --duration-secs "$D" "${common[@]}" --label "$store-grpc-c$c" | record
+    profiled_run --target grpc --as service --concurrency "$c" --duration-secs "$D" "${common[@]}" --label "$store-grpc-c$c" | record
     note "[$store] HTTP closed loop via the gateway (town-office token), concurrency $c"
-    "$LG" run --target http --as town-office --concurrency "$c" --duration-secs "$D" "${common[@]}" --label "$store-http-c$c" | record
+    profiled_run --target http --as town-office --concurrency "$c" --duration-secs "$D" "${common[@]}" --label "$store-http-c$c" | record
   done
   [ "$QUICK" = 1 ] && return 0
   local peak best
@@ -147,6 +159,7 @@ pids+=($!)
   --assessment-url http://127.0.0.1:$ass_port --jwt-private-key "$key" &
 pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
+PROCS="registry=${pids[0]} dispatch=${pids[1]} assessment=${pids[2]} gateway=${pids[3]} postgres="
 measure postgres "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$key" "$pg/dispatch"
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
@@ -164,6 +177,8 @@ reg_port=$(free_port); dis_port=$(free_port); ass_port=$(free_port); gw_port=$(f
   --assessment-listen 127.0.0.1:$ass_port --gateway-listen 127.0.0.1:$gw_port >/dev/null &
 pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
+# `wuguan up` runs the four services in one process: its CPU is the stack's.
+PROCS="stack=${pids[0]}"
 measure sqlite "http://127.0.0.1:$dis_port" "http://127.0.0.1:$gw_port" "$work/sqlite/jwt-private.pem" "sqlite://$work/sqlite/dispatch.db"
 
 if [ "$QUICK" = 1 ]; then
