@@ -109,15 +109,17 @@ fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// Signs tokens; held by the gateway and by `wuguan token`.
+/// Signs tokens; held by the gateway and by `wuguan token`. Cloned with every request's state
+/// (axum's `State`), so the key is shared, not copied: copying and zeroising it per request
+/// showed in the gateway's profile.
 #[derive(Clone)]
 pub struct TokenSigner {
-    key: EncodingKey,
+    key: std::sync::Arc<EncodingKey>,
 }
 
 impl TokenSigner {
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
-        Ok(Self { key: EncodingKey::from_ed_pem(pem.as_bytes())? })
+        Ok(Self { key: std::sync::Arc::new(EncodingKey::from_ed_pem(pem.as_bytes())?) })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -151,11 +153,12 @@ impl TokenSigner {
 
 /// Verifies tokens; held by every service. It may trust several public keys — the current one
 /// and, while a signing key is being rotated, the previous one — given as PEM blocks one after
-/// another in the same text (file).
+/// another in the same text (file). Cheap to clone (the gateway's state is cloned per request):
+/// the keys and the validation rules are shared.
 #[derive(Clone)]
 pub struct TokenVerifier {
-    keys: Vec<DecodingKey>,
-    validation: Validation,
+    keys: std::sync::Arc<[DecodingKey]>,
+    validation: std::sync::Arc<Validation>,
     /// Tokens whose signature already checked, by their exact text. The Ed25519 check was the
     /// largest single cost of an intake in dispatch's profile (about 14 % of its CPU under
     /// load), and a system or a signed-in clerk sends the same token with every request. A hit
@@ -193,7 +196,7 @@ impl TokenVerifier {
             .map(|block| DecodingKey::from_ed_pem(block.as_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
         anyhow::ensure!(!keys.is_empty(), "no public key in the PEM text");
-        Ok(Self { keys, validation, verified: Default::default() })
+        Ok(Self { keys: keys.into(), validation: std::sync::Arc::new(validation), verified: Default::default() })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
@@ -229,7 +232,7 @@ impl TokenVerifier {
     fn check_signature(&self, token: &str) -> ServiceResult<Claims> {
         // The keys in order: the first whose signature checks decides (expired is expired).
         let mut result = Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
-        for key in &self.keys {
+        for key in self.keys.iter() {
             result = jsonwebtoken::decode::<Claims>(token, key, &self.validation);
             match &result {
                 Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => continue,
