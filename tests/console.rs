@@ -920,11 +920,21 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     let (status, refused, _) = office
         .post(
             "/console/routing",
-            &pairs(&with(&fields, &[("repair_target", "community"), ("sanitation_resolution_days", "0.01")])),
+            // Sanitation: 24 hours to respond, 1 hour to resolve.
+            &pairs(&with(
+                &fields,
+                &[
+                    ("repair_target", "community"),
+                    ("sanitation_resolution_amount", "1"),
+                    ("sanitation_resolution_unit", "hours"),
+                ],
+            )),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.contains("环境卫生：办结时限不能短于响应时限"), "{refused}");
+    // The units offered are the contract's, in Chinese.
+    assert!(routing.contains(">工作日</option>") && routing.contains(">自然日</option>"), "{routing}");
     let (_, unchanged) = t.get("/api/v1/towns/zhongxing/routing-rules", &office_api).await;
     let repair = |rules: &serde_json::Value| {
         rules["items"].as_array().unwrap().iter().find(|r| r["category"] == "repair").unwrap().clone()
@@ -933,23 +943,62 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     let (status, _, location) = office
         .post(
             "/console/routing",
-            &pairs(&with(&fields, &[("repair_target", "community"), ("repair_response_hours", "12")])),
+            &pairs(&with(
+                &fields,
+                &[
+                    ("repair_target", "community"),
+                    ("repair_response_amount", "2"),
+                    ("repair_response_unit", "working_hours"),
+                ],
+            )),
         )
         .await;
     assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/routing?saved=1")));
     let (_, changed) = t.get("/api/v1/towns/zhongxing/routing-rules", &office_api).await;
     let rule = repair(&changed);
-    assert_eq!((rule["target"].as_str(), rule["response_minutes"].as_u64()), (Some("community"), Some(720)));
+    assert_eq!(
+        (rule["target"].as_str(), rule["response_amount"].as_u64(), rule["response_unit"].as_str()),
+        (Some("community"), Some(2), Some("working_hours"))
+    );
     assert_eq!(rule["customised"], true);
     let customised = changed["items"].as_array().unwrap().iter().filter(|r| r["customised"] == true).count();
     assert_eq!(customised, 1, "only the changed category is saved");
 
+    // The working calendar: the national schedule until the office enters the year as lines.
+    let (status, calendar, _) = office.get("/console/calendar?year=2026").await;
+    assert_eq!(status, StatusCode::OK, "{calendar}");
+    assert!(calendar.contains("工作日历 · 2026 年") && calendar.contains("国务院公布的放假安排"), "{calendar}");
+    assert!(calendar.contains("2026-10-10 调休上班 国庆节"), "the form holds the year as lines: {calendar}");
+    let fields = form_fields(&calendar, "calendar");
+    let lines = "2026-10-01 放假 国庆节\n2026-10-02 放假 国庆节\n2026-10-07 休息";
+    let (status, refused, _) = office.post("/console/calendar", &pairs(&with(&fields, &[("days", lines)]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("第 3 行：日期后请写“放假”或“调休上班”。"), "{refused}");
+    let lines = "2026-10-01 放假 国庆节\n2026-10-09 调休上班 国庆节";
+    let (status, refused, _) = office.post("/console/calendar", &pairs(&with(&fields, &[("days", lines)]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("第 2 行：") && refused.contains("只有周六、周日可设为调休上班日"), "{refused}");
+    let lines = "2026-10-01 放假 国庆节\n2026-10-02 放假 国庆节\n2026-10-10 调休上班 国庆节";
+    let (status, _, location) =
+        office.post("/console/calendar", &pairs(&with(&fields, &[("days", lines), ("office_start", "09:00")]))).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/calendar?year=2026&saved=3")));
+    let (_, saved) = t.get("/api/v1/towns/zhongxing/calendar?year=2026", &office_api).await;
+    assert_eq!((saved["source"].as_str(), saved["office_start"].as_str()), (Some("town"), Some("09:00")), "{saved}");
+    assert_eq!(saved["days"].as_array().unwrap().len(), 3);
+    let (_, shown, _) = office.get("/console/calendar?year=2026&saved=3").await;
+    assert!(shown.contains("已保存 2026 年的工作日历") && shown.contains("本镇设定"), "{shown}");
+    let (_, later, _) = office.get("/console/calendar?year=2031").await;
+    assert!(later.contains("2031 年的节假日安排尚未录入"), "{later}");
+
     let mut company = Browser::new(&t.base);
     company.sign_in("zhongxing.property_company").await;
+    let (status, calendar, _) = company.get("/console/calendar?year=2026").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(calendar.contains("2026-10-10") && !calendar.contains("id=\"calendar\""), "read only: {calendar}");
     let (_, read_only, _) = company.get("/console/routing").await;
     assert!(!read_only.contains("<button class=\"primary\" type=\"submit\">保存</button>"), "{read_only}");
     let token = csrf(&read_only);
-    for path in ["/console/routing", "/console/rubric"] {
+    for path in ["/console/routing", "/console/rubric", "/console/calendar"] {
         let (status, _, _) = company.post(path, &[("csrf", token.as_str())]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }

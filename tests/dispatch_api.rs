@@ -51,6 +51,7 @@ async fn suite(store: Store) {
     bad_input(&t, &c).await;
     holiday_figure_and_stats(&t).await;
     rules_override(&t, &c).await;
+    working_days_by_the_calendar(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
     burst_on_one_estate(&t, &c).await;
@@ -571,7 +572,7 @@ async fn rules_override(t: &TestStack, c: &Ctx) {
             Method::PUT,
             "/api/v1/towns/zhongxing/routing-rules/repair",
             Some(&police),
-            Some(json!({"target": "community", "response_minutes": 60, "resolution_minutes": 600})),
+            Some(json!({"target": "community", "response_amount": 60, "resolution_amount": 600})),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -580,25 +581,145 @@ async fn rules_override(t: &TestStack, c: &Ctx) {
             Method::PUT,
             "/api/v1/towns/zhongxing/routing-rules/repair",
             Some(&c.office),
-            Some(json!({"target": "community", "response_minutes": 0, "resolution_minutes": 600})),
+            Some(json!({"target": "community", "response_amount": 0, "resolution_amount": 600})),
         )
         .await;
-    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "response_minutes");
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "response_amount");
+    // A day to respond and eight hours to resolve: refused across units, naming the second.
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/repair",
+            Some(&c.office),
+            Some(json!({"target": "community", "response_amount": 1, "response_unit": "working_days",
+                        "resolution_amount": 8, "resolution_unit": "hours"})),
+        )
+        .await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "resolution_amount");
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/repair",
+            Some(&c.office),
+            Some(json!({"target": "community", "response_amount": 1, "response_unit": "fortnights",
+                        "resolution_amount": 8})),
+        )
+        .await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "response_unit");
     let (status, rule) = t
         .send(
             Method::PUT,
             "/api/v1/towns/zhongxing/routing-rules/repair",
             Some(&c.office),
+            // The names the amounts had before they carried a unit are still read, as minutes.
             Some(json!({"target": "community", "response_minutes": 60, "resolution_minutes": 600})),
         )
         .await;
     assert_eq!((status, rule["customised"].as_bool()), (StatusCode::OK, Some(true)), "{rule}");
+    assert_eq!((rule["response_amount"].as_u64(), rule["response_unit"].as_str()), (Some(60), Some("minutes")));
+    let default_security = rules["items"].as_array().unwrap().iter().find(|r| r["category"] == "security").unwrap();
+    assert_eq!(
+        (default_security["response_amount"].as_u64(), default_security["response_unit"].as_str()),
+        (Some(2), Some("hours"))
+    );
     let (_, ticket) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "repair")).await;
     assert_eq!(ticket["assignment"]["unit_type"], "community", "the town's own rule applies");
     // Anhe keeps the defaults.
     let anhe = t.login("anhe.town_office").await;
     let (_, anhe_rules) = t.get("/api/v1/towns/anhe/routing-rules", &anhe).await;
     assert!(anhe_rules["items"].as_array().unwrap().iter().all(|r| r["customised"] == false));
+}
+
+/// A limit in working days counts by the town's calendar: the built-in national schedule, then
+/// the town's own once it sets the year; the calendar refuses what cannot be, naming the field.
+async fn working_days_by_the_calendar(t: &TestStack, c: &Ctx) {
+    let (status, cal) = t.get("/api/v1/towns/zhongxing/calendar?year=2026", &c.office).await;
+    assert_eq!(status, StatusCode::OK, "{cal}");
+    assert_eq!(
+        (cal["source"].as_str(), cal["office_start"].as_str(), cal["office_end"].as_str()),
+        (Some("national"), Some("08:30"), Some("17:30"))
+    );
+    let days = cal["days"].as_array().unwrap();
+    assert!(days.iter().any(|d| d["date"] == "2026-10-10" && d["kind"] == "makeup_workday"), "{cal}");
+    assert_eq!(
+        days.iter().filter(|d| d["kind"] == "holiday" && d["date"].as_str().unwrap().starts_with("2026-10")).count(),
+        7
+    );
+    let (status, rule) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/routing-rules/property_service",
+            Some(&c.office),
+            Some(json!({"target": "property_company", "response_amount": 1, "response_unit": "working_days",
+                        "resolution_amount": 5, "resolution_unit": "working_days"})),
+        )
+        .await;
+    assert_eq!((status, rule["resolution_unit"].as_str()), (StatusCode::OK, Some("working_days")), "{rule}");
+    // Reported Wednesday 30 September 2026 at 10:00: 1-7 October off, the 10th (a Saturday)
+    // worked, so five working days end on Tuesday 13 October at 10:00, and one on the 8th.
+    let reported = |n: u32| {
+        let mut body = complaint(&c.managed_estate, "property_service");
+        body["reported_at"] = json!("2026-09-30T10:00:00+08:00");
+        body["description"] = json!(format!("节前报修的物业服务问题 {n}"));
+        body
+    };
+    let (status, ticket) = t.post("/api/v1/complaints", &c.office, reported(1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{ticket}");
+    assert_eq!(ticket["assignment"]["deadline"], "2026-10-13T02:00:00Z", "{ticket}");
+    assert_eq!(ticket["assignment"]["respond_by"], "2026-10-08T02:00:00Z", "{ticket}");
+
+    // The town drops the make-up Saturday: the same complaint now ends a day later.
+    let mut town_days: Vec<Value> = days.iter().filter(|d| d["date"] != "2026-10-10").cloned().collect();
+    let (status, saved) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/calendar",
+            Some(&c.office),
+            Some(json!({"year": 2026, "days": town_days, "office_start": "08:30", "office_end": "17:30"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!((saved["source"].as_str(), saved["updated_by"].as_str()), (Some("town"), Some("zhongxing.town_office")));
+    assert_eq!(saved["days"].as_array().unwrap().len(), days.len() - 1);
+    let (_, ticket) = t.post("/api/v1/complaints", &c.office, reported(2)).await;
+    assert_eq!(ticket["assignment"]["deadline"], "2026-10-14T02:00:00Z", "{ticket}");
+    let (_, read_back) = t.get("/api/v1/towns/zhongxing/calendar?year=2026", &c.office).await;
+    assert_eq!(read_back["days"], saved["days"]);
+    let (_, other_year) = t.get("/api/v1/towns/zhongxing/calendar?year=2025", &c.office).await;
+    assert_eq!(other_year["source"], "national", "a town year replaces that year only");
+
+    // Refusals name the field and write nothing.
+    town_days.push(json!({"date": "2026-12-09", "kind": "makeup_workday", "name": "不存在的调休"}));
+    let last = town_days.len() - 1;
+    for (body, field) in [
+        (json!({"year": 2026, "days": town_days}), format!("days[{last}].kind")),
+        (json!({"year": 2026, "days": [{"date": "2027-01-01", "kind": "holiday"}]}), "days[0].date".to_owned()),
+        (json!({"year": 2026, "days": [{"date": "2026-10-01", "kind": "day_off"}]}), "days[0].kind".to_owned()),
+        (json!({"year": 2026, "days": [], "office_start": "18:00", "office_end": "09:00"}), "office_end".to_owned()),
+        (json!({"year": 2026, "days": [], "office_start": "8点半"}), "office_start".to_owned()),
+        (json!({"year": 1899, "days": []}), "year".to_owned()),
+    ] {
+        let (status, err) = t.send(Method::PUT, "/api/v1/towns/zhongxing/calendar", Some(&c.office), Some(body)).await;
+        assert_eq!(assert_error(status, &err, StatusCode::BAD_REQUEST, "invalid_argument")["field"], field.as_str());
+    }
+    let (_, unchanged) = t.get("/api/v1/towns/zhongxing/calendar?year=2026", &c.office).await;
+    assert_eq!(unchanged["days"], saved["days"]);
+    let (status, err) = t.get("/api/v1/towns/zhongxing/calendar?year=12026", &c.office).await;
+    assert_eq!(assert_error(status, &err, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "year");
+
+    // Units read it; only the town office (or county) sets it; another town reaches nothing.
+    let police = t.login("zhongxing.police").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/calendar", &police).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = t
+        .send(Method::PUT, "/api/v1/towns/zhongxing/calendar", Some(&police), Some(json!({"year": 2026, "days": []})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let anhe = t.login("anhe.town_office").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/calendar?year=2026", &anhe).await;
+    assert!(status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN, "{status}");
+    let (_, anhe_cal) = t.get("/api/v1/towns/anhe/calendar?year=2026", &anhe).await;
+    assert_eq!(anhe_cal["source"], "national", "zhongxing's year is its own");
 }
 
 async fn supervision_view(t: &TestStack) {
@@ -770,7 +891,7 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
     let tickets_before = count().await;
     let today = chrono::Utc::now().date_naive();
     let range = format!("from={}&to={today}", today - chrono::Duration::days(7));
-    let rule = json!({"target": "community", "response_minutes": 1, "resolution_minutes": 1, "initial_level": 2});
+    let rule = json!({"target": "community", "response_amount": 1, "resolution_amount": 1, "initial_level": 2});
     let mut back_dated = complaint(&c.managed_estate, "security");
     back_dated["reported_at"] = json!("2025-10-02T08:00:00+08:00");
     let operations: Vec<(Method, String, Option<Value>)> = vec![

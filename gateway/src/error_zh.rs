@@ -26,6 +26,10 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("csv", "导入文件"),
     ("current_password", "当前密码"),
     ("date", "日期"),
+    ("days", "节假日安排"),
+    ("days[].date", "日期"),
+    ("days[].kind", "日期类型"),
+    ("days[].name", "节日名称"),
     ("deadline", "办结时限"),
     ("description", "问题描述"),
     ("designed_households", "设计户数"),
@@ -53,6 +57,8 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("name_contains", "名称关键字"),
     ("new_password", "新密码"),
     ("note", "说明"),
+    ("office_end", "下班时间"),
+    ("office_start", "上班时间"),
     ("occupied_households", "入住户数"),
     ("open_only", "仅未办结"),
     ("overdue", "超期"),
@@ -71,6 +77,10 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("reporter_name", "反映人姓名"),
     ("reporter_phone", "联系电话"),
     ("residents", "居住人口"),
+    ("resolution_amount", "办结时限"),
+    ("resolution_unit", "办结时限单位"),
+    ("response_amount", "响应时限"),
+    ("response_unit", "响应时限单位"),
     ("resolve_by", "办结时限"),
     ("role", "角色"),
     ("rule", "派单规则"),
@@ -108,9 +118,31 @@ pub fn ledger_message_zh(field: &str, message: &str) -> String {
 
 /// The Chinese name of a field, if it is one people fill in.
 pub fn field_label(field: &str) -> Option<&'static str> {
-    // A CSV column or a nested field names its last part (`rows[3].name` → 名称).
+    // An item of a list has its own name where it needs one (`days[3].kind` → `days[].kind`);
+    // otherwise a CSV column or a nested field names its last part (`rows[3].name` → 名称).
+    let item = without_indexes(field);
     let last = field.rsplit(['.', ']']).next().unwrap_or(field);
-    FIELD_LABELS.iter().find(|(f, _)| *f == field || *f == last).map(|(_, l)| *l)
+    FIELD_LABELS
+        .iter()
+        .find(|(f, _)| *f == field || *f == item)
+        .or_else(|| FIELD_LABELS.iter().find(|(f, _)| *f == last))
+        .map(|(_, l)| *l)
+}
+
+/// `days[3].kind` as `days[].kind`.
+fn without_indexes(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut in_index = false;
+    for c in field.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if in_index => continue,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The error as a person reads it.
@@ -165,6 +197,22 @@ fn sentence(label: &str, message: &str) -> String {
         "应为 2–32 位小写字母、数字、- 或 _".to_owned()
     } else if message.starts_with("unknown ") || message.contains(" must be ") && message.contains(" or ") {
         "不在可选范围内，请从列表中选择".to_owned()
+    } else if message.contains("make-up working day") {
+        "只有周六、周日可设为调休上班日".to_owned()
+    } else if message.contains("is listed twice") {
+        "同一日期填写了两次".to_owned()
+    } else if message.contains(" is not in ") {
+        "不在所设的年份内".to_owned()
+    } else if message.contains("office hours must open") {
+        "上班时间应比下班时间早至少一小时".to_owned()
+    } else if message.contains("HH:MM") {
+        "应为时间，格式如 08:30".to_owned()
+    } else if message.contains("at least as long as the response limit") {
+        "不能短于响应时限".to_owned()
+    } else if message.contains("_amount must be 1..=") {
+        format!("应在 1 到 {} 之间", message.split("..=").nth(1).and_then(|r| r.split(' ').next()).unwrap_or(""))
+    } else if message.contains("year must be within") {
+        "超出可设的年份范围".to_owned()
     } else if message.contains("YYYY-MM-DD") {
         "应为日期，格式如 2026-12-01".to_owned()
     } else if message.contains("YYYY-MM") {
@@ -213,6 +261,15 @@ mod tests {
         assert_eq!(zh("unit_id", "no such unit in this town"), "「单位」在本镇没有找到。");
         assert_eq!(zh("rows[3].name", "name is required"), "「名称」不能为空。");
         assert_eq!(zh("no_such_field", "whatever"), "填写的内容有误，请检查后重试。");
+        assert_eq!(
+            zh("days[4].kind", "2026-12-09 is a weekday: only a Saturday or Sunday can be a make-up working day"),
+            "「日期类型」只有周六、周日可设为调休上班日。"
+        );
+        assert_eq!(zh("kind", "unknown kind 9"), "「督查方式」不在可选范围内，请从列表中选择。");
+        assert_eq!(
+            zh("response_amount", "response_amount must be 1..=60 working_days"),
+            "「响应时限」应在 1 到 60 之间。"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console/assessments", "年度考核"),
                 ("/console/rubric", "考核细则"),
                 ("/console/routing", "派单规则"),
+                ("/console/calendar", "工作日历"),
                 ("/console/units", "责任人"),
                 ("/console/accounts", "账号管理"),
             ]

@@ -13,6 +13,7 @@ mod accounts;
 mod assessments;
 mod auth;
 mod bulletins;
+mod calendar;
 mod chart;
 mod common;
 mod county;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/assessments", get(assessments::assessment))
         .route("/console/rubric", get(rubric::rubric).post(rubric::save))
         .route("/console/routing", get(routing::routing).post(routing::save))
+        .route("/console/calendar", get(calendar::calendar).post(calendar::save))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
         .route("/console/bulletins/{month}/print", get(bulletins::print))

@@ -15,16 +15,24 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wuguan_platform::Role;
+use wuguan_platform::time_limit::TimeLimit;
 use wuguan_proto::dispatch::v1 as dpb;
-use wuguan_proto::vocab::dispatch::{Category, RouteTarget};
+use wuguan_proto::vocab::dispatch::{Category, LimitUnit, RouteTarget};
+
+/// A limit's unit by name; unspecified on the wire is minutes.
+fn unit_name(wire: i32) -> &'static str {
+    if wire == 0 { LimitUnit::Minutes.as_str() } else { name::<LimitUnit>(wire) }
+}
 
 /// One category's rule as shown and typed.
 pub struct RuleRow {
     category: &'static str,
     label: &'static str,
     target: String,
-    response_hours: String,
-    resolution_days: String,
+    response_amount: String,
+    response_unit: &'static str,
+    resolution_amount: String,
+    resolution_unit: &'static str,
     initial_level: String,
     co_handle: bool,
     customised: bool,
@@ -38,13 +46,9 @@ struct RoutingPage {
     can_edit: bool,
     rows: Vec<RuleRow>,
     targets: Vec<(&'static str, &'static str)>,
+    units: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
-}
-
-fn trimmed(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn row(r: &dpb::RoutingRule) -> RuleRow {
@@ -53,8 +57,10 @@ fn row(r: &dpb::RoutingRule) -> RuleRow {
         category,
         label: label_of_name::<Category>(category),
         target: name::<RouteTarget>(r.target).to_owned(),
-        response_hours: trimmed(f64::from(r.response_minutes) / 60.0),
-        resolution_days: trimmed(f64::from(r.resolution_minutes) / 1440.0),
+        response_amount: r.response_amount.to_string(),
+        response_unit: unit_name(r.response_unit),
+        resolution_amount: r.resolution_amount.to_string(),
+        resolution_unit: unit_name(r.resolution_unit),
         initial_level: r.initial_level.to_string(),
         co_handle: r.owner_reps_co_handle,
         customised: r.customised,
@@ -83,6 +89,7 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
             can_edit: session.principal.role == Role::TownOffice,
             rows: rules.iter().map(row).collect(),
             targets: choices::<RouteTarget>(),
+            units: choices::<LimitUnit>(),
             error: None,
             notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
         }),
@@ -94,20 +101,30 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
 fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb::RoutingRule, String> {
     let field = |name: &str| f.get(&format!("{category}_{name}")).map(|v| v.trim().to_owned()).unwrap_or_default();
     let label = label_of_name::<Category>(category);
-    let hours: f64 = field("response_hours").parse().map_err(|_| format!("{label}：响应时限请填写小时数。"))?;
-    let days: f64 = field("resolution_days").parse().map_err(|_| format!("{label}：办结时限请填写天数。"))?;
-    if !(hours.is_finite() && days.is_finite() && hours > 0.0 && days > 0.0) {
-        return Err(format!("{label}：时限应大于 0。"));
-    }
-    if days * 24.0 < hours {
-        return Err(format!("{label}：办结时限不能短于响应时限。"));
+    let amount = |name: &str, what: &str| -> Result<u32, String> {
+        match field(name).parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{label}：{what}请填写大于 0 的整数。")),
+        }
+    };
+    let response_amount = amount("response_amount", "响应时限")?;
+    let resolution_amount = amount("resolution_amount", "办结时限")?;
+    let unit = |name: &str| wire::<LimitUnit>(name, &field(name)).map_err(|_| format!("{label}：请选择时限单位。"));
+    let (response_unit, resolution_unit) = (unit("response_unit")?, unit("resolution_unit")?);
+    // The same checks dispatch makes, before any row is saved.
+    let response = TimeLimit::from_wire("response", response_amount, response_unit);
+    let resolution = TimeLimit::from_wire("resolution", resolution_amount, resolution_unit);
+    if let Err(e) = response.and_then(|r| resolution.and_then(|s| TimeLimit::response_then_resolution(r, s))) {
+        return Err(explain(label, &ApiError(e)));
     }
     Ok(dpb::RoutingRule {
         town: town.to_owned(),
         category: wire::<Category>("category", category).unwrap_or(0),
         target: wire::<RouteTarget>("target", &field("target")).unwrap_or(0),
-        response_minutes: (hours * 60.0).round().min(f64::from(u32::MAX)) as u32,
-        resolution_minutes: (days * 1440.0).round().min(f64::from(u32::MAX)) as u32,
+        response_amount,
+        response_unit,
+        resolution_amount,
+        resolution_unit,
         initial_level: field("initial_level").parse().unwrap_or(0),
         owner_reps_co_handle: field("co_handle") == "true",
         customised: true,
@@ -115,15 +132,20 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
 }
 
 fn same(a: &dpb::RoutingRule, b: &dpb::RoutingRule) -> bool {
-    (a.target, a.response_minutes, a.resolution_minutes, a.initial_level, a.owner_reps_co_handle)
-        == (b.target, b.response_minutes, b.resolution_minutes, b.initial_level, b.owner_reps_co_handle)
+    let limits = |r: &dpb::RoutingRule| {
+        (r.response_amount, unit_name(r.response_unit), r.resolution_amount, unit_name(r.resolution_unit))
+    };
+    (a.target, limits(a), a.initial_level, a.owner_reps_co_handle)
+        == (b.target, limits(b), b.initial_level, b.owner_reps_co_handle)
 }
 
 /// What the service's refusal of one category's rule means, in Chinese.
 fn explain(label: &str, e: &ApiError) -> String {
     match e.0.field.as_deref() {
-        Some("response_minutes") => format!("{label}：响应时限应在 90 天以内。"),
-        Some("resolution_minutes") => format!("{label}：办结时限不能短于响应时限，且在 90 天以内。"),
+        Some("response_amount") => {
+            format!("{label}：响应时限过长（分钟、小时、自然日以 90 天为限，工作小时 540、工作日 60）。")
+        }
+        Some("resolution_amount") => format!("{label}：办结时限不能短于响应时限，且不超过上限（90 天、工作日 60）。"),
         Some("initial_level") => format!("{label}：初始督办级别应为 0、1 或 2。"),
         Some("target") => format!("{label}：请选择责任方。"),
         _ => format!("{label}：{}", say(e)),
@@ -179,6 +201,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             can_edit: true,
             rows: shown,
             targets: choices::<RouteTarget>(),
+            units: choices::<LimitUnit>(),
             error: Some(if saved > 0 { format!("{message}（此前 {saved} 个类别已保存）") } else { message }),
             notice: None,
         })),

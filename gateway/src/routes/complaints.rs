@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use std::time::Duration;
 use wuguan_platform::{ErrorCode, Principal, Role};
 use wuguan_proto::dispatch::v1 as pb;
-use wuguan_proto::vocab::dispatch::{Category, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
+use wuguan_proto::vocab::dispatch::{Category, LimitUnit, RouteTarget, Satisfaction, Source, Status, SupervisionCheck};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -290,8 +290,20 @@ pub async fn set_rule(
         town,
         category: wire::<Category>("category", &category)?,
         target: wire::<RouteTarget>("target", &input.target)?,
-        response_minutes: input.response_minutes,
-        resolution_minutes: input.resolution_minutes,
+        response_amount: input.response_amount,
+        response_unit: input
+            .response_unit
+            .as_deref()
+            .map(|u| wire::<LimitUnit>("response_unit", u))
+            .transpose()?
+            .unwrap_or(0),
+        resolution_amount: input.resolution_amount,
+        resolution_unit: input
+            .resolution_unit
+            .as_deref()
+            .map(|u| wire::<LimitUnit>("resolution_unit", u))
+            .transpose()?
+            .unwrap_or(0),
         initial_level: input.initial_level,
         owner_reps_co_handle: input.owner_reps_co_handle,
         customised: true,

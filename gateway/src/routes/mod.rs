@@ -3,6 +3,7 @@
 pub mod assessments;
 pub mod auth;
 pub mod bulletins;
+pub mod calendar;
 pub mod complaints;
 pub mod health;
 pub mod inspections;

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::dispatch::{
-    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
+    Category, EventRemark, LimitUnit, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
 };
 
 pub fn instant(ms: i64) -> Option<String> {
@@ -283,8 +283,13 @@ pub struct RuleView {
     pub category: &'static str,
     #[schema(value_type = RouteTarget)]
     pub target: &'static str,
-    pub response_minutes: u32,
-    pub resolution_minutes: u32,
+    /// 定时间: the response limit, an amount of `response_unit`.
+    pub response_amount: u32,
+    #[schema(value_type = LimitUnit)]
+    pub response_unit: &'static str,
+    pub resolution_amount: u32,
+    #[schema(value_type = LimitUnit)]
+    pub resolution_unit: &'static str,
     pub initial_level: u32,
     pub owner_reps_co_handle: bool,
     pub customised: bool,
@@ -295,8 +300,10 @@ impl From<pb::RoutingRule> for RuleView {
         RuleView {
             category: name::<Category>(r.category),
             target: name::<RouteTarget>(r.target),
-            response_minutes: r.response_minutes,
-            resolution_minutes: r.resolution_minutes,
+            response_amount: r.response_amount,
+            response_unit: limit_unit(r.response_unit),
+            resolution_amount: r.resolution_amount,
+            resolution_unit: limit_unit(r.resolution_unit),
             initial_level: r.initial_level,
             owner_reps_co_handle: r.owner_reps_co_handle,
             customised: r.customised,
@@ -304,13 +311,28 @@ impl From<pb::RoutingRule> for RuleView {
     }
 }
 
+/// A limit's unit by name; unspecified on the wire is minutes, what amounts always were.
+fn limit_unit(wire: i32) -> &'static str {
+    if wire == 0 { LimitUnit::Minutes.as_str() } else { name::<LimitUnit>(wire) }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
     #[schema(value_type = RouteTarget)]
     pub target: String,
-    pub response_minutes: u32,
-    pub resolution_minutes: u32,
+    /// How long to respond, in `response_unit` (`response_minutes` is read as minutes).
+    #[serde(alias = "response_minutes")]
+    pub response_amount: u32,
+    /// minutes (the default), working_hours or working_days.
+    #[serde(default)]
+    #[schema(value_type = Option<LimitUnit>)]
+    pub response_unit: Option<String>,
+    #[serde(alias = "resolution_minutes")]
+    pub resolution_amount: u32,
+    #[serde(default)]
+    #[schema(value_type = Option<LimitUnit>)]
+    pub resolution_unit: Option<String>,
     #[serde(default)]
     pub initial_level: u32,
     #[serde(default)]

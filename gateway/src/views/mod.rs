@@ -3,6 +3,7 @@
 
 pub mod assessments;
 pub mod auth;
+pub mod calendar;
 pub mod complaints;
 pub mod inspections;
 pub mod ledger;

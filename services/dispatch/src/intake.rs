@@ -2,6 +2,7 @@
 //! `ReassignTicket` and the routing rules — shared by the gRPC adapter, the escalation sweep
 //! (which routes what came in while the registry was away) and the demo loader.
 
+use crate::calendar::{WorkCalendar, YearCalendar};
 use crate::group_commit::GroupCommit;
 use crate::model::*;
 use crate::registry_client::{FactsError, RegistryClient};
@@ -22,11 +23,20 @@ const MAX_BACKDATE_MS: i64 = 366 * DAY_MS;
 /// Roles that may set a complaint's source and back-date it (they enter what others reported).
 const INTAKE_CLERKS: &[Role] = &[Role::TownOffice, Role::County, Role::Service];
 
-/// Routing overrides per town, read on every intake: cached briefly. A change made on this
-/// replica applies at once; other replicas pick it up within `RULES_FRESH_FOR`.
+/// Routing overrides and the working calendar per town, read on every intake: cached briefly. A
+/// change made on this replica applies at once; other replicas pick it up within
+/// `RULES_FRESH_FOR`.
 const RULES_FRESH_FOR: Duration = Duration::from_secs(10);
-/// Town → (its routing overrides, when they were read).
-type RulesCache = std::collections::HashMap<String, (Vec<RoutingRule>, Instant)>;
+
+/// What routing a town's complaint needs besides the estate: its rules and its calendar.
+#[derive(Clone)]
+struct TownRules {
+    overrides: Vec<RoutingRule>,
+    calendar: Arc<WorkCalendar>,
+}
+
+/// Town → (its rules, when they were read).
+type RulesCache = std::collections::HashMap<String, (TownRules, Instant)>;
 
 /// A complaint as a caller sends it, before validation (the fields of `SubmitComplaintRequest`).
 #[derive(Debug, Clone, Default)]
@@ -156,8 +166,8 @@ impl<S: DispatchStore> Dispatcher<S> {
         facts: &routing::EstateFacts,
         now: i64,
     ) -> ServiceResult<Vec<TicketEvent>> {
-        let rule = self.rule_for(&t.town, t.category).await?;
-        let Some(routed) = routing::route(&rule, facts, now) else {
+        let (rule, calendar) = self.rule_for(&t.town, t.category).await?;
+        let Some(routed) = routing::route(&rule, facts, &calendar, now) else {
             // Not even a town office unit: leave it received for the office to assign by hand.
             return Ok(Vec::new());
         };
@@ -206,15 +216,15 @@ impl<S: DispatchStore> Dispatcher<S> {
             None => (contact.person_id, contact.person_name),
             Some(id) => (id, String::new()),
         };
-        let rule = self.rule_for(&t.town, t.category).await?;
+        let (rule, calendar) = self.rule_for(&t.town, t.category).await?;
         Ok(Assignment {
             unit_type: contact.unit_type,
             unit_id: contact.unit_id,
             unit_name: contact.unit_name,
             person_id,
             person_name,
-            respond_by_ms: now + i64::from(rule.response_minutes) * MINUTE_MS,
-            resolve_by_ms: now + i64::from(rule.resolution_minutes) * MINUTE_MS,
+            respond_by_ms: calendar.deadline(now, rule.response),
+            resolve_by_ms: calendar.deadline(now, rule.resolution),
             measures: String::new(),
             co_handler_unit_ids: t.assignment.as_ref().map(|a| a.co_handler_unit_ids.clone()).unwrap_or_default(),
         })
@@ -227,21 +237,33 @@ impl<S: DispatchStore> Dispatcher<S> {
         Ok(())
     }
 
-    async fn rule_for(&self, town: &str, category: Category) -> ServiceResult<RoutingRule> {
-        let overrides = self.overrides(town).await?;
-        Ok(overrides
-            .into_iter()
-            .find(|r| r.category == category)
-            .unwrap_or_else(|| routing::default_rule(town, category)))
+    /// Stores one year of a town's calendar; deadlines on this replica count by it at once.
+    pub async fn set_calendar_year(&self, calendar: &YearCalendar) -> ServiceResult<()> {
+        self.store.set_calendar_year(calendar).await?;
+        self.rules.lock().unwrap_or_else(|e| e.into_inner()).remove(&calendar.town);
+        Ok(())
     }
 
-    async fn overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
+    /// The category's rule in the town, and the calendar its limits count by.
+    async fn rule_for(&self, town: &str, category: Category) -> ServiceResult<(RoutingRule, Arc<WorkCalendar>)> {
+        let rules = self.town_rules(town).await?;
+        let rule = rules
+            .overrides
+            .into_iter()
+            .find(|r| r.category == category)
+            .unwrap_or_else(|| routing::default_rule(town, category));
+        Ok((rule, rules.calendar))
+    }
+
+    async fn town_rules(&self, town: &str) -> ServiceResult<TownRules> {
         if let Some((rules, at)) = self.rules.lock().unwrap_or_else(|e| e.into_inner()).get(town)
             && at.elapsed() < RULES_FRESH_FOR
         {
             return Ok(rules.clone());
         }
-        let rules = self.store.routing_overrides(town).await?;
+        let overrides = self.store.routing_overrides(town).await?;
+        let calendar = Arc::new(WorkCalendar::new(town, &self.store.calendar_years(town).await?));
+        let rules = TownRules { overrides, calendar };
         self.rules.lock().unwrap_or_else(|e| e.into_inner()).insert(town.to_owned(), (rules.clone(), Instant::now()));
         Ok(rules)
     }

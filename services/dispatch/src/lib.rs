@@ -2,6 +2,7 @@
 //! (五方联动) with the four fixes, supervised and escalated on two levels (两级督查).
 
 pub mod access;
+pub mod calendar;
 pub mod group_commit;
 pub mod grpc;
 pub mod intake;

@@ -3,8 +3,11 @@
 /// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
 pub use wuguan_proto::vocab::common::UnitType;
 pub use wuguan_proto::vocab::dispatch::{
-    Category, EventRemark, RouteTarget, Satisfaction, Source, Status, SupervisionCheck, TicketAction,
+    CalendarSource, Category, DayKind, EventRemark, LimitUnit, RouteTarget, Satisfaction, Source, Status,
+    SupervisionCheck, TicketAction,
 };
+
+pub use wuguan_platform::time_limit::TimeLimit;
 
 pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -18,8 +21,9 @@ pub struct RoutingRule {
     pub town: String,
     pub category: Category,
     pub target: RouteTarget,
-    pub response_minutes: u32,
-    pub resolution_minutes: u32,
+    /// 定时间: how long the unit has to respond, and to resolve (counted from assignment).
+    pub response: TimeLimit,
+    pub resolution: TimeLimit,
     pub initial_level: u32,
     pub owner_reps_co_handle: bool,
     pub customised: bool,

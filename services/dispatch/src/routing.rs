@@ -1,13 +1,14 @@
 //! Five-party routing (五方联动): which unit a category goes to, with which deadlines. The rules
 //! are data per town (the town office overrides them); these are the defaults.
 
+use crate::calendar::WorkCalendar;
 use crate::model::*;
 
-const URGENT_RESPONSE_MIN: u32 = 2 * 60;
-const RESPONSE_MIN: u32 = 24 * 60;
-const URGENT_RESOLUTION_MIN: u32 = 24 * 60;
-const GENERAL_RESOLUTION_MIN: u32 = 7 * 24 * 60;
-const COMPLEX_RESOLUTION_MIN: u32 = 15 * 24 * 60;
+const URGENT_RESPONSE: TimeLimit = TimeLimit::hours(2);
+const RESPONSE: TimeLimit = TimeLimit::hours(24);
+const URGENT_RESOLUTION: TimeLimit = TimeLimit::hours(24);
+const GENERAL_RESOLUTION: TimeLimit = TimeLimit::days(7);
+const COMPLEX_RESOLUTION: TimeLimit = TimeLimit::days(15);
 
 /// The built-in rule for a category: the source's routing with hotline-practice SLAs
 /// (2 h response for security and illegal building, 24 h otherwise; resolution 24 h urgent,
@@ -22,21 +23,21 @@ pub fn default_rule(town: &str, category: Category) -> RoutingRule {
         BuildingQuality | MissingFacilities => RouteTarget::ConstructionBureau,
         Other => RouteTarget::TownOffice,
     };
-    let response_minutes = match category {
-        Security | IllegalConstruction | IllegalRenovation | StructuralDamage | IllegalStall => URGENT_RESPONSE_MIN,
-        _ => RESPONSE_MIN,
+    let response = match category {
+        Security | IllegalConstruction | IllegalRenovation | StructuralDamage | IllegalStall => URGENT_RESPONSE,
+        _ => RESPONSE,
     };
-    let resolution_minutes = match category {
-        Security | StructuralDamage => URGENT_RESOLUTION_MIN,
-        PropertyFees | OwnersCommittee | BuildingQuality | MissingFacilities => COMPLEX_RESOLUTION_MIN,
-        _ => GENERAL_RESOLUTION_MIN,
+    let resolution = match category {
+        Security | StructuralDamage => URGENT_RESOLUTION,
+        PropertyFees | OwnersCommittee | BuildingQuality | MissingFacilities => COMPLEX_RESOLUTION,
+        _ => GENERAL_RESOLUTION,
     };
     RoutingRule {
         town: town.to_owned(),
         category,
         target,
-        response_minutes,
-        resolution_minutes,
+        response,
+        resolution,
         initial_level: if target == RouteTarget::ConstructionBureau { MAX_LEVEL } else { 0 },
         owner_reps_co_handle: category == OwnersCommittee,
         customised: false,
@@ -63,9 +64,10 @@ pub struct Routed {
     pub missing_unit: Option<UnitType>,
 }
 
-/// Routes a complaint about the estate by the rule, with deadlines counted from `now_ms`.
-/// Falls back to the town office (triage) when the target unit does not exist in the town.
-pub fn route(rule: &RoutingRule, facts: &EstateFacts, now_ms: i64) -> Option<Routed> {
+/// Routes a complaint about the estate by the rule, with deadlines counted from `now_ms` by the
+/// town's calendar. Falls back to the town office (triage) when the target unit does not exist
+/// in the town.
+pub fn route(rule: &RoutingRule, facts: &EstateFacts, calendar: &WorkCalendar, now_ms: i64) -> Option<Routed> {
     let wanted: &[&str] = match rule.target {
         RouteTarget::Police => &["police"],
         RouteTarget::UrbanManagement => &["urban_management"],
@@ -98,8 +100,8 @@ pub fn route(rule: &RoutingRule, facts: &EstateFacts, now_ms: i64) -> Option<Rou
             unit_name: unit.unit_name.clone(),
             person_id: unit.person_id.clone(),
             person_name: unit.person_name.clone(),
-            respond_by_ms: now_ms + i64::from(rule.response_minutes) * MINUTE_MS,
-            resolve_by_ms: now_ms + i64::from(rule.resolution_minutes) * MINUTE_MS,
+            respond_by_ms: calendar.deadline(now_ms, rule.response),
+            resolve_by_ms: calendar.deadline(now_ms, rule.resolution),
             measures: String::new(),
             co_handler_unit_ids,
         },
@@ -148,7 +150,7 @@ mod tests {
     }
 
     fn unit_for(category: Category, f: &EstateFacts) -> (String, u32) {
-        let routed = route(&default_rule("t", category), f, 0).unwrap();
+        let routed = route(&default_rule("t", category), f, &WorkCalendar::new("t", &[]), 0).unwrap();
         (routed.assignment.unit_type, routed.level)
     }
 
@@ -188,19 +190,38 @@ mod tests {
 
     #[test]
     fn deadlines_follow_the_sla() {
-        let routed = route(&default_rule("t", Category::Security), &facts("none", false), 1_000).unwrap();
+        let cal = WorkCalendar::new("t", &[]);
+        let routed = route(&default_rule("t", Category::Security), &facts("none", false), &cal, 1_000).unwrap();
         assert_eq!(routed.assignment.respond_by_ms, 1_000 + 2 * HOUR_MS);
         assert_eq!(routed.assignment.resolve_by_ms, 1_000 + DAY_MS);
-        let routed = route(&default_rule("t", Category::Repair), &facts("none", false), 0).unwrap();
+        let routed = route(&default_rule("t", Category::Repair), &facts("none", false), &cal, 0).unwrap();
         assert_eq!((routed.assignment.respond_by_ms, routed.assignment.resolve_by_ms), (DAY_MS, 7 * DAY_MS));
-        let routed = route(&default_rule("t", Category::BuildingQuality), &facts("none", false), 0).unwrap();
+        let routed = route(&default_rule("t", Category::BuildingQuality), &facts("none", false), &cal, 0).unwrap();
         assert_eq!(routed.assignment.resolve_by_ms, 15 * DAY_MS);
         assert!(routed.county_report);
     }
 
     #[test]
+    fn a_rule_in_working_days_counts_by_the_towns_calendar() {
+        let mut rule = default_rule("t", Category::Repair);
+        rule.resolution = TimeLimit { amount: 5, unit: LimitUnit::WorkingDays };
+        // Wednesday 2026-09-30 10:00 local: five working days later is Tuesday 13 October.
+        let now = wuguan_platform::local_time::day_start_ms(chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap())
+            + 10 * HOUR_MS;
+        let routed = route(&rule, &facts("none", false), &WorkCalendar::new("t", &[]), now).unwrap();
+        assert_eq!(wuguan_platform::local_time::local_minute(routed.assignment.resolve_by_ms), "2026-10-13 10:00");
+        assert_eq!(routed.assignment.respond_by_ms, now + DAY_MS);
+    }
+
+    #[test]
     fn owners_committee_matters_have_owner_reps_as_co_handlers() {
-        let routed = route(&default_rule("t", Category::OwnersCommittee), &facts("none", false), 0).unwrap();
+        let routed = route(
+            &default_rule("t", Category::OwnersCommittee),
+            &facts("none", false),
+            &WorkCalendar::new("t", &[]),
+            0,
+        )
+        .unwrap();
         assert_eq!(routed.assignment.co_handler_unit_ids, vec!["owner_reps-id".to_owned()]);
     }
 
@@ -208,7 +229,7 @@ mod tests {
     fn missing_unit_falls_back_to_town_office_triage() {
         let mut f = facts("none", false);
         f.units.retain(|u| u.unit_type != "police");
-        let routed = route(&default_rule("t", Category::Security), &f, 0).unwrap();
+        let routed = route(&default_rule("t", Category::Security), &f, &WorkCalendar::new("t", &[]), 0).unwrap();
         assert_eq!(routed.assignment.unit_type, "town_office");
         assert_eq!(routed.missing_unit, Some(UnitType::Police));
     }

@@ -2,6 +2,7 @@
 //! exactly once when two replicas sweep the same database at the same time.
 
 use std::sync::Arc;
+use wuguan_dispatch::calendar::{OfficeHours, YearCalendar};
 use wuguan_dispatch::model::*;
 use wuguan_dispatch::server::open_database;
 use wuguan_dispatch::store::{DispatchStore, IntakeKey, NewTicket, PgStore, SqliteStore};
@@ -146,10 +147,30 @@ async fn conformance<S: DispatchStore>(store: S) {
     rule.target = RouteTarget::Community;
     rule.customised = true;
     store.set_routing_rule(&rule, "office").await.unwrap();
-    rule.response_minutes = 30;
+    rule.response = TimeLimit { amount: 3, unit: LimitUnit::WorkingDays };
     store.set_routing_rule(&rule, "office").await.unwrap();
     assert_eq!(store.routing_overrides("t1").await.unwrap(), vec![rule]);
     assert!(store.routing_overrides("t2").await.unwrap().is_empty());
+
+    // Working calendars: a year set replaces that year's days and hours whole, per town.
+    assert!(store.calendar_years("t1").await.unwrap().is_empty());
+    let mut year = YearCalendar::built_in("t1", 2026);
+    year.office = OfficeHours { start_minute: 9 * 60, end_minute: 17 * 60 + 30 };
+    year.updated_by = "office".into();
+    year.updated_at_ms = now;
+    let year = year.validated().unwrap();
+    store.set_calendar_year(&year).await.unwrap();
+    assert_eq!(store.calendar_years("t1").await.unwrap(), vec![year.clone()]);
+    let mut fewer = year.clone();
+    fewer.days.retain(|d| d.kind == DayKind::Holiday);
+    fewer.updated_at_ms = now + 1;
+    store.set_calendar_year(&fewer).await.unwrap();
+    let mut next = YearCalendar::built_in("t1", 2027);
+    next.updated_by = "office".into();
+    let next = next.validated().unwrap();
+    store.set_calendar_year(&next).await.unwrap();
+    assert_eq!(store.calendar_years("t1").await.unwrap(), vec![fewer, next]);
+    assert!(store.calendar_years("t2").await.unwrap().is_empty());
 
     // Unrouted tickets (registry was down at intake).
     let mut waiting = ticket("t1", Category::Other, now, HOUR_MS, DAY_MS);

@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod rates;
 pub mod serving;
 pub mod telemetry;
+pub mod time_limit;
 
 pub use error::{ErrorCode, ServiceError};
 pub use identity::{Principal, Role};

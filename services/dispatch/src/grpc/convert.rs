@@ -1,6 +1,10 @@
 //! Dispatch wire types ⇄ domain types, and the checks on enum fields from the wire.
 
+use crate::calendar::{CalendarDay, OfficeHours, YearCalendar, format_hhmm, parse_hhmm};
 use crate::model::*;
+use wuguan_platform::ServiceError;
+use wuguan_platform::error::ServiceResult;
+use wuguan_platform::fields::required_enum;
 use wuguan_platform::privacy::mask_phone;
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
@@ -81,8 +85,10 @@ pub fn rule(r: RoutingRule) -> pb::RoutingRule {
         town: r.town,
         category: i32::from(r.category),
         target: i32::from(r.target),
-        response_minutes: r.response_minutes,
-        resolution_minutes: r.resolution_minutes,
+        response_amount: r.response.amount,
+        response_unit: i32::from(r.response.unit),
+        resolution_amount: r.resolution.amount,
+        resolution_unit: i32::from(r.resolution.unit),
         initial_level: r.initial_level,
         owner_reps_co_handle: r.owner_reps_co_handle,
         customised: r.customised,
@@ -110,4 +116,57 @@ pub fn tally(t: Tally) -> pb::TicketTally {
         raised_to_county: n(c.raised_to_county),
         repeats: n(c.repeats),
     }
+}
+
+pub fn calendar(c: YearCalendar) -> pb::TownCalendar {
+    pb::TownCalendar {
+        town: c.town,
+        year: c.year,
+        days: c
+            .days
+            .into_iter()
+            .map(|d| pb::CalendarDay {
+                date: d.date.format("%Y-%m-%d").to_string(),
+                kind: i32::from(d.kind),
+                name: d.name,
+            })
+            .collect(),
+        office_start: format_hhmm(c.office.start_minute),
+        office_end: format_hhmm(c.office.end_minute),
+        source: i32::from(c.source),
+        updated_at_ms: c.updated_at_ms,
+        updated_by: c.updated_by,
+    }
+}
+
+/// A year's calendar as a town office sends it; `YearCalendar::validated` checks the rest.
+pub fn calendar_from_pb(town: String, c: pb::TownCalendar, by: &str, now_ms: i64) -> ServiceResult<YearCalendar> {
+    let mut days = Vec::with_capacity(c.days.len());
+    for (i, d) in c.days.into_iter().enumerate() {
+        let date = chrono::NaiveDate::parse_from_str(d.date.trim(), "%Y-%m-%d")
+            .map_err(|_| ServiceError::invalid(format!("days[{i}].date"), "date must be YYYY-MM-DD"))?;
+        let kind = required_enum::<DayKind>(&format!("days[{i}].kind"), d.kind)?;
+        days.push(CalendarDay { date, kind, name: d.name });
+    }
+    let office = OfficeHours {
+        start_minute: if c.office_start.is_empty() {
+            OfficeHours::DEFAULT.start_minute
+        } else {
+            parse_hhmm("office_start", &c.office_start)?
+        },
+        end_minute: if c.office_end.is_empty() {
+            OfficeHours::DEFAULT.end_minute
+        } else {
+            parse_hhmm("office_end", &c.office_end)?
+        },
+    };
+    Ok(YearCalendar {
+        town,
+        year: c.year,
+        days,
+        office,
+        source: CalendarSource::Town,
+        updated_at_ms: now_ms,
+        updated_by: by.to_owned(),
+    })
 }

@@ -5,6 +5,7 @@
 pub mod convert;
 
 use crate::access::{self, STAFF, can_see, can_see_phone};
+use crate::calendar;
 use crate::intake::{Dispatcher, Submission};
 use crate::lifecycle::{self, Action};
 use crate::model::*;
@@ -501,19 +502,9 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
             let target = optional_enum::<RouteTarget>("target", r.target)?
                 .ok_or_else(|| ServiceError::invalid("target", "target is required"))?;
-            const MAX_MINUTES: u32 = 90 * 24 * 60;
-            if r.response_minutes == 0 || r.response_minutes > MAX_MINUTES {
-                return Err(ServiceError::invalid(
-                    "response_minutes",
-                    format!("response_minutes must be 1..={MAX_MINUTES}"),
-                ));
-            }
-            if r.resolution_minutes < r.response_minutes || r.resolution_minutes > MAX_MINUTES {
-                return Err(ServiceError::invalid(
-                    "resolution_minutes",
-                    format!("resolution_minutes must be at least response_minutes and at most {MAX_MINUTES}"),
-                ));
-            }
+            let response = TimeLimit::from_wire("response", r.response_amount, r.response_unit)?;
+            let resolution = TimeLimit::from_wire("resolution", r.resolution_amount, r.resolution_unit)?;
+            TimeLimit::response_then_resolution(response, resolution)?;
             if r.initial_level > MAX_LEVEL {
                 return Err(ServiceError::invalid("initial_level", "initial_level must be 0, 1 or 2"));
             }
@@ -521,14 +512,54 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 town,
                 category,
                 target,
-                response_minutes: r.response_minutes,
-                resolution_minutes: r.resolution_minutes,
+                response,
+                resolution,
                 initial_level: r.initial_level,
                 owner_reps_co_handle: r.owner_reps_co_handle,
                 customised: true,
             };
             self.dispatcher.set_routing_rule(&rule, &p.subject).await?;
             Ok(convert::rule(rule))
+        }
+        .await)
+    }
+
+    async fn get_calendar(&self, req: Request<pb::GetCalendarRequest>) -> Rpc<pb::TownCalendar> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(STAFF)?;
+            let r = req.into_inner();
+            let town = self.town_scope(&p, &r.town).await?;
+            let year = match r.year {
+                0 => chrono::Datelike::year(&wuguan_platform::local_time::today()),
+                y if calendar::YEARS.contains(&y) => y,
+                _ => {
+                    return Err(ServiceError::invalid(
+                        "year",
+                        format!("year must be within {}..={}", calendar::YEARS.start(), calendar::YEARS.end()),
+                    ));
+                }
+            };
+            let stored = self.store.calendar_years(&town).await?;
+            let year_calendar = stored
+                .into_iter()
+                .find(|c| c.year == year)
+                .unwrap_or_else(|| calendar::YearCalendar::built_in(&town, year));
+            Ok(convert::calendar(year_calendar))
+        }
+        .await)
+    }
+
+    async fn set_calendar(&self, req: Request<pb::SetCalendarRequest>) -> Rpc<pb::TownCalendar> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::TownOffice, Role::County])?;
+            let c =
+                req.into_inner().calendar.ok_or_else(|| ServiceError::invalid("calendar", "calendar is required"))?;
+            let town = self.town_scope(&p, &c.town).await?;
+            let year_calendar = convert::calendar_from_pb(town, c, &p.subject, now_ms())?.validated()?;
+            self.dispatcher.set_calendar_year(&year_calendar).await?;
+            Ok(convert::calendar(year_calendar))
         }
         .await)
     }

@@ -7,6 +7,7 @@ mod tally;
 
 pub use sql::{PgStore, SqliteStore};
 
+use crate::calendar::YearCalendar;
 use crate::model::*;
 use std::future::Future;
 use wuguan_platform::error::ServiceResult;
@@ -88,6 +89,11 @@ pub trait DispatchStore: Send + Sync + 'static {
 
     fn routing_overrides(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<RoutingRule>>> + Send;
     fn set_routing_rule(&self, rule: &RoutingRule, actor: &str) -> impl Future<Output = ServiceResult<()>> + Send;
+
+    /// The years of its working calendar the town has set, each with its days.
+    fn calendar_years(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<YearCalendar>>> + Send;
+    /// Replaces one year of the town's calendar (its days and office hours) in one transaction.
+    fn set_calendar_year(&self, calendar: &YearCalendar) -> impl Future<Output = ServiceResult<()>> + Send;
 
     /// Raises overdue tickets one level — exactly once per ticket and level, however many
     /// replicas sweep at the same time. Level 1 tickets go to level 2 when still overdue

@@ -3,6 +3,7 @@
 
 use super::batch::{IntakeSql, Written};
 use super::{DispatchStore, Escalated, IntakeKey, NewTicket};
+use crate::calendar::{CalendarDay, OfficeHours, YearCalendar};
 use crate::model::*;
 use sqlx::{FromRow, PgPool, SqlitePool};
 use wuguan_platform::ErrorCode;
@@ -173,8 +174,10 @@ struct RuleRow {
     town: String,
     category: String,
     target: String,
-    response_minutes: i64,
-    resolution_minutes: i64,
+    response_amount: i64,
+    response_unit: String,
+    resolution_amount: i64,
+    resolution_unit: String,
     initial_level: i64,
     owner_reps_co_handle: bool,
 }
@@ -186,13 +189,72 @@ impl TryFrom<RuleRow> for RoutingRule {
             category: Category::parse(&r.category).ok_or_else(|| corrupt("routing_rules.category", &r.category))?,
             target: RouteTarget::parse(&r.target).ok_or_else(|| corrupt("routing_rules.target", &r.target))?,
             town: r.town,
-            response_minutes: u32::try_from(r.response_minutes).unwrap_or(0),
-            resolution_minutes: u32::try_from(r.resolution_minutes).unwrap_or(0),
+            response: TimeLimit {
+                amount: u32::try_from(r.response_amount).unwrap_or(0),
+                unit: LimitUnit::parse(&r.response_unit)
+                    .ok_or_else(|| corrupt("routing_rules.response_unit", &r.response_unit))?,
+            },
+            resolution: TimeLimit {
+                amount: u32::try_from(r.resolution_amount).unwrap_or(0),
+                unit: LimitUnit::parse(&r.resolution_unit)
+                    .ok_or_else(|| corrupt("routing_rules.resolution_unit", &r.resolution_unit))?,
+            },
             initial_level: u32::try_from(r.initial_level).unwrap_or(0),
             owner_reps_co_handle: r.owner_reps_co_handle,
             customised: true,
         })
     }
+}
+
+#[derive(FromRow)]
+struct CalendarYearRow {
+    year: i64,
+    office_start_minute: i64,
+    office_end_minute: i64,
+    updated_by: String,
+    updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct CalendarDayRow {
+    year: i64,
+    day: String,
+    kind: String,
+    name: String,
+}
+
+/// The town's stored years, each with its days.
+fn calendar_from_rows(
+    town: &str,
+    years: Vec<CalendarYearRow>,
+    days: Vec<CalendarDayRow>,
+) -> ServiceResult<Vec<YearCalendar>> {
+    let minute = |v: i64, column: &str| u32::try_from(v).map_err(|_| corrupt(column, &v.to_string()));
+    let mut out = Vec::with_capacity(years.len());
+    for y in years {
+        out.push(YearCalendar {
+            town: town.to_owned(),
+            year: i32::try_from(y.year).map_err(|_| corrupt("calendar_years.year", &y.year.to_string()))?,
+            days: Vec::new(),
+            office: OfficeHours {
+                start_minute: minute(y.office_start_minute, "calendar_years.office_start_minute")?,
+                end_minute: minute(y.office_end_minute, "calendar_years.office_end_minute")?,
+            },
+            source: CalendarSource::Town,
+            updated_at_ms: y.updated_at,
+            updated_by: y.updated_by,
+        });
+    }
+    for d in days {
+        let Some(year) = out.iter_mut().find(|y| i64::from(y.year) == d.year) else { continue };
+        year.days.push(CalendarDay {
+            date: chrono::NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
+                .map_err(|_| corrupt("calendar_days.day", &d.day))?,
+            kind: DayKind::parse(&d.kind).ok_or_else(|| corrupt("calendar_days.kind", &d.kind))?,
+            name: d.name,
+        });
+    }
+    Ok(out)
 }
 
 fn changed_meanwhile() -> ServiceError {
@@ -447,8 +509,8 @@ macro_rules! sql_store {
 
             async fn routing_overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
                 let rows: Vec<RuleRow> = sqlx::query_as(
-                    "SELECT town, category, target, response_minutes, resolution_minutes, initial_level, owner_reps_co_handle \
-                     FROM routing_rules WHERE town = $1 ORDER BY category",
+                    "SELECT town, category, target, response_amount, response_unit, resolution_amount, resolution_unit, \
+                     initial_level, owner_reps_co_handle FROM routing_rules WHERE town = $1 ORDER BY category",
                 )
                 .bind(town)
                 .fetch_all(&self.pool)
@@ -458,24 +520,80 @@ macro_rules! sql_store {
 
             async fn set_routing_rule(&self, r: &RoutingRule, actor: &str) -> ServiceResult<()> {
                 sqlx::query(
-                    "INSERT INTO routing_rules (town, category, target, response_minutes, resolution_minutes, initial_level, \
-                     owner_reps_co_handle, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO routing_rules (town, category, target, response_amount, response_unit, resolution_amount, \
+                     resolution_unit, initial_level, owner_reps_co_handle, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                      ON CONFLICT (town, category) DO UPDATE SET target = excluded.target, \
-                     response_minutes = excluded.response_minutes, resolution_minutes = excluded.resolution_minutes, \
+                     response_amount = excluded.response_amount, response_unit = excluded.response_unit, \
+                     resolution_amount = excluded.resolution_amount, resolution_unit = excluded.resolution_unit, \
                      initial_level = excluded.initial_level, owner_reps_co_handle = excluded.owner_reps_co_handle, \
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
                 .bind(&r.town)
                 .bind(r.category.as_str())
                 .bind(r.target.as_str())
-                .bind(i64::from(r.response_minutes))
-                .bind(i64::from(r.resolution_minutes))
+                .bind(i64::from(r.response.amount))
+                .bind(r.response.unit.as_str())
+                .bind(i64::from(r.resolution.amount))
+                .bind(r.resolution.unit.as_str())
                 .bind(i64::from(r.initial_level))
                 .bind(r.owner_reps_co_handle)
                 .bind(actor)
                 .bind(now_ms())
                 .execute(&self.pool)
                 .await?;
+                Ok(())
+            }
+
+            async fn calendar_years(&self, town: &str) -> ServiceResult<Vec<YearCalendar>> {
+                let years: Vec<CalendarYearRow> = sqlx::query_as(
+                    "SELECT year, office_start_minute, office_end_minute, updated_by, updated_at \
+                     FROM calendar_years WHERE town = $1 ORDER BY year",
+                )
+                .bind(town)
+                .fetch_all(&self.pool)
+                .await?;
+                let days: Vec<CalendarDayRow> =
+                    sqlx::query_as("SELECT year, day, kind, name FROM calendar_days WHERE town = $1 ORDER BY day")
+                        .bind(town)
+                        .fetch_all(&self.pool)
+                        .await?;
+                calendar_from_rows(town, years, days)
+            }
+
+            async fn set_calendar_year(&self, c: &YearCalendar) -> ServiceResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO calendar_years (town, year, office_start_minute, office_end_minute, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (town, year) DO UPDATE SET \
+                     office_start_minute = excluded.office_start_minute, office_end_minute = excluded.office_end_minute, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(&c.town)
+                .bind(i64::from(c.year))
+                .bind(i64::from(c.office.start_minute))
+                .bind(i64::from(c.office.end_minute))
+                .bind(&c.updated_by)
+                .bind(c.updated_at_ms)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM calendar_days WHERE town = $1 AND year = $2")
+                    .bind(&c.town)
+                    .bind(i64::from(c.year))
+                    .execute(&mut *tx)
+                    .await?;
+                if !c.days.is_empty() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO calendar_days (town, year, day, kind, name) ");
+                    q.push_values(&c.days, |mut row, d| {
+                        row.push_bind(&c.town)
+                            .push_bind(i64::from(c.year))
+                            .push_bind(d.date.format("%Y-%m-%d").to_string())
+                            .push_bind(d.kind.as_str())
+                            .push_bind(&d.name);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 
