@@ -211,6 +211,12 @@ async fn roles_work_their_flows_in_the_console() {
     // The unit handling it may call the reporter back.
     assert!(page.contains("接单（定措施）") && page.contains("定责任人") && page.contains("13812345678"), "{page}");
     let token = csrf(&page);
+    // 签收 first: the page says by when, then when it was signed for.
+    assert!(page.contains(">签收</button>") && page.contains("待签收，时限"), "{page}");
+    let (status, _, location) = company.post(&format!("{page_path}/sign"), &[("csrf", token.as_str())]).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{page_path}?done=sign").as_str())));
+    let (_, page, _) = company.get(&page_path).await;
+    assert!(page.contains("已签收") && !page.contains(">签收</button>"), "{page}");
     let (status, _, _) = company.post(&format!("{page_path}/accept"), &[("measures", "更换楼道灯")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, location) =

@@ -144,6 +144,8 @@ async fn lifecycle_and_roles(t: &TestStack, c: &Ctx) {
         assert_eq!(status, StatusCode::NOT_FOUND, "{who} must not see it: {body}");
         let (status, _) = t.post(&format!("{path}/accept"), token, json!({"measures": "x"})).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{who} must not act on it");
+        let (status, _) = t.post(&format!("{path}/sign"), token, json!({})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{who} must not sign for it");
     }
     // A unit lists only its own tickets; a resident only theirs.
     let listed = t.get_all("/api/v1/complaints?page_size=100", &company).await;
@@ -154,6 +156,24 @@ async fn lifecycle_and_roles(t: &TestStack, c: &Ctx) {
     assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
     let mine = t.get_all("/api/v1/complaints", &resident).await;
     assert!(mine.iter().any(|x| x["id"] == id.as_str()));
+
+    // 签收: the unit has a working day from dispatch (a repair) to sign for it, once; signing
+    // changes no status and moves no deadline.
+    let assigned = &created["assignment"];
+    assert!(assigned["signed_at"].is_null(), "{created}");
+    let sign_by = chrono::DateTime::parse_from_rfc3339(assigned["sign_by"].as_str().unwrap()).unwrap();
+    let created_at = chrono::DateTime::parse_from_rfc3339(created["created_at"].as_str().unwrap()).unwrap();
+    assert!(sign_by > created_at && sign_by <= created_at + chrono::Duration::days(5), "{created}");
+    let (status, body) = t.post(&format!("{path}/sign"), &resident, json!({})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.post(&format!("{path}/sign"), &company, json!({"note": "x"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "note");
+    let (status, signed) = t.post(&format!("{path}/sign"), &company, json!({})).await;
+    assert_eq!((status, signed["status"].as_str()), (StatusCode::OK, Some("assigned")), "{signed}");
+    assert!(signed["assignment"]["signed_at"].is_string(), "{signed}");
+    assert_eq!(signed["assignment"]["deadline"], created["assignment"]["deadline"]);
+    let (status, body) = t.post(&format!("{path}/sign"), &company, json!({})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
 
     // Only the assigned unit accepts; the resident cannot resolve.
     let (status, body) = t.post(&format!("{path}/accept"), &resident, json!({"measures": "x"})).await;
@@ -186,7 +206,10 @@ async fn lifecycle_and_roles(t: &TestStack, c: &Ctx) {
         full["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        vec!["submit", "assign", "accept", "progress", "resolve", "verify", "accept", "resolve", "verify", "close"]
+        vec![
+            "submit", "assign", "sign", "accept", "progress", "resolve", "verify", "accept", "resolve", "verify",
+            "close"
+        ]
     );
     assert!(full["timeline"].as_array().unwrap().iter().all(|e| e["at"].is_string() && e["actor"].is_string()));
     // Reopening by the resident after closing.
@@ -619,6 +642,15 @@ async fn rules_override(t: &TestStack, c: &Ctx) {
     assert_eq!((rule["response_amount"].as_u64(), rule["response_unit"].as_str()), (Some(60), Some("minutes")));
     let default_security = rules["items"].as_array().unwrap().iter().find(|r| r["category"] == "security").unwrap();
     assert_eq!(
+        (default_security["sign_amount"].as_u64(), default_security["sign_unit"].as_str()),
+        (Some(1), Some("working_hours"))
+    );
+    assert_eq!(
+        (rule["sign_amount"].as_u64(), rule["sign_unit"].as_str()),
+        (Some(1), Some("working_days")),
+        "repair's own sign-for limit when none is given"
+    );
+    assert_eq!(
         (default_security["response_amount"].as_u64(), default_security["response_unit"].as_str()),
         (Some(2), Some("hours"))
     );
@@ -651,7 +683,8 @@ async fn working_days_by_the_calendar(t: &TestStack, c: &Ctx) {
             "/api/v1/towns/zhongxing/routing-rules/property_service",
             Some(&c.office),
             Some(json!({"target": "property_company", "response_amount": 1, "response_unit": "working_days",
-                        "resolution_amount": 5, "resolution_unit": "working_days"})),
+                        "resolution_amount": 5, "resolution_unit": "working_days",
+                        "sign_amount": 2, "sign_unit": "working_hours"})),
         )
         .await;
     assert_eq!((status, rule["resolution_unit"].as_str()), (StatusCode::OK, Some("working_days")), "{rule}");
@@ -667,6 +700,8 @@ async fn working_days_by_the_calendar(t: &TestStack, c: &Ctx) {
     assert_eq!(status, StatusCode::CREATED, "{ticket}");
     assert_eq!(ticket["assignment"]["deadline"], "2026-10-13T02:00:00Z", "{ticket}");
     assert_eq!(ticket["assignment"]["respond_by"], "2026-10-08T02:00:00Z", "{ticket}");
+    // Two working hours to sign for it: 10:00 to 12:00 the same day.
+    assert_eq!(ticket["assignment"]["sign_by"], "2026-09-30T04:00:00Z", "{ticket}");
 
     // The town drops the make-up Saturday: the same complaint now ends a day later.
     let mut town_days: Vec<Value> = days.iter().filter(|d| d["date"] != "2026-10-10").cloned().collect();

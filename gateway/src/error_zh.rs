@@ -85,6 +85,8 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("role", "角色"),
     ("rule", "派单规则"),
     ("satisfaction", "满意度"),
+    ("sign_amount", "签收时限"),
+    ("sign_unit", "签收时限单位"),
     ("source", "来源"),
     ("status", "状态"),
     ("target", "派往单位"),

@@ -53,6 +53,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::submit))
         .routes(routes!(complaints::list))
         .routes(routes!(complaints::get))
+        .routes(routes!(complaints::sign))
         .routes(routes!(complaints::accept))
         .routes(routes!(complaints::reject))
         .routes(routes!(complaints::reassign))

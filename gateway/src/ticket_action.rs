@@ -14,6 +14,11 @@ use wuguan_platform::ErrorCode;
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::dispatch::Satisfaction;
 
+/// An action that carries nothing (an empty object, or no body at all).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Nothing {}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Measures {
@@ -78,6 +83,7 @@ pub struct Extend {
 /// An action on a ticket with what it carries.
 #[derive(Debug)]
 pub enum TicketAction {
+    Sign(Nothing),
     Accept(Measures),
     Reject(Reason),
     Reassign(Reassign),
@@ -128,6 +134,7 @@ impl TicketAction {
 
     fn read(action: &str, fields: &impl Fields) -> ApiResult<Self> {
         Ok(match action {
+            "sign" => Self::Sign(fields.read()?),
             "accept" => Self::Accept(fields.read()?),
             "reject" => Self::Reject(fields.read()?),
             "reassign" => Self::Reassign(fields.read()?),
@@ -152,6 +159,7 @@ impl TicketAction {
             };
         }
         let ticket = match self {
+            Self::Sign(_) => client.sign_ticket(r!(pb::SignTicketRequest { id })).await?,
             Self::Accept(b) => client.accept_ticket(r!(pb::AcceptTicketRequest { id, measures: b.measures })).await?,
             Self::Reject(b) => client.reject_ticket(r!(pb::RejectTicketRequest { id, reason: b.reason })).await?,
             Self::Reassign(b) => {

@@ -33,6 +33,8 @@ pub struct RuleRow {
     response_unit: &'static str,
     resolution_amount: String,
     resolution_unit: &'static str,
+    sign_amount: String,
+    sign_unit: &'static str,
     initial_level: String,
     co_handle: bool,
     customised: bool,
@@ -61,6 +63,8 @@ fn row(r: &dpb::RoutingRule) -> RuleRow {
         response_unit: unit_name(r.response_unit),
         resolution_amount: r.resolution_amount.to_string(),
         resolution_unit: unit_name(r.resolution_unit),
+        sign_amount: r.sign_amount.to_string(),
+        sign_unit: unit_name(r.sign_unit),
         initial_level: r.initial_level.to_string(),
         co_handle: r.owner_reps_co_handle,
         customised: r.customised,
@@ -109,12 +113,16 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
     };
     let response_amount = amount("response_amount", "响应时限")?;
     let resolution_amount = amount("resolution_amount", "办结时限")?;
+    let sign_amount = amount("sign_amount", "签收时限")?;
     let unit = |name: &str| wire::<LimitUnit>(name, &field(name)).map_err(|_| format!("{label}：请选择时限单位。"));
-    let (response_unit, resolution_unit) = (unit("response_unit")?, unit("resolution_unit")?);
+    let (response_unit, resolution_unit, sign_unit) =
+        (unit("response_unit")?, unit("resolution_unit")?, unit("sign_unit")?);
     // The same checks dispatch makes, before any row is saved.
     let response = TimeLimit::from_wire("response", response_amount, response_unit);
     let resolution = TimeLimit::from_wire("resolution", resolution_amount, resolution_unit);
-    if let Err(e) = response.and_then(|r| resolution.and_then(|s| TimeLimit::response_then_resolution(r, s))) {
+    let sign = TimeLimit::from_wire("sign", sign_amount, sign_unit);
+    if let Err(e) = response.and_then(|r| resolution.and_then(|s| TimeLimit::response_then_resolution(r, s))).and(sign)
+    {
         return Err(explain(label, &ApiError(e)));
     }
     Ok(dpb::RoutingRule {
@@ -125,6 +133,8 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
         response_unit,
         resolution_amount,
         resolution_unit,
+        sign_amount,
+        sign_unit,
         initial_level: field("initial_level").parse().unwrap_or(0),
         owner_reps_co_handle: field("co_handle") == "true",
         customised: true,
@@ -133,7 +143,11 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
 
 fn same(a: &dpb::RoutingRule, b: &dpb::RoutingRule) -> bool {
     let limits = |r: &dpb::RoutingRule| {
-        (r.response_amount, unit_name(r.response_unit), r.resolution_amount, unit_name(r.resolution_unit))
+        (
+            (r.sign_amount, unit_name(r.sign_unit)),
+            (r.response_amount, unit_name(r.response_unit)),
+            (r.resolution_amount, unit_name(r.resolution_unit)),
+        )
     };
     (a.target, limits(a), a.initial_level, a.owner_reps_co_handle)
         == (b.target, limits(b), b.initial_level, b.owner_reps_co_handle)
@@ -145,6 +159,7 @@ fn explain(label: &str, e: &ApiError) -> String {
         Some("response_amount") => {
             format!("{label}：响应时限过长（分钟、小时、自然日以 90 天为限，工作小时 540、工作日 60）。")
         }
+        Some("sign_amount") => format!("{label}：签收时限过长（工作日以 60 为限）。"),
         Some("resolution_amount") => format!("{label}：办结时限不能短于响应时限，且不超过上限（90 天、工作日 60）。"),
         Some("initial_level") => format!("{label}：初始督办级别应为 0、1 或 2。"),
         Some("target") => format!("{label}：请选择责任方。"),

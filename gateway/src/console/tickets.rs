@@ -163,6 +163,9 @@ pub struct Detail {
     person: String,
     deadline: String,
     time_left: String,
+    /// 签收: signed when, or by when it must be, or that it is late.
+    sign: String,
+    sign_late: bool,
     measures: String,
     reporter: String,
     /// The open ticket this one seems to repeat (merge target), if flagged and not merged.
@@ -190,6 +193,23 @@ struct TicketPage {
     notice: Option<String>,
 }
 
+/// Not signed for past its sign-for limit while the unit still has it.
+fn sign_late(a: &dpb::Assignment, status: i32, now_ms: i64) -> bool {
+    let waiting = matches!(dpb::Status::try_from(status), Ok(dpb::Status::Assigned | dpb::Status::Reopened));
+    waiting && a.signed_at_ms == 0 && a.sign_by_ms != 0 && a.sign_by_ms < now_ms
+}
+
+/// 签收 as the ticket page says it.
+fn sign_text(a: &dpb::Assignment, now_ms: i64) -> String {
+    match (a.signed_at_ms, a.sign_by_ms) {
+        (0, 0) => "—".to_owned(),
+        (0, by) if by < now_ms => format!("未签收，已超过签收时限 {}", local_time(by)),
+        (0, by) => format!("待签收，时限 {}", local_time(by)),
+        (at, by) if by != 0 && at > by => format!("{} 签收（超过时限 {}）", local_time(at), local_time(by)),
+        (at, _) => format!("{} 已签收", local_time(at)),
+    }
+}
+
 /// What the signed-in role may do with the ticket now (the services decide again on submit).
 fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
     let status = dpb::Status::try_from(t.status).unwrap_or(dpb::Status::Unspecified);
@@ -199,6 +219,9 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
     let unit = matches!(p.role, Role::Community | Role::PropertyCompany | Role::Police | Role::UrbanManagement);
     if unit && own {
         if matches!(status, dpb::Status::Assigned | dpb::Status::Reopened) {
+            if t.assignment.as_ref().is_some_and(|a| a.signed_at_ms == 0) {
+                out.push(a("sign", "签收", vec![]));
+            }
             out.push(a("accept", "接单（定措施）", vec![("measures", "整改措施", "textarea")]));
             out.push(a("reject", "退回", vec![("reason", "退回原因", "textarea")]));
         }
@@ -278,6 +301,8 @@ async fn render_ticket(
         person: a.map(|a| a.person_name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| "—".to_owned()),
         deadline: a.map(|a| local_time(a.resolve_by_ms)).unwrap_or_else(|| "—".to_owned()),
         time_left: state.text,
+        sign: a.map(|a| sign_text(a, now)).unwrap_or_else(|| "—".to_owned()),
+        sign_late: a.is_some_and(|a| sign_late(a, t.status, now)),
         measures: a
             .map(|a| a.measures.clone())
             .filter(|m| !m.is_empty())

@@ -194,6 +194,7 @@ macro_rules! ticket_actions {
 }
 
 ticket_actions! {
+    sign "/api/v1/complaints/{id}/sign" "sign_complaint" "Sign for an assigned complaint (签收; the assigned unit)" Nothing;
     accept "/api/v1/complaints/{id}/accept" "accept_complaint" "Accept with planned measures" Measures;
     reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Reject with a reason (back to the town office)" Reason;
     reassign "/api/v1/complaints/{id}/reassign" "reassign_complaint" "Reassign to another unit (town office)" Reassign;
@@ -304,6 +305,8 @@ pub async fn set_rule(
             .map(|u| wire::<LimitUnit>("resolution_unit", u))
             .transpose()?
             .unwrap_or(0),
+        sign_amount: input.sign_amount.unwrap_or(0),
+        sign_unit: input.sign_unit.as_deref().map(|u| wire::<LimitUnit>("sign_unit", u)).transpose()?.unwrap_or(0),
         initial_level: input.initial_level,
         owner_reps_co_handle: input.owner_reps_co_handle,
         customised: true,

@@ -45,6 +45,12 @@ pub struct AssignmentView {
     pub deadline: Option<String>,
     #[schema(format = DateTime)]
     pub respond_by: Option<String>,
+    /// 签收时限: when the unit must have signed for it (null for tickets from before sign-for).
+    #[schema(format = DateTime)]
+    pub sign_by: Option<String>,
+    /// When the unit signed for it (or accepted it); null until then.
+    #[schema(format = DateTime)]
+    pub signed_at: Option<String>,
     /// Planned measures (定措施), set when the unit accepts.
     pub measures: String,
     pub co_handler_unit_ids: Vec<String>,
@@ -170,6 +176,8 @@ impl From<pb::Ticket> for ComplaintView {
                 person: PersonView { id: (!a.person_id.is_empty()).then_some(a.person_id), name: a.person_name },
                 deadline: instant(a.resolve_by_ms),
                 respond_by: instant(a.respond_by_ms),
+                sign_by: instant(a.sign_by_ms),
+                signed_at: instant(a.signed_at_ms),
                 measures: a.measures,
                 co_handler_unit_ids: a.co_handler_unit_ids,
             }),
@@ -290,6 +298,10 @@ pub struct RuleView {
     pub resolution_amount: u32,
     #[schema(value_type = LimitUnit)]
     pub resolution_unit: &'static str,
+    /// 签收时限: how long the unit has to sign for an assignment.
+    pub sign_amount: u32,
+    #[schema(value_type = LimitUnit)]
+    pub sign_unit: &'static str,
     pub initial_level: u32,
     pub owner_reps_co_handle: bool,
     pub customised: bool,
@@ -304,6 +316,8 @@ impl From<pb::RoutingRule> for RuleView {
             response_unit: limit_unit(r.response_unit),
             resolution_amount: r.resolution_amount,
             resolution_unit: limit_unit(r.resolution_unit),
+            sign_amount: r.sign_amount,
+            sign_unit: limit_unit(r.sign_unit),
             initial_level: r.initial_level,
             owner_reps_co_handle: r.owner_reps_co_handle,
             customised: r.customised,
@@ -321,6 +335,13 @@ fn limit_unit(wire: i32) -> &'static str {
 pub struct RuleInput {
     #[schema(value_type = RouteTarget)]
     pub target: String,
+    /// 签收时限: how long to sign for an assignment, in `sign_unit`; left out, the category's own
+    /// (1 working hour for security and illegal construction, 1 working day otherwise).
+    #[serde(default)]
+    pub sign_amount: Option<u32>,
+    #[serde(default)]
+    #[schema(value_type = Option<LimitUnit>)]
+    pub sign_unit: Option<String>,
     /// How long to respond, in `response_unit` (`response_minutes` is read as minutes).
     #[serde(alias = "response_minutes")]
     pub response_amount: u32,

@@ -227,6 +227,9 @@ impl<S: DispatchStore> Dispatcher<S> {
             resolve_by_ms: calendar.deadline(now, rule.resolution),
             measures: String::new(),
             co_handler_unit_ids: t.assignment.as_ref().map(|a| a.co_handler_unit_ids.clone()).unwrap_or_default(),
+            // A new unit signs for it anew.
+            sign_by_ms: calendar.deadline(now, rule.sign),
+            signed_at_ms: None,
         })
     }
 

@@ -7,6 +7,8 @@ use wuguan_platform::error::ServiceResult;
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
 
 pub enum Action {
+    /// The assigned unit signs for the ticket (签收).
+    Sign,
     Accept {
         measures: String,
     },
@@ -112,6 +114,19 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
     let actor = p.subject.as_str();
     let mut events = Vec::new();
     match action {
+        Action::Sign => {
+            if !is_assignee(p, t) {
+                return Err(deny("sign for"));
+            }
+            require_status(t, &[Status::Assigned, Status::Reopened], "sign for")?;
+            if t.assignment.as_ref().is_some_and(|a| a.signed_at_ms.is_some()) {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "the ticket is already signed for"));
+            }
+            if let Some(a) = n.assignment.as_mut() {
+                a.signed_at_ms = Some(now);
+            }
+            events.push(TicketEvent::new(&n, TicketAction::Sign, Some(from), actor, now, ""));
+        }
         Action::Accept { measures } => {
             if !is_assignee(p, t) {
                 return Err(deny("accept"));
@@ -122,6 +137,8 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             n.responded_at_ms = Some(now);
             if let Some(a) = n.assignment.as_mut() {
                 a.measures = measures.clone();
+                // Taking it up is signing for it, if the unit had not.
+                a.signed_at_ms.get_or_insert(now);
             }
             events.push(TicketEvent::new(&n, TicketAction::Accept, Some(from), actor, now, &measures));
         }
@@ -345,6 +362,8 @@ mod tests {
                 resolve_by_ms: 7 * DAY_MS,
                 measures: String::new(),
                 co_handler_unit_ids: vec![],
+                sign_by_ms: HOUR_MS,
+                signed_at_ms: None,
             }),
             ..Ticket::received(complaint, 0)
         }
@@ -363,6 +382,25 @@ mod tests {
                 .unwrap();
         assert_eq!(t.status, Status::Closed);
         assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["verify", "close"]);
+    }
+
+    #[test]
+    fn the_unit_signs_once_and_accepting_signs_too() {
+        let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
+        assert!(ticket().assignment.unwrap().sign_for_late(2 * HOUR_MS));
+        let (t, events) = apply(&ticket(), Action::Sign, &unit, 10).unwrap();
+        let a = t.assignment.clone().unwrap();
+        assert_eq!((t.status, a.signed_at_ms), (Status::Assigned, Some(10)));
+        assert!(!a.sign_for_late(2 * HOUR_MS));
+        assert_eq!(events[0].action, "sign");
+        let err = apply(&t, Action::Sign, &unit, 20).err().unwrap();
+        assert_eq!(err.code, ErrorCode::FailedPrecondition);
+        let (t, _) = apply(&t, Action::Accept { measures: "更换配件".into() }, &unit, 30).unwrap();
+        assert_eq!(t.assignment.unwrap().signed_at_ms, Some(10), "signing stays when it was signed for");
+        let (t, _) = apply(&ticket(), Action::Accept { measures: "更换配件".into() }, &unit, 40).unwrap();
+        assert_eq!(t.assignment.unwrap().signed_at_ms, Some(40), "accepting without signing signs");
+        let other = principal(Role::Police, Some("police"), "police.user");
+        assert_eq!(apply(&ticket(), Action::Sign, &other, 1).err().unwrap().code, ErrorCode::PermissionDenied);
     }
 
     #[test]

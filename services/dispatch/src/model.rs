@@ -24,6 +24,8 @@ pub struct RoutingRule {
     /// 定时间: how long the unit has to respond, and to resolve (counted from assignment).
     pub response: TimeLimit,
     pub resolution: TimeLimit,
+    /// 签收时限: how long the unit has to sign for an assignment.
+    pub sign: TimeLimit,
     pub initial_level: u32,
     pub owner_reps_co_handle: bool,
     pub customised: bool,
@@ -41,6 +43,17 @@ pub struct Assignment {
     pub resolve_by_ms: i64,
     pub measures: String,
     pub co_handler_unit_ids: Vec<String>,
+    /// 签收时限: when the unit must have signed for it (0: no limit, tickets from before it).
+    pub sign_by_ms: i64,
+    /// When the unit signed for it (or accepted it without signing first).
+    pub signed_at_ms: Option<i64>,
+}
+
+impl Assignment {
+    /// Past its sign-for limit at `now_ms` and not signed for.
+    pub fn sign_for_late(&self, now_ms: i64) -> bool {
+        self.signed_at_ms.is_none() && self.sign_by_ms != 0 && self.sign_by_ms < now_ms
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

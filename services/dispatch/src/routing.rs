@@ -9,6 +9,10 @@ const RESPONSE: TimeLimit = TimeLimit::hours(24);
 const URGENT_RESOLUTION: TimeLimit = TimeLimit::hours(24);
 const GENERAL_RESOLUTION: TimeLimit = TimeLimit::days(7);
 const COMPLEX_RESOLUTION: TimeLimit = TimeLimit::days(15);
+/// Signing for an assignment (签收): within a working hour where speed matters most, within a
+/// working day otherwise (12345 practice: sign-for within one working day).
+const URGENT_SIGN: TimeLimit = TimeLimit { amount: 1, unit: LimitUnit::WorkingHours };
+const SIGN: TimeLimit = TimeLimit { amount: 1, unit: LimitUnit::WorkingDays };
 
 /// The built-in rule for a category: the source's routing with hotline-practice SLAs
 /// (2 h response for security and illegal building, 24 h otherwise; resolution 24 h urgent,
@@ -27,6 +31,10 @@ pub fn default_rule(town: &str, category: Category) -> RoutingRule {
         Security | IllegalConstruction | IllegalRenovation | StructuralDamage | IllegalStall => URGENT_RESPONSE,
         _ => RESPONSE,
     };
+    let sign = match category {
+        Security | IllegalConstruction => URGENT_SIGN,
+        _ => SIGN,
+    };
     let resolution = match category {
         Security | StructuralDamage => URGENT_RESOLUTION,
         PropertyFees | OwnersCommittee | BuildingQuality | MissingFacilities => COMPLEX_RESOLUTION,
@@ -38,6 +46,7 @@ pub fn default_rule(town: &str, category: Category) -> RoutingRule {
         target,
         response,
         resolution,
+        sign,
         initial_level: if target == RouteTarget::ConstructionBureau { MAX_LEVEL } else { 0 },
         owner_reps_co_handle: category == OwnersCommittee,
         customised: false,
@@ -104,6 +113,8 @@ pub fn route(rule: &RoutingRule, facts: &EstateFacts, calendar: &WorkCalendar, n
             resolve_by_ms: calendar.deadline(now_ms, rule.resolution),
             measures: String::new(),
             co_handler_unit_ids,
+            sign_by_ms: calendar.deadline(now_ms, rule.sign),
+            signed_at_ms: None,
         },
         level: rule.initial_level.min(MAX_LEVEL),
         county_report: county_matter || rule.initial_level >= MAX_LEVEL,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use wuguan_dispatch::calendar::{OfficeHours, YearCalendar};
 use wuguan_dispatch::model::*;
 use wuguan_dispatch::server::open_database;
-use wuguan_dispatch::store::{DispatchStore, IntakeKey, NewTicket, PgStore, SqliteStore};
+use wuguan_dispatch::store::{DispatchStore, Escalated, IntakeKey, NewTicket, PgStore, SqliteStore};
 use wuguan_platform::ErrorCode;
 use wuguan_platform::db::{Db, PoolConfig};
 use wuguan_platform::paging::Page;
@@ -35,6 +35,8 @@ fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, reso
             resolve_by_ms: created_at + resolve_in,
             measures: String::new(),
             co_handler_unit_ids: vec!["unit-owners".into()],
+            sign_by_ms: created_at + respond_in,
+            signed_at_ms: None,
         }),
         ..Ticket::received(complaint, created_at)
     }
@@ -98,6 +100,8 @@ async fn conformance<S: DispatchStore>(store: S) {
         resolve_by_ms: now + 12,
         measures: "加强巡逻".into(),
         co_handler_unit_ids: vec!["unit-a".into(), "unit-b".into()],
+        sign_by_ms: now + 18,
+        signed_at_ms: Some(now + 19),
     });
     every.updated_at_ms = now + 13;
     every.responded_at_ms = Some(now + 14);
@@ -191,7 +195,10 @@ async fn conformance<S: DispatchStore>(store: S) {
         matches!(
             raised.remarks.as_slice(),
             [Remark {
-                code: EventRemark::ResponseOverdue | EventRemark::ResolutionOverdue | EventRemark::StillOverdue,
+                code: EventRemark::SignForOverdue
+                    | EventRemark::ResponseOverdue
+                    | EventRemark::ResolutionOverdue
+                    | EventRemark::StillOverdue,
                 ..
             }]
         ),
@@ -538,6 +545,53 @@ async fn escalation_once<S: DispatchStore>(replica_a: Arc<S>, replica_b: Arc<S>)
             .collect();
         assert_eq!(escalations, vec![1, 2], "ticket {id}");
     }
+}
+
+/// An assignment not signed for (签收) by its limit rises to the town office like a late
+/// response, saying so; one signed in time, or whose unit has taken it up, does not.
+async fn sign_for_escalates<S: DispatchStore>(store: S) {
+    let now = 1_800_000_000_000i64;
+    // Respond within two days, resolve within a week: only the sign-for limit (a day) is past.
+    let mut unsigned = ticket("t1", Category::Repair, now - 2 * DAY_MS + HOUR_MS, 4 * DAY_MS, 7 * DAY_MS);
+    unsigned.assignment.as_mut().unwrap().sign_by_ms = now - DAY_MS;
+    let mut signed = unsigned.clone();
+    signed.id = new_id();
+    signed.tracking_code = format!("{}S", unsigned.tracking_code);
+    signed.assignment.as_mut().unwrap().signed_at_ms = Some(now - DAY_MS - HOUR_MS);
+    let mut accepted = unsigned.clone();
+    accepted.id = new_id();
+    accepted.tracking_code = format!("{}A", unsigned.tracking_code);
+    accepted.status = Status::Accepted;
+    accepted.responded_at_ms = Some(now - DAY_MS - HOUR_MS);
+    let mut not_yet = unsigned.clone();
+    not_yet.id = new_id();
+    not_yet.tracking_code = format!("{}N", unsigned.tracking_code);
+    not_yet.assignment.as_mut().unwrap().sign_by_ms = now + HOUR_MS;
+    for t in [&unsigned, &signed, &accepted, &not_yet] {
+        store.insert_ticket(t, &[submit_event(t)], None).await.unwrap();
+    }
+    let back = store.get_ticket(&signed.id).await.unwrap().unwrap();
+    assert_eq!(back.assignment, signed.assignment, "sign-for columns round-trip");
+    let escalated = store.escalate_overdue(now, DAY_MS, 100).await.unwrap();
+    assert_eq!(escalated, vec![Escalated { ticket_id: unsigned.id.clone(), level: 1 }]);
+    let timeline = store.timeline(&unsigned.id).await.unwrap();
+    let raised = timeline.iter().find(|e| e.action == "escalate").expect("an escalate event");
+    assert_eq!(raised.remarks, vec![Remark::of(EventRemark::SignForOverdue)]);
+    // Still not signed a day after reaching the town office: the county.
+    let escalated = store.escalate_overdue(now + DAY_MS + HOUR_MS, DAY_MS, 100).await.unwrap();
+    assert!(escalated.contains(&Escalated { ticket_id: unsigned.id.clone(), level: 2 }), "{escalated:?}");
+}
+
+#[tokio::test]
+async fn sqlite_sign_for_escalates() {
+    let (_db, store, _) = sqlite_pair().await;
+    sign_for_escalates(store).await;
+}
+
+#[tokio::test]
+async fn postgres_sign_for_escalates() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    sign_for_escalates(store).await;
 }
 
 async fn sqlite_pair() -> (wuguan_testkit::SqliteDb, SqliteStore, SqliteStore) {

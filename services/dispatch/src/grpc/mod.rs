@@ -325,6 +325,14 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         .await)
     }
 
+    async fn sign_ticket(&self, req: Request<pb::SignTicketRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.act(&p, &req.get_ref().id, Action::Sign).await
+        }
+        .await)
+    }
+
     async fn accept_ticket(&self, req: Request<pb::AcceptTicketRequest>) -> Rpc<pb::Ticket> {
         ok(async {
             let p = self.principal(&req)?;
@@ -505,6 +513,11 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let response = TimeLimit::from_wire("response", r.response_amount, r.response_unit)?;
             let resolution = TimeLimit::from_wire("resolution", r.resolution_amount, r.resolution_unit)?;
             TimeLimit::response_then_resolution(response, resolution)?;
+            // Not given: the category's own.
+            let sign = match r.sign_amount {
+                0 => routing::default_rule(&town, category).sign,
+                amount => TimeLimit::from_wire("sign", amount, r.sign_unit)?,
+            };
             if r.initial_level > MAX_LEVEL {
                 return Err(ServiceError::invalid("initial_level", "initial_level must be 0, 1 or 2"));
             }
@@ -514,6 +527,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 target,
                 response,
                 resolution,
+                sign,
                 initial_level: r.initial_level,
                 owner_reps_co_handle: r.owner_reps_co_handle,
                 customised: true,

@@ -76,7 +76,7 @@ const TICKET_INSERT: &str = "INSERT INTO tickets (id, town, county, tracking_cod
      source, description, status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, \
      measures, co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, \
      responded_at, resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, \
-     merged_into) ";
+     merged_into, sign_by, signed_at) ";
 const EVENT_INSERT: &str = "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) ";
 
 /// The earliest open, unmerged ticket about lookup `u`'s estate and category since its moment:
@@ -222,7 +222,9 @@ fn sqlite_insert_tickets(tickets: &[(usize, Ticket)]) -> QueryBuilder<sqlx::Sqli
             .push_bind(t.county_report)
             .push_bind(t.version)
             .push_bind(t.repeat_of.clone())
-            .push_bind(t.merged_into.clone());
+            .push_bind(t.merged_into.clone())
+            .push_bind(a.map(|a| a.sign_by_ms).filter(|ms| *ms != 0))
+            .push_bind(a.and_then(|a| a.signed_at_ms));
     });
     q
 }
@@ -293,7 +295,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
              level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, co_handlers, \
              reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, resolved_at, \
              satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
-             key_scope, key_name, key_hash, since_ms, batch_first)), ",
+             sign_by, signed_at, key_scope, key_name, key_hash, since_ms, batch_first)), ",
         );
     // A concurrent retry with the same key waits on the claim here; one that finds it
     // claimed gets nothing back, and its first ticket is looked up after the statement.
@@ -319,7 +321,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
              satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, \
              CASE WHEN since_ms IS NULL THEN repeat_of \
                   ELSE COALESCE(stored_repeat, CASE WHEN batch_first IN (SELECT id FROM fresh) THEN batch_first END) END, \
-             merged_into FROM fresh RETURNING id, repeat_of), \
+             merged_into, sign_by, signed_at FROM fresh RETURNING id, repeat_of), \
              events AS (",
         );
     q.push(EVENT_INSERT);
@@ -430,9 +432,11 @@ impl RepeatLookups {
     }
 }
 
-/// The 35 ticket columns as arrays, comma-separated, in TICKET_INSERT's order.
+/// The 37 ticket columns as arrays, comma-separated, in TICKET_INSERT's order.
 fn push_ticket_arrays(q: &mut QueryBuilder<sqlx::Postgres>, tickets: &[&Ticket]) {
-    let a = |t: &Ticket| t.assignment.clone();
+    fn a(t: &Ticket) -> Option<&Assignment> {
+        t.assignment.as_ref()
+    }
     macro_rules! arrays {
             ($($ty:literal => $f:expr),+ $(,)?) => {
                 let mut first = true;
@@ -456,15 +460,15 @@ fn push_ticket_arrays(q: &mut QueryBuilder<sqlx::Postgres>, tickets: &[&Ticket])
         "text" => |t: &Ticket| t.description.clone(),
         "text" => |t: &Ticket| t.status.as_str().to_owned(),
         "int8" => |t: &Ticket| i64::from(t.level),
-        "text" => |t: &Ticket| a(t).map(|a| a.unit_type),
-        "text" => |t: &Ticket| a(t).map(|a| a.unit_id),
-        "text" => |t: &Ticket| a(t).map(|a| a.unit_name),
-        "text" => |t: &Ticket| a(t).map(|a| a.person_id),
-        "text" => |t: &Ticket| a(t).map(|a| a.person_name),
-        "int8" => |t: &Ticket| t.assignment.as_ref().map(|a| a.respond_by_ms),
-        "int8" => |t: &Ticket| t.assignment.as_ref().map(|a| a.resolve_by_ms),
-        "text" => |t: &Ticket| t.assignment.as_ref().map(|a| a.measures.clone()).unwrap_or_default(),
-        "text" => |t: &Ticket| t.assignment.as_ref().map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default(),
+        "text" => |t: &Ticket| a(t).map(|a| a.unit_type.clone()),
+        "text" => |t: &Ticket| a(t).map(|a| a.unit_id.clone()),
+        "text" => |t: &Ticket| a(t).map(|a| a.unit_name.clone()),
+        "text" => |t: &Ticket| a(t).map(|a| a.person_id.clone()),
+        "text" => |t: &Ticket| a(t).map(|a| a.person_name.clone()),
+        "int8" => |t: &Ticket| a(t).map(|a| a.respond_by_ms),
+        "int8" => |t: &Ticket| a(t).map(|a| a.resolve_by_ms),
+        "text" => |t: &Ticket| a(t).map(|a| a.measures.clone()).unwrap_or_default(),
+        "text" => |t: &Ticket| a(t).map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default(),
         "text" => |t: &Ticket| t.reporter.name.clone(),
         "text" => |t: &Ticket| t.reporter.phone.clone(),
         "bool" => |t: &Ticket| t.reporter.anonymous,
@@ -480,6 +484,8 @@ fn push_ticket_arrays(q: &mut QueryBuilder<sqlx::Postgres>, tickets: &[&Ticket])
         "int8" => |t: &Ticket| t.version,
         "text" => |t: &Ticket| t.repeat_of.clone(),
         "text" => |t: &Ticket| t.merged_into.clone(),
+        "int8" => |t: &Ticket| a(t).map(|a| a.sign_by_ms).filter(|ms| *ms != 0),
+        "int8" => |t: &Ticket| a(t).and_then(|a| a.signed_at_ms),
     );
 }
 

@@ -36,7 +36,8 @@ impl PgStore {
 const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
-     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into";
+     resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
+     sign_by, signed_at";
 
 /// Statuses of an open ticket, as SQL.
 pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
@@ -78,6 +79,8 @@ struct TicketRow {
     version: i64,
     repeat_of: Option<String>,
     merged_into: Option<String>,
+    sign_by: Option<i64>,
+    signed_at: Option<i64>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -98,6 +101,8 @@ impl TryFrom<TicketRow> for Ticket {
                 resolve_by_ms: r.resolve_by.unwrap_or(0),
                 measures: r.measures,
                 co_handler_unit_ids: r.co_handlers.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                sign_by_ms: r.sign_by.unwrap_or(0),
+                signed_at_ms: r.signed_at,
             }),
             None => None,
         };
@@ -178,27 +183,36 @@ struct RuleRow {
     response_unit: String,
     resolution_amount: i64,
     resolution_unit: String,
+    sign_amount: Option<i64>,
+    sign_unit: Option<String>,
     initial_level: i64,
     owner_reps_co_handle: bool,
+}
+
+/// A limit stored as its amount and unit columns.
+fn stored_limit(amount: i64, unit: &str, column: &str) -> ServiceResult<TimeLimit> {
+    Ok(TimeLimit {
+        amount: u32::try_from(amount).unwrap_or(0),
+        unit: LimitUnit::parse(unit).ok_or_else(|| corrupt(column, unit))?,
+    })
 }
 
 impl TryFrom<RuleRow> for RoutingRule {
     type Error = ServiceError;
     fn try_from(r: RuleRow) -> ServiceResult<RoutingRule> {
+        let category = Category::parse(&r.category).ok_or_else(|| corrupt("routing_rules.category", &r.category))?;
+        let sign = match (r.sign_amount, r.sign_unit) {
+            (Some(amount), Some(unit)) => stored_limit(amount, &unit, "routing_rules.sign_unit")?,
+            // Overrides saved before sign-for limits existed keep the category's.
+            _ => crate::routing::default_rule(&r.town, category).sign,
+        };
         Ok(RoutingRule {
-            category: Category::parse(&r.category).ok_or_else(|| corrupt("routing_rules.category", &r.category))?,
+            category,
             target: RouteTarget::parse(&r.target).ok_or_else(|| corrupt("routing_rules.target", &r.target))?,
+            response: stored_limit(r.response_amount, &r.response_unit, "routing_rules.response_unit")?,
+            resolution: stored_limit(r.resolution_amount, &r.resolution_unit, "routing_rules.resolution_unit")?,
+            sign,
             town: r.town,
-            response: TimeLimit {
-                amount: u32::try_from(r.response_amount).unwrap_or(0),
-                unit: LimitUnit::parse(&r.response_unit)
-                    .ok_or_else(|| corrupt("routing_rules.response_unit", &r.response_unit))?,
-            },
-            resolution: TimeLimit {
-                amount: u32::try_from(r.resolution_amount).unwrap_or(0),
-                unit: LimitUnit::parse(&r.resolution_unit)
-                    .ok_or_else(|| corrupt("routing_rules.resolution_unit", &r.resolution_unit))?,
-            },
             initial_level: u32::try_from(r.initial_level).unwrap_or(0),
             owner_reps_co_handle: r.owner_reps_co_handle,
             customised: true,
@@ -303,6 +317,8 @@ macro_rules! sql_store {
                     "person_name" => a.map(|a| a.person_name.clone()),
                     "respond_by" => a.map(|a| a.respond_by_ms),
                     "resolve_by" => a.map(|a| a.resolve_by_ms),
+                    "sign_by" => a.map(|a| a.sign_by_ms).filter(|ms| *ms != 0),
+                    "signed_at" => a.and_then(|a| a.signed_at_ms),
                     "measures" => a.map(|a| a.measures.clone()).unwrap_or_default(),
                     "co_handlers" => a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default(),
                     "updated_at" => t.updated_at_ms,
@@ -510,7 +526,8 @@ macro_rules! sql_store {
             async fn routing_overrides(&self, town: &str) -> ServiceResult<Vec<RoutingRule>> {
                 let rows: Vec<RuleRow> = sqlx::query_as(
                     "SELECT town, category, target, response_amount, response_unit, resolution_amount, resolution_unit, \
-                     initial_level, owner_reps_co_handle FROM routing_rules WHERE town = $1 ORDER BY category",
+                     sign_amount, sign_unit, initial_level, owner_reps_co_handle FROM routing_rules \
+                     WHERE town = $1 ORDER BY category",
                 )
                 .bind(town)
                 .fetch_all(&self.pool)
@@ -521,11 +538,12 @@ macro_rules! sql_store {
             async fn set_routing_rule(&self, r: &RoutingRule, actor: &str) -> ServiceResult<()> {
                 sqlx::query(
                     "INSERT INTO routing_rules (town, category, target, response_amount, response_unit, resolution_amount, \
-                     resolution_unit, initial_level, owner_reps_co_handle, updated_by, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     resolution_unit, sign_amount, sign_unit, initial_level, owner_reps_co_handle, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                      ON CONFLICT (town, category) DO UPDATE SET target = excluded.target, \
                      response_amount = excluded.response_amount, response_unit = excluded.response_unit, \
                      resolution_amount = excluded.resolution_amount, resolution_unit = excluded.resolution_unit, \
+                     sign_amount = excluded.sign_amount, sign_unit = excluded.sign_unit, \
                      initial_level = excluded.initial_level, owner_reps_co_handle = excluded.owner_reps_co_handle, \
                      updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
@@ -536,6 +554,8 @@ macro_rules! sql_store {
                 .bind(r.response.unit.as_str())
                 .bind(i64::from(r.resolution.amount))
                 .bind(r.resolution.unit.as_str())
+                .bind(i64::from(r.sign.amount))
+                .bind(r.sign.unit.as_str())
                 .bind(i64::from(r.initial_level))
                 .bind(r.owner_reps_co_handle)
                 .bind(actor)
@@ -599,7 +619,11 @@ macro_rules! sql_store {
 
             async fn escalate_overdue(&self, now: i64, window: i64, limit: i64) -> ServiceResult<Vec<Escalated>> {
                 let mut out = Vec::new();
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, level, responded_at, respond_by FROM tickets WHERE status IN ");
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, level, responded_at, respond_by, signed_at IS NULL AND sign_by < ",
+                );
+                q.push_bind(now);
+                q.push(" AND status IN ('assigned', 'reopened') FROM tickets WHERE status IN ");
                 q.push(OPEN_STATUSES);
                 q.push(" AND unit_id IS NOT NULL AND ((level = 0) OR (level = 1 AND escalated_l1_at < ")
                     .push_bind(now - window)
@@ -607,13 +631,17 @@ macro_rules! sql_store {
                     .push_bind(now)
                     .push(") OR resolve_by < ")
                     .push_bind(now)
-                    .push(") ORDER BY id LIMIT ")
+                    // Not signed for in time (签收超时) escalates like a late response.
+                    .push(" OR (signed_at IS NULL AND sign_by < ")
+                    .push_bind(now)
+                    .push(" AND status IN ('assigned', 'reopened'))) ORDER BY id LIMIT ")
                     .push_bind(limit);
-                let candidates: Vec<(String, i64, Option<i64>, Option<i64>)> =
+                let candidates: Vec<(String, i64, Option<i64>, Option<i64>, Option<bool>)> =
                     q.build_query_as().fetch_all(&self.pool).await?;
-                for (id, level, responded_at, respond_by) in candidates {
+                for (id, level, responded_at, respond_by, sign_late) in candidates {
                     let level = u32::try_from(level).unwrap_or(0);
                     let why = match level {
+                        0 if sign_late == Some(true) => EventRemark::SignForOverdue,
                         0 if responded_at.is_none() && respond_by.is_some_and(|r| r < now) => EventRemark::ResponseOverdue,
                         0 => EventRemark::ResolutionOverdue,
                         _ => EventRemark::StillOverdue,
