@@ -217,6 +217,33 @@ async fn roles_work_their_flows_in_the_console() {
     assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{page_path}?done=sign").as_str())));
     let (_, page, _) = company.get(&page_path).await;
     assert!(page.contains("已签收") && !page.contains(">签收</button>"), "{page}");
+    // 延期申请: the unit asks, the office approves, the deadline moves.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(20)).format("%Y-%m-%dT18:00");
+    let later = later.to_string();
+    let (status, _, _) = company
+        .post(
+            &format!("{page_path}/request_extension"),
+            &[("csrf", token.as_str()), ("deadline", later.as_str()), ("reason", "灯具需统一采购")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = company.get(&page_path).await;
+    assert!(
+        page.contains("待审批") && page.contains("灯具需统一采购") && !page.contains(">申请延期</button>"),
+        "{page}"
+    );
+    let mut approver = Browser::new(&t.base);
+    approver.sign_in("zhongxing.town_office").await;
+    let (_, office_page, _) = approver.get(&page_path).await;
+    assert!(office_page.contains(">批准延期</button>") && office_page.contains(">不予延期</button>"), "{office_page}");
+    let office_token = csrf(&office_page);
+    let (status, _, _) = approver
+        .post(&format!("{page_path}/approve_extension"), &[("csrf", office_token.as_str()), ("note", "")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = company.get(&page_path).await;
+    let shown_deadline = later.replace('T', " ");
+    assert!(!page.contains("待审批") && page.contains("批准延期") && page.contains(&shown_deadline), "{page}");
     let (status, _, _) = company.post(&format!("{page_path}/accept"), &[("measures", "更换楼道灯")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, location) =

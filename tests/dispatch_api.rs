@@ -52,6 +52,7 @@ async fn suite(store: Store) {
     holiday_figure_and_stats(&t).await;
     rules_override(&t, &c).await;
     working_days_by_the_calendar(&t, &c).await;
+    extension_requests(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
     burst_on_one_estate(&t, &c).await;
@@ -755,6 +756,67 @@ async fn working_days_by_the_calendar(t: &TestStack, c: &Ctx) {
     assert!(status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN, "{status}");
     let (_, anhe_cal) = t.get("/api/v1/towns/anhe/calendar?year=2026", &anhe).await;
     assert_eq!(anhe_cal["source"], "national", "zhongxing's year is its own");
+}
+
+/// The unit asks for more time before its deadline; only the town office's approval moves it.
+async fn extension_requests(t: &TestStack, c: &Ctx) {
+    let company = t.login("zhongxing.property_company").await;
+    // Sanitation: the company's (an earlier step sent repairs to the community).
+    let (status, created) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "sanitation")).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/api/v1/complaints/{}", created["id"].as_str().unwrap());
+    let deadline = created["assignment"]["deadline"].clone();
+    let later = (chrono::Utc::now() + chrono::Duration::days(20)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ask = json!({"deadline": later, "reason": "需业主大会表决动用维修资金"});
+    let requests = format!("{path}/extension-requests");
+    let decision = format!("{path}/extension-requests/decision");
+
+    let (status, body) = t.post(&requests, &company, json!({"deadline": "下个月", "reason": "x"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "deadline");
+    let (status, body) = t.post(&requests, &company, json!({"deadline": later})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reason");
+    let (status, body) = t.post(&requests, &c.office, ask.clone()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, asked) = t.post(&requests, &company, ask.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    assert_eq!(asked["pending_extension"]["deadline"], later.as_str());
+    assert_eq!(asked["assignment"]["deadline"], deadline, "asking moves nothing");
+    let (status, body) = t.post(&requests, &company, ask.clone()).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let (status, body) = t.post(&decision, &company, json!({"approve": true})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.post(&decision, &c.office, json!({"approve": false})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "note");
+    let (status, refused) = t.post(&decision, &c.office, json!({"approve": false, "note": "七日内可完成"})).await;
+    assert_eq!(status, StatusCode::OK, "{refused}");
+    assert!(refused["pending_extension"].is_null() && refused["assignment"]["deadline"] == deadline, "{refused}");
+    let (status, body) = t.post(&decision, &c.office, json!({"approve": true})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    t.post(&requests, &company, ask).await;
+    let (status, approved) = t.post(&decision, &c.office, json!({"approve": true, "note": "同意"})).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(
+        (approved["assignment"]["deadline"].as_str(), approved["pending_extension"].is_null()),
+        (Some(later.as_str()), true)
+    );
+    let (_, full) = t.get(&path, &c.office).await;
+    let actions: Vec<&str> =
+        full["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions[2..], ["request_extension", "refuse_extension", "request_extension", "approve_extension"]);
+
+    // Past its deadline it is too late to ask.
+    let mut old = complaint(&c.managed_estate, "sanitation");
+    old["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339());
+    old["description"] = json!("上月的报修");
+    let (_, late) = t.post("/api/v1/complaints", &c.office, old).await;
+    let (status, body) = t
+        .post(
+            &format!("/api/v1/complaints/{}/extension-requests", late["id"].as_str().unwrap()),
+            &company,
+            json!({"deadline": later, "reason": "来不及"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
 }
 
 async fn supervision_view(t: &TestStack) {

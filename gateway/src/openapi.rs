@@ -58,6 +58,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::reject))
         .routes(routes!(complaints::reassign))
         .routes(routes!(complaints::extend))
+        .routes(routes!(complaints::request_extension))
+        .routes(routes!(complaints::decide_extension))
         .routes(routes!(complaints::progress))
         .routes(routes!(complaints::resolve))
         .routes(routes!(complaints::verify))

@@ -80,6 +80,32 @@ pub struct Extend {
     pub note: String,
 }
 
+/// The assigned unit's request for more time (延期申请).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionAsk {
+    /// The deadline asked for, RFC 3339, e.g. 2026-12-20T18:00:00+08:00.
+    #[schema(format = DateTime)]
+    pub deadline: String,
+    pub reason: String,
+}
+
+/// The town office's decision on the pending extension request; refusing needs a note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecision {
+    pub approve: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionalNote {
+    #[serde(default)]
+    note: String,
+}
+
 /// An action on a ticket with what it carries.
 #[derive(Debug)]
 pub enum TicketAction {
@@ -88,6 +114,8 @@ pub enum TicketAction {
     Reject(Reason),
     Reassign(Reassign),
     Extend(Extend),
+    RequestExtension(ExtensionAsk),
+    DecideExtension(ExtensionDecision),
     Progress(Note),
     Resolve(Resolve),
     Verify(Verify),
@@ -139,6 +167,15 @@ impl TicketAction {
             "reject" => Self::Reject(fields.read()?),
             "reassign" => Self::Reassign(fields.read()?),
             "extend" => Self::Extend(fields.read()?),
+            "request_extension" => Self::RequestExtension(fields.read()?),
+            "decide_extension" => Self::DecideExtension(fields.read()?),
+            // The console's two buttons for the one decision (a form posts no booleans).
+            "approve_extension" => {
+                Self::DecideExtension(ExtensionDecision { approve: true, note: fields.read::<OptionalNote>()?.note })
+            }
+            "refuse_extension" => {
+                Self::DecideExtension(ExtensionDecision { approve: false, note: fields.read::<OptionalNote>()?.note })
+            }
             "progress" => Self::Progress(fields.read()?),
             "resolve" => Self::Resolve(fields.read()?),
             "verify" => Self::Verify(fields.read()?),
@@ -172,6 +209,18 @@ impl TicketAction {
                     .extend_deadline(r!(pb::ExtendDeadlineRequest { id, resolve_by_ms, note: b.note }))
                     .await
                     .map_err(|e| ApiError::from(e).renamed("resolve_by", "deadline"))?
+            }
+            Self::RequestExtension(b) => {
+                let resolve_by_ms = parse_instant("deadline", &b.deadline)?;
+                let req = pb::RequestExtensionRequest { id, resolve_by_ms, reason: b.reason };
+                client
+                    .request_extension(r!(req))
+                    .await
+                    .map_err(|e| ApiError::from(e).renamed("resolve_by", "deadline"))?
+            }
+            Self::DecideExtension(b) => {
+                let req = pb::DecideExtensionRequest { id, approve: b.approve, note: b.note };
+                client.decide_extension(r!(req)).await?
             }
             Self::Progress(b) => client.add_progress(r!(pb::AddProgressRequest { id, note: b.note })).await?,
             Self::Resolve(b) => {

@@ -163,6 +163,8 @@ pub struct Detail {
     person: String,
     deadline: String,
     time_left: String,
+    /// The unit's pending extension request, as the page says it (empty for none).
+    extension: String,
     /// 签收: signed when, or by when it must be, or that it is late.
     sign: String,
     sign_late: bool,
@@ -225,6 +227,15 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
             out.push(a("accept", "接单（定措施）", vec![("measures", "整改措施", "textarea")]));
             out.push(a("reject", "退回", vec![("reason", "退回原因", "textarea")]));
         }
+        if matches!(status, dpb::Status::Assigned | dpb::Status::Accepted | dpb::Status::Reopened)
+            && t.pending_extension.is_none()
+        {
+            out.push(a(
+                "request_extension",
+                "申请延期",
+                vec![("deadline", "申请延至", "datetime-local"), ("reason", "延期理由", "textarea")],
+            ));
+        }
         if status == dpb::Status::Accepted {
             out.push(a("progress", "进展", vec![("note", "办理进展", "textarea")]));
             out.push(a("resolve", "办结", vec![("measures_taken", "已采取的措施", "textarea")]));
@@ -237,6 +248,10 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
         out.push(a("progress", "协办进展", vec![("note", "协办情况", "textarea")]));
     }
     if matches!(p.role, Role::TownOffice | Role::County) {
+        if t.pending_extension.is_some() {
+            out.push(a("approve_extension", "批准延期", vec![("note", "审批意见", "note")]));
+            out.push(a("refuse_extension", "不予延期", vec![("note", "不予延期的理由", "textarea")]));
+        }
         if status == dpb::Status::Resolved {
             out.push(a(
                 "verify",
@@ -302,6 +317,13 @@ async fn render_ticket(
         deadline: a.map(|a| local_time(a.resolve_by_ms)).unwrap_or_else(|| "—".to_owned()),
         time_left: state.text,
         sign: a.map(|a| sign_text(a, now)).unwrap_or_else(|| "—".to_owned()),
+        extension: t
+            .pending_extension
+            .as_ref()
+            .map(|r| {
+                format!("申请延至 {}（{}）：{}", local_time(r.resolve_by_ms), local_time(r.requested_at_ms), r.reason)
+            })
+            .unwrap_or_default(),
         sign_late: a.is_some_and(|a| sign_late(a, t.status, now)),
         measures: a
             .map(|a| a.measures.clone())
@@ -368,7 +390,7 @@ pub async fn act(
         Some("supervision") => format!("/console/supervision?done={action}#repeats"),
         _ => format!("/console/tickets/{id}?done={action}"),
     };
-    if action == "extend"
+    if matches!(action.as_str(), "extend" | "request_extension")
         && let Some(d) = f.get_mut("deadline")
     {
         // <input type="datetime-local"> gives local time without a zone: the town's is UTC+8.

@@ -199,6 +199,8 @@ ticket_actions! {
     reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Reject with a reason (back to the town office)" Reason;
     reassign "/api/v1/complaints/{id}/reassign" "reassign_complaint" "Reassign to another unit (town office)" Reassign;
     extend "/api/v1/complaints/{id}/extend" "extend_complaint" "Extend the deadline (town office)" Extend;
+    request_extension "/api/v1/complaints/{id}/extension-requests" "request_complaint_extension" "Ask for a later deadline, before the current one (the assigned unit)" ExtensionAsk;
+    decide_extension "/api/v1/complaints/{id}/extension-requests/decision" "decide_complaint_extension" "Approve or refuse the pending extension request (town office, county)" ExtensionDecision;
     progress "/api/v1/complaints/{id}/progress" "add_complaint_progress" "Add a progress note" Note;
     resolve "/api/v1/complaints/{id}/resolve" "resolve_complaint" "Resolve with the measures taken" Resolve;
     verify "/api/v1/complaints/{id}/verify" "verify_complaint" "Rate the fix; not satisfied reopens" Verify;

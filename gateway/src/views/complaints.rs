@@ -57,6 +57,17 @@ pub struct AssignmentView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct ExtensionView {
+    /// The deadline asked for.
+    #[schema(format = DateTime)]
+    pub deadline: Option<String>,
+    pub reason: String,
+    pub requested_by: String,
+    #[schema(format = DateTime)]
+    pub requested_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ReporterView {
     pub name: String,
     pub phone: String,
@@ -147,6 +158,8 @@ pub struct ComplaintView {
     /// An open complaint about the same estate and category from the week before.
     pub possible_repeat_of: Option<String>,
     pub merged_into: Option<String>,
+    /// The unit's extension request awaiting the town office, if any (延期申请).
+    pub pending_extension: Option<ExtensionView>,
     /// When it reached the town office (level 1) and the county (level 2).
     #[schema(format = DateTime)]
     pub reached_town_at: Option<String>,
@@ -192,6 +205,12 @@ impl From<pb::Ticket> for ComplaintView {
             county_report: t.county_report,
             possible_repeat_of: (!t.possible_repeat_of.is_empty()).then_some(t.possible_repeat_of),
             merged_into: (!t.merged_into.is_empty()).then_some(t.merged_into),
+            pending_extension: t.pending_extension.map(|r| ExtensionView {
+                deadline: instant(r.resolve_by_ms),
+                reason: r.reason,
+                requested_by: r.requested_by,
+                requested_at: instant(r.requested_at_ms),
+            }),
             reached_town_at: instant(t.reached_town_at_ms),
             reached_county_at: instant(t.reached_county_at_ms),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),

@@ -4,6 +4,7 @@
 
 use crate::model::*;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::local_time::local_minute;
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
 
 pub enum Action {
@@ -22,6 +23,16 @@ pub enum Action {
     },
     Extend {
         resolve_by_ms: i64,
+        note: String,
+    },
+    /// The assigned unit asks to move its resolution deadline (延期申请).
+    RequestExtension {
+        resolve_by_ms: i64,
+        reason: String,
+    },
+    /// The town office approves the pending request (the deadline moves) or refuses it.
+    DecideExtension {
+        approve: bool,
         note: String,
     },
     Progress {
@@ -49,6 +60,13 @@ pub enum Action {
 }
 
 const SUPERVISORS: &[Role] = &[Role::TownOffice, Role::County];
+/// The furthest a deadline may be moved, from now.
+const MAX_EXTENSION_MS: i64 = 90 * DAY_MS;
+
+/// "：note" after a fixed text, or nothing when there is no note.
+fn colon_then(note: &str) -> String {
+    if note.is_empty() { String::new() } else { format!("：{note}") }
+}
 const MAX_NOTE_CHARS: usize = 2000;
 
 fn required_text(field: &str, value: &str) -> ServiceResult<String> {
@@ -150,6 +168,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             let reason = required_text("reason", &reason)?;
             // A rejected ticket goes back to the town office, which supervises it (level 1).
             n.status = Status::Rejected;
+            n.pending_extension = None;
             if n.level == 0 {
                 n.level = 1;
                 n.escalated_l1_at_ms = Some(now);
@@ -166,6 +185,8 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             let note = optional_text("note", &note)?;
             n.status = Status::Assigned;
             n.responded_at_ms = None;
+            // What the previous unit asked for is not the new unit's.
+            n.pending_extension = None;
             let detail = format!(
                 "→ {} ({}){}",
                 assignment.unit_name,
@@ -190,13 +211,73 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                     "the new deadline must be later than the current one and in the future",
                 ));
             }
-            if resolve_by_ms > now + 90 * DAY_MS {
+            if resolve_by_ms > now + MAX_EXTENSION_MS {
                 return Err(ServiceError::invalid("resolve_by", "a deadline may be extended by at most 90 days"));
             }
             if let Some(a) = n.assignment.as_mut() {
                 a.resolve_by_ms = resolve_by_ms;
             }
+            // The office set the deadline itself: a request waiting for it is settled.
+            n.pending_extension = None;
             events.push(TicketEvent::new(&n, TicketAction::Extend, Some(from), actor, now, &note));
+        }
+        Action::RequestExtension { resolve_by_ms, reason } => {
+            if !is_assignee(p, t) {
+                return Err(deny("request an extension for"));
+            }
+            require_status(t, &[Status::Assigned, Status::Accepted, Status::Reopened], "request an extension for")?;
+            if t.pending_extension.is_some() {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    "an extension request is already waiting for the town office's decision",
+                ));
+            }
+            let current = t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0);
+            // Asked for in time or not at all: a late request would excuse what is already late.
+            if now >= current {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    "an extension must be requested before the deadline; it has passed",
+                ));
+            }
+            let reason = required_text("reason", &reason)?;
+            if resolve_by_ms <= current {
+                return Err(ServiceError::invalid(
+                    "resolve_by",
+                    "the deadline asked for must be later than the current one",
+                ));
+            }
+            if resolve_by_ms > now + MAX_EXTENSION_MS {
+                return Err(ServiceError::invalid("resolve_by", "a deadline may be extended by at most 90 days"));
+            }
+            n.pending_extension = Some(ExtensionRequest {
+                resolve_by_ms,
+                reason: reason.clone(),
+                requested_by: actor.to_owned(),
+                requested_at_ms: now,
+            });
+            let note = format!("申请延至 {}：{reason}", local_minute(resolve_by_ms));
+            events.push(TicketEvent::new(&n, TicketAction::RequestExtension, Some(from), actor, now, &note));
+        }
+        Action::DecideExtension { approve, note } => {
+            if !p.is_one_of(SUPERVISORS) {
+                return Err(deny("decide an extension request for"));
+            }
+            let Some(request) = t.pending_extension.clone() else {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "no extension request is waiting"));
+            };
+            n.pending_extension = None;
+            if approve {
+                let note = optional_text("note", &note)?;
+                if let Some(a) = n.assignment.as_mut() {
+                    a.resolve_by_ms = request.resolve_by_ms;
+                }
+                let text = format!("延至 {}{}", local_minute(request.resolve_by_ms), colon_then(&note));
+                events.push(TicketEvent::new(&n, TicketAction::ApproveExtension, Some(from), actor, now, &text));
+            } else {
+                let note = required_text("note", &note)?;
+                events.push(TicketEvent::new(&n, TicketAction::RefuseExtension, Some(from), actor, now, &note));
+            }
         }
         Action::Progress { note } => {
             if !(is_assignee(p, t) || is_co_handler(p, t) || p.is_one_of(SUPERVISORS)) {
@@ -218,6 +299,8 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             require_status(t, &[Status::Accepted], "resolve")?;
             let measures_taken = required_text("measures_taken", &measures_taken)?;
             n.status = Status::Resolved;
+            // Done in time after all: nothing left to decide.
+            n.pending_extension = None;
             n.resolved_at_ms = Some(now);
             events.push(TicketEvent::new(&n, TicketAction::Resolve, Some(from), actor, now, &measures_taken));
         }
@@ -401,6 +484,37 @@ mod tests {
         assert_eq!(t.assignment.unwrap().signed_at_ms, Some(40), "accepting without signing signs");
         let other = principal(Role::Police, Some("police"), "police.user");
         assert_eq!(apply(&ticket(), Action::Sign, &other, 1).err().unwrap().code, ErrorCode::PermissionDenied);
+    }
+
+    #[test]
+    fn an_extension_moves_the_deadline_only_when_the_office_approves() {
+        let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
+        let office = principal(Role::TownOffice, None, "office");
+        let ask = |t: &Ticket, by: i64, at: i64| {
+            apply(t, Action::RequestExtension { resolve_by_ms: by, reason: "等待业主表决维修资金".into() }, &unit, at)
+        };
+        let (t, events) = ask(&ticket(), 10 * DAY_MS, DAY_MS).unwrap();
+        assert_eq!(t.pending_extension.as_ref().map(|r| r.resolve_by_ms), Some(10 * DAY_MS));
+        assert_eq!(t.assignment.as_ref().unwrap().resolve_by_ms, 7 * DAY_MS, "asking moves nothing");
+        assert_eq!(events[0].action, "request_extension");
+        assert_eq!(ask(&t, 11 * DAY_MS, DAY_MS).err().unwrap().code, ErrorCode::FailedPrecondition, "one at a time");
+        let refuse = Action::DecideExtension { approve: false, note: String::new() };
+        assert_eq!(apply(&t, refuse, &office, 2 * DAY_MS).err().unwrap().field.as_deref(), Some("note"));
+        let refuse = Action::DecideExtension { approve: false, note: "理由不充分".into() };
+        let (refused, _) = apply(&t, refuse, &office, 2 * DAY_MS).unwrap();
+        assert_eq!((refused.pending_extension.clone(), refused.assignment.unwrap().resolve_by_ms), (None, 7 * DAY_MS));
+        let approve = Action::DecideExtension { approve: true, note: String::new() };
+        let (approved, events) = apply(&t, approve, &office, 2 * DAY_MS).unwrap();
+        assert_eq!((approved.pending_extension, approved.assignment.unwrap().resolve_by_ms), (None, 10 * DAY_MS));
+        assert_eq!(events[0].action, "approve_extension");
+        // Refusals: after the deadline, not later than it, not the unit's ticket, nothing to decide.
+        assert_eq!(ask(&ticket(), 10 * DAY_MS, 7 * DAY_MS).err().unwrap().code, ErrorCode::FailedPrecondition);
+        assert_eq!(ask(&ticket(), 6 * DAY_MS, DAY_MS).err().unwrap().field.as_deref(), Some("resolve_by"));
+        let other = principal(Role::Police, Some("police"), "police.user");
+        let by_other = Action::RequestExtension { resolve_by_ms: 10 * DAY_MS, reason: "x".into() };
+        assert_eq!(apply(&ticket(), by_other, &other, DAY_MS).err().unwrap().code, ErrorCode::PermissionDenied);
+        let nothing = Action::DecideExtension { approve: true, note: String::new() };
+        assert_eq!(apply(&ticket(), nothing, &office, DAY_MS).err().unwrap().code, ErrorCode::FailedPrecondition);
     }
 
     #[test]

@@ -92,7 +92,19 @@ pub struct Ticket {
     pub repeat_of: Option<String>,
     /// Set when the town office merged this ticket into another.
     pub merged_into: Option<String>,
+    /// The unit's request for more time, awaiting the town office (延期申请).
+    pub pending_extension: Option<ExtensionRequest>,
     pub version: i64,
+}
+
+/// A unit's request to move its resolution deadline, until the town office decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionRequest {
+    /// The deadline asked for.
+    pub resolve_by_ms: i64,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at_ms: i64,
 }
 
 /// How far back an open ticket about the same estate and category counts as a possible repeat.
@@ -143,6 +155,7 @@ impl Ticket {
             county_report: false,
             repeat_of: None,
             merged_into: None,
+            pending_extension: None,
             version: 1,
         }
     }

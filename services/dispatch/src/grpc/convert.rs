@@ -77,6 +77,12 @@ pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEven
         submitted_by: t.submitted_by,
         possible_repeat_of: t.repeat_of.unwrap_or_default(),
         merged_into: t.merged_into.unwrap_or_default(),
+        pending_extension: t.pending_extension.map(|r| pb::ExtensionRequest {
+            resolve_by_ms: r.resolve_by_ms,
+            reason: r.reason,
+            requested_by: r.requested_by,
+            requested_at_ms: r.requested_at_ms,
+        }),
         reached_town_at_ms: t.escalated_l1_at_ms.unwrap_or(0),
         reached_county_at_ms: t.escalated_l2_at_ms.unwrap_or(0),
     }

@@ -378,6 +378,24 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         .await)
     }
 
+    async fn request_extension(&self, req: Request<pb::RequestExtensionRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::RequestExtension { resolve_by_ms: r.resolve_by_ms, reason: r.reason }).await
+        }
+        .await)
+    }
+
+    async fn decide_extension(&self, req: Request<pb::DecideExtensionRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::DecideExtension { approve: r.approve, note: r.note }).await
+        }
+        .await)
+    }
+
     async fn add_progress(&self, req: Request<pb::AddProgressRequest>) -> Rpc<pb::Ticket> {
         ok(async {
             let p = self.principal(&req)?;

@@ -37,7 +37,7 @@ const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
      resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
-     sign_by, signed_at";
+     sign_by, signed_at, extension_until, extension_reason, extension_by, extension_at";
 
 /// Statuses of an open ticket, as SQL.
 pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
@@ -81,6 +81,10 @@ struct TicketRow {
     merged_into: Option<String>,
     sign_by: Option<i64>,
     signed_at: Option<i64>,
+    extension_until: Option<i64>,
+    extension_reason: Option<String>,
+    extension_by: Option<String>,
+    extension_at: Option<i64>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -134,6 +138,12 @@ impl TryFrom<TicketRow> for Ticket {
             county_report: r.county_report,
             repeat_of: r.repeat_of,
             merged_into: r.merged_into,
+            pending_extension: r.extension_until.map(|resolve_by_ms| ExtensionRequest {
+                resolve_by_ms,
+                reason: r.extension_reason.unwrap_or_default(),
+                requested_by: r.extension_by.unwrap_or_default(),
+                requested_at_ms: r.extension_at.unwrap_or(0),
+            }),
             version: r.version,
         })
     }
@@ -319,6 +329,10 @@ macro_rules! sql_store {
                     "resolve_by" => a.map(|a| a.resolve_by_ms),
                     "sign_by" => a.map(|a| a.sign_by_ms).filter(|ms| *ms != 0),
                     "signed_at" => a.and_then(|a| a.signed_at_ms),
+                    "extension_until" => t.pending_extension.as_ref().map(|r| r.resolve_by_ms),
+                    "extension_reason" => t.pending_extension.as_ref().map(|r| r.reason.clone()),
+                    "extension_by" => t.pending_extension.as_ref().map(|r| r.requested_by.clone()),
+                    "extension_at" => t.pending_extension.as_ref().map(|r| r.requested_at_ms),
                     "measures" => a.map(|a| a.measures.clone()).unwrap_or_default(),
                     "co_handlers" => a.map(|a| a.co_handler_unit_ids.join(",")).unwrap_or_default(),
                     "updated_at" => t.updated_at_ms,
