@@ -821,6 +821,14 @@ async fn extension_requests(t: &TestStack, c: &Ctx) {
 
 async fn supervision_view(t: &TestStack) {
     let office = t.login("zhongxing.town_office").await;
+    // The demo shows the closed loop's states: signed for and not yet taken up, and extension
+    // requests waiting for the office.
+    let open = t.get_all("/api/v1/complaints?open_only=true&page_size=500", &office).await;
+    assert!(
+        open.iter().any(|x| x["status"] == "assigned" && x["assignment"]["signed_at"].is_string()),
+        "a demo ticket signed for but not accepted"
+    );
+    assert!(open.iter().any(|x| x["pending_extension"]["reason"].is_string()), "a demo extension request waiting");
     let (status, view) = t.get("/api/v1/towns/zhongxing/supervision", &office).await;
     assert_eq!(status, StatusCode::OK);
     for (key, label) in [

@@ -164,15 +164,37 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
                 .await?;
             }
             2 => {
+                // Signed for first (签收), taken up an hour later.
+                let t = step(store, t, Action::Sign, &unit, at + HOUR_MS / 4).await?;
                 let t = step(store, t, Action::Accept { measures: "安排人员处理".into() }, &unit, at + HOUR_MS).await?;
                 step(store, t, Action::Resolve { measures_taken: "已处理，待核实".into() }, &unit, at + 5 * HOUR_MS)
                     .await?;
             }
             3 => {
                 let t = step(store, t, Action::Accept { measures: "制定整改方案".into() }, &unit, at + HOUR_MS).await?;
-                step(store, t, Action::Progress { note: "已联系相关住户".into() }, &unit, at + DAY_MS / 2).await?;
+                let t =
+                    step(store, t, Action::Progress { note: "已联系相关住户".into() }, &unit, at + DAY_MS / 2).await?;
+                // The unit asks for a week more (延期申请): one waits, one approved, one refused.
+                let deadline = t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(at) + 7 * DAY_MS;
+                let ask = Action::RequestExtension {
+                    resolve_by_ms: deadline, reason: "需业主表决动用维修资金".into()
+                };
+                let t = step(store, t, ask, &unit, at + DAY_MS / 2 + HOUR_MS).await?;
+                let office = office(&t);
+                let decision = match i {
+                    19 => Some(Action::DecideExtension { approve: true, note: "同意延期".into() }),
+                    27 => Some(Action::DecideExtension { approve: false, note: "请按原时限办结".into() }),
+                    _ => None,
+                };
+                if let Some(decision) = decision {
+                    step(store, t, decision, &office, at + DAY_MS / 2 + 2 * HOUR_MS).await?;
+                }
             }
-            4 => {} // assigned, never accepted: overdue unless very recent
+            4 if i == 4 => {
+                // Signed for, not yet taken up.
+                step(store, t, Action::Sign, &unit, at + HOUR_MS / 2).await?;
+            }
+            4 => {} // assigned, never signed for or accepted: overdue unless very recent
             5 => {
                 step(store, t, Action::Reject { reason: "不属于本单位职责".into() }, &unit, at + 2 * HOUR_MS).await?;
             }
