@@ -213,6 +213,8 @@ async fn roles_work_their_flows_in_the_console() {
     let token = csrf(&page);
     // 签收 first: the page says by when, then when it was signed for.
     assert!(page.contains(">签收</button>") && page.contains("待签收，时限"), "{page}");
+    // It may return it (退单) with one of the contract's reasons.
+    assert!(page.contains(">退单</button>") && page.contains(">非本单位职责</option>"), "{page}");
     let (status, _, location) = company.post(&format!("{page_path}/sign"), &[("csrf", token.as_str())]).await;
     assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{page_path}?done=sign").as_str())));
     let (_, page, _) = company.get(&page_path).await;

@@ -225,8 +225,48 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     let (_, created) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "security")).await;
     let path = format!("/api/v1/complaints/{}", created["id"].as_str().unwrap());
 
-    let (_, body) = t.post(&format!("{path}/reject"), &police, json!({"reason": "属于违建，应由城管处理"})).await;
+    let (status, body) = t.post(&format!("{path}/reject"), &police, json!({"reason": "属于违建，应由城管处理"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reason_code");
+    let ret = json!({"reason_code": "not_our_remit", "reason": "属于违建，应由城管处理"});
+    let (_, body) = t.post(&format!("{path}/reject"), &police, ret).await;
     assert_eq!((body["status"].as_str(), body["level"].as_u64()), (Some("rejected"), Some(1)), "{body}");
+    assert!(body["assignment"]["return_by"].is_string(), "{body}");
+    // 审定: a return the office does not accept goes back to the same unit, its clock never stopped.
+    let (_, other) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "security")).await;
+    let other_path = format!("/api/v1/complaints/{}", other["id"].as_str().unwrap());
+    let (status, body) = t.post(&format!("{other_path}/overrule-return"), &c.office, json!({"note": "x"})).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+    let ret = json!({"reason_code": "insufficient_information", "reason": "未写明楼栋"});
+    let (_, returned) = t.post(&format!("{other_path}/reject"), &police, ret).await;
+    assert_eq!(returned["status"], "rejected", "{returned}");
+    let (status, body) = t.post(&format!("{other_path}/overrule-return"), &police, json!({"note": "x"})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.post(&format!("{other_path}/overrule-return"), &c.office, json!({})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "note");
+    let (status, back) = t
+        .post(&format!("{other_path}/overrule-return"), &c.office, json!({"note": "地址已电话核实，请继续办理"}))
+        .await;
+    assert_eq!((status, back["status"].as_str()), (StatusCode::OK, Some("assigned")), "{back}");
+    assert_eq!(back["assignment"], returned["assignment"], "same unit, same deadlines");
+    let (_, full) = t.get(&other_path, &c.office).await;
+    let notes: Vec<(&str, &str)> = full["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["note"].as_str().unwrap()))
+        .collect();
+    assert!(notes.contains(&("reject", "信息不全，无法办理：未写明楼栋")), "{notes:?}");
+    assert!(notes.iter().any(|(a, _)| *a == "overrule_return"), "{notes:?}");
+    // Past the two working days of its window, a return is refused.
+    let mut old = complaint(&c.managed_estate, "security");
+    old["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
+    old["description"] = json!("十天前的治安问题");
+    let (_, old) = t.post("/api/v1/complaints", &c.office, old).await;
+    let ret = json!({"reason_code": "not_our_remit", "reason": "x"});
+    let (status, body) =
+        t.post(&format!("/api/v1/complaints/{}/reject", old["id"].as_str().unwrap()), &police, ret).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+
     // Units cannot reassign; the town office can.
     let (_, units) = t.get("/api/v1/towns/zhongxing/units?unit_type=urban_management", &c.office).await;
     let urban_unit = units["items"][0]["id"].as_str().unwrap().to_owned();
@@ -1004,7 +1044,7 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
         (Method::GET, "/api/v1/complaints?town=zhongxing".into(), None),
         (Method::GET, path.clone(), None),
         (Method::POST, format!("{path}/accept"), Some(json!({"measures": "x"}))),
-        (Method::POST, format!("{path}/reject"), Some(json!({"reason": "x"}))),
+        (Method::POST, format!("{path}/reject"), Some(json!({"reason_code": "other", "reason": "x"}))),
         (
             Method::POST,
             format!("{path}/reassign"),

@@ -56,6 +56,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::sign))
         .routes(routes!(complaints::accept))
         .routes(routes!(complaints::reject))
+        .routes(routes!(complaints::overrule_return))
         .routes(routes!(complaints::reassign))
         .routes(routes!(complaints::extend))
         .routes(routes!(complaints::request_extension))

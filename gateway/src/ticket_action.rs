@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use wuguan_platform::ErrorCode;
 use wuguan_proto::dispatch::v1 as pb;
-use wuguan_proto::vocab::dispatch::Satisfaction;
+use wuguan_proto::vocab::dispatch::{ReturnReason, Satisfaction};
 
 /// An action that carries nothing (an empty object, or no body at all).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,6 +28,15 @@ pub struct Measures {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
+    pub reason: String,
+}
+
+/// A unit returns a ticket (退单): why, as a code and in its own words.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Return {
+    #[schema(value_type = ReturnReason)]
+    pub reason_code: String,
     pub reason: String,
 }
 
@@ -111,7 +120,8 @@ struct OptionalNote {
 pub enum TicketAction {
     Sign(Nothing),
     Accept(Measures),
-    Reject(Reason),
+    Reject(Return),
+    OverruleReturn(Note),
     Reassign(Reassign),
     Extend(Extend),
     RequestExtension(ExtensionAsk),
@@ -165,6 +175,7 @@ impl TicketAction {
             "sign" => Self::Sign(fields.read()?),
             "accept" => Self::Accept(fields.read()?),
             "reject" => Self::Reject(fields.read()?),
+            "overrule_return" => Self::OverruleReturn(fields.read()?),
             "reassign" => Self::Reassign(fields.read()?),
             "extend" => Self::Extend(fields.read()?),
             "request_extension" => Self::RequestExtension(fields.read()?),
@@ -198,7 +209,13 @@ impl TicketAction {
         let ticket = match self {
             Self::Sign(_) => client.sign_ticket(r!(pb::SignTicketRequest { id })).await?,
             Self::Accept(b) => client.accept_ticket(r!(pb::AcceptTicketRequest { id, measures: b.measures })).await?,
-            Self::Reject(b) => client.reject_ticket(r!(pb::RejectTicketRequest { id, reason: b.reason })).await?,
+            Self::Reject(b) => {
+                let reason_code = wire::<ReturnReason>("reason_code", &b.reason_code)?;
+                client.reject_ticket(r!(pb::RejectTicketRequest { id, reason: b.reason, reason_code })).await?
+            }
+            Self::OverruleReturn(b) => {
+                client.overrule_return(r!(pb::OverruleReturnRequest { id, note: b.note })).await?
+            }
             Self::Reassign(b) => {
                 let req = pb::ReassignTicketRequest { id, unit_id: b.unit_id, person_id: b.person_id, note: b.note };
                 client.reassign_ticket(r!(req)).await?

@@ -7,7 +7,7 @@ use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ticket_action::TicketAction;
-use crate::vocab::{event_text_zh, label, wire};
+use crate::vocab::{choices, event_text_zh, label, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
-use wuguan_proto::vocab::dispatch::{Category, Status};
+use wuguan_proto::vocab::dispatch::{Category, ReturnReason, Status};
 
 // --- the board -------------------------------------------------------------------------
 
@@ -191,6 +191,8 @@ struct TicketPage {
     timeline: Vec<(String, String, &'static str, String)>,
     /// The town's units (id, name) to reassign to; empty unless the role may reassign.
     units: Vec<(String, String)>,
+    /// The reasons a unit may give for returning a ticket (name, label).
+    return_reasons: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -225,7 +227,11 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
                 out.push(a("sign", "签收", vec![]));
             }
             out.push(a("accept", "接单（定措施）", vec![("measures", "整改措施", "textarea")]));
-            out.push(a("reject", "退回", vec![("reason", "退回原因", "textarea")]));
+            out.push(a(
+                "reject",
+                "退单",
+                vec![("reason_code", "退单原因", "return_reason"), ("reason", "说明", "textarea")],
+            ));
         }
         if matches!(status, dpb::Status::Assigned | dpb::Status::Accepted | dpb::Status::Reopened)
             && t.pending_extension.is_none()
@@ -248,6 +254,9 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
         out.push(a("progress", "协办进展", vec![("note", "协办情况", "textarea")]));
     }
     if matches!(p.role, Role::TownOffice | Role::County) {
+        if status == dpb::Status::Rejected && t.assignment.is_some() {
+            out.push(a("overrule_return", "退单不予认可（退回原单位）", vec![("note", "审定意见", "textarea")]));
+        }
         if t.pending_extension.is_some() {
             out.push(a("approve_extension", "批准延期", vec![("note", "审批意见", "note")]));
             out.push(a("refuse_extension", "不予延期", vec![("note", "不予延期的理由", "textarea")]));
@@ -353,6 +362,7 @@ async fn render_ticket(
         nav: nav(session),
         actions,
         units,
+        return_reasons: choices::<ReturnReason>(),
         t: detail,
         csrf: session.csrf.clone(),
         timeline,

@@ -196,7 +196,8 @@ macro_rules! ticket_actions {
 ticket_actions! {
     sign "/api/v1/complaints/{id}/sign" "sign_complaint" "Sign for an assigned complaint (签收; the assigned unit)" Nothing;
     accept "/api/v1/complaints/{id}/accept" "accept_complaint" "Accept with planned measures" Measures;
-    reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Reject with a reason (back to the town office)" Reason;
+    reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Return it (退单) with a reason code and a note, within 2 working days of dispatch (back to the town office)" Return;
+    overrule_return "/api/v1/complaints/{id}/overrule-return" "overrule_complaint_return" "Do not accept a return (审定): back to the same unit, deadlines kept (town office, county)" Note;
     reassign "/api/v1/complaints/{id}/reassign" "reassign_complaint" "Reassign to another unit (town office)" Reassign;
     extend "/api/v1/complaints/{id}/extend" "extend_complaint" "Extend the deadline (town office)" Extend;
     request_extension "/api/v1/complaints/{id}/extension-requests" "request_complaint_extension" "Ask for a later deadline, before the current one (the assigned unit)" ExtensionAsk;

@@ -51,6 +51,12 @@ pub struct AssignmentView {
     /// When the unit signed for it (or accepted it); null until then.
     #[schema(format = DateTime)]
     pub signed_at: Option<String>,
+    /// When this unit was given it (dispatch); null for tickets from before it was recorded.
+    #[schema(format = DateTime)]
+    pub assigned_at: Option<String>,
+    /// The end of the unit's window to return it (退单时限: 2 working days from dispatch).
+    #[schema(format = DateTime)]
+    pub return_by: Option<String>,
     /// Planned measures (定措施), set when the unit accepts.
     pub measures: String,
     pub co_handler_unit_ids: Vec<String>,
@@ -191,6 +197,8 @@ impl From<pb::Ticket> for ComplaintView {
                 respond_by: instant(a.respond_by_ms),
                 sign_by: instant(a.sign_by_ms),
                 signed_at: instant(a.signed_at_ms),
+                assigned_at: instant(a.assigned_at_ms),
+                return_by: instant(a.return_by_ms),
                 measures: a.measures,
                 co_handler_unit_ids: a.co_handler_unit_ids,
             }),

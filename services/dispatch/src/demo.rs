@@ -196,7 +196,15 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
             }
             4 => {} // assigned, never signed for or accepted: overdue unless very recent
             5 => {
-                step(store, t, Action::Reject { reason: "不属于本单位职责".into() }, &unit, at + 2 * HOUR_MS).await?;
+                let reason_code = ReturnReason::NotOurRemit;
+                let ret = Action::Reject { reason_code, reason: "属于公共区域，应由社区协调".into() };
+                let t = step(store, t, ret, &unit, at + 2 * HOUR_MS).await?;
+                // One return the office does not accept (审定): back to the unit.
+                if i == 13 {
+                    let overrule = Action::OverruleReturn { note: "属本单位服务范围，请继续办理".into() };
+                    let office = office(&t);
+                    step(store, t, overrule, &office, at + 4 * HOUR_MS).await?;
+                }
             }
             6 => {
                 let t = close(store, t, at, Satisfaction::Satisfied).await?;

@@ -230,6 +230,8 @@ impl<S: DispatchStore> Dispatcher<S> {
             // A new unit signs for it anew.
             sign_by_ms: calendar.deadline(now, rule.sign),
             signed_at_ms: None,
+            assigned_at_ms: now,
+            return_by_ms: calendar.deadline(now, routing::RETURN_WINDOW),
         })
     }
 

@@ -13,12 +13,18 @@ pub enum Action {
     Accept {
         measures: String,
     },
+    /// The assigned unit returns the ticket (退单) within its return window.
     Reject {
+        reason_code: ReturnReason,
         reason: String,
+    },
+    /// The town office does not accept a return (审定): back to the same unit, deadlines kept.
+    OverruleReturn {
+        note: String,
     },
     /// The new assignment is resolved by the caller (it needs the registry).
     Reassign {
-        assignment: Assignment,
+        assignment: Box<Assignment>,
         note: String,
     },
     Extend {
@@ -160,12 +166,20 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             events.push(TicketEvent::new(&n, TicketAction::Accept, Some(from), actor, now, &measures));
         }
-        Action::Reject { reason } => {
+        Action::Reject { reason_code, reason } => {
             if !is_assignee(p, t) {
                 return Err(deny("reject"));
             }
             require_status(t, &[Status::Assigned, Status::Reopened], "reject")?;
             let reason = required_text("reason", &reason)?;
+            let window = t.assignment.as_ref().map(|a| a.return_by_ms).unwrap_or(0);
+            if window != 0 && now > window {
+                return Err(ServiceError::new(
+                    ErrorCode::FailedPrecondition,
+                    format!("the return window closed at {}", local_minute(window)),
+                ));
+            }
+            let reason = format!("{}：{reason}", reason_code.label_zh());
             // A rejected ticket goes back to the town office, which supervises it (level 1).
             n.status = Status::Rejected;
             n.pending_extension = None;
@@ -174,6 +188,19 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 n.escalated_l1_at_ms = Some(now);
             }
             events.push(TicketEvent::new(&n, TicketAction::Reject, Some(from), actor, now, &reason));
+        }
+        Action::OverruleReturn { note } => {
+            if !p.is_one_of(SUPERVISORS) {
+                return Err(deny("overrule the return of"));
+            }
+            require_status(t, &[Status::Rejected], "overrule the return of")?;
+            if t.assignment.is_none() {
+                return Err(ServiceError::new(ErrorCode::FailedPrecondition, "the ticket has no unit to go back to"));
+            }
+            let note = required_text("note", &note)?;
+            // Back to the same unit, whose clock never stopped: the deadlines stay as they were.
+            n.status = Status::Assigned;
+            events.push(TicketEvent::new(&n, TicketAction::OverruleReturn, Some(from), actor, now, &note));
         }
         Action::Reassign { assignment, note } => {
             if !p.is_one_of(SUPERVISORS) {
@@ -193,7 +220,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 assignment.person_name,
                 if note.is_empty() { String::new() } else { format!(": {note}") }
             );
-            n.assignment = Some(assignment);
+            n.assignment = Some(*assignment);
             events.push(TicketEvent::new(&n, TicketAction::Reassign, Some(from), actor, now, &detail));
         }
         Action::Extend { resolve_by_ms, note } => {
@@ -447,6 +474,8 @@ mod tests {
                 co_handler_unit_ids: vec![],
                 sign_by_ms: HOUR_MS,
                 signed_at_ms: None,
+                assigned_at_ms: 0,
+                return_by_ms: 2 * DAY_MS,
             }),
             ..Ticket::received(complaint, 0)
         }
@@ -557,8 +586,20 @@ mod tests {
     #[test]
     fn reject_goes_to_level_one_and_escalation_stops_at_the_county() {
         let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
-        let (t, _) = apply(&ticket(), Action::Reject { reason: "不属于我方".into() }, &unit, 1).unwrap();
+        let reject = || Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "不属于我方".into() };
+        let (t, events) = apply(&ticket(), reject(), &unit, 1).unwrap();
         assert_eq!((t.status, t.level), (Status::Rejected, 1));
+        assert_eq!(events[0].note, "非本单位职责：不属于我方");
+        // Past the return window (two days here) a return is refused.
+        assert_eq!(apply(&ticket(), reject(), &unit, 3 * DAY_MS).err().unwrap().code, ErrorCode::FailedPrecondition);
+        // The office does not accept it: back to the unit, deadlines as they were.
+        let office = principal(Role::TownOffice, None, "office");
+        let overrule = |note: &str| Action::OverruleReturn { note: note.into() };
+        assert_eq!(apply(&t, overrule(" "), &office, 2).err().unwrap().field.as_deref(), Some("note"));
+        assert_eq!(apply(&t, overrule("属物业职责"), &unit, 2).err().unwrap().code, ErrorCode::PermissionDenied);
+        let (back, _) = apply(&t, overrule("属物业职责"), &office, 2).unwrap();
+        assert_eq!((back.status, back.assignment.clone()), (Status::Assigned, t.assignment.clone()));
+        assert_eq!(apply(&back, overrule("x"), &office, 3).err().unwrap().code, ErrorCode::FailedPrecondition);
         let office = principal(Role::TownOffice, None, "office");
         let (t, _) = apply(&t, Action::Escalate { note: "拒不整改".into() }, &office, 2).unwrap();
         assert_eq!(t.level, 2);

@@ -3,7 +3,7 @@
 /// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
 pub use wuguan_proto::vocab::common::UnitType;
 pub use wuguan_proto::vocab::dispatch::{
-    CalendarSource, Category, DayKind, EventRemark, LimitUnit, RouteTarget, Satisfaction, Source, Status,
+    CalendarSource, Category, DayKind, EventRemark, LimitUnit, ReturnReason, RouteTarget, Satisfaction, Source, Status,
     SupervisionCheck, TicketAction,
 };
 
@@ -47,6 +47,10 @@ pub struct Assignment {
     pub sign_by_ms: i64,
     /// When the unit signed for it (or accepted it without signing first).
     pub signed_at_ms: Option<i64>,
+    /// When this unit was given it (0: a ticket from before this was recorded).
+    pub assigned_at_ms: i64,
+    /// The end of the unit's return window (退单时限; 0: none).
+    pub return_by_ms: i64,
 }
 
 impl Assignment {

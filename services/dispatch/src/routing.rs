@@ -13,6 +13,9 @@ const COMPLEX_RESOLUTION: TimeLimit = TimeLimit::days(15);
 /// working day otherwise (12345 practice: sign-for within one working day).
 const URGENT_SIGN: TimeLimit = TimeLimit { amount: 1, unit: LimitUnit::WorkingHours };
 const SIGN: TimeLimit = TimeLimit { amount: 1, unit: LimitUnit::WorkingDays };
+/// How long a unit may return a ticket it thinks is not its own (退单): two working days from
+/// dispatch (hotline practice: wrongly routed orders returned within 2 working days).
+pub const RETURN_WINDOW: TimeLimit = TimeLimit { amount: 2, unit: LimitUnit::WorkingDays };
 
 /// The built-in rule for a category: the source's routing with hotline-practice SLAs
 /// (2 h response for security and illegal building, 24 h otherwise; resolution 24 h urgent,
@@ -115,6 +118,8 @@ pub fn route(rule: &RoutingRule, facts: &EstateFacts, calendar: &WorkCalendar, n
             co_handler_unit_ids,
             sign_by_ms: calendar.deadline(now_ms, rule.sign),
             signed_at_ms: None,
+            assigned_at_ms: now_ms,
+            return_by_ms: calendar.deadline(now_ms, RETURN_WINDOW),
         },
         level: rule.initial_level.min(MAX_LEVEL),
         county_report: county_matter || rule.initial_level >= MAX_LEVEL,

@@ -37,6 +37,8 @@ fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, reso
             co_handler_unit_ids: vec!["unit-owners".into()],
             sign_by_ms: created_at + respond_in,
             signed_at_ms: None,
+            assigned_at_ms: created_at,
+            return_by_ms: created_at + 2 * DAY_MS,
         }),
         ..Ticket::received(complaint, created_at)
     }
@@ -102,6 +104,8 @@ async fn conformance<S: DispatchStore>(store: S) {
         co_handler_unit_ids: vec!["unit-a".into(), "unit-b".into()],
         sign_by_ms: now + 18,
         signed_at_ms: Some(now + 19),
+        assigned_at_ms: now + 20,
+        return_by_ms: now + 21,
     });
     every.updated_at_ms = now + 13;
     every.responded_at_ms = Some(now + 14);

@@ -59,6 +59,8 @@ pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEven
             resolve_by_ms: a.resolve_by_ms,
             sign_by_ms: a.sign_by_ms,
             signed_at_ms: a.signed_at_ms.unwrap_or(0),
+            assigned_at_ms: a.assigned_at_ms,
+            return_by_ms: a.return_by_ms,
             measures: a.measures,
             co_handler_unit_ids: a.co_handler_unit_ids,
         }),

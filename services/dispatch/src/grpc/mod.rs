@@ -346,7 +346,17 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.into_inner();
-            self.act(&p, &r.id, Action::Reject { reason: r.reason }).await
+            let reason_code = wuguan_platform::fields::required_enum::<ReturnReason>("reason_code", r.reason_code)?;
+            self.act(&p, &r.id, Action::Reject { reason_code, reason: r.reason }).await
+        }
+        .await)
+    }
+
+    async fn overrule_return(&self, req: Request<pb::OverruleReturnRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let r = req.into_inner();
+            self.act(&p, &r.id, Action::OverruleReturn { note: r.note }).await
         }
         .await)
     }
@@ -362,7 +372,8 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 if r.person_id.trim().is_empty() { None } else { Some(id_field("person_id", &r.person_id)?) };
             let now = now_ms();
             let assignment = self.dispatcher.reassignment(&t, &unit_id, person_id, now).await?;
-            let (next, events) = lifecycle::apply(&t, Action::Reassign { assignment, note: r.note }, &p, now)?;
+            let (next, events) =
+                lifecycle::apply(&t, Action::Reassign { assignment: Box::new(assignment), note: r.note }, &p, now)?;
             let saved = self.store.save_transition(t.version, &next, &events).await?;
             Ok(self.view(&p, saved, Vec::new()))
         }

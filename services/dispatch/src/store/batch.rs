@@ -76,7 +76,7 @@ const TICKET_INSERT: &str = "INSERT INTO tickets (id, town, county, tracking_cod
      source, description, status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, \
      measures, co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, \
      responded_at, resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, \
-     merged_into, sign_by, signed_at) ";
+     merged_into, sign_by, signed_at, assigned_at, return_by) ";
 const EVENT_INSERT: &str = "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) ";
 
 /// The earliest open, unmerged ticket about lookup `u`'s estate and category since its moment:
@@ -224,7 +224,9 @@ fn sqlite_insert_tickets(tickets: &[(usize, Ticket)]) -> QueryBuilder<sqlx::Sqli
             .push_bind(t.repeat_of.clone())
             .push_bind(t.merged_into.clone())
             .push_bind(a.map(|a| a.sign_by_ms).filter(|ms| *ms != 0))
-            .push_bind(a.and_then(|a| a.signed_at_ms));
+            .push_bind(a.and_then(|a| a.signed_at_ms))
+            .push_bind(a.map(|a| a.assigned_at_ms).filter(|ms| *ms != 0))
+            .push_bind(a.map(|a| a.return_by_ms).filter(|ms| *ms != 0));
     });
     q
 }
@@ -295,7 +297,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
              level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, co_handlers, \
              reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, resolved_at, \
              satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
-             sign_by, signed_at, key_scope, key_name, key_hash, since_ms, batch_first)), ",
+             sign_by, signed_at, assigned_at, return_by, key_scope, key_name, key_hash, since_ms, batch_first)), ",
         );
     // A concurrent retry with the same key waits on the claim here; one that finds it
     // claimed gets nothing back, and its first ticket is looked up after the statement.
@@ -321,7 +323,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
              satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, \
              CASE WHEN since_ms IS NULL THEN repeat_of \
                   ELSE COALESCE(stored_repeat, CASE WHEN batch_first IN (SELECT id FROM fresh) THEN batch_first END) END, \
-             merged_into, sign_by, signed_at FROM fresh RETURNING id, repeat_of), \
+             merged_into, sign_by, signed_at, assigned_at, return_by FROM fresh RETURNING id, repeat_of), \
              events AS (",
         );
     q.push(EVENT_INSERT);
@@ -432,7 +434,7 @@ impl RepeatLookups {
     }
 }
 
-/// The 37 ticket columns as arrays, comma-separated, in TICKET_INSERT's order.
+/// The 39 ticket columns as arrays, comma-separated, in TICKET_INSERT's order.
 fn push_ticket_arrays(q: &mut QueryBuilder<sqlx::Postgres>, tickets: &[&Ticket]) {
     fn a(t: &Ticket) -> Option<&Assignment> {
         t.assignment.as_ref()
@@ -486,6 +488,8 @@ fn push_ticket_arrays(q: &mut QueryBuilder<sqlx::Postgres>, tickets: &[&Ticket])
         "text" => |t: &Ticket| t.merged_into.clone(),
         "int8" => |t: &Ticket| a(t).map(|a| a.sign_by_ms).filter(|ms| *ms != 0),
         "int8" => |t: &Ticket| a(t).and_then(|a| a.signed_at_ms),
+        "int8" => |t: &Ticket| a(t).map(|a| a.assigned_at_ms).filter(|ms| *ms != 0),
+        "int8" => |t: &Ticket| a(t).map(|a| a.return_by_ms).filter(|ms| *ms != 0),
     );
 }
 

@@ -37,7 +37,7 @@ const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
      resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
-     sign_by, signed_at, extension_until, extension_reason, extension_by, extension_at";
+     sign_by, signed_at, extension_until, extension_reason, extension_by, extension_at, assigned_at, return_by";
 
 /// Statuses of an open ticket, as SQL.
 pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
@@ -85,6 +85,8 @@ struct TicketRow {
     extension_reason: Option<String>,
     extension_by: Option<String>,
     extension_at: Option<i64>,
+    assigned_at: Option<i64>,
+    return_by: Option<i64>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -107,6 +109,8 @@ impl TryFrom<TicketRow> for Ticket {
                 co_handler_unit_ids: r.co_handlers.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
                 sign_by_ms: r.sign_by.unwrap_or(0),
                 signed_at_ms: r.signed_at,
+                assigned_at_ms: r.assigned_at.unwrap_or(0),
+                return_by_ms: r.return_by.unwrap_or(0),
             }),
             None => None,
         };
@@ -329,6 +333,8 @@ macro_rules! sql_store {
                     "resolve_by" => a.map(|a| a.resolve_by_ms),
                     "sign_by" => a.map(|a| a.sign_by_ms).filter(|ms| *ms != 0),
                     "signed_at" => a.and_then(|a| a.signed_at_ms),
+                    "assigned_at" => a.map(|a| a.assigned_at_ms).filter(|ms| *ms != 0),
+                    "return_by" => a.map(|a| a.return_by_ms).filter(|ms| *ms != 0),
                     "extension_until" => t.pending_extension.as_ref().map(|r| r.resolve_by_ms),
                     "extension_reason" => t.pending_extension.as_ref().map(|r| r.reason.clone()),
                     "extension_by" => t.pending_extension.as_ref().map(|r| r.requested_by.clone()),
