@@ -66,6 +66,7 @@ pub enum Action {
 }
 
 const SUPERVISORS: &[Role] = &[Role::TownOffice, Role::County];
+const MAX_NOTE_CHARS: usize = 2000;
 /// The furthest a deadline may be moved, from now.
 const MAX_EXTENSION_MS: i64 = 90 * DAY_MS;
 
@@ -73,7 +74,6 @@ const MAX_EXTENSION_MS: i64 = 90 * DAY_MS;
 fn colon_then(note: &str) -> String {
     if note.is_empty() { String::new() } else { format!("：{note}") }
 }
-const MAX_NOTE_CHARS: usize = 2000;
 
 fn required_text(field: &str, value: &str) -> ServiceResult<String> {
     let v = value.trim();
@@ -622,6 +622,8 @@ mod tests {
         let mut t = ticket();
         // Just assigned, inside its deadlines: progress, not accountability.
         assert_eq!(t.supervision(0), SupervisionCheck::Progress);
+        // Not signed for within its hour, though the response is not due yet: accountability.
+        assert_eq!(t.supervision(2 * HOUR_MS), SupervisionCheck::Accountability);
         // Not taken up past its response deadline: accountability.
         assert_eq!(t.supervision(8 * DAY_MS), SupervisionCheck::Accountability);
         t.status = Status::Accepted;

@@ -184,6 +184,8 @@ impl Ticket {
             Status::Accepted if overdue => SupervisionCheck::Cause,
             Status::Accepted => SupervisionCheck::Progress,
             _ if overdue => SupervisionCheck::Accountability,
+            // Nobody has even signed for it in time (签收超时).
+            _ if self.assignment.as_ref().is_some_and(|a| a.sign_for_late(now_ms)) => SupervisionCheck::Accountability,
             _ => SupervisionCheck::Progress,
         }
     }
