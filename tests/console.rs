@@ -999,6 +999,11 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     let customised = changed["items"].as_array().unwrap().iter().filter(|r| r["customised"] == true).count();
     assert_eq!(customised, 1, "only the changed category is saved");
 
+    // The daily digest, by unit.
+    let (status, digest, _) = office.get("/console/digest").await;
+    assert_eq!(status, StatusCode::OK, "{digest}");
+    assert!(digest.contains("每日督办提醒") && digest.contains("已超期") && digest.contains("责任人"), "{digest}");
+
     // The working calendar: the national schedule until the office enters the year as lines.
     let (status, calendar, _) = office.get("/console/calendar?year=2026").await;
     assert_eq!(status, StatusCode::OK, "{calendar}");

@@ -53,6 +53,7 @@ async fn suite(store: Store) {
     rules_override(&t, &c).await;
     working_days_by_the_calendar(&t, &c).await;
     extension_requests(&t, &c).await;
+    daily_digest(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
     burst_on_one_estate(&t, &c).await;
@@ -857,6 +858,50 @@ async fn extension_requests(t: &TestStack, c: &Ctx) {
         )
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
+}
+
+/// The daily digest: by unit, what is overdue and what falls due soon.
+async fn daily_digest(t: &TestStack, c: &Ctx) {
+    let (status, digest) = t.get("/api/v1/towns/zhongxing/digest", &c.office).await;
+    assert_eq!(status, StatusCode::OK, "{digest}");
+    assert_eq!(digest["hours"], 24);
+    let generated = chrono::DateTime::parse_from_rfc3339(digest["generated_at"].as_str().unwrap()).unwrap();
+    let units = digest["units"].as_array().unwrap();
+    assert!(
+        units.iter().any(|u| !u["overdue"].as_array().unwrap().is_empty()),
+        "the demo has overdue tickets: {digest}"
+    );
+    let mut seen = std::collections::HashSet::new();
+    for u in units {
+        for (list, late) in [("overdue", true), ("due_soon", false)] {
+            for item in u[list].as_array().unwrap() {
+                let due = chrono::DateTime::parse_from_rfc3339(item["due"].as_str().unwrap()).unwrap();
+                assert_eq!(due <= generated, late, "{item}");
+                // (to the second, as the API writes instants)
+                assert!(due <= generated + chrono::Duration::hours(24), "{item}");
+                assert!(["sign", "respond", "resolve"].contains(&item["step"].as_str().unwrap()), "{item}");
+                assert!(seen.insert(item["id"].as_str().unwrap().to_owned()), "each ticket once: {item}");
+            }
+        }
+    }
+    // A complaint just received falls due within the day (signing for it, a repair's working day).
+    let (_, fresh) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "sanitation")).await;
+    let (_, week) = t.get("/api/v1/towns/zhongxing/digest?hours=168", &c.office).await;
+    let listed = week["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["due_soon"].as_array().unwrap().iter().chain(u["overdue"].as_array().unwrap().iter()))
+        .any(|i| i["id"] == fresh["id"]);
+    assert!(listed, "{week}");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/digest?hours=0", &c.office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "hours");
+    let resident = t.login("zhongxing.resident").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/digest", &resident).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let anhe = t.login("anhe.town_office").await;
+    let (status, _) = t.get("/api/v1/towns/zhongxing/digest", &anhe).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn supervision_view(t: &TestStack) {

@@ -25,6 +25,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console", "工作台"),
                 ("/console/tickets", "诉求台账"),
                 ("/console/supervision", "督查"),
+                ("/console/digest", "每日督办"),
                 ("/console/estates", "小区台账"),
                 ("/console/inspections", "每周督查"),
                 ("/console/bulletins", "月度通报"),

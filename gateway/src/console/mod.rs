@@ -17,6 +17,7 @@ mod calendar;
 mod chart;
 mod common;
 mod county;
+mod digest;
 mod estate_form;
 mod estate_import;
 mod estates;
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/rubric", get(rubric::rubric).post(rubric::save))
         .route("/console/routing", get(routing::routing).post(routing::save))
         .route("/console/calendar", get(calendar::calendar).post(calendar::save))
+        .route("/console/digest", get(digest::digest))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))
         .route("/console/bulletins/{month}/print", get(bulletins::print))

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bulletins;
 pub mod calendar;
 pub mod complaints;
+pub mod digest;
 pub mod health;
 pub mod inspections;
 pub mod ledger;

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod auth;
 pub mod calendar;
 pub mod complaints;
+pub mod digest;
 pub mod inspections;
 pub mod ledger;
 pub mod rubric;

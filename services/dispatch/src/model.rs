@@ -296,6 +296,9 @@ pub struct TicketFilter {
     pub open_at_ms: Option<i64>,
     /// Late to respond or resolve as of `now_ms`.
     pub overdue: Option<bool>,
+    /// Open, with a step due before this instant: signing for it, responding or resolving (the
+    /// overdue included). What the daily digest lists.
+    pub due_before_ms: Option<i64>,
     pub now_ms: i64,
 }
 

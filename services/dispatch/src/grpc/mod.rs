@@ -163,6 +163,7 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             reached_county_to_ms: (r.reached_county_to_ms != 0).then_some(r.reached_county_to_ms),
             open_at_ms: (r.open_at_ms != 0).then_some(r.open_at_ms),
             overdue: r.overdue,
+            due_before_ms: (r.due_before_ms != 0).then_some(r.due_before_ms),
             now_ms: now_ms(),
         };
         if filter.level.is_some_and(|l| l > MAX_LEVEL) {

@@ -776,6 +776,13 @@ macro_rules! push_filter {
             $q.push(" AND (status IN ").push(OPEN_STATUSES);
             $q.push(" OR resolved_at >= ").push_bind(v).push(")");
         }
+        if let Some(v) = $f.due_before_ms {
+            $q.push(" AND status IN ").push(OPEN_STATUSES);
+            $q.push(" AND unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ").push_bind(v);
+            $q.push(") OR resolve_by < ").push_bind(v);
+            $q.push(" OR (signed_at IS NULL AND sign_by < ").push_bind(v);
+            $q.push(" AND status IN ('assigned', 'reopened')))");
+        }
         if let Some(overdue) = $f.overdue {
             $q.push(if overdue { " AND " } else { " AND NOT " });
             $q.push("(status IN ").push(OPEN_STATUSES);

@@ -1,0 +1,194 @@
+//! The daily digest (每日督办提醒): by responsible unit, every open ticket with a step overdue and
+//! every one due within the next hours — signing for it, responding or resolving — for the town
+//! office to chase before the deadlines pass. Shown by the API and the console until
+//! notifications deliver it.
+
+use crate::views::complaints::instant;
+use crate::vocab::name;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use wuguan_proto::dispatch::v1 as pb;
+use wuguan_proto::vocab::common::UnitType;
+use wuguan_proto::vocab::dispatch::{Category, Status};
+
+/// Which step of a ticket is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueStep {
+    /// 签收
+    Sign,
+    /// 响应 (accept, with measures)
+    Respond,
+    /// 办结
+    Resolve,
+}
+
+impl DueStep {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DueStep::Sign => "签收",
+            DueStep::Respond => "响应",
+            DueStep::Resolve => "办结",
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DigestItem {
+    pub id: String,
+    pub tracking_code: String,
+    pub estate_name: String,
+    #[schema(value_type = Category)]
+    pub category: &'static str,
+    #[schema(value_type = Status)]
+    pub status: &'static str,
+    /// The earliest step due.
+    pub step: DueStep,
+    #[schema(format = DateTime)]
+    pub due: Option<String>,
+    #[serde(skip)]
+    pub due_ms: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DigestUnit {
+    pub unit_id: String,
+    pub unit_name: String,
+    #[schema(value_type = UnitType)]
+    pub unit_type: &'static str,
+    pub person_name: String,
+    /// A step already late, most overdue first.
+    pub overdue: Vec<DigestItem>,
+    /// A step due within the digest's hours, soonest first.
+    pub due_soon: Vec<DigestItem>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DigestView {
+    pub town: String,
+    #[schema(format = DateTime)]
+    pub generated_at: Option<String>,
+    pub hours: u32,
+    /// Units with the most overdue first.
+    pub units: Vec<DigestUnit>,
+    /// True when there were more tickets than one digest lists (the rest: the complaints list).
+    pub truncated: bool,
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DigestQuery {
+    /// How far ahead "due soon" looks, 1-168 hours (24 when left out).
+    pub hours: Option<u32>,
+}
+
+/// The earliest step of an open ticket that is due, with when.
+fn earliest_step(t: &pb::Ticket) -> Option<(DueStep, i64)> {
+    let a = t.assignment.as_ref()?;
+    let waiting = matches!(pb::Status::try_from(t.status), Ok(pb::Status::Assigned | pb::Status::Reopened));
+    let mut steps = Vec::with_capacity(3);
+    if waiting && a.signed_at_ms == 0 && a.sign_by_ms != 0 {
+        steps.push((DueStep::Sign, a.sign_by_ms));
+    }
+    if t.responded_at_ms == 0 {
+        steps.push((DueStep::Respond, a.respond_by_ms));
+    }
+    steps.push((DueStep::Resolve, a.resolve_by_ms));
+    steps.into_iter().min_by_key(|(_, due)| *due)
+}
+
+/// The digest of `tickets` (open, with a step due before `now_ms` + `hours`), by unit.
+pub fn digest(town: String, tickets: Vec<pb::Ticket>, now_ms: i64, hours: u32, truncated: bool) -> DigestView {
+    let mut units: Vec<DigestUnit> = Vec::new();
+    for t in tickets {
+        let (Some((step, due_ms)), Some(a)) = (earliest_step(&t), t.assignment.as_ref()) else { continue };
+        let item = DigestItem {
+            id: t.id.clone(),
+            tracking_code: t.tracking_code.clone(),
+            estate_name: t.estate_name.clone(),
+            category: name::<Category>(t.category),
+            status: name::<Status>(t.status),
+            step,
+            due: instant(due_ms),
+            due_ms,
+        };
+        let unit = match units.iter_mut().position(|u| u.unit_id == a.unit_id) {
+            Some(i) => &mut units[i],
+            None => {
+                units.push(DigestUnit {
+                    unit_id: a.unit_id.clone(),
+                    unit_name: a.unit_name.clone(),
+                    unit_type: name::<UnitType>(a.unit_type),
+                    person_name: a.person_name.clone(),
+                    overdue: Vec::new(),
+                    due_soon: Vec::new(),
+                });
+                units.last_mut().expect("just pushed")
+            }
+        };
+        if due_ms < now_ms { unit.overdue.push(item) } else { unit.due_soon.push(item) }
+    }
+    for u in &mut units {
+        u.overdue.sort_by_key(|i| i.due_ms);
+        u.due_soon.sort_by_key(|i| i.due_ms);
+    }
+    units.sort_by(|a, b| b.overdue.len().cmp(&a.overdue.len()).then(b.due_soon.len().cmp(&a.due_soon.len())));
+    DigestView { town, generated_at: instant(now_ms), hours, units, truncated }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: &str, unit: &str, status: pb::Status, sign_by: i64, respond_by: i64, resolve_by: i64) -> pb::Ticket {
+        pb::Ticket {
+            id: id.into(),
+            status: i32::from(status),
+            assignment: Some(pb::Assignment {
+                unit_id: unit.into(),
+                unit_name: format!("{unit} 单位"),
+                sign_by_ms: sign_by,
+                respond_by_ms: respond_by,
+                resolve_by_ms: resolve_by,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_ticket_is_listed_once_under_its_unit_by_its_earliest_step() {
+        let now = 1_000_000;
+        let tickets = vec![
+            // Not signed for and past it: overdue, for signing.
+            ticket("a", "u1", pb::Status::Assigned, now - 10, now + 50, now + 500),
+            // Accepted, resolution due soon.
+            pb::Ticket {
+                responded_at_ms: now - 100,
+                ..ticket("b", "u1", pb::Status::Accepted, 0, now - 200, now + 30)
+            },
+            // Another unit, response late.
+            pb::Ticket {
+                assignment: Some(pb::Assignment {
+                    signed_at_ms: now - 300,
+                    ..ticket("c", "u2", pb::Status::Assigned, now - 400, now - 5, now + 900).assignment.unwrap()
+                }),
+                ..ticket("c", "u2", pb::Status::Assigned, 0, 0, 0)
+            },
+        ];
+        let d = digest("t".into(), tickets, now, 24, false);
+        assert_eq!(d.units.len(), 2);
+        let u1 = d.units.iter().find(|u| u.unit_id == "u1").unwrap();
+        assert_eq!(u1.overdue.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(), vec![("a", DueStep::Sign)]);
+        assert_eq!(
+            u1.due_soon.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(),
+            vec![("b", DueStep::Resolve)]
+        );
+        let u2 = d.units.iter().find(|u| u.unit_id == "u2").unwrap();
+        assert_eq!(
+            u2.overdue.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(),
+            vec![("c", DueStep::Respond)]
+        );
+    }
+}
