@@ -53,7 +53,7 @@ fn row(i: DigestItem) -> Row {
         code: i.tracking_code,
         estate: i.estate_name,
         category: label_of_name::<Category>(i.category),
-        step: i.step.label_zh(),
+        step: i.due_step.label_zh(),
         due: local_time(i.due_ms),
     }
 }

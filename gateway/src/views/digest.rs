@@ -9,29 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::dispatch::v1 as pb;
 use wuguan_proto::vocab::common::UnitType;
-use wuguan_proto::vocab::dispatch::{Category, Status};
-
-/// Which step of a ticket is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DueStep {
-    /// 签收
-    Sign,
-    /// 响应 (accept, with measures)
-    Respond,
-    /// 办结
-    Resolve,
-}
-
-impl DueStep {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            DueStep::Sign => "签收",
-            DueStep::Respond => "响应",
-            DueStep::Resolve => "办结",
-        }
-    }
-}
+use wuguan_proto::vocab::dispatch::{Category, DueStep, Status};
 
 #[derive(Serialize, ToSchema)]
 pub struct DigestItem {
@@ -43,7 +21,10 @@ pub struct DigestItem {
     #[schema(value_type = Status)]
     pub status: &'static str,
     /// The earliest step due.
-    pub step: DueStep,
+    #[schema(value_type = DueStep)]
+    pub step: &'static str,
+    #[serde(skip)]
+    pub due_step: DueStep,
     #[schema(format = DateTime)]
     pub due: Option<String>,
     #[serde(skip)]
@@ -109,7 +90,8 @@ pub fn digest(town: String, tickets: Vec<pb::Ticket>, now_ms: i64, hours: u32, t
             estate_name: t.estate_name.clone(),
             category: name::<Category>(t.category),
             status: name::<Status>(t.status),
-            step,
+            step: step.as_str(),
+            due_step: step,
             due: instant(due_ms),
             due_ms,
         };
@@ -180,14 +162,17 @@ mod tests {
         let d = digest("t".into(), tickets, now, 24, false);
         assert_eq!(d.units.len(), 2);
         let u1 = d.units.iter().find(|u| u.unit_id == "u1").unwrap();
-        assert_eq!(u1.overdue.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(), vec![("a", DueStep::Sign)]);
         assert_eq!(
-            u1.due_soon.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(),
+            u1.overdue.iter().map(|i| (i.id.as_str(), i.due_step)).collect::<Vec<_>>(),
+            vec![("a", DueStep::Sign)]
+        );
+        assert_eq!(
+            u1.due_soon.iter().map(|i| (i.id.as_str(), i.due_step)).collect::<Vec<_>>(),
             vec![("b", DueStep::Resolve)]
         );
         let u2 = d.units.iter().find(|u| u.unit_id == "u2").unwrap();
         assert_eq!(
-            u2.overdue.iter().map(|i| (i.id.as_str(), i.step)).collect::<Vec<_>>(),
+            u2.overdue.iter().map(|i| (i.id.as_str(), i.due_step)).collect::<Vec<_>>(),
             vec![("c", DueStep::Respond)]
         );
     }
