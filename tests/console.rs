@@ -1032,6 +1032,10 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
 
     let mut company = Browser::new(&t.base);
     company.sign_in("zhongxing.property_company").await;
+    // Its own digest: what of its tickets is overdue or falls due, no other unit's.
+    let (status, own_digest, _) = company.get("/console/digest").await;
+    assert_eq!(status, StatusCode::OK, "{own_digest}");
+    assert!(own_digest.contains("到期提醒") && !own_digest.contains("众兴派出所"), "{own_digest}");
     let (status, calendar, _) = company.get("/console/calendar?year=2026").await;
     assert_eq!(status, StatusCode::OK);
     assert!(calendar.contains("2026-10-10") && !calendar.contains("id=\"calendar\""), "read only: {calendar}");

@@ -50,7 +50,12 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
         Role::OwnerRep => {
             vec![("/console/tickets", "本小区诉求"), ("/console/submit", "反映问题"), ("/console/track", "查询进度")]
         }
-        _ => vec![("/console", "工作台"), ("/console/tickets", "我的待办"), ("/console/bulletins", "月度通报")],
+        _ => vec![
+            ("/console", "工作台"),
+            ("/console/tickets", "我的待办"),
+            ("/console/digest", "到期提醒"),
+            ("/console/bulletins", "月度通报"),
+        ],
     };
     // The page shown is the link that is the longest prefix of its path ("/console" only itself).
     let current = links
