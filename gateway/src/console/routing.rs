@@ -7,6 +7,7 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::views::complaints::limit_unit;
 use crate::vocab::{choices, label, label_of_name, name, wire};
 use askama::Template;
 use axum::body::Bytes;
@@ -18,11 +19,6 @@ use wuguan_platform::Role;
 use wuguan_platform::time_limit::TimeLimit;
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::vocab::dispatch::{Category, LimitUnit, RouteTarget};
-
-/// A limit's unit by name; unspecified on the wire is minutes.
-fn unit_name(wire: i32) -> &'static str {
-    if wire == 0 { LimitUnit::Minutes.as_str() } else { name::<LimitUnit>(wire) }
-}
 
 /// One category's rule as shown and typed.
 pub struct RuleRow {
@@ -60,11 +56,11 @@ fn row(r: &dpb::RoutingRule) -> RuleRow {
         label: label_of_name::<Category>(category),
         target: name::<RouteTarget>(r.target).to_owned(),
         response_amount: r.response_amount.to_string(),
-        response_unit: unit_name(r.response_unit),
+        response_unit: limit_unit(r.response_unit),
         resolution_amount: r.resolution_amount.to_string(),
-        resolution_unit: unit_name(r.resolution_unit),
+        resolution_unit: limit_unit(r.resolution_unit),
         sign_amount: r.sign_amount.to_string(),
-        sign_unit: unit_name(r.sign_unit),
+        sign_unit: limit_unit(r.sign_unit),
         initial_level: r.initial_level.to_string(),
         co_handle: r.owner_reps_co_handle,
         customised: r.customised,
@@ -144,9 +140,9 @@ fn posted(town: &str, category: &str, f: &HashMap<String, String>) -> Result<dpb
 fn same(a: &dpb::RoutingRule, b: &dpb::RoutingRule) -> bool {
     let limits = |r: &dpb::RoutingRule| {
         (
-            (r.sign_amount, unit_name(r.sign_unit)),
-            (r.response_amount, unit_name(r.response_unit)),
-            (r.resolution_amount, unit_name(r.resolution_unit)),
+            (r.sign_amount, limit_unit(r.sign_unit)),
+            (r.response_amount, limit_unit(r.response_unit)),
+            (r.resolution_amount, limit_unit(r.resolution_unit)),
         )
     };
     (a.target, limits(a), a.initial_level, a.owner_reps_co_handle)

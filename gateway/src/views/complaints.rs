@@ -353,7 +353,7 @@ impl From<pb::RoutingRule> for RuleView {
 }
 
 /// A limit's unit by name; unspecified on the wire is minutes, what amounts always were.
-fn limit_unit(wire: i32) -> &'static str {
+pub fn limit_unit(wire: i32) -> &'static str {
     if wire == 0 { LimitUnit::Minutes.as_str() } else { name::<LimitUnit>(wire) }
 }
 

@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn each_ticket_is_listed_once_under_its_unit_by_its_earliest_step() {
         let now = 1_000_000;
-        let tickets = vec![
+        let mut tickets = vec![
             // Not signed for and past it: overdue, for signing.
             ticket("a", "u1", pb::Status::Assigned, now - 10, now + 50, now + 500),
             // Accepted, resolution due soon.
@@ -151,14 +151,10 @@ mod tests {
                 ..ticket("b", "u1", pb::Status::Accepted, 0, now - 200, now + 30)
             },
             // Another unit, response late.
-            pb::Ticket {
-                assignment: Some(pb::Assignment {
-                    signed_at_ms: now - 300,
-                    ..ticket("c", "u2", pb::Status::Assigned, now - 400, now - 5, now + 900).assignment.unwrap()
-                }),
-                ..ticket("c", "u2", pb::Status::Assigned, 0, 0, 0)
-            },
+            ticket("c", "u2", pb::Status::Assigned, now - 400, now - 5, now + 900),
         ];
+        // "c" was signed for in time: its response is what is late.
+        tickets[2].assignment.as_mut().unwrap().signed_at_ms = now - 300;
         let d = digest("t".into(), tickets, now, 24, false);
         assert_eq!(d.units.len(), 2);
         let u1 = d.units.iter().find(|u| u.unit_id == "u1").unwrap();

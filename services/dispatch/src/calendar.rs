@@ -88,12 +88,7 @@ impl YearCalendar {
     /// listed once, a kind for each, make-up working days on weekends only, office hours that
     /// open before they close. The days come back in date order.
     pub fn validated(mut self) -> ServiceResult<YearCalendar> {
-        if !YEARS.contains(&self.year) {
-            return Err(ServiceError::invalid(
-                "year",
-                format!("year must be within {}..={}", YEARS.start(), YEARS.end()),
-            ));
-        }
+        checked_year(self.year)?;
         if self.days.len() > MAX_DAYS_PER_YEAR {
             return Err(ServiceError::invalid("days", format!("a year lists at most {MAX_DAYS_PER_YEAR} days")));
         }
@@ -132,6 +127,15 @@ impl YearCalendar {
         }
         self.source = CalendarSource::Town;
         Ok(self)
+    }
+}
+
+/// A year a calendar may be read or set for.
+pub fn checked_year(year: i32) -> ServiceResult<i32> {
+    if YEARS.contains(&year) {
+        Ok(year)
+    } else {
+        Err(ServiceError::invalid("year", format!("year must be within {}..={}", YEARS.start(), YEARS.end())))
     }
 }
 

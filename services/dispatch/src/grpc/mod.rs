@@ -576,13 +576,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let town = self.town_scope(&p, &r.town).await?;
             let year = match r.year {
                 0 => chrono::Datelike::year(&wuguan_platform::local_time::today()),
-                y if calendar::YEARS.contains(&y) => y,
-                _ => {
-                    return Err(ServiceError::invalid(
-                        "year",
-                        format!("year must be within {}..={}", calendar::YEARS.start(), calendar::YEARS.end()),
-                    ));
-                }
+                y => calendar::checked_year(y)?,
             };
             let stored = self.store.calendar_years(&town).await?;
             let year_calendar = stored
