@@ -336,6 +336,10 @@ struct SweepArgs {
     /// How long a ticket may stay overdue under town-office supervision before the county is told.
     #[arg(long, env = "WUGUAN_LEVEL_ONE_WINDOW_SECS", default_value_t = 24 * 3600)]
     level_one_window_secs: u64,
+    /// The share of a unit's time to resolve (from dispatch to deadline), in per cent, after
+    /// which it is warned once (临期预警); 100 turns warnings off.
+    #[arg(long, env = "WUGUAN_WARN_AT_PERCENT", default_value_t = 75, value_parser = clap::value_parser!(u32).range(1..=100))]
+    warn_at_percent: u32,
 }
 
 impl SweepArgs {
@@ -343,6 +347,7 @@ impl SweepArgs {
         wuguan_dispatch::escalation::SweepConfig {
             interval: Duration::from_secs(self.sweep_interval_secs.max(1)),
             level_one_window: Duration::from_secs(self.level_one_window_secs),
+            warn_at_percent: self.warn_at_percent,
         }
     }
 }

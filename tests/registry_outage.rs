@@ -51,6 +51,7 @@ async fn start_dispatch_with(
         sweep: wuguan_dispatch::escalation::SweepConfig {
             interval: Duration::from_millis(100),
             level_one_window: Duration::from_secs(3600),
+            ..Default::default()
         },
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

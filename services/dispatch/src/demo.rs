@@ -5,6 +5,7 @@
 use crate::intake::Dispatcher;
 use crate::lifecycle::{self, Action};
 use crate::model::*;
+use crate::reply::ReplyTemplate;
 use crate::stats::day_start_ms;
 use crate::store::DispatchStore;
 use chrono::{Datelike, NaiveDate};
@@ -100,12 +101,33 @@ async fn submit<S: DispatchStore>(
     Ok(dispatcher.store().insert_ticket(&t, &events, None).await?)
 }
 
+/// The unit's resolution at `at`, its reply written to the built-in template (答复规范); the
+/// callback falls due two days later.
+fn resolve(t: &Ticket, measures_taken: &str, at: i64) -> Action {
+    let template = ReplyTemplate::built_in(&t.town, t.category);
+    let unit = t.assignment.as_ref().map(|a| format!("{} {}", a.unit_name, a.person_name)).unwrap_or_default();
+    let reply = template.skeleton(&unit).replacen("办理结果：", &format!("办理结果：{measures_taken}"), 1).replacen(
+        "办理依据：",
+        "办理依据：《物业管理条例》及物业服务合同",
+        1,
+    );
+    Action::Resolve {
+        measures_taken: measures_taken.into(),
+        reply,
+        template: Box::new(template),
+        callback_by_ms: at + 2 * DAY_MS,
+    }
+}
+
 /// Accept, resolve and verify a ticket over the hours after `at`.
 async fn close<S: DispatchStore>(store: &S, t: Ticket, at: i64, satisfaction: Satisfaction) -> anyhow::Result<Ticket> {
     let unit = actor_for(&t);
     let t = step(store, t, Action::Accept { measures: "到场核实并处置".into() }, &unit, at + HOUR_MS).await?;
-    let t = step(store, t, Action::Resolve { measures_taken: "已处置完毕，回访居民".into() }, &unit, at + 6 * HOUR_MS)
-        .await?;
+    let t = {
+        let action = resolve(&t, "已处置完毕", at + 6 * HOUR_MS);
+        step(store, t, action, &unit, at + 6 * HOUR_MS)
+    }
+    .await?;
     let office = office(&t);
     step(store, t, Action::Verify { satisfaction, note: String::new() }, &office, at + 24 * HOUR_MS).await
 }
@@ -167,8 +189,11 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
                 // Signed for first (签收), taken up an hour later.
                 let t = step(store, t, Action::Sign, &unit, at + HOUR_MS / 4).await?;
                 let t = step(store, t, Action::Accept { measures: "安排人员处理".into() }, &unit, at + HOUR_MS).await?;
-                step(store, t, Action::Resolve { measures_taken: "已处理，待核实".into() }, &unit, at + 5 * HOUR_MS)
-                    .await?;
+                {
+                    let action = resolve(&t, "已处理，待核实", at + 5 * HOUR_MS);
+                    step(store, t, action, &unit, at + 5 * HOUR_MS)
+                }
+                .await?;
             }
             3 => {
                 let t = step(store, t, Action::Accept { measures: "制定整改方案".into() }, &unit, at + HOUR_MS).await?;
@@ -213,7 +238,11 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
             }
             _ => {
                 let t = step(store, t, Action::Accept { measures: "协调处理".into() }, &unit, at + HOUR_MS).await?;
-                let t = step(store, t, Action::Resolve { measures_taken: "已协调".into() }, &unit, at + DAY_MS).await?;
+                let t = {
+                    let action = resolve(&t, "已协调", at + DAY_MS);
+                    step(store, t, action, &unit, at + DAY_MS)
+                }
+                .await?;
                 let office = office(&t);
                 step(
                     store,

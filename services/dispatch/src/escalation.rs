@@ -15,23 +15,35 @@ pub struct SweepConfig {
     pub interval: Duration,
     /// How long a ticket may stay overdue at level 1 before it goes to the county.
     pub level_one_window: Duration,
+    /// After this share (per cent) of its time to resolve, the unit is warned once (临期预警);
+    /// 100: never (the deadline itself escalates).
+    pub warn_at_percent: u32,
 }
 
 impl Default for SweepConfig {
     fn default() -> Self {
-        Self { interval: Duration::from_secs(30), level_one_window: Duration::from_secs(24 * 3600) }
+        Self {
+            interval: Duration::from_secs(30),
+            level_one_window: Duration::from_secs(24 * 3600),
+            warn_at_percent: 75,
+        }
     }
 }
 
 const BATCH: i64 = 500;
 
-/// One pass; returns (escalations, tickets routed).
+/// One pass; returns (escalations, tickets routed). Warnings before breach go out first: a
+/// ticket warned and escalated in the same pass reads in that order on its timeline.
 pub async fn sweep_once<S: DispatchStore>(
     dispatcher: &Dispatcher<S>,
     config: &SweepConfig,
 ) -> ServiceResult<(usize, usize)> {
     let (store, registry) = (dispatcher.store(), dispatcher.registry());
     let now = now_ms();
+    if config.warn_at_percent < 100 {
+        let warned = store.warn_nearly_due(now, config.warn_at_percent, BATCH).await?;
+        metrics::counter!("wuguan_warnings_total").increment(warned.len() as u64);
+    }
     let escalated = store.escalate_overdue(now, config.level_one_window.as_millis() as i64, BATCH).await?;
     for e in &escalated {
         tracing::info!(ticket = %e.ticket_id, level = e.level, "ticket escalated");

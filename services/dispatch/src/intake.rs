@@ -6,6 +6,7 @@ use crate::calendar::{WorkCalendar, YearCalendar};
 use crate::group_commit::GroupCommit;
 use crate::model::*;
 use crate::registry_client::{FactsError, RegistryClient};
+use crate::reply::ReplyTemplate;
 use crate::routing;
 use crate::store::{DispatchStore, IntakeKey, NewTicket};
 use sha2::{Digest, Sha256};
@@ -247,6 +248,20 @@ impl<S: DispatchStore> Dispatcher<S> {
         self.store.set_calendar_year(calendar).await?;
         self.rules.lock().unwrap_or_else(|e| e.into_inner()).remove(&calendar.town);
         Ok(())
+    }
+
+    /// What resolving a ticket now takes: the town's reply template for its category, and when
+    /// the callback to the reporter falls due by the town's calendar.
+    pub async fn resolution_terms(&self, t: &Ticket, now: i64) -> ServiceResult<(ReplyTemplate, i64)> {
+        let template = self
+            .store
+            .reply_templates(&t.town)
+            .await?
+            .into_iter()
+            .find(|r| r.category == t.category)
+            .unwrap_or_else(|| ReplyTemplate::built_in(&t.town, t.category));
+        let calendar = self.town_rules(&t.town).await?.calendar;
+        Ok((template, calendar.deadline(now, routing::CALLBACK_WINDOW)))
     }
 
     /// The category's rule in the town, and the calendar its limits count by.

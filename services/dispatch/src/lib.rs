@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod intake;
 pub mod lifecycle;
 pub mod model;
+pub mod reply;
 pub use wuguan_registry_client as registry_client;
 pub mod routing;
 pub mod stats;

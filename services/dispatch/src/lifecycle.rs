@@ -3,6 +3,7 @@
 //! which status, and yields the new ticket and the events that record it (the timeline).
 
 use crate::model::*;
+use crate::reply::ReplyTemplate;
 use wuguan_platform::error::ServiceResult;
 use wuguan_platform::local_time::local_minute;
 use wuguan_platform::{ErrorCode, Principal, Role, ServiceError};
@@ -44,8 +45,13 @@ pub enum Action {
     Progress {
         note: String,
     },
+    /// The unit reports it done, with its reply to the reporter written to the town's template
+    /// (答复规范); the callback (回访) falls due at `callback_by_ms`.
     Resolve {
         measures_taken: String,
+        reply: String,
+        template: Box<ReplyTemplate>,
+        callback_by_ms: i64,
     },
     Verify {
         satisfaction: Satisfaction,
@@ -131,6 +137,34 @@ fn renewed_respond_by(t: &Ticket, now: i64) -> i64 {
     now + window
 }
 
+/// A fresh resolution window as long as the unit's first one, counted from `now` (at least a day).
+fn renewed_resolve_by(t: &Ticket, now: i64) -> i64 {
+    let window = t
+        .assignment
+        .as_ref()
+        .map(|a| a.resolve_by_ms - if a.assigned_at_ms != 0 { a.assigned_at_ms } else { t.created_at_ms })
+        .unwrap_or(DAY_MS)
+        .max(DAY_MS);
+    now + window
+}
+
+/// Back to the unit (重办): the reporter is not satisfied, or the office or community reopens it.
+/// It must respond again and gets a new deadline; the redo is counted.
+fn send_back_for_redo(t: &Ticket, n: &mut Ticket, now: i64) {
+    n.status = Status::Reopened;
+    n.responded_at_ms = None;
+    n.redo_count = t.redo_count + 1;
+    n.callback_by_ms = None;
+    // A new deadline earns a new warning.
+    n.warned_at_ms = None;
+    let respond_by = renewed_respond_by(t, now);
+    let resolve_by = renewed_resolve_by(t, now);
+    if let Some(a) = n.assignment.as_mut() {
+        a.respond_by_ms = respond_by;
+        a.resolve_by_ms = resolve_by.max(respond_by);
+    }
+}
+
 pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResult<(Ticket, Vec<TicketEvent>)> {
     let mut n = t.clone();
     n.updated_at_ms = now;
@@ -212,8 +246,9 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             let note = optional_text("note", &note)?;
             n.status = Status::Assigned;
             n.responded_at_ms = None;
-            // What the previous unit asked for is not the new unit's.
+            // What the previous unit asked for, or was warned of, is not the new unit's.
             n.pending_extension = None;
+            n.warned_at_ms = None;
             let detail = format!(
                 "→ {} ({}){}",
                 assignment.unit_name,
@@ -299,6 +334,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                 if let Some(a) = n.assignment.as_mut() {
                     a.resolve_by_ms = request.resolve_by_ms;
                 }
+                n.warned_at_ms = None;
                 let text = format!("延至 {}{}", local_minute(request.resolve_by_ms), colon_then(&note));
                 events.push(TicketEvent::new(&n, TicketAction::ApproveExtension, Some(from), actor, now, &text));
             } else {
@@ -319,12 +355,14 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             let note = required_text("note", &note)?;
             events.push(TicketEvent::new(&n, TicketAction::Progress, Some(from), actor, now, &note));
         }
-        Action::Resolve { measures_taken } => {
+        Action::Resolve { measures_taken, reply, template, callback_by_ms } => {
             if !is_assignee(p, t) {
                 return Err(deny("resolve"));
             }
             require_status(t, &[Status::Accepted], "resolve")?;
             let measures_taken = required_text("measures_taken", &measures_taken)?;
+            n.reply = template.checked_reply(&reply)?;
+            n.callback_by_ms = Some(callback_by_ms);
             n.status = Status::Resolved;
             // Done in time after all: nothing left to decide.
             n.pending_extension = None;
@@ -356,14 +394,8 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             require_status(t, &[Status::Resolved, Status::Verified, Status::Closed], "reopen")?;
             let reason = required_text("reason", &reason)?;
-            n.status = Status::Reopened;
-            n.responded_at_ms = None;
             n.satisfaction = None;
-            let respond_by = renewed_respond_by(t, now);
-            if let Some(a) = n.assignment.as_mut() {
-                a.respond_by_ms = respond_by;
-                a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
-            }
+            send_back_for_redo(t, &mut n, now);
             events.push(TicketEvent::new(&n, TicketAction::Reopen, Some(from), actor, now, &reason));
         }
         Action::Escalate { note } => {
@@ -402,13 +434,7 @@ fn rate_fix(
     let label =
         format!("{}{}", satisfaction.label_zh(), if note.is_empty() { String::new() } else { format!(": {note}") });
     if satisfaction == Satisfaction::NotSatisfied {
-        n.status = Status::Reopened;
-        n.responded_at_ms = None;
-        let respond_by = renewed_respond_by(t, now);
-        if let Some(a) = n.assignment.as_mut() {
-            a.respond_by_ms = respond_by;
-            a.resolve_by_ms = a.resolve_by_ms.max(respond_by);
-        }
+        send_back_for_redo(t, n, now);
         vec![TicketEvent::new(n, action, Some(t.status), actor, now, &label)]
     } else {
         n.status = Status::Verified;
@@ -481,13 +507,28 @@ mod tests {
         }
     }
 
+    /// Resolving with the built-in template, the callback due two days in.
+    fn resolve(reply: &str) -> Action {
+        Action::Resolve {
+            measures_taken: "已更换".into(),
+            reply: reply.into(),
+            template: Box::new(ReplyTemplate::built_in("t", Category::Repair)),
+            callback_by_ms: 2 * DAY_MS,
+        }
+    }
+
     #[test]
     fn happy_path_to_closed() {
         let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
         let resident = principal(Role::Resident, None, "zhongxing.resident");
         let (t, _) = apply(&ticket(), Action::Accept { measures: "更换配件".into() }, &unit, 10).unwrap();
         assert_eq!((t.status, t.responded_at_ms), (Status::Accepted, Some(10)));
-        let (t, _) = apply(&t, Action::Resolve { measures_taken: "已更换".into() }, &unit, 20).unwrap();
+        let (t, _) =
+            apply(&t, resolve("办理结果：已更换\n办理单位及人员：恒安物业\n办理依据：合同"), &unit, 20).unwrap();
+        assert_eq!(
+            (t.callback_by_ms, t.reply.as_str()),
+            (Some(2 * DAY_MS), "办理结果：已更换\n办理单位及人员：恒安物业\n办理依据：合同")
+        );
         assert_eq!(t.status, Status::Resolved);
         let (t, events) =
             apply(&t, Action::Verify { satisfaction: Satisfaction::Satisfied, note: String::new() }, &resident, 30)
@@ -580,7 +621,16 @@ mod tests {
         .unwrap();
         assert_eq!(t.status, Status::Reopened);
         assert_eq!(t.responded_at_ms, None);
-        assert_eq!(t.assignment.unwrap().respond_by_ms, 101 * DAY_MS);
+        assert_eq!(t.redo_count, 1, "a redo is counted (重办)");
+        let a = t.assignment.clone().unwrap();
+        assert_eq!(a.respond_by_ms, 101 * DAY_MS);
+        // A new resolution deadline as long as the first (seven days from dispatch).
+        assert_eq!(a.resolve_by_ms, 107 * DAY_MS);
+        // Reopened again later by the office: a second redo.
+        let mut t = t;
+        t.status = Status::Closed;
+        let (t, _) = apply(&t, Action::Reopen { reason: "问题复发".into() }, &office, 200 * DAY_MS).unwrap();
+        assert_eq!((t.status, t.redo_count), (Status::Reopened, 2));
     }
 
     #[test]
@@ -611,8 +661,12 @@ mod tests {
     #[test]
     fn wrong_status_and_missing_text_are_refused() {
         let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
-        let err = apply(&ticket(), Action::Resolve { measures_taken: "x".into() }, &unit, 1).err().unwrap();
+        let err = apply(&ticket(), resolve("办理结果：x\n办理单位及人员：x\n办理依据：x"), &unit, 1).err().unwrap();
         assert_eq!(err.code, ErrorCode::FailedPrecondition);
+        let mut accepted = ticket();
+        accepted.status = Status::Accepted;
+        let err = apply(&accepted, resolve("已修好"), &unit, 1).err().unwrap();
+        assert_eq!(err.field.as_deref(), Some("reply"), "a resolution without the template's headings");
         let err = apply(&ticket(), Action::Accept { measures: "  ".into() }, &unit, 1).err().unwrap();
         assert_eq!(err.field.as_deref(), Some("measures"));
     }

@@ -98,6 +98,14 @@ pub struct Ticket {
     pub merged_into: Option<String>,
     /// The unit's request for more time, awaiting the town office (延期申请).
     pub pending_extension: Option<ExtensionRequest>,
+    /// The reply to the reporter (答复), written on resolving from the town's template.
+    pub reply: String,
+    /// When the callback to the reporter (回访) is due: set on resolving.
+    pub callback_by_ms: Option<i64>,
+    /// Times a dissatisfied reporter sent it back to the unit (重办).
+    pub redo_count: u32,
+    /// When the sweep warned the unit that its time was running out (临期预警).
+    pub warned_at_ms: Option<i64>,
     pub version: i64,
 }
 
@@ -160,8 +168,17 @@ impl Ticket {
             repeat_of: None,
             merged_into: None,
             pending_extension: None,
+            reply: String::new(),
+            callback_by_ms: None,
+            redo_count: 0,
+            warned_at_ms: None,
             version: 1,
         }
+    }
+
+    /// Resolved and still waiting for the callback to the reporter past its time.
+    pub fn callback_late(&self, now_ms: i64) -> bool {
+        self.status == Status::Resolved && self.callback_by_ms.is_some_and(|by| by < now_ms)
     }
 
     /// Late to respond or to resolve, and still open.
@@ -204,6 +221,9 @@ pub struct TicketEvent {
     pub level: u32,
     /// What the system says about the event, as codes printed in the reader's words.
     pub remarks: Vec<Remark>,
+    /// The unit holding the ticket after the event (who returned it, who it went to): what the
+    /// league table counts per unit.
+    pub unit_id: Option<String>,
 }
 
 /// One thing the system records on an event (`EventRemark`), with its parameter.
@@ -266,6 +286,7 @@ impl TicketEvent {
             note: note.to_owned(),
             level: ticket.level,
             remarks: Vec::new(),
+            unit_id: ticket.assignment.as_ref().map(|a| a.unit_id.clone()),
         }
     }
 
@@ -360,6 +381,25 @@ impl std::ops::AddAssign for TallyCounts {
         self.raised_to_county += o.raised_to_county;
         self.repeats += o.repeats;
     }
+}
+
+/// What one unit did over a period (the league table's counts; see `DispatchStore::unit_work`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitWork {
+    pub unit_id: String,
+    pub unit_name: String,
+    pub unit_type: String,
+    pub dispatched: u32,
+    pub returned: u32,
+    pub resolved: u32,
+    pub redone: u32,
+    pub extension_requests: u32,
+    pub sign_due: u32,
+    pub signed_in_time: u32,
+    pub resolution_due: u32,
+    pub resolved_in_time: u32,
+    pub rated: u32,
+    pub satisfied: u32,
 }
 
 /// One unit's or one estate's totals.

@@ -16,6 +16,9 @@ const SIGN: TimeLimit = TimeLimit { amount: 1, unit: LimitUnit::WorkingDays };
 /// How long a unit may return a ticket it thinks is not its own (退单): two working days from
 /// dispatch (hotline practice: wrongly routed orders returned within 2 working days).
 pub const RETURN_WINDOW: TimeLimit = TimeLimit { amount: 2, unit: LimitUnit::WorkingDays };
+/// How long the town office has, after a unit resolves a ticket, to call the reporter back
+/// (回访): two working days; later, the callback is itself overdue for the office.
+pub const CALLBACK_WINDOW: TimeLimit = TimeLimit { amount: 2, unit: LimitUnit::WorkingDays };
 
 /// The built-in rule for a category: the source's routing with hotline-practice SLAs
 /// (2 h response for security and illegal building, 24 h otherwise; resolution 24 h urgent,

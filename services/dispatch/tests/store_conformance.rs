@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 use wuguan_dispatch::calendar::{OfficeHours, YearCalendar};
+use wuguan_dispatch::lifecycle::{self, Action};
 use wuguan_dispatch::model::*;
+use wuguan_dispatch::reply::ReplyTemplate;
 use wuguan_dispatch::server::open_database;
 use wuguan_dispatch::store::{DispatchStore, Escalated, IntakeKey, NewTicket, PgStore, SqliteStore};
-use wuguan_platform::ErrorCode;
 use wuguan_platform::db::{Db, PoolConfig};
 use wuguan_platform::paging::Page;
+use wuguan_platform::{ErrorCode, Principal, Role};
 
 fn ticket(town: &str, category: Category, created_at: i64, respond_in: i64, resolve_in: i64) -> Ticket {
     let complaint = Complaint {
@@ -584,6 +586,122 @@ async fn sign_for_escalates<S: DispatchStore>(store: S) {
     // Still not signed a day after reaching the town office: the county.
     let escalated = store.escalate_overdue(now + DAY_MS + HOUR_MS, DAY_MS, 100).await.unwrap();
     assert!(escalated.contains(&Escalated { ticket_id: unsigned.id.clone(), level: 2 }), "{escalated:?}");
+}
+
+fn acting(role: Role, unit: Option<&str>) -> Principal {
+    Principal {
+        subject: format!("{}.user", role.as_str()),
+        role,
+        town: Some("t1".into()),
+        county: "c".into(),
+        unit: unit.map(Into::into),
+        estate: None,
+    }
+}
+
+/// Stores a ticket assigned to unit-pc at its creation, with its submit and assign events.
+async fn assigned<S: DispatchStore>(store: &S, created_at: i64, resolve_in: i64) -> Ticket {
+    let t = ticket("t1", Category::Repair, created_at, HOUR_MS, resolve_in);
+    let assign = TicketEvent::new(&t, TicketAction::Assign, Some(Status::Received), "system", created_at, "");
+    store.insert_ticket(&t, &[submit_event(&t), assign], None).await.unwrap()
+}
+
+async fn act<S: DispatchStore>(store: &S, t: Ticket, action: Action, p: &Principal, at: i64) -> Ticket {
+    let (next, events) = lifecycle::apply(&t, action, p, at).unwrap();
+    store.save_transition(t.version, &next, &events).await.unwrap()
+}
+
+/// Warnings before breach go out once, at 75 % of the unit's time; the league table's counts
+/// come from who did what when (events) and from the period's tickets.
+async fn closed_loop<S: DispatchStore>(store: S) {
+    let now = 1_800_000_000_000i64;
+    // 8 of 10 days gone: warned. 5 of 10: not yet. Past its deadline: escalation's, not a warning.
+    let late = assigned(&store, now - 8 * DAY_MS, 10 * DAY_MS).await;
+    let half = assigned(&store, now - 5 * DAY_MS, 10 * DAY_MS).await;
+    let past = assigned(&store, now - 11 * DAY_MS, 10 * DAY_MS).await;
+    let returned = assigned(&store, now - HOUR_MS, 10 * DAY_MS).await;
+    assert_eq!(store.warn_nearly_due(now, 75, 100).await.unwrap(), vec![late.id.clone()]);
+    assert!(store.warn_nearly_due(now + 1, 75, 100).await.unwrap().is_empty(), "one warning per ticket");
+    let warned = store.get_ticket(&late.id).await.unwrap().unwrap();
+    assert_eq!(warned.warned_at_ms, Some(now));
+    let timeline = store.timeline(&late.id).await.unwrap();
+    let warning = timeline.iter().find(|e| e.action == "warn").expect("a warn event");
+    assert_eq!((warning.unit_id.as_deref(), warning.to_status), (Some("unit-pc"), Status::Assigned));
+
+    // The unit signs for `half` in time, resolves it with a reply, and the reporter is not
+    // satisfied: it comes back (重办) with a new deadline. It returns another ticket (退单).
+    let unit = acting(Role::PropertyCompany, Some("unit-pc"));
+    let office = acting(Role::TownOffice, None);
+    let at = half.created_at_ms;
+    let t = act(&store, half, Action::Sign, &unit, at + HOUR_MS / 2).await;
+    let t = act(&store, t, Action::Accept { measures: "更换门机".into() }, &unit, at + HOUR_MS).await;
+    let template = ReplyTemplate::built_in("t1", Category::Repair);
+    let reply = "办理结果：已更换门机\n办理单位及人员：恒安物业 钱经理\n办理依据：物业服务合同".to_owned();
+    let resolve = Action::Resolve {
+        measures_taken: "已更换".into(),
+        reply: reply.clone(),
+        template: Box::new(template),
+        callback_by_ms: at + 3 * DAY_MS,
+    };
+    let t = act(&store, t, resolve, &unit, at + 2 * DAY_MS).await;
+    assert_eq!((t.reply.as_str(), t.callback_by_ms), (reply.as_str(), Some(at + 3 * DAY_MS)));
+    let not_satisfied = Action::Verify { satisfaction: Satisfaction::NotSatisfied, note: "还是坏的".into() };
+    let t = act(&store, t, not_satisfied, &office, now).await;
+    assert_eq!((t.status, t.redo_count, t.callback_by_ms), (Status::Reopened, 1, None));
+    assert!(t.assignment.as_ref().unwrap().resolve_by_ms >= now + 10 * DAY_MS, "a new deadline as long as the first");
+    let reject = Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "属供水公司".into() };
+    act(&store, returned, reject, &unit, now).await;
+
+    let work = store.unit_work("t1", None, (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap();
+    let expected = UnitWork {
+        unit_id: "unit-pc".into(),
+        unit_name: "恒安物业".into(),
+        unit_type: "property_company".into(),
+        dispatched: 4,
+        returned: 1,
+        resolved: 1,
+        redone: 1,
+        extension_requests: 0,
+        // Signed for in time: `half`; past the hour unsigned: `late` and `past`; `returned` not yet due.
+        sign_due: 3,
+        signed_in_time: 1,
+        // Only `past` is past its deadline; `half` has a new one.
+        resolution_due: 1,
+        resolved_in_time: 0,
+        rated: 1,
+        satisfied: 0,
+    };
+    assert_eq!(work, vec![expected]);
+    // Another county's view of the town, or another period, counts none of it.
+    assert!(store.unit_work("t1", Some("other"), (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap().is_empty());
+    assert!(store.unit_work("t1", None, (now + DAY_MS, now + 2 * DAY_MS), now).await.unwrap().is_empty());
+    let _ = past;
+
+    // Reply templates: a town's own replaces the built-in one for its category only.
+    assert!(store.reply_templates("t1").await.unwrap().is_empty());
+    let own = ReplyTemplate {
+        headings: vec!["处理结果".into(), "法规依据".into()],
+        customised: true,
+        updated_by: "office".into(),
+        updated_at_ms: now,
+        ..ReplyTemplate::built_in("t1", Category::Security)
+    };
+    store.set_reply_template(&own).await.unwrap();
+    store.set_reply_template(&own).await.unwrap();
+    assert_eq!(store.reply_templates("t1").await.unwrap(), vec![own]);
+    assert!(store.reply_templates("t2").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_closed_loop() {
+    let (_db, store, _) = sqlite_pair().await;
+    closed_loop(store).await;
+}
+
+#[tokio::test]
+async fn postgres_closed_loop() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    closed_loop(store).await;
 }
 
 #[tokio::test]

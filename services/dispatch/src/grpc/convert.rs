@@ -30,6 +30,7 @@ pub fn event(e: TicketEvent) -> pb::TicketEvent {
             .into_iter()
             .map(|r| pb::Remark { code: i32::from(r.code), unit_type: r.unit_type.map(i32::from).unwrap_or(0) })
             .collect(),
+        unit_id: e.unit_id.unwrap_or_default(),
     }
 }
 
@@ -87,6 +88,41 @@ pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEven
         }),
         reached_town_at_ms: t.escalated_l1_at_ms.unwrap_or(0),
         reached_county_at_ms: t.escalated_l2_at_ms.unwrap_or(0),
+        reply: t.reply,
+        callback_by_ms: t.callback_by_ms.unwrap_or(0),
+        redo_count: t.redo_count,
+        warned_at_ms: t.warned_at_ms.unwrap_or(0),
+    }
+}
+
+pub fn reply_template(t: crate::reply::ReplyTemplate) -> pb::ReplyTemplate {
+    pb::ReplyTemplate {
+        town: t.town,
+        category: i32::from(t.category),
+        headings: t.headings,
+        guidance: t.guidance,
+        customised: t.customised,
+        updated_by: t.updated_by,
+        updated_at_ms: t.updated_at_ms,
+    }
+}
+
+pub fn unit_work(w: UnitWork) -> pb::UnitWork {
+    pb::UnitWork {
+        unit_type: if w.unit_type.is_empty() { 0 } else { unit_type_to_pb(&w.unit_type) },
+        unit_id: w.unit_id,
+        unit_name: w.unit_name,
+        dispatched: w.dispatched,
+        returned: w.returned,
+        resolved: w.resolved,
+        redone: w.redone,
+        extension_requests: w.extension_requests,
+        sign_due: w.sign_due,
+        signed_in_time: w.signed_in_time,
+        resolution_due: w.resolution_due,
+        resolved_in_time: w.resolved_in_time,
+        rated: w.rated,
+        satisfied: w.satisfied,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::calendar;
 use crate::intake::{Dispatcher, Submission};
 use crate::lifecycle::{self, Action};
 use crate::model::*;
+use crate::reply::ReplyTemplate;
 use crate::routing;
 use crate::stats;
 use crate::store::DispatchStore;
@@ -126,6 +127,8 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             resolve_by_ms: t.assignment.as_ref().map(|a| a.resolve_by_ms).unwrap_or(0),
             satisfaction: t.satisfaction.map(i32::from).unwrap_or(0),
             created_at_ms: t.created_at_ms,
+            // Written for the reporter to read.
+            reply: t.reply,
             // Actions and times only: who did it and what they wrote stay inside.
             timeline: timeline
                 .into_iter()
@@ -235,6 +238,20 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             to_date: period.to.to_string(),
             units: units.into_iter().map(convert::tally).collect(),
             estates: estates.into_iter().map(convert::tally).collect(),
+        })
+    }
+
+    async fn unit_work(&self, p: &Principal, r: pb::TallyUnitWorkRequest) -> ServiceResult<pb::TallyUnitWorkResponse> {
+        p.require(&[Role::County, Role::TownOffice, Role::Service])?;
+        let town = self.town_scope(p, &r.town).await?;
+        let period = stats::Period::parse(&r.from_date, &r.to_date)?;
+        let county = (p.role == Role::County).then_some(p.county.as_str());
+        let units = self.store.unit_work(&town, county, period.range_ms(), now_ms()).await?;
+        Ok(pb::TallyUnitWorkResponse {
+            town,
+            from_date: period.from.to_string(),
+            to_date: period.to.to_string(),
+            units: units.into_iter().map(convert::unit_work).collect(),
         })
     }
 }
@@ -421,7 +438,18 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.into_inner();
-            self.act(&p, &r.id, Action::Resolve { measures_taken: r.measures_taken }).await
+            let t = self.visible_ticket(&p, &r.id).await?;
+            let now = now_ms();
+            let (template, callback_by_ms) = self.dispatcher.resolution_terms(&t, now).await?;
+            let action = Action::Resolve {
+                measures_taken: r.measures_taken,
+                reply: r.reply,
+                template: Box::new(template),
+                callback_by_ms,
+            };
+            let (next, events) = lifecycle::apply(&t, action, &p, now)?;
+            let saved = self.store.save_transition(t.version, &next, &events).await?;
+            Ok(self.view(&p, saved, Vec::new()))
         }
         .await)
     }
@@ -568,6 +596,50 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         .await)
     }
 
+    async fn list_reply_templates(
+        &self,
+        req: Request<pb::ListReplyTemplatesRequest>,
+    ) -> Rpc<pb::ListReplyTemplatesResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(STAFF)?;
+            let town = self.town_scope(&p, &req.get_ref().town).await?;
+            let stored = self.store.reply_templates(&town).await?;
+            Ok(pb::ListReplyTemplatesResponse {
+                templates: ReplyTemplate::for_every_category(&town, stored)
+                    .into_iter()
+                    .map(convert::reply_template)
+                    .collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn set_reply_template(&self, req: Request<pb::SetReplyTemplateRequest>) -> Rpc<pb::ReplyTemplate> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::TownOffice, Role::County])?;
+            let t =
+                req.into_inner().template.ok_or_else(|| ServiceError::invalid("template", "template is required"))?;
+            let town = self.town_scope(&p, &t.town).await?;
+            let category = optional_enum::<Category>("category", t.category)?
+                .ok_or_else(|| ServiceError::invalid("category", "category is required"))?;
+            let template = ReplyTemplate {
+                town,
+                category,
+                headings: t.headings,
+                guidance: t.guidance,
+                customised: true,
+                updated_by: p.subject.clone(),
+                updated_at_ms: now_ms(),
+            }
+            .validated()?;
+            self.store.set_reply_template(&template).await?;
+            Ok(convert::reply_template(template))
+        }
+        .await)
+    }
+
     async fn get_calendar(&self, req: Request<pb::GetCalendarRequest>) -> Rpc<pb::TownCalendar> {
         ok(async {
             let p = self.principal(&req)?;
@@ -614,6 +686,14 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             self.tally(&p, req.into_inner()).await
+        }
+        .await)
+    }
+
+    async fn tally_unit_work(&self, req: Request<pb::TallyUnitWorkRequest>) -> Rpc<pb::TallyUnitWorkResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.unit_work(&p, req.into_inner()).await
         }
         .await)
     }

@@ -77,7 +77,7 @@ const TICKET_INSERT: &str = "INSERT INTO tickets (id, town, county, tracking_cod
      measures, co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, \
      responded_at, resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, \
      merged_into, sign_by, signed_at, assigned_at, return_by) ";
-const EVENT_INSERT: &str = "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) ";
+const EVENT_INSERT: &str = "INSERT INTO ticket_events (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks, unit_id) ";
 
 /// The earliest open, unmerged ticket about lookup `u`'s estate and category since its moment:
 /// an index range read of tickets_repeat_lookup that stops at the first open row.
@@ -244,7 +244,8 @@ fn sqlite_insert_events(events: &[(&str, &TicketEvent)]) -> QueryBuilder<sqlx::S
             .push_bind(e.at_ms)
             .push_bind(e.note.clone())
             .push_bind(i64::from(e.level))
-            .push_bind(Remark::encode(&e.remarks));
+            .push_bind(Remark::encode(&e.remarks))
+            .push_bind(e.unit_id.clone());
     });
     q
 }
@@ -330,7 +331,7 @@ fn pg_whole_batch(batch: &[NewTicket], written: &[Written], at_ms: i64) -> Query
     q.push("SELECT e.* FROM UNNEST(");
     push_event_arrays(&mut q, &events);
     q.push(
-        ") AS e (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks) \
+        ") AS e (id, ticket_id, town, action, from_status, to_status, actor, at_ms, note, level, remarks, unit_id) \
              WHERE e.ticket_id IN (SELECT id FROM inserted)) SELECT id, repeat_of FROM inserted",
     );
     q
@@ -505,5 +506,6 @@ fn push_event_arrays(q: &mut QueryBuilder<sqlx::Postgres>, events: &[(&str, &Tic
     q.push_bind(column(events, |(_, e)| e.at_ms)).push("::int8[], ");
     q.push_bind(column(events, |(_, e)| e.note.clone())).push("::text[], ");
     q.push_bind(column(events, |(_, e)| i64::from(e.level))).push("::int8[], ");
-    q.push_bind(column(events, |(_, e)| Remark::encode(&e.remarks))).push("::text[]");
+    q.push_bind(column(events, |(_, e)| Remark::encode(&e.remarks))).push("::text[], ");
+    q.push_bind(column(events, |(_, e)| e.unit_id.clone())).push("::text[]");
 }

@@ -9,6 +9,7 @@ pub use sql::{PgStore, SqliteStore};
 
 use crate::calendar::YearCalendar;
 use crate::model::*;
+use crate::reply::ReplyTemplate;
 use std::future::Future;
 use wuguan_platform::error::ServiceResult;
 use wuguan_platform::paging::Page;
@@ -128,4 +129,28 @@ pub trait DispatchStore: Send + Sync + 'static {
         range_ms: (i64, i64),
         now_ms: i64,
     ) -> impl Future<Output = ServiceResult<Vec<TallyRow>>> + Send;
+    /// Per unit over [from, to): its timeline events then (dispatched to it, returned, resolved,
+    /// redone, extensions asked) and the tickets created then that it holds now (signed for and
+    /// resolved in time, rated, satisfied), as asked at `now_ms`.
+    fn unit_work(
+        &self,
+        town: &str,
+        county: Option<&str>,
+        range_ms: (i64, i64),
+        now_ms: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<UnitWork>>> + Send;
+
+    /// The reply templates the town has set (categories it has not set are left out).
+    fn reply_templates(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<ReplyTemplate>>> + Send;
+    fn set_reply_template(&self, template: &ReplyTemplate) -> impl Future<Output = ServiceResult<()>> + Send;
+
+    /// Warns, once, each open ticket whose unit has used `percent` % of the time from its
+    /// assignment to its resolution deadline, deadline not yet passed (an event `warn` on its
+    /// timeline); exactly once however many replicas sweep. Returns the tickets warned.
+    fn warn_nearly_due(
+        &self,
+        now_ms: i64,
+        percent: u32,
+        limit: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<String>>> + Send;
 }

@@ -5,6 +5,7 @@ use super::batch::{IntakeSql, Written};
 use super::{DispatchStore, Escalated, IntakeKey, NewTicket};
 use crate::calendar::{CalendarDay, OfficeHours, YearCalendar};
 use crate::model::*;
+use crate::reply::ReplyTemplate;
 use sqlx::{FromRow, PgPool, SqlitePool};
 use wuguan_platform::ErrorCode;
 use wuguan_platform::db::now_ms;
@@ -37,7 +38,8 @@ const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
      resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
-     sign_by, signed_at, extension_until, extension_reason, extension_by, extension_at, assigned_at, return_by";
+     sign_by, signed_at, extension_until, extension_reason, extension_by, extension_at, assigned_at, return_by, \
+     reply, callback_by, redo_count, warned_at";
 
 /// Statuses of an open ticket, as SQL.
 pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
@@ -87,6 +89,10 @@ struct TicketRow {
     extension_at: Option<i64>,
     assigned_at: Option<i64>,
     return_by: Option<i64>,
+    reply: Option<String>,
+    callback_by: Option<i64>,
+    redo_count: i64,
+    warned_at: Option<i64>,
 }
 
 fn corrupt(column: &str, value: &str) -> ServiceError {
@@ -148,6 +154,10 @@ impl TryFrom<TicketRow> for Ticket {
                 requested_by: r.extension_by.unwrap_or_default(),
                 requested_at_ms: r.extension_at.unwrap_or(0),
             }),
+            reply: r.reply.unwrap_or_default(),
+            callback_by_ms: r.callback_by,
+            redo_count: u32::try_from(r.redo_count).unwrap_or(0),
+            warned_at_ms: r.warned_at,
             version: r.version,
         })
     }
@@ -165,6 +175,7 @@ struct EventRow {
     note: String,
     level: i64,
     remarks: String,
+    unit_id: Option<String>,
 }
 
 impl TryFrom<EventRow> for TicketEvent {
@@ -184,6 +195,7 @@ impl TryFrom<EventRow> for TicketEvent {
             note: r.note,
             level: u32::try_from(r.level).unwrap_or(0),
             remarks: Remark::decode(&r.remarks).map_err(|part| corrupt("ticket_events.remarks", &part))?,
+            unit_id: r.unit_id,
         })
     }
 }
@@ -352,6 +364,10 @@ macro_rules! sql_store {
                     "county" => &t.county,
                     "merged_into" => &t.merged_into,
                     "repeat_of" => &t.repeat_of,
+                    "reply" => (!t.reply.is_empty()).then(|| t.reply.clone()),
+                    "callback_by" => t.callback_by_ms,
+                    "redo_count" => i64::from(t.redo_count),
+                    "warned_at" => t.warned_at_ms,
                 );
                 q.push(" WHERE id = ").push_bind(&t.id).push(" AND version = ").push_bind(expected_version);
                 let done = q.build().execute(&mut **tx).await?;
@@ -395,14 +411,47 @@ macro_rules! sql_store {
                 out
             }
 
+            /// Warns the unit holding one ticket that its time is running out (临期预警), if no
+            /// other replica has; returns whether it did.
+            async fn warn_if_still(&self, id: &str, now: i64) -> ServiceResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
+                    "UPDATE tickets SET warned_at = $1, version = version + 1 \
+                     WHERE id = $2 AND warned_at IS NULL AND status IN ('assigned', 'accepted', 'reopened') \
+                     RETURNING status, town, unit_id, level",
+                )
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((status, town, unit_id, level)) = row else { return Ok(false) };
+                let status = Status::parse(&status).ok_or_else(|| corrupt("tickets.status", &status))?;
+                let event = TicketEvent {
+                    id: new_id(),
+                    ticket_id: id.to_owned(),
+                    action: TicketAction::Warn.as_str().into(),
+                    from_status: Some(status),
+                    to_status: status,
+                    actor: "system".into(),
+                    at_ms: now,
+                    note: String::new(),
+                    level: u32::try_from(level).unwrap_or(0),
+                    remarks: Vec::new(),
+                    unit_id,
+                };
+                Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             /// Escalates one ticket from `from_level` if it is still there; returns whether it did.
             async fn escalate_if_still(&self, id: &str, from_level: u32, now: i64, why: EventRemark) -> ServiceResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 let to_level = from_level + 1;
-                let row: Option<(String, String)> = if to_level == 1 {
+                let row: Option<(String, String, Option<String>)> = if to_level == 1 {
                     sqlx::query_as(
                         "UPDATE tickets SET level = 1, escalated_l1_at = $1, updated_at = $1, version = version + 1 \
-                         WHERE id = $2 AND level = 0 RETURNING status, town",
+                         WHERE id = $2 AND level = 0 RETURNING status, town, unit_id",
                     )
                     .bind(now)
                     .bind(id)
@@ -411,7 +460,7 @@ macro_rules! sql_store {
                 } else {
                     sqlx::query_as(
                         "UPDATE tickets SET level = 2, escalated_l2_at = $1, county_report = $3, updated_at = $1, version = version + 1 \
-                         WHERE id = $2 AND level = 1 RETURNING status, town",
+                         WHERE id = $2 AND level = 1 RETURNING status, town, unit_id",
                     )
                     .bind(now)
                     .bind(id)
@@ -420,7 +469,7 @@ macro_rules! sql_store {
                     .await?
                 };
                 // Another replica got there first: its update re-checked `level` under the row lock.
-                let Some((status, town)) = row else { return Ok(false) };
+                let Some((status, town, unit_id)) = row else { return Ok(false) };
                 let status = Status::parse(&status).ok_or_else(|| corrupt("tickets.status", &status))?;
                 let event = TicketEvent {
                     id: new_id(),
@@ -433,6 +482,7 @@ macro_rules! sql_store {
                     note: String::new(),
                     level: to_level,
                     remarks: vec![Remark::of(why)],
+                    unit_id,
                 };
                 Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
                 tx.commit().await?;
@@ -534,7 +584,7 @@ macro_rules! sql_store {
 
             async fn timeline(&self, ticket_id: &str) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
-                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks, unit_id FROM ticket_events \
                      WHERE ticket_id = $1 ORDER BY at_ms, id LIMIT 1000",
                 )
                 .bind(ticket_id)
@@ -684,7 +734,7 @@ macro_rules! sql_store {
 
             async fn events_after(&self, town: &str, after_id: &str, limit: i64) -> ServiceResult<Vec<TicketEvent>> {
                 let rows: Vec<EventRow> = sqlx::query_as(
-                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks FROM ticket_events \
+                    "SELECT id, ticket_id, action, from_status, to_status, actor, at_ms, note, level, remarks, unit_id FROM ticket_events \
                      WHERE town = $1 AND id > $2 ORDER BY id LIMIT $3",
                 )
                 .bind(town)
@@ -725,9 +775,194 @@ macro_rules! sql_store {
                 // Unprepared: planned per call, it sees the period's actual bounds.
                 Ok(q.persistent(false).fetch_all(&self.pool).await?)
             }
+
+            async fn unit_work(
+                &self,
+                town: &str,
+                county: Option<&str>,
+                (from, to): (i64, i64),
+                now: i64,
+            ) -> ServiceResult<Vec<UnitWork>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(UNIT_EVENT_COUNTS);
+                q.push_bind(town).push(" AND at_ms >= ").push_bind(from).push(" AND at_ms < ").push_bind(to);
+                q.push(" AND unit_id IS NOT NULL");
+                if let Some(county) = county {
+                    q.push(" AND ticket_id IN (SELECT id FROM tickets WHERE county = ").push_bind(county).push(")");
+                }
+                q.push(" GROUP BY unit_id");
+                let events: Vec<UnitEventCounts> = q.build_query_as().fetch_all(&self.pool).await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type, ");
+                q.push("SUM(CASE WHEN sign_by IS NOT NULL AND (signed_at IS NOT NULL OR sign_by < ").push_bind(now);
+                q.push(") THEN 1 ELSE 0 END) AS sign_due, ");
+                q.push("SUM(CASE WHEN signed_at <= sign_by THEN 1 ELSE 0 END) AS signed_in_time, ");
+                q.push("SUM(CASE WHEN status IN ('resolved', 'verified', 'closed') OR resolve_by < ").push_bind(now);
+                q.push(" THEN 1 ELSE 0 END) AS resolution_due, ");
+                q.push(
+                    "SUM(CASE WHEN status IN ('resolved', 'verified', 'closed') AND resolved_at <= resolve_by THEN 1 ELSE 0 END) AS resolved_in_time, \
+                     SUM(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END) AS rated, \
+                     SUM(CASE WHEN satisfaction IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END) AS satisfied \
+                     FROM tickets WHERE town = ",
+                );
+                q.push_bind(town).push(" AND created_at >= ").push_bind(from).push(" AND created_at < ").push_bind(to);
+                q.push(" AND unit_id IS NOT NULL AND merged_into IS NULL");
+                if let Some(county) = county {
+                    q.push(" AND county = ").push_bind(county);
+                }
+                q.push(" GROUP BY unit_id");
+                let held: Vec<UnitTicketCounts> = q.build_query_as().fetch_all(&self.pool).await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type FROM tickets WHERE town = ",
+                );
+                q.push_bind(town).push(" AND unit_id IN (");
+                let mut ids = q.separated(", ");
+                for e in &events {
+                    ids.push_bind(e.unit_id.clone());
+                }
+                ids.push_bind("");
+                q.push(") GROUP BY unit_id");
+                let names: Vec<(String, Option<String>, Option<String>)> = q.build_query_as().fetch_all(&self.pool).await?;
+                Ok(merge_unit_work(events, held, names))
+            }
+
+            async fn reply_templates(&self, town: &str) -> ServiceResult<Vec<ReplyTemplate>> {
+                let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+                    "SELECT category, headings, guidance, updated_by, updated_at FROM reply_templates WHERE town = $1 ORDER BY category",
+                )
+                .bind(town)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(category, headings, guidance, updated_by, updated_at_ms)| {
+                        Ok(ReplyTemplate {
+                            town: town.to_owned(),
+                            category: Category::parse(&category).ok_or_else(|| corrupt("reply_templates.category", &category))?,
+                            headings: headings.lines().map(str::to_owned).collect(),
+                            guidance,
+                            customised: true,
+                            updated_by,
+                            updated_at_ms,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_reply_template(&self, t: &ReplyTemplate) -> ServiceResult<()> {
+                sqlx::query(
+                    "INSERT INTO reply_templates (town, category, headings, guidance, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (town, category) DO UPDATE SET \
+                     headings = excluded.headings, guidance = excluded.guidance, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(&t.town)
+                .bind(t.category.as_str())
+                .bind(t.headings.join("\n"))
+                .bind(&t.guidance)
+                .bind(&t.updated_by)
+                .bind(t.updated_at_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn warn_nearly_due(&self, now: i64, percent: u32, limit: i64) -> ServiceResult<Vec<String>> {
+                // The predicate of the tickets_to_warn index, word for word, so the planner uses it.
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id FROM tickets WHERE warned_at IS NULL AND status IN ('assigned', 'accepted', 'reopened') \
+                     AND resolve_by > ",
+                );
+                q.push_bind(now);
+                q.push(" AND assigned_at IS NOT NULL AND (").push_bind(now);
+                q.push(" - assigned_at) * 100 >= ").push_bind(i64::from(percent));
+                q.push(" * (resolve_by - assigned_at) ORDER BY resolve_by LIMIT ").push_bind(limit);
+                let candidates: Vec<String> = q.build_query_scalar().fetch_all(&self.pool).await?;
+                let mut warned = Vec::new();
+                for id in candidates {
+                    if self.warn_if_still(&id, now).await? {
+                        warned.push(id);
+                    }
+                }
+                Ok(warned)
+            }
             }
         }
     };
+}
+
+/// Per unit, what it did in the period as the timeline records it.
+const UNIT_EVENT_COUNTS: &str = "SELECT unit_id, \
+     SUM(CASE WHEN action IN ('assign', 'reassign') THEN 1 ELSE 0 END) AS dispatched, \
+     SUM(CASE WHEN action = 'reject' THEN 1 ELSE 0 END) AS returned, \
+     SUM(CASE WHEN action = 'resolve' THEN 1 ELSE 0 END) AS resolved, \
+     SUM(CASE WHEN to_status = 'reopened' AND from_status IN ('resolved', 'verified', 'closed') THEN 1 ELSE 0 END) AS redone, \
+     SUM(CASE WHEN action = 'request_extension' THEN 1 ELSE 0 END) AS extension_requests \
+     FROM ticket_events WHERE town = ";
+
+#[derive(FromRow)]
+struct UnitEventCounts {
+    unit_id: String,
+    dispatched: i64,
+    returned: i64,
+    resolved: i64,
+    redone: i64,
+    extension_requests: i64,
+}
+
+#[derive(FromRow)]
+struct UnitTicketCounts {
+    unit_id: String,
+    unit_name: Option<String>,
+    unit_type: Option<String>,
+    sign_due: i64,
+    signed_in_time: i64,
+    resolution_due: i64,
+    resolved_in_time: i64,
+    rated: i64,
+    satisfied: i64,
+}
+
+/// One row per unit that appears in either count, ordered by unit id.
+fn merge_unit_work(
+    events: Vec<UnitEventCounts>,
+    held: Vec<UnitTicketCounts>,
+    names: Vec<(String, Option<String>, Option<String>)>,
+) -> Vec<UnitWork> {
+    use std::collections::BTreeMap;
+    let count = |v: i64| u32::try_from(v).unwrap_or(0);
+    let mut units: BTreeMap<String, UnitWork> = BTreeMap::new();
+    fn entry<'a>(
+        units: &'a mut BTreeMap<String, UnitWork>,
+        id: &str,
+        name: Option<String>,
+        unit_type: Option<String>,
+    ) -> &'a mut UnitWork {
+        let w = units.entry(id.to_owned()).or_insert_with(|| UnitWork { unit_id: id.to_owned(), ..Default::default() });
+        if w.unit_name.is_empty() {
+            w.unit_name = name.unwrap_or_default();
+            w.unit_type = unit_type.unwrap_or_default();
+        }
+        w
+    }
+    for (id, name, unit_type) in names {
+        entry(&mut units, &id, name, unit_type);
+    }
+    for e in events {
+        let w = entry(&mut units, &e.unit_id, None, None);
+        w.dispatched = count(e.dispatched);
+        w.returned = count(e.returned);
+        w.resolved = count(e.resolved);
+        w.redone = count(e.redone);
+        w.extension_requests = count(e.extension_requests);
+    }
+    for h in held {
+        let w = entry(&mut units, &h.unit_id, h.unit_name, h.unit_type);
+        w.sign_due = count(h.sign_due);
+        w.signed_in_time = count(h.signed_in_time);
+        w.resolution_due = count(h.resolution_due);
+        w.resolved_in_time = count(h.resolved_in_time);
+        w.rated = count(h.rated);
+        w.satisfied = count(h.satisfied);
+    }
+    units.into_values().collect()
 }
 
 /// Appends the filter's conditions (all bound, never formatted in).
@@ -777,11 +1012,13 @@ macro_rules! push_filter {
             $q.push(" OR resolved_at >= ").push_bind(v).push(")");
         }
         if let Some(v) = $f.due_before_ms {
-            $q.push(" AND status IN ").push(OPEN_STATUSES);
+            $q.push(" AND ((status IN ").push(OPEN_STATUSES);
             $q.push(" AND unit_id IS NOT NULL AND ((responded_at IS NULL AND respond_by < ").push_bind(v);
             $q.push(") OR resolve_by < ").push_bind(v);
             $q.push(" OR (signed_at IS NULL AND sign_by < ").push_bind(v);
-            $q.push(" AND status IN ('assigned', 'reopened')))");
+            $q.push(" AND status IN ('assigned', 'reopened')))) OR (status = 'resolved' AND callback_by < ")
+                .push_bind(v);
+            $q.push("))");
         }
         if let Some(overdue) = $f.overdue {
             $q.push(if overdue { " AND " } else { " AND NOT " });
