@@ -205,7 +205,14 @@ async fn suite(store: Store) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, checks) = t.get(&checks_path, &office).await;
     assert_eq!(check_of(&checks, "fire_safety"), "check_progress");
-    let (status, body) = t.post(&act("resolve"), &company, json!({"measures_taken": "纸箱已清运"})).await;
+    let (status, body) = t
+        .post(
+            &act("resolve"),
+            &company,
+            json!({"measures_taken": "纸箱已清运",
+        "reply": "办理结果：纸箱已清运\n办理单位及人员：恒安物业 钱经理\n办理依据：《消防法》第二十八条"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, checks) = t.get(&checks_path, &office).await;
     assert_eq!(check_of(&checks, "fire_safety"), "check_effect");

@@ -164,6 +164,13 @@ async fn each_role_completes_its_flow_in_chromium() {
     assert!(page.contains("办理中") && page.contains("更换门禁读卡器"), "{page}");
     shot(&company, "unit-ticket-accepted").await;
     fill(&company, "form[action$='/resolve'] textarea[name=measures_taken]", "读卡器已更换，门禁恢复").await;
+    // The reply starts from the template's headings; the unit writes after each.
+    let reply = "办理结果：读卡器已更换，门禁恢复\n办理单位及人员：恒安物业 钱经理\n办理依据：物业服务合同第十二条";
+    let reply_box = company.find(Locator::Css("form[action$='/resolve'] textarea[name=reply]")).await.unwrap();
+    let prefilled = reply_box.prop("value").await.unwrap().unwrap_or_default();
+    assert!(prefilled.starts_with("办理结果："), "the form starts from the template: {prefilled:?}");
+    reply_box.clear().await.unwrap();
+    reply_box.send_keys(reply).await.unwrap();
     click(&company, "form[action$='/resolve'] button[type=submit]").await;
     wait_for(&company, "已办结").await;
 
@@ -291,8 +298,9 @@ async fn the_office_works_the_month_on_a_phone_and_the_county_reads_it() {
     let (id, code) = (created["id"].as_str().unwrap(), created["tracking_code"].as_str().unwrap());
     let company = t.login("zhongxing.property_company").await;
     t.post(&format!("/api/v1/complaints/{id}/accept"), &company, serde_json::json!({"measures": "清运"})).await;
-    t.post(&format!("/api/v1/complaints/{id}/resolve"), &company, serde_json::json!({"measures_taken": "已清运"}))
-        .await;
+    let resolution = serde_json::json!({"measures_taken": "已清运",
+        "reply": "办理结果：已清运\n办理单位及人员：恒安物业\n办理依据：物业服务合同"});
+    t.post(&format!("/api/v1/complaints/{id}/resolve"), &company, resolution).await;
     let phone = browser(&driver, 390, 844).await;
     phone.goto(&format!("{base}/console/track?code={code}")).await.unwrap();
     wait_for(&phone, "问题解决了吗").await;

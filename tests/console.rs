@@ -256,10 +256,26 @@ async fn roles_work_their_flows_in_the_console() {
     );
     let (_, page, _) = company.get(&format!("{page_path}?done=accept")).await;
     assert!(page.contains("已提交") && page.contains("更换楼道灯") && page.contains("办理中"), "{page}");
+    // The resolve form starts from the town's reply template (答复规范), one heading a line.
+    assert!(page.contains("name=\"reply\"") && page.contains("办理结果：\n办理单位及人员：\n办理依据："), "{page}");
+    let reply = "办理结果：已更换 6 盏灯\n办理单位及人员：恒安物业 钱经理\n办理依据：物业服务合同";
+    let (status, page, _) = company
+        .post(
+            &format!("{page_path}/resolve"),
+            &[("csrf", token.as_str()), ("measures_taken", "已更换 6 盏灯"), ("reply", "灯修好了")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reply without the template's headings is refused: {page}");
+    assert!(page.contains("缺少“办理结果”一项"), "the page says which heading is missing: {page}");
     let (status, _, _) = company
-        .post(&format!("{page_path}/resolve"), &[("csrf", token.as_str()), ("measures_taken", "已更换 6 盏灯")])
+        .post(
+            &format!("{page_path}/resolve"),
+            &[("csrf", token.as_str()), ("measures_taken", "已更换 6 盏灯"), ("reply", reply)],
+        )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = company.get(page_path.as_str()).await;
+    assert!(page.contains("答复") && page.contains("物业服务合同") && page.contains("待回访"), "{page}");
     // Refused by the service (a second accept): the page says why instead of failing.
     let (status, page, _) =
         company.post(&format!("{page_path}/accept"), &[("csrf", token.as_str()), ("measures", "再次接单")]).await;
@@ -514,7 +530,8 @@ async fn residents_rate_the_office_supervises_and_the_county_reads_each_town() {
                 .post(
                     &format!("/api/v1/complaints/{id}/resolve"),
                     &company_api,
-                    serde_json::json!({"measures_taken": measures}),
+                    serde_json::json!({"measures_taken": measures,
+                        "reply": format!("办理结果：{measures}\n办理单位及人员：恒安物业\n办理依据：物业服务合同")}),
                 )
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
@@ -1030,6 +1047,34 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     let (_, later, _) = office.get("/console/calendar?year=2031").await;
     assert!(later.contains("2031 年的节假日安排尚未录入"), "{later}");
 
+    // 答复规范: the office sets what a category's replies must say, one heading a line.
+    let (status, templates, _) = office.get("/console/reply-templates").await;
+    assert_eq!(status, StatusCode::OK, "{templates}");
+    assert!(templates.contains("答复规范") && templates.contains("办理单位及人员"), "{templates}");
+    let token = csrf(&templates);
+    let (status, refused, _) = office
+        .post(
+            "/console/reply-templates",
+            &[("csrf", token.as_str()), ("category", "illegal_stall"), ("headings", "处理结果\n处理结果")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("乱设摊点") && refused.contains("同一项目填写了两次"), "{refused}");
+    let form = [
+        ("csrf", token.as_str()),
+        ("category", "illegal_stall"),
+        ("headings", "处理结果\n执法依据"),
+        ("guidance", "写明取缔的摊点数和执法文书编号"),
+    ];
+    let (status, _, location) = office.post("/console/reply-templates", &form).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/console/reply-templates?saved=illegal_stall"))
+    );
+    let (_, listed) = t.get("/api/v1/towns/zhongxing/reply-templates", &office_api).await;
+    let stall = listed["items"].as_array().unwrap().iter().find(|i| i["category"] == "illegal_stall").unwrap();
+    assert_eq!(stall["headings"], serde_json::json!(["处理结果", "执法依据"]), "{stall}");
+
     let mut company = Browser::new(&t.base);
     company.sign_in("zhongxing.property_company").await;
     // Its own digest: what of its tickets is overdue or falls due, no other unit's.
@@ -1042,7 +1087,9 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     let (_, read_only, _) = company.get("/console/routing").await;
     assert!(!read_only.contains("<button class=\"primary\" type=\"submit\">保存</button>"), "{read_only}");
     let token = csrf(&read_only);
-    for path in ["/console/routing", "/console/rubric", "/console/calendar"] {
+    let (_, templates, _) = company.get("/console/reply-templates").await;
+    assert!(templates.contains("执法依据") && !templates.contains("<textarea"), "read only: {templates}");
+    for path in ["/console/routing", "/console/rubric", "/console/calendar", "/console/reply-templates"] {
         let (status, _, _) = company.post(path, &[("csrf", token.as_str())]).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
     }

@@ -40,6 +40,12 @@ fn complaint(estate: &str, category: &str) -> Value {
            "description": "测试诉求", "reporter_name": "王先生", "reporter_phone": "13812345678"})
 }
 
+/// A resolution with a reply that fills the built-in template (答复规范).
+fn resolution(measures: &str) -> Value {
+    json!({"measures_taken": measures,
+           "reply": format!("办理结果：{measures}\n办理单位及人员：恒安物业 钱经理\n办理依据：物业服务合同第十二条")})
+}
+
 async fn suite(store: Store) {
     let Some(t) = TestStack::start(store).await else { return };
     let c = setup(&t).await;
@@ -54,6 +60,7 @@ async fn suite(store: Store) {
     working_days_by_the_calendar(&t, &c).await;
     extension_requests(&t, &c).await;
     daily_digest(&t, &c).await;
+    reply_templates(&t, &c).await;
     supervision_view(&t).await;
     repeats_and_merge(&t, &c).await;
     burst_on_one_estate(&t, &c).await;
@@ -182,25 +189,39 @@ async fn lifecycle_and_roles(t: &TestStack, c: &Ctx) {
     assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
     let (status, body) = t.post(&format!("{path}/accept"), &company, json!({"measures": ""})).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "measures");
-    let (status, body) = t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "已修"})).await;
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, resolution("已修")).await;
     assert_error(status, &body, StatusCode::CONFLICT, "failed_precondition");
     let (status, body) = t.post(&format!("{path}/accept"), &company, json!({"measures": "更换电梯配件"})).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("accepted")), "{body}");
     assert_eq!(body["assignment"]["measures"], "更换电梯配件");
     let (status, _) = t.post(&format!("{path}/progress"), &company, json!({"note": "配件已订购"})).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, body) = t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "已更换"})).await;
+    // The reply to the reporter must fill every heading of the template; it is what the
+    // reporter reads, and the callback (回访) falls due with the resolution.
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "已更换"})).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reply");
+    let half = json!({"measures_taken": "已更换", "reply": "办理结果：已更换\n办理单位及人员：恒安物业\n办理依据："});
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, half).await;
+    let err = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
+    assert!(err["message"].as_str().unwrap().contains("办理依据"), "{err}");
+    let (_, body) = t.post(&format!("{path}/resolve"), &company, resolution("已更换")).await;
     assert_eq!(body["status"], "resolved");
+    assert!(body["reply"].as_str().unwrap().starts_with("办理结果：已更换"), "{body}");
+    assert!(body["callback_by"].is_string() && body["callback_overdue"] == false, "{body}");
+    let (_, tracked) =
+        t.send(Method::GET, &format!("/api/v1/track/{}", created["tracking_code"].as_str().unwrap()), None, None).await;
+    assert_eq!(tracked["reply"], body["reply"], "the reporter reads the reply");
     // Not satisfied reopens; then satisfied closes.
     let (_, body) =
         t.post(&format!("{path}/verify"), &resident, json!({"satisfaction": "not_satisfied", "note": "还是坏"})).await;
     assert_eq!(
-        (body["status"].as_str(), body["satisfaction"].as_str()),
-        (Some("reopened"), Some("not_satisfied")),
-        "{body}"
+        (body["status"].as_str(), body["satisfaction"].as_str(), body["redo_count"].as_u64()),
+        (Some("reopened"), Some("not_satisfied"), Some(1)),
+        "a redo (重办) is counted: {body}"
     );
+    assert!(body["callback_by"].is_null(), "{body}");
     t.post(&format!("{path}/accept"), &company, json!({"measures": "再次维修"})).await;
-    t.post(&format!("{path}/resolve"), &company, json!({"measures_taken": "彻底修好"})).await;
+    t.post(&format!("{path}/resolve"), &company, resolution("彻底修好")).await;
     let (_, body) = t.post(&format!("{path}/verify"), &resident, json!({"satisfaction": "satisfied"})).await;
     assert_eq!(body["status"], "closed", "{body}");
     let (_, full) = t.get(&path, &c.office).await;
@@ -417,9 +438,7 @@ async fn rating_by_tracking_code(t: &TestStack, c: &Ctx) {
         async move {
             let (s1, _) =
                 t.post(&format!("/api/v1/complaints/{id}/accept"), &company, json!({"measures": "更换门禁"})).await;
-            let (s2, b) = t
-                .post(&format!("/api/v1/complaints/{id}/resolve"), &company, json!({"measures_taken": measures}))
-                .await;
+            let (s2, b) = t.post(&format!("/api/v1/complaints/{id}/resolve"), &company, resolution(measures)).await;
             assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK), "{b}");
         }
     };
@@ -861,6 +880,60 @@ async fn extension_requests(t: &TestStack, c: &Ctx) {
 }
 
 /// The daily digest: by unit, what is overdue and what falls due soon.
+/// 答复规范: the town office sets what a category's replies must say; a resolution is held to
+/// it; units read it; bad templates are refused by field.
+async fn reply_templates(t: &TestStack, c: &Ctx) {
+    let company = t.login("zhongxing.property_company").await;
+    let (status, list) = t.get("/api/v1/towns/zhongxing/reply-templates", &company).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 14, "one per category");
+    let sanitation = items.iter().find(|i| i["category"] == "sanitation").unwrap();
+    assert_eq!(sanitation["headings"], json!(["办理结果", "办理单位及人员", "办理依据"]));
+    assert_eq!(
+        (sanitation["customised"].as_bool(), sanitation["category_label"].as_str()),
+        (Some(false), Some("环境卫生"))
+    );
+
+    let put = |body: Value, who: String| async move {
+        t.send(Method::PUT, "/api/v1/towns/zhongxing/reply-templates/sanitation", Some(&who), Some(body)).await
+    };
+    let (status, body) = put(json!({"headings": ["清运结果"]}), company.clone()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = put(json!({"headings": []}), c.office.clone()).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "headings");
+    let (status, body) = put(json!({"headings": ["清运结果", "清运结果"]}), c.office.clone()).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "headings[1]");
+    let (status, body) = t
+        .send(
+            Method::PUT,
+            "/api/v1/towns/zhongxing/reply-templates/weather",
+            Some(&c.office),
+            Some(json!({"headings": ["x"]})),
+        )
+        .await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "category");
+    let own = json!({"headings": ["清运结果", "复查情况"], "guidance": "写明清运量和复查时间"});
+    let (status, saved) = put(own, c.office.clone()).await;
+    assert_eq!((status, saved["customised"].as_bool()), (StatusCode::OK, Some(true)), "{saved}");
+    assert!(saved["updated_by"].is_string(), "{saved}");
+
+    // A sanitation complaint is now resolved by the town's headings, not the built-in ones.
+    let (_, created) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "sanitation")).await;
+    let path = format!("/api/v1/complaints/{}", created["id"].as_str().unwrap());
+    t.post(&format!("{path}/accept"), &company, json!({"measures": "安排清运"})).await;
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, resolution("已清运")).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reply");
+    let reply = json!({"measures_taken": "已清运", "reply": "清运结果：清运垃圾 2 车\n复查情况：次日复查无堆放"});
+    let (status, body) = t.post(&format!("{path}/resolve"), &company, reply).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("resolved")), "{body}");
+    // Another town's list is its own.
+    let anhe = t.login("anhe.town_office").await;
+    let (_, theirs) = t.get("/api/v1/towns/anhe/reply-templates", &anhe).await;
+    let theirs = theirs["items"].as_array().unwrap().iter().find(|i| i["category"] == "sanitation").cloned().unwrap();
+    assert_eq!(theirs["customised"], false, "{theirs}");
+}
+
 async fn daily_digest(t: &TestStack, c: &Ctx) {
     let (status, digest) = t.get("/api/v1/towns/zhongxing/digest", &c.office).await;
     assert_eq!(status, StatusCode::OK, "{digest}");
@@ -894,6 +967,14 @@ async fn daily_digest(t: &TestStack, c: &Ctx) {
         .flat_map(|u| u["due_soon"].as_array().unwrap().iter().chain(u["overdue"].as_array().unwrap().iter()))
         .any(|i| i["id"] == fresh["id"]);
     assert!(listed, "{week}");
+    // The office's callbacks (回访) to reporters of resolved complaints: the demo has some past
+    // their time; a unit's own digest has none.
+    let late_callbacks = digest["callbacks"]["overdue"].as_array().unwrap();
+    assert!(!late_callbacks.is_empty(), "{digest}");
+    assert!(late_callbacks.iter().all(|i| i["step"] == "callback" && i["status"] == "resolved"), "{digest}");
+    let company = t.login("zhongxing.property_company").await;
+    let (_, theirs) = t.get("/api/v1/towns/zhongxing/digest", &company).await;
+    assert!(theirs["callbacks"]["overdue"].as_array().unwrap().is_empty(), "{theirs}");
     let (status, body) = t.get("/api/v1/towns/zhongxing/digest?hours=0", &c.office).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "hours");
     let resident = t.login("zhongxing.resident").await;
@@ -1097,13 +1178,15 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
         ),
         (Method::POST, format!("{path}/extend"), Some(json!({"deadline": "2099-01-01T00:00:00+08:00", "note": "x"}))),
         (Method::POST, format!("{path}/progress"), Some(json!({"note": "x"}))),
-        (Method::POST, format!("{path}/resolve"), Some(json!({"measures_taken": "x"}))),
+        (Method::POST, format!("{path}/resolve"), Some(resolution("x"))),
         (Method::POST, format!("{path}/verify"), Some(json!({"satisfaction": "satisfied"}))),
         (Method::POST, format!("{path}/reopen"), Some(json!({"reason": "x"}))),
         (Method::POST, format!("{path}/escalate"), Some(json!({"note": "x"}))),
         (Method::POST, format!("{path}/merge"), Some(json!({"into": ticket["id"]}))),
         (Method::GET, "/api/v1/towns/zhongxing/routing-rules".into(), None),
         (Method::PUT, "/api/v1/towns/zhongxing/routing-rules/repair".into(), Some(rule.clone())),
+        (Method::GET, "/api/v1/towns/zhongxing/reply-templates".into(), None),
+        (Method::PUT, "/api/v1/towns/zhongxing/reply-templates/repair".into(), Some(json!({"headings": ["结果"]}))),
         (Method::GET, format!("/api/v1/towns/zhongxing/stats/complaints?{range}"), None),
         (Method::GET, "/api/v1/towns/zhongxing/supervision".into(), None),
         (Method::GET, format!("/api/v1/towns/zhongxing/county-report?{range}"), None),

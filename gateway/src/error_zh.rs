@@ -41,6 +41,9 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("format", "格式"),
     ("from", "起始日期"),
     ("guards", "保安人数"),
+    ("guidance", "填写要求"),
+    ("headings", "必填项目"),
+    ("headings[]", "必填项目"),
     ("headers", "请求头"),
     ("idempotency_key", "重复提交标识"),
     ("initial_level", "初始督办层级"),
@@ -52,6 +55,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("level", "督办层级"),
     ("management_mode", "管理方式"),
     ("measures", "措施"),
+    ("measures_taken", "已采取的措施"),
     ("month", "月份"),
     ("name", "名称"),
     ("name_contains", "名称关键字"),
@@ -73,6 +77,7 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("property_company", "物业公司"),
     ("property_company_id", "物业公司"),
     ("reason", "原因"),
+    ("reply", "答复"),
     ("reported_at", "反映时间"),
     ("reporter_name", "反映人姓名"),
     ("reporter_phone", "联系电话"),
@@ -199,6 +204,19 @@ fn sentence(label: &str, message: &str) -> String {
         "应为 2–32 位小写字母、数字、- 或 _".to_owned()
     } else if message.starts_with("unknown ") || message.contains(" must be ") && message.contains(" or ") {
         "不在可选范围内，请从列表中选择".to_owned()
+    } else if let Some(heading) = message.split("must have a line starting ").nth(1) {
+        format!("缺少“{}”一项（每项单独一行，写在冒号后）", heading.trim_end_matches('：'))
+    } else if let Some(heading) = message.strip_prefix("nothing is written under ") {
+        format!("“{heading}”一项未填写")
+    } else if message.contains("a template has 1 to") {
+        let most = message.split(|c: char| !c.is_ascii_digit()).rfind(|s| !s.is_empty()).unwrap_or("");
+        format!("应有 1 到 {most} 项")
+    } else if message.contains("a heading has 1 to") {
+        "每项 1 到 20 个字".to_owned()
+    } else if message.contains("may not hold a colon") {
+        "项目名称不能含冒号或换行".to_owned()
+    } else if message.contains("is given twice") {
+        "同一项目填写了两次".to_owned()
     } else if message.contains("make-up working day") {
         "只有周六、周日可设为调休上班日".to_owned()
     } else if message.contains("is listed twice") {
@@ -249,6 +267,21 @@ mod tests {
 
     fn zh(field: &str, message: &str) -> String {
         message_zh(&ServiceError::invalid(field, message))
+    }
+
+    #[test]
+    fn replies_and_their_templates_read_in_chinese() {
+        assert_eq!(
+            zh("reply", "the reply must have a line starting 办理依据："),
+            "「答复」缺少“办理依据”一项（每项单独一行，写在冒号后）。"
+        );
+        assert_eq!(zh("reply", "nothing is written under 办理结果"), "「答复」“办理结果”一项未填写。");
+        assert_eq!(zh("headings", "a template has 1 to 8 headings"), "「必填项目」应有 1 到 8 项。");
+        assert_eq!(zh("headings[2]", "the heading 结果 is given twice"), "「必填项目」同一项目填写了两次。");
+        assert_eq!(
+            zh("headings[0]", "a heading may not hold a colon or a line break"),
+            "「必填项目」项目名称不能含冒号或换行。"
+        );
     }
 
     #[test]

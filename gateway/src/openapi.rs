@@ -4,7 +4,9 @@
 //! cannot be served undocumented or documented unserved.
 
 use crate::AppState;
-use crate::routes::{assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, rubric};
+use crate::routes::{
+    assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, reply_templates, rubric,
+};
 use crate::vocab;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -72,6 +74,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::list_rules))
         .routes(routes!(complaints::set_rule))
         .routes(routes!(calendar::get_calendar, calendar::set_calendar))
+        .routes(routes!(reply_templates::list_reply_templates))
+        .routes(routes!(reply_templates::set_reply_template))
         .routes(routes!(digest::get_digest))
         .routes(routes!(complaints::stats))
         .routes(routes!(complaints::supervision))

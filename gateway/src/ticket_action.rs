@@ -60,6 +60,9 @@ pub struct Reassign {
 #[serde(deny_unknown_fields)]
 pub struct Resolve {
     pub measures_taken: String,
+    /// The reply to the reporter (答复): every heading of the category's reply template on its
+    /// own line with what it says, e.g. "办理结果：已更换电梯门机".
+    pub reply: String,
 }
 
 /// The reporter's (or the office's) verdict on a fix; also the body of rating by tracking code.
@@ -241,7 +244,8 @@ impl TicketAction {
             }
             Self::Progress(b) => client.add_progress(r!(pb::AddProgressRequest { id, note: b.note })).await?,
             Self::Resolve(b) => {
-                client.resolve_ticket(r!(pb::ResolveTicketRequest { id, measures_taken: b.measures_taken })).await?
+                let req = pb::ResolveTicketRequest { id, measures_taken: b.measures_taken, reply: b.reply };
+                client.resolve_ticket(r!(req)).await?
             }
             Self::Verify(b) => {
                 let satisfaction = wire::<Satisfaction>("satisfaction", &b.satisfaction)?;

@@ -33,6 +33,7 @@ pub(super) fn nav(s: &Session) -> Option<Nav> {
                 ("/console/rubric", "考核细则"),
                 ("/console/routing", "派单规则"),
                 ("/console/calendar", "工作日历"),
+                ("/console/reply-templates", "答复规范"),
                 ("/console/units", "责任人"),
                 ("/console/accounts", "账号管理"),
             ]

@@ -38,6 +38,8 @@ struct DigestPage {
     units: Vec<UnitBlock>,
     overdue_total: usize,
     due_total: usize,
+    callbacks_overdue: Vec<Row>,
+    callbacks_due: Vec<Row>,
     truncated: bool,
 }
 
@@ -86,6 +88,8 @@ pub async fn digest(State(s): State<AppState>, session: Session, Query(q): Query
                 overdue_total: units.iter().map(|u| u.overdue.len()).sum(),
                 due_total: units.iter().map(|u| u.due_soon.len()).sum(),
                 units,
+                callbacks_overdue: d.callbacks.overdue.into_iter().map(row).collect(),
+                callbacks_due: d.callbacks.due_soon.into_iter().map(row).collect(),
                 truncated: d.truncated,
             })
         }

@@ -24,6 +24,7 @@ mod estates;
 mod home;
 mod inspections;
 mod public;
+mod reply_templates;
 mod routing;
 mod rubric;
 pub mod session;
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/rubric", get(rubric::rubric).post(rubric::save))
         .route("/console/routing", get(routing::routing).post(routing::save))
         .route("/console/calendar", get(calendar::calendar).post(calendar::save))
+        .route("/console/reply-templates", get(reply_templates::reply_templates).post(reply_templates::save))
         .route("/console/digest", get(digest::digest))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))

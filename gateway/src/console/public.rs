@@ -212,6 +212,8 @@ pub struct Tracked {
     unit: String,
     deadline: String,
     satisfaction: &'static str,
+    /// The unit's reply (答复), once resolved.
+    reply: String,
     /// Resolved and waiting for the reporter's word: the page offers confirm / dispute.
     awaiting_rating: bool,
     timeline: Vec<(String, &'static str)>,
@@ -254,6 +256,7 @@ fn tracked(t: dpb::TrackedTicket) -> Tracked {
         unit: if t.unit_name.is_empty() { "待分派".to_owned() } else { t.unit_name },
         deadline: if t.resolve_by_ms > 0 { local_time(t.resolve_by_ms) } else { "—".to_owned() },
         satisfaction: if t.satisfaction == 0 { "" } else { label::<Satisfaction>(t.satisfaction) },
+        reply: t.reply,
         timeline: t.timeline.iter().map(|e| (local_time(e.at_ms), public_step(&e.action, e.to_status))).collect(),
     }
 }

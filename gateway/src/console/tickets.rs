@@ -172,6 +172,14 @@ pub struct Detail {
     reporter: String,
     /// The open ticket this one seems to repeat (merge target), if flagged and not merged.
     repeat_of: String,
+    /// The unit's reply to the reporter (答复), once resolved.
+    reply: String,
+    /// 回访: by when, or that it is late (empty until resolved).
+    callback: String,
+    callback_late: bool,
+    redo_count: u32,
+    /// When the unit was warned its time was running out (empty: not warned).
+    warned: String,
 }
 
 pub struct Action {
@@ -193,6 +201,10 @@ struct TicketPage {
     units: Vec<(String, String)>,
     /// The reasons a unit may give for returning a ticket (name, label).
     return_reasons: Vec<(&'static str, &'static str)>,
+    /// The resolve form's reply, pre-filled with the category's template headings, and what the
+    /// office asks of it (答复规范); empty unless the unit may resolve.
+    reply_skeleton: String,
+    reply_guidance: String,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -244,7 +256,11 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
         }
         if status == dpb::Status::Accepted {
             out.push(a("progress", "进展", vec![("note", "办理进展", "textarea")]));
-            out.push(a("resolve", "办结", vec![("measures_taken", "已采取的措施", "textarea")]));
+            out.push(a(
+                "resolve",
+                "办结",
+                vec![("measures_taken", "已采取的措施", "textarea"), ("reply", "答复反映人", "reply")],
+            ));
         }
     }
     // A co-handler (owner representatives on owners'-committee matters) reports what it did.
@@ -340,6 +356,20 @@ async fn render_ticket(
             .unwrap_or_else(|| "（接单时制定）".to_owned()),
         reporter: reporter.unwrap_or_default(),
         repeat_of: if t.merged_into.is_empty() { t.possible_repeat_of.clone() } else { String::new() },
+        reply: t.reply.clone(),
+        callback: match t.callback_by_ms {
+            0 => String::new(),
+            by if t.callback_overdue => format!("回访超时（时限 {}），请镇物管办尽快回访", local_time(by)),
+            by if t.status == i32::from(dpb::Status::Resolved) => format!("待回访，时限 {}", local_time(by)),
+            _ => "已回访".to_owned(),
+        },
+        callback_late: t.callback_overdue,
+        redo_count: t.redo_count,
+        warned: if t.warned_at_ms == 0 {
+            String::new()
+        } else {
+            format!("{} 已临期预警", local_time(t.warned_at_ms))
+        },
     };
     let timeline = t
         .timeline
@@ -358,10 +388,23 @@ async fn render_ticket(
             units = r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect();
         }
     }
+    let (mut reply_skeleton, mut reply_guidance) = (String::new(), String::new());
+    if actions.iter().any(|a| a.action == "resolve") {
+        let req = s.upstreams.request(&bearer(session), dpb::ListReplyTemplatesRequest { town: t.town.clone() });
+        if let Ok(r) = s.upstreams.dispatch().list_reply_templates(req).await
+            && let Some(template) = r.into_inner().templates.into_iter().find(|r| r.category == t.category)
+        {
+            // One line per heading for the unit to write after.
+            reply_skeleton = template.headings.iter().map(|h| format!("{h}：")).collect::<Vec<_>>().join("\n");
+            reply_guidance = template.guidance;
+        }
+    }
     page(TicketPage {
         nav: nav(session),
         actions,
         units,
+        reply_skeleton,
+        reply_guidance,
         return_reasons: choices::<ReturnReason>(),
         t: detail,
         csrf: session.csrf.clone(),

@@ -17,9 +17,12 @@ const MAX_PAGES: usize = 4;
 pub async fn town_digest(s: &AppState, bearer: &Bearer, town: String, hours: u32) -> ApiResult<DigestView> {
     // For those who work tickets; a resident follows their own by tracking code.
     let token = bearer.0.as_deref().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
-    if matches!(s.verifier.verify(token)?.role, Role::Resident | Role::OwnerRep) {
+    let role = s.verifier.verify(token)?.role;
+    if matches!(role, Role::Resident | Role::OwnerRep) {
         return Err(ApiError::new(ErrorCode::PermissionDenied, "the digest is for the units and the town office"));
     }
+    // Calling reporters back is the office's step, not the units'.
+    let with_callbacks = matches!(role, Role::TownOffice | Role::County);
     let now = now_ms();
     let filter = pb::ListTicketsRequest {
         town: town.clone(),
@@ -29,7 +32,7 @@ pub async fn town_digest(s: &AppState, bearer: &Bearer, town: String, hours: u32
     let tickets = s.upstreams.tickets_where(bearer, filter, MAX_PAGES + 1).await?;
     let truncated = tickets.len() > MAX_PAGES * 500;
     let tickets = tickets.into_iter().take(MAX_PAGES * 500).collect();
-    Ok(digest(town, tickets, now, hours, truncated))
+    Ok(digest(town, tickets, now, hours, truncated, with_callbacks))
 }
 
 /// Hours ahead, 1 to a week.

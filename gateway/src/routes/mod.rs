@@ -9,4 +9,5 @@ pub mod digest;
 pub mod health;
 pub mod inspections;
 pub mod ledger;
+pub mod reply_templates;
 pub mod rubric;

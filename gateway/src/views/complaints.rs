@@ -171,6 +171,18 @@ pub struct ComplaintView {
     pub reached_town_at: Option<String>,
     #[schema(format = DateTime)]
     pub reached_county_at: Option<String>,
+    /// The unit's reply to the reporter (答复), once resolved.
+    pub reply: Option<String>,
+    /// When the callback to the reporter (回访) is due, once resolved.
+    #[schema(format = DateTime)]
+    pub callback_by: Option<String>,
+    /// Resolved and not yet called back past that time: overdue for the town office.
+    pub callback_overdue: bool,
+    /// Times a dissatisfied reporter sent it back to the unit (重办).
+    pub redo_count: u32,
+    /// When the unit was warned that its time was running out (临期预警).
+    #[schema(format = DateTime)]
+    pub warned_at: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<EventView>,
 }
@@ -221,6 +233,11 @@ impl From<pb::Ticket> for ComplaintView {
             }),
             reached_town_at: instant(t.reached_town_at_ms),
             reached_county_at: instant(t.reached_county_at_ms),
+            reply: (!t.reply.is_empty()).then_some(t.reply),
+            callback_by: instant(t.callback_by_ms),
+            callback_overdue: t.callback_overdue,
+            redo_count: t.redo_count,
+            warned_at: instant(t.warned_at_ms),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),
         }
     }
@@ -292,6 +309,8 @@ pub struct TrackedView {
     pub satisfaction: Option<&'static str>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
+    /// The unit's reply to the reporter (答复), once resolved.
+    pub reply: Option<String>,
     pub timeline: Vec<EventView>,
 }
 
@@ -307,6 +326,7 @@ impl From<pb::TrackedTicket> for TrackedView {
             deadline: instant(t.resolve_by_ms),
             satisfaction: (t.satisfaction != 0).then(|| name::<Satisfaction>(t.satisfaction)),
             created_at: instant(t.created_at_ms),
+            reply: (!t.reply.is_empty()).then_some(t.reply),
             timeline: t.timeline.into_iter().map(EventView::from).collect(),
         }
     }

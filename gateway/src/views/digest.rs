@@ -1,7 +1,7 @@
 //! The daily digest (每日督办提醒): by responsible unit, every open ticket with a step overdue and
 //! every one due within the next hours — signing for it, responding or resolving — for the town
-//! office to chase before the deadlines pass. Shown by the API and the console until
-//! notifications deliver it.
+//! office to chase before the deadlines pass, and the office's own callbacks to reporters (回访)
+//! due or late. Shown by the API and the console until notifications deliver it.
 
 use crate::views::complaints::instant;
 use crate::vocab::name;
@@ -44,6 +44,15 @@ pub struct DigestUnit {
     pub due_soon: Vec<DigestItem>,
 }
 
+/// The town office's own step: calling reporters back on resolved complaints (回访).
+#[derive(Serialize, ToSchema, Default)]
+pub struct DigestCallbacks {
+    /// Past their time, most overdue first: overdue for the town office.
+    pub overdue: Vec<DigestItem>,
+    /// Due within the digest's hours, soonest first.
+    pub due_soon: Vec<DigestItem>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DigestView {
     pub town: String,
@@ -52,6 +61,8 @@ pub struct DigestView {
     pub hours: u32,
     /// Units with the most overdue first.
     pub units: Vec<DigestUnit>,
+    /// Callbacks the town office owes (empty in a unit's own digest).
+    pub callbacks: DigestCallbacks,
     /// True when there were more tickets than one digest lists (the rest: the complaints list).
     pub truncated: bool,
 }
@@ -64,8 +75,11 @@ pub struct DigestQuery {
     pub hours: Option<u32>,
 }
 
-/// The earliest step of an open ticket that is due, with when.
+/// The earliest step of an open ticket that is due, with when; a resolved one's callback.
 fn earliest_step(t: &pb::Ticket) -> Option<(DueStep, i64)> {
+    if t.status == i32::from(pb::Status::Resolved) {
+        return (t.callback_by_ms != 0).then_some((DueStep::Callback, t.callback_by_ms));
+    }
     let a = t.assignment.as_ref()?;
     let waiting = matches!(pb::Status::try_from(t.status), Ok(pb::Status::Assigned | pb::Status::Reopened));
     let mut steps = Vec::with_capacity(3);
@@ -79,9 +93,18 @@ fn earliest_step(t: &pb::Ticket) -> Option<(DueStep, i64)> {
     steps.into_iter().min_by_key(|(_, due)| *due)
 }
 
-/// The digest of `tickets` (open, with a step due before `now_ms` + `hours`), by unit.
-pub fn digest(town: String, tickets: Vec<pb::Ticket>, now_ms: i64, hours: u32, truncated: bool) -> DigestView {
+/// The digest of `tickets` (open with a step due, or resolved with the callback due, before
+/// `now_ms` + `hours`), by unit; callbacks listed only when `with_callbacks` (the office's).
+pub fn digest(
+    town: String,
+    tickets: Vec<pb::Ticket>,
+    now_ms: i64,
+    hours: u32,
+    truncated: bool,
+    with_callbacks: bool,
+) -> DigestView {
     let mut units: Vec<DigestUnit> = Vec::new();
+    let mut callbacks = DigestCallbacks::default();
     for t in tickets {
         let (Some((step, due_ms)), Some(a)) = (earliest_step(&t), t.assignment.as_ref()) else { continue };
         let item = DigestItem {
@@ -95,6 +118,12 @@ pub fn digest(town: String, tickets: Vec<pb::Ticket>, now_ms: i64, hours: u32, t
             due: instant(due_ms),
             due_ms,
         };
+        if step == DueStep::Callback {
+            if with_callbacks {
+                if due_ms < now_ms { callbacks.overdue.push(item) } else { callbacks.due_soon.push(item) }
+            }
+            continue;
+        }
         let unit = match units.iter_mut().position(|u| u.unit_id == a.unit_id) {
             Some(i) => &mut units[i],
             None => {
@@ -116,7 +145,9 @@ pub fn digest(town: String, tickets: Vec<pb::Ticket>, now_ms: i64, hours: u32, t
         u.due_soon.sort_by_key(|i| i.due_ms);
     }
     units.sort_by(|a, b| b.overdue.len().cmp(&a.overdue.len()).then(b.due_soon.len().cmp(&a.due_soon.len())));
-    DigestView { town, generated_at: instant(now_ms), hours, units, truncated }
+    callbacks.overdue.sort_by_key(|i| i.due_ms);
+    callbacks.due_soon.sort_by_key(|i| i.due_ms);
+    DigestView { town, generated_at: instant(now_ms), hours, units, callbacks, truncated }
 }
 
 #[cfg(test)]
@@ -155,7 +186,16 @@ mod tests {
         ];
         // "c" was signed for in time: its response is what is late.
         tickets[2].assignment.as_mut().unwrap().signed_at_ms = now - 300;
-        let d = digest("t".into(), tickets, now, 24, false);
+        // Resolved by u1, the callback late: the office's, not the unit's.
+        tickets
+            .push(pb::Ticket { callback_by_ms: now - 1, ..ticket("d", "u1", pb::Status::Resolved, 0, 0, now - 900) });
+        let units_own = digest("t".into(), tickets.clone(), now, 24, false, false);
+        assert!(units_own.callbacks.overdue.is_empty(), "a unit's digest has no callbacks");
+        let d = digest("t".into(), tickets, now, 24, false, true);
+        assert_eq!(
+            d.callbacks.overdue.iter().map(|i| (i.id.as_str(), i.due_step)).collect::<Vec<_>>(),
+            vec![("d", DueStep::Callback)]
+        );
         assert_eq!(d.units.len(), 2);
         let u1 = d.units.iter().find(|u| u.unit_id == "u1").unwrap();
         assert_eq!(

@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod digest;
 pub mod inspections;
 pub mod ledger;
+pub mod reply_templates;
 pub mod rubric;
 
 use serde::{Deserialize, Serialize};

@@ -106,11 +106,7 @@ async fn submit<S: DispatchStore>(
 fn resolve(t: &Ticket, measures_taken: &str, at: i64) -> Action {
     let template = ReplyTemplate::built_in(&t.town, t.category);
     let unit = t.assignment.as_ref().map(|a| format!("{} {}", a.unit_name, a.person_name)).unwrap_or_default();
-    let reply = template.skeleton(&unit).replacen("办理结果：", &format!("办理结果：{measures_taken}"), 1).replacen(
-        "办理依据：",
-        "办理依据：《物业管理条例》及物业服务合同",
-        1,
-    );
+    let reply = format!("办理结果：{measures_taken}\n办理单位及人员：{unit}\n办理依据：《物业管理条例》及物业服务合同");
     Action::Resolve {
         measures_taken: measures_taken.into(),
         reply,

@@ -114,22 +114,6 @@ impl ReplyTemplate {
         }
         Ok(reply.to_owned())
     }
-
-    /// The form a unit starts from: each heading on its line, the unit and person filled in
-    /// where the template asks who handled it.
-    pub fn skeleton(&self, unit_and_person: &str) -> String {
-        self.headings
-            .iter()
-            .map(|h| {
-                if h.contains("单位") || h.contains("人员") {
-                    format!("{h}：{unit_and_person}")
-                } else {
-                    format!("{h}：")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
 }
 
 #[cfg(test)]
@@ -159,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn templates_are_checked_and_the_skeleton_names_the_unit() {
+    fn templates_are_checked() {
         let t = |headings: &[&str]| {
             ReplyTemplate { headings: headings.iter().map(|h| (*h).to_owned()).collect(), ..template() }.validated()
         };
@@ -167,6 +151,5 @@ mod tests {
         assert_eq!(t(&["结果", "结果"]).err().unwrap().field.as_deref(), Some("headings[1]"));
         assert_eq!(t(&["结果：", "x"]).err().unwrap().field.as_deref(), Some("headings[0]"));
         assert_eq!(t(&[" 结果 "]).unwrap().headings, vec!["结果"]);
-        assert_eq!(template().skeleton("恒安物业 钱经理"), "办理结果：\n办理单位及人员：恒安物业 钱经理\n办理依据：");
     }
 }

@@ -36,9 +36,11 @@ pub fn event(e: TicketEvent) -> pb::TicketEvent {
 
 pub fn ticket(t: Ticket, show_phone: bool, now_ms: i64, timeline: Vec<TicketEvent>) -> pb::Ticket {
     let overdue = t.is_overdue(now_ms);
+    let callback_overdue = t.callback_late(now_ms);
     let supervision = i32::from(t.supervision(now_ms));
     pb::Ticket {
         overdue,
+        callback_overdue,
         supervision,
         id: t.id,
         town: t.town,

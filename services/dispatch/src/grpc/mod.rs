@@ -132,6 +132,8 @@ impl<S: DispatchStore> DispatchGrpc<S> {
             // Actions and times only: who did it and what they wrote stay inside.
             timeline: timeline
                 .into_iter()
+                // The unit's reminder is between it and the office.
+                .filter(|e| e.action != TicketAction::Warn.as_str())
                 .map(|e| pb::TicketEvent { actor: String::new(), note: String::new(), ..convert::event(e) })
                 .collect(),
         })
