@@ -75,6 +75,34 @@ async fn suite(store: Store) {
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"],
         "rules.dispatch_deductions[0].metric"
     );
+    // The league table's weights (红黑榜) are rubric data too: defaults, refusals by field, a version.
+    let league = &rubric["rules"]["league"];
+    assert_eq!(league["min_tickets"], 5, "{rubric}");
+    let weight_of = |l: &Value, indicator: &str| {
+        l["weights"].as_array().unwrap().iter().find(|w| w["indicator"] == indicator).map(|w| w["weight"].clone())
+    };
+    assert_eq!(weight_of(league, "on_time"), Some(json!(30.0)), "{league}");
+    for (bad, field) in [
+        (
+            json!({"min_tickets": 5, "weights": [{"indicator": "speed", "weight": 10}]}),
+            "rules.league.weights[0].indicator",
+        ),
+        (
+            json!({"min_tickets": 5, "weights": [{"indicator": "volume", "weight": 10}]}),
+            "rules.league.weights[0].indicator",
+        ),
+        (
+            json!({"min_tickets": 5, "weights": [{"indicator": "redo", "weight": 101}]}),
+            "rules.league.weights[0].weight",
+        ),
+        (json!({"min_tickets": 5, "weights": [{"indicator": "redo", "weight": 0}]}), "rules.league.weights"),
+    ] {
+        let mut rules = rubric["rules"].clone();
+        rules["league"] = bad;
+        let body = json!({"items": rubric["items"], "bands": rubric["bands"], "rules": rules});
+        let (status, answer) = t.send(Method::PUT, "/api/v1/towns/zhongxing/rubric", Some(&office), Some(body)).await;
+        assert_eq!(assert_error(status, &answer, StatusCode::BAD_REQUEST, "invalid_argument")["field"], field);
+    }
     let (_, anhe_rubric) = t.get("/api/v1/towns/anhe/rubric", &anhe).await;
     assert_eq!(anhe_rubric["version"], 0, "another town keeps its own rubric");
 
@@ -392,6 +420,30 @@ async fn annual(t: &TestStack, office: &str, company: &str, anhe: &str) {
 }
 
 /// Every subject kind is ranked on its own: ranks from 1, best first, best and worst called out.
+/// 红黑榜: every rate from its own counts, ranked units in score order with the best red and the
+/// worst black, units under the minimum listed after them unranked.
+fn check_league(bulletin: &Value) {
+    let league = bulletin["league"].as_array().unwrap();
+    assert!(!league.is_empty(), "the demo's units have a league table: {bulletin}");
+    let ranked: Vec<&Value> = league.iter().filter(|r| r["rank"].as_u64() > Some(0)).collect();
+    assert!(ranked.len() >= 2, "{bulletin}");
+    for (i, r) in ranked.iter().enumerate() {
+        assert_eq!(r["rank"], i + 1, "{r}");
+        assert!(r["tickets"].as_u64().unwrap() >= 5 && r["score"].is_f64(), "{r}");
+        if i > 0 {
+            assert!(ranked[i - 1]["score"].as_f64() >= r["score"].as_f64(), "best first: {bulletin}");
+        }
+        let returned = r["returned"].as_f64().unwrap() / r["tickets"].as_f64().unwrap();
+        assert!((r["return_rate"].as_f64().unwrap() - returned).abs() < 1e-4, "回退率 = returned / tickets: {r}");
+    }
+    assert_eq!((ranked[0]["standing"].as_str(), ranked[0]["standing_label"].as_str()), (Some("red"), Some("红榜")));
+    assert_eq!(ranked.last().unwrap()["standing"], "black");
+    for r in league.iter().skip(ranked.len()) {
+        assert_eq!((r["rank"].as_u64(), r["standing"].as_str()), (Some(0), Some("unranked")), "{r}");
+        assert!(r["score"].is_null() && r["tickets"].as_u64().unwrap() < 5, "{r}");
+    }
+}
+
 fn check_rankings(bulletin: &Value) {
     let rankings = bulletin["rankings"].as_array().unwrap();
     for kind in ["estate", "property_company", "neighbourhood_committee", "unit"] {
@@ -433,6 +485,7 @@ async fn bulletins(t: &TestStack, office: &str, company: &str) {
     assert!(!demo["unit_rates"].as_array().unwrap().is_empty(), "{demo}");
     assert!(!demo["named_units"].as_array().unwrap().is_empty(), "the demo has overdue or escalated tickets: {demo}");
     assert!(demo["findings"].as_array().unwrap().iter().any(|f| f["findings"].as_u64() > Some(0)), "{demo}");
+    check_league(&demo);
 
     let draft_path = format!("/api/v1/towns/zhongxing/bulletins/{this_month}");
     let (status, draft) = t.get(&draft_path, office).await;

@@ -142,6 +142,78 @@ pub(crate) fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
 }
 
+/// The league table (红黑榜) as people read it, for the printable bulletin and the console:
+/// the column headings (the indicators' labels from the contract) and one row of cells per unit.
+pub(crate) fn league_table(
+    league: &[crate::views::assessments::LeagueRowView],
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    use wuguan_proto::vocab::assessment::LeagueIndicator as I;
+    let headers = vec![
+        "名次",
+        "责任单位",
+        I::Volume.label_zh(),
+        I::TimelySignFor.label_zh(),
+        I::Return.label_zh(),
+        I::OnTime.label_zh(),
+        I::Redo.label_zh(),
+        I::Satisfaction.label_zh(),
+        "得分",
+        "榜单",
+    ];
+    let rows = league
+        .iter()
+        .map(|r| {
+            vec![
+                if r.rank == 0 { "—".to_owned() } else { r.rank.to_string() },
+                r.unit_name.clone(),
+                r.tickets.to_string(),
+                percent(r.timely_sign_for_rate),
+                percent(r.return_rate),
+                percent(r.on_time_rate),
+                percent(r.redo_rate),
+                percent(r.satisfaction_rate),
+                r.score.map_or_else(|| "—".to_owned(), |s| format!("{s:.1}")),
+                r.standing_label.unwrap_or("").to_owned(),
+            ]
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// The units named on one list (red or black), in rank order.
+pub(crate) fn league_list(league: &[crate::views::assessments::LeagueRowView], standing: &str) -> String {
+    league.iter().filter(|r| r.standing == Some(standing)).map(|r| r.unit_name.as_str()).collect::<Vec<_>>().join("、")
+}
+
+/// 五、红黑榜: the units' league table, the red and black lists named first.
+fn league_section(league: &[crate::views::assessments::LeagueRowView]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("<h2>五、责任单位红黑榜</h2>\n");
+    if league.is_empty() {
+        out.push_str("<p>本月无派单。</p>\n");
+        return out;
+    }
+    let red = league_list(league, "red");
+    if !red.is_empty() {
+        let _ = writeln!(out, "<p>红榜：{}。黑榜：{}。</p>", escape(&red), escape(&league_list(league, "black")));
+    }
+    let (headers, rows) = league_table(league);
+    out.push_str("<table><thead><tr>");
+    for h in headers {
+        let _ = write!(out, "<th>{h}</th>");
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{}</td>", escape(&cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
 /// 每月一通报: the month's bulletin as a printable page (A4 portrait).
 pub fn bulletin(town_name: &str, b: &crate::views::assessments::BulletinView) -> String {
     use std::fmt::Write;
@@ -237,9 +309,11 @@ pub fn bulletin(town_name: &str, b: &crate::views::assessments::BulletinView) ->
     }
     body.push_str("</tbody></table>\n");
 
+    body.push_str(&league_section(&b.league));
+
     if let Some(period) = &b.assessment_period {
         let name = if period == "h1" { "半年" } else { "全年" };
-        let _ = writeln!(body, "<h2>五、{name}考核不合格单位</h2>");
+        let _ = writeln!(body, "<h2>六、{name}考核不合格单位</h2>");
         if b.disqualified.is_empty() {
             body.push_str("<p>本期考核无不合格单位。</p>\n");
         } else {

@@ -6,7 +6,8 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::printable::{change_zh, standing_zh};
+use crate::printable::{change_zh, league_list, league_table, standing_zh};
+use crate::views::assessments::LeagueRowView;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -33,6 +34,11 @@ struct BulletinPage {
     csrf: String,
     rankings: Vec<(&'static str, Rows)>,
     named: Vec<(String, u32, u32)>,
+    /// 红黑榜: headings, one row of cells per unit, and who is on each list.
+    league_headers: Vec<&'static str>,
+    league: Vec<Vec<String>>,
+    red: String,
+    black: String,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -113,6 +119,9 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
             rankings.push((label, rows));
         }
     }
+    let league_rows: Vec<LeagueRowView> = b.league.iter().cloned().map(LeagueRowView::from).collect();
+    let (league_headers, league) = league_table(&league_rows);
+    let (red, black) = (league_list(&league_rows, "red"), league_list(&league_rows, "black"));
     let status = if b.status == "published" {
         format!("已发布（第 {} 版）", b.version)
     } else {
@@ -131,6 +140,10 @@ pub async fn bulletin(State(s): State<AppState>, session: Session, Query(q): Que
         inspections: b.inspections,
         rankings,
         named: b.named_units.iter().map(|u| (u.unit_name.clone(), u.overdue, u.escalated)).collect(),
+        league_headers,
+        league,
+        red,
+        black,
         error: None,
         notice: q.published.map(|v| format!("已发布第 {v} 版。")),
     })

@@ -5,20 +5,44 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{Bearer, JsonBody};
 use crate::views::rubric::*;
+use crate::vocab::wire;
 use axum::Json;
 use axum::extract::{Path, State};
 use wuguan_proto::assessment::v1 as pb;
+use wuguan_proto::vocab::assessment::LeagueIndicator;
 
-impl From<RulesView> for pb::RubricRules {
-    fn from(r: RulesView) -> Self {
-        pb::RubricRules {
-            dispatch_deductions: r
+impl RulesView {
+    /// The rules as assessment takes them; an unknown league indicator is a 400 naming it.
+    fn into_pb(self) -> ApiResult<pb::RubricRules> {
+        let league = match self.league {
+            None => None,
+            Some(l) => {
+                let weights = l
+                    .weights
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let indicator =
+                            wire::<LeagueIndicator>(&format!("rules.league.weights[{i}].indicator"), &w.indicator)?;
+                        Ok(pb::LeagueWeight { indicator, weight: w.weight })
+                    })
+                    .collect::<ApiResult<Vec<_>>>()?;
+                Some(pb::LeagueRules { min_tickets: l.min_tickets, weights })
+            }
+        };
+        Ok(pb::RubricRules {
+            dispatch_deductions: self
                 .dispatch_deductions
                 .into_iter()
                 .map(|d| pb::DispatchDeduction { item: d.item, metric: d.metric, points: d.points })
                 .collect(),
-            vetoes: r.vetoes.into_iter().map(|v| pb::Veto { condition: v.condition, threshold: v.threshold }).collect(),
-        }
+            vetoes: self
+                .vetoes
+                .into_iter()
+                .map(|v| pb::Veto { condition: v.condition, threshold: v.threshold })
+                .collect(),
+            league,
+        })
     }
 }
 
@@ -74,7 +98,7 @@ pub async fn put_rubric(
             good: input.bands.good,
             pass: input.bands.pass,
         }),
-        rules: input.rules.map(pb::RubricRules::from),
+        rules: input.rules.map(RulesView::into_pb).transpose()?,
     };
     let resp = s.upstreams.assessment().update_rubric(s.upstreams.request(&bearer, req)).await?;
     Ok(Json(resp.into_inner().into()))

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wuguan_proto::assessment::v1 as pb;
-use wuguan_proto::vocab::assessment::{BulletinStatus, Grade, RubricArea, Standing, SubjectType};
+use wuguan_proto::vocab::assessment::{BulletinStatus, Grade, LeagueStanding, RubricArea, Standing, SubjectType};
+use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::registry::EstateTarget;
 
 #[derive(Serialize, ToSchema)]
@@ -193,6 +194,58 @@ pub struct UnitRatesView {
     pub satisfaction_rate: Option<f64>,
 }
 
+/// One unit's month on the league table (红黑榜): the rates are fractions, null when nothing
+/// counts yet (formulas in the README and `LeagueIndicator`).
+#[derive(Serialize, ToSchema)]
+pub struct LeagueRowView {
+    pub unit_id: String,
+    pub unit_name: String,
+    #[schema(value_type = UnitType)]
+    pub unit_type: &'static str,
+    /// 工单量: dispatched to the unit in the month.
+    pub tickets: u32,
+    pub timely_sign_for_rate: Option<f64>,
+    pub return_rate: Option<f64>,
+    pub on_time_rate: Option<f64>,
+    pub redo_rate: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
+    pub returned: u32,
+    pub redone: u32,
+    pub extension_requests: u32,
+    /// Null when not ranked (too few tickets).
+    pub score: Option<f64>,
+    /// 0 when not ranked.
+    pub rank: u32,
+    /// red (红榜), black (黑榜), unranked, or null.
+    #[schema(value_type = Option<LeagueStanding>)]
+    pub standing: Option<&'static str>,
+    pub standing_label: Option<&'static str>,
+}
+
+impl From<pb::LeagueRow> for LeagueRowView {
+    fn from(r: pb::LeagueRow) -> Self {
+        let standing = LeagueStanding::from_wire(r.standing).ok().flatten();
+        LeagueRowView {
+            unit_id: r.unit_id,
+            unit_name: r.unit_name,
+            unit_type: crate::vocab::name::<UnitType>(r.unit_type),
+            tickets: r.tickets,
+            timely_sign_for_rate: r.timely_sign_for_rate,
+            return_rate: r.return_rate,
+            on_time_rate: r.on_time_rate,
+            redo_rate: r.redo_rate,
+            satisfaction_rate: r.satisfaction_rate,
+            returned: r.returned,
+            redone: r.redone,
+            extension_requests: r.extension_requests,
+            score: r.score,
+            rank: r.rank,
+            standing: standing.map(|s| s.as_str()),
+            standing_label: standing.map(|s| s.label_zh()),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AreaFindingsView {
     #[schema(value_type = RubricArea)]
@@ -217,6 +270,10 @@ pub struct BulletinView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assessment_period: Option<String>,
     pub disqualified: Vec<AssessedView>,
+    /// The responsible units' league table (红黑榜), ranked units first.
+    pub league: Vec<LeagueRowView>,
+    /// The rubric version whose league rules scored it.
+    pub rubric_version: i64,
     pub published_by: Option<String>,
 }
 
@@ -273,6 +330,8 @@ impl From<pb::Bulletin> for BulletinView {
                 .collect(),
             assessment_period: (!b.assessment_period.is_empty()).then_some(b.assessment_period),
             disqualified: b.disqualified.into_iter().map(AssessedView::from).collect(),
+            league: b.league.into_iter().map(LeagueRowView::from).collect(),
+            rubric_version: b.rubric_version,
             published_by: (!b.published_by.is_empty()).then_some(b.published_by),
         }
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wuguan_proto::assessment::v1 as pb;
-use wuguan_proto::vocab::assessment::{DispatchMetric, RubricArea, VetoCondition};
+use wuguan_proto::vocab::assessment::{DispatchMetric, LeagueIndicator, RubricArea, VetoCondition};
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,6 +59,26 @@ pub struct RulesView {
     pub dispatch_deductions: Vec<DeductionView>,
     #[serde(default)]
     pub vetoes: Vec<VetoView>,
+    /// The league table's scoring (红黑榜); absent in an edit: keep the current version's.
+    #[serde(default)]
+    pub league: Option<LeagueRulesView>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeagueWeightView {
+    #[schema(value_type = LeagueIndicator)]
+    pub indicator: String,
+    pub weight: f64,
+}
+
+/// Each indicator in its good direction as a percentage, weighed by these; units with fewer
+/// tickets in the month than `min_tickets` are listed, not ranked.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeagueRulesView {
+    pub min_tickets: u32,
+    pub weights: Vec<LeagueWeightView>,
 }
 
 impl From<pb::RubricRules> for RulesView {
@@ -70,6 +90,17 @@ impl From<pb::RubricRules> for RulesView {
                 .map(|d| DeductionView { item: d.item, metric: d.metric, points: d.points })
                 .collect(),
             vetoes: r.vetoes.into_iter().map(|v| VetoView { condition: v.condition, threshold: v.threshold }).collect(),
+            league: r.league.map(|l| LeagueRulesView {
+                min_tickets: l.min_tickets,
+                weights: l
+                    .weights
+                    .into_iter()
+                    .map(|w| LeagueWeightView {
+                        indicator: crate::vocab::name::<LeagueIndicator>(w.indicator).to_owned(),
+                        weight: w.weight,
+                    })
+                    .collect(),
+            }),
         }
     }
 }

@@ -168,6 +168,8 @@ pub async fn compute<S: AssessmentStore>(
             }
         })
         .collect();
+    let work = crate::scoring::unit_work(src.dispatch, src.token, town, first, last).await?;
+    let league = crate::league::table(work, &rubric.league);
     let (disqualified, assessment_period) = match closing_period(first) {
         Some(period) => (crate::annual::assess(src, rubric, town, first.year(), period).await?.disqualified, period),
         None => (Vec::new(), ""),
@@ -189,6 +191,8 @@ pub async fn compute<S: AssessmentStore>(
         published_at_ms: 0,
         disqualified,
         assessment_period: assessment_period.to_owned(),
+        league,
+        rubric_version: rubric.version,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod bulletin;
 pub mod demo;
 pub mod follow_up;
 pub mod grpc;
+pub mod league;
 pub mod model;
 pub mod outbox;
 pub mod rubric;

@@ -4,8 +4,30 @@ use serde::{Deserialize, Serialize};
 /// The vocabulary (names and Chinese labels) comes from the contracts: see `wuguan_proto::vocab`.
 pub use wuguan_proto::vocab::assessment::{
     BulletinStatus, Delivery, DispatchMetric, FollowUpCheckKind as FollowUpCheck, Grade, InspectionFocus,
-    InspectionKind, RubricArea, Standing, SubjectType, VetoCondition,
+    InspectionKind, LeagueIndicator, LeagueStanding, RubricArea, Standing, SubjectType, VetoCondition,
 };
+
+/// One indicator's weight in the league table's score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeagueWeight {
+    /// A `LeagueIndicator`, snake_case.
+    pub indicator: String,
+    pub weight: f64,
+}
+
+/// How the monthly league table of units (红黑榜) is scored; see `LeagueRules` in the contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeagueRules {
+    pub min_tickets: u32,
+    pub weights: Vec<LeagueWeight>,
+}
+
+impl Default for LeagueRules {
+    /// Rubric versions saved before the league table existed read as the built-in rules.
+    fn default() -> Self {
+        crate::rubric::default_league()
+    }
+}
 
 /// `points` off `item` for each ticket of the estate that dispatch counts under `metric`,
 /// never taking the item below zero.
@@ -53,6 +75,8 @@ pub struct Rubric {
     pub dispatch_deductions: Vec<DispatchDeduction>,
     #[serde(default)]
     pub vetoes: Vec<Veto>,
+    #[serde(default)]
+    pub league: LeagueRules,
     pub created_by: String,
     pub created_at_ms: i64,
 }

@@ -50,9 +50,69 @@ pub fn default_rubric(town: &str) -> Rubric {
             veto(VetoCondition::CountyEscalations, 2),
             veto(VetoCondition::MajorIncidents, 1),
         ],
+        league: default_league(),
         created_by: "default".into(),
         created_at_ms: 0,
     }
+}
+
+/// The league table's built-in rules: the five quality indicators of hotline league tables
+/// (Yulin's 红黑榜 ranks units on these and volume), on-time completion weighed most; at least
+/// five tickets in the month to be ranked.
+pub fn default_league() -> LeagueRules {
+    let w = |indicator: LeagueIndicator, weight: f64| LeagueWeight { indicator: indicator.as_str().into(), weight };
+    LeagueRules {
+        min_tickets: 5,
+        weights: vec![
+            w(LeagueIndicator::TimelySignFor, 20.0),
+            w(LeagueIndicator::Return, 15.0),
+            w(LeagueIndicator::OnTime, 30.0),
+            w(LeagueIndicator::Redo, 15.0),
+            w(LeagueIndicator::Satisfaction, 20.0),
+        ],
+    }
+}
+
+/// The most tickets a month's minimum may ask for.
+const MAX_MIN_TICKETS: u32 = 1000;
+
+/// Checks league rules: weights 0 to 100 on scored indicators (not volume), each at most once,
+/// some weight in all.
+pub fn validate_league(league: &LeagueRules) -> ServiceResult<()> {
+    if league.min_tickets > MAX_MIN_TICKETS {
+        return Err(ServiceError::invalid(
+            "rules.league.min_tickets",
+            format!("min_tickets must be at most {MAX_MIN_TICKETS}"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, w) in league.weights.iter().enumerate() {
+        let field = |f: &str| format!("rules.league.weights[{i}].{f}");
+        match LeagueIndicator::parse(&w.indicator) {
+            Some(LeagueIndicator::Volume) | None => {
+                let names: Vec<_> = LeagueIndicator::ALL
+                    .iter()
+                    .filter(|i| **i != LeagueIndicator::Volume)
+                    .map(|i| i.as_str())
+                    .collect();
+                return Err(ServiceError::invalid(
+                    field("indicator"),
+                    format!("indicator must be one of {}", names.join(", ")),
+                ));
+            }
+            Some(_) => {}
+        }
+        if !seen.insert(w.indicator.as_str()) {
+            return Err(ServiceError::invalid(field("indicator"), "the same indicator appears twice"));
+        }
+        if !(0.0..=100.0).contains(&w.weight) {
+            return Err(ServiceError::invalid(field("weight"), "weight must be 0..=100"));
+        }
+    }
+    if league.weights.iter().map(|w| w.weight).sum::<f64>() <= 0.0 {
+        return Err(ServiceError::invalid("rules.league.weights", "the weights must add up to more than 0"));
+    }
+    Ok(())
 }
 
 const MAX_ITEMS: usize = 100;

@@ -181,6 +181,21 @@ pub async fn incidents_between<S: AssessmentStore>(
     .await
 }
 
+/// A request to dispatch as assessment, with a deadline and the trace context.
+fn to_dispatch<T>(msg: T, token: &str) -> tonic::Request<T> {
+    let mut req = tonic::Request::new(msg);
+    req.set_timeout(std::time::Duration::from_secs(30));
+    if let Ok(v) = format!("Bearer {token}").parse() {
+        req.metadata_mut().insert("authorization", v);
+    }
+    wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
+    req
+}
+
+fn dispatch_unavailable(s: tonic::Status) -> ServiceError {
+    ServiceError::new(wuguan_platform::ErrorCode::Unavailable, format!("dispatch: {}", s.message()))
+}
+
 /// Dispatch's counts per unit and per estate for tickets created in the period (one scan).
 pub async fn tally(
     dispatch: &Channel,
@@ -189,20 +204,28 @@ pub async fn tally(
     from: NaiveDate,
     to: NaiveDate,
 ) -> ServiceResult<dpb::TallyTicketsResponse> {
-    let mut req = tonic::Request::new(dpb::TallyTicketsRequest {
-        town: town.to_owned(),
-        from_date: from.to_string(),
-        to_date: to.to_string(),
-    });
-    req.set_timeout(std::time::Duration::from_secs(30));
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        req.metadata_mut().insert("authorization", v);
-    }
-    wuguan_platform::telemetry::inject_current_context(req.metadata_mut());
-    let resp = DispatchServiceClient::new(dispatch.clone()).tally_tickets(req).await.map_err(|s| {
-        ServiceError::new(wuguan_platform::ErrorCode::Unavailable, format!("dispatch: {}", s.message()))
-    })?;
+    let req = dpb::TallyTicketsRequest { town: town.to_owned(), from_date: from.to_string(), to_date: to.to_string() };
+    let resp = DispatchServiceClient::new(dispatch.clone())
+        .tally_tickets(to_dispatch(req, token))
+        .await
+        .map_err(dispatch_unavailable)?;
     Ok(resp.into_inner())
+}
+
+/// What each unit did in the period, for the league table.
+pub async fn unit_work(
+    dispatch: &Channel,
+    token: &str,
+    town: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ServiceResult<Vec<dpb::UnitWork>> {
+    let req = dpb::TallyUnitWorkRequest { town: town.to_owned(), from_date: from.to_string(), to_date: to.to_string() };
+    let resp = DispatchServiceClient::new(dispatch.clone())
+        .tally_unit_work(to_dispatch(req, token))
+        .await
+        .map_err(dispatch_unavailable)?;
+    Ok(resp.into_inner().units)
 }
 
 fn group_scores(estates: &[EstateScore], unit_of: impl Fn(&EstateScore) -> Option<&UnitContact>) -> Vec<GroupScore> {

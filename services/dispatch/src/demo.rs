@@ -128,6 +128,74 @@ async fn close<S: DispatchStore>(store: &S, t: Ticket, at: i64, satisfaction: Sa
     step(store, t, Action::Verify { satisfaction, note: String::new() }, &office, at + 24 * HOUR_MS).await
 }
 
+/// Last month's league table (红黑榜): six tickets each for the police, the urban-management
+/// squad, one estate's property company and its neighbourhood committee, handled in ways that
+/// differ by unit — signed for late, returned and overruled, resolved late, redone after a
+/// dissatisfied callback — so the bulletin has units to rank, a red and a black list.
+async fn league_month<S: DispatchStore>(
+    dispatcher: &Dispatcher<S>,
+    estates: &[String],
+    mut seq: usize,
+) -> anyhow::Result<usize> {
+    let store = dispatcher.store();
+    // An estate with a property company, so that repairs go to it.
+    let mut managed = estates[0].clone();
+    for e in estates {
+        if dispatcher.registry().estate_facts(e).await.is_ok_and(|f| f.property_company_id.is_some()) {
+            managed = e.clone();
+            break;
+        }
+    }
+    let today = crate::stats::local_date(now_ms());
+    let first_of_month = today.with_day(1).unwrap_or(today);
+    let last_month = (first_of_month - chrono::Duration::days(1)).with_day(1).unwrap_or(first_of_month);
+    let kinds = [Category::Security, Category::IllegalStall, Category::Repair, Category::NeighbourDispute];
+    for i in 0..24usize {
+        let (unit_kind, j) = (i % 4, i / 4);
+        let category = kinds[unit_kind];
+        let description = DESCRIPTIONS.iter().find(|(c, _)| *c == category).map(|(_, d)| *d).unwrap_or("");
+        let at = day_start_ms(last_month) + (i as i64 * 26 / 24) * DAY_MS + 10 * HOUR_MS;
+        let t = submit(dispatcher, &managed, category, description, Source::Hotline, at, seq).await?;
+        seq += 1;
+        let unit = actor_for(&t);
+        let office = office(&t);
+        // Each unit its own mix of the six ways a ticket goes.
+        let t = match (j + unit_kind * j) % 6 {
+            1 => step(store, t, Action::Sign, &unit, at + 3 * DAY_MS).await?,
+            3 => {
+                let ret =
+                    Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "不属本单位职责".into() };
+                let t = step(store, t, ret, &unit, at + HOUR_MS).await?;
+                let overrule = Action::OverruleReturn { note: "属本单位职责范围，请继续办理".into() };
+                step(store, t, overrule, &office, at + 2 * HOUR_MS).await?
+            }
+            _ => step(store, t, Action::Sign, &unit, at + HOUR_MS / 4).await?,
+        };
+        let t =
+            step(store, t, Action::Accept { measures: "到场处置".into() }, &unit, at + 3 * DAY_MS + HOUR_MS).await?;
+        let resolved_at = match (j + unit_kind * j) % 6 {
+            // Resolved a fortnight on: late for every category.
+            4 => at + 16 * DAY_MS,
+            _ => at + 3 * DAY_MS + 2 * HOUR_MS,
+        };
+        let action = resolve(&t, "已处置完毕", resolved_at);
+        let t = step(store, t, action, &unit, resolved_at).await?;
+        let t = if (j + unit_kind * j) % 6 == 2 {
+            // Not satisfied at the callback: redone (重办).
+            let redo = Action::Verify { satisfaction: Satisfaction::NotSatisfied, note: "问题仍在".into() };
+            let t = step(store, t, redo, &office, resolved_at + DAY_MS).await?;
+            let t = step(store, t, Action::Accept { measures: "再次处置".into() }, &unit, resolved_at + DAY_MS).await?;
+            let action = resolve(&t, "已再次处置", resolved_at + 2 * DAY_MS);
+            step(store, t, action, &unit, resolved_at + 2 * DAY_MS).await?
+        } else {
+            t
+        };
+        let verify = Action::Verify { satisfaction: Satisfaction::Satisfied, note: String::new() };
+        step(store, t, verify, &office, resolved_at + 3 * DAY_MS).await?;
+    }
+    Ok(seq)
+}
+
 pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Result<bool> {
     let (store, registry) = (dispatcher.store(), dispatcher.registry());
     if store.count_tickets(TOWN).await? > 0 {
@@ -159,6 +227,8 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
         submit(dispatcher, estate, Category::IllegalConstruction, DESCRIPTIONS[1].1, Source::Resident, at, seq).await?;
         seq += 1;
     }
+
+    seq = league_month(dispatcher, &estates, seq).await?;
 
     // Recent work: every status, some overdue (the sweep below escalates those).
     let now = now_ms();

@@ -6,7 +6,7 @@
 //! deadline has passed and it is not resolved. Until then it is *pending* and only counted as
 //! such. A rate with nothing to count is `None` ("—" on a page, null in JSON), never 0 %.
 
-use wuguan_proto::dispatch::v1::TicketTally;
+use wuguan_proto::dispatch::v1::{TicketTally, UnitWork};
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rates {
@@ -37,6 +37,34 @@ pub fn of_tally(t: &TicketTally) -> Rates {
         satisfaction: ratio(t.satisfied, t.rated),
         response_pending: t.tickets.saturating_sub(response_due),
         resolution_pending: t.tickets.saturating_sub(t.resolution_due),
+    }
+}
+
+/// A unit's month on the league table (红黑榜), each rate `None` when nothing counts yet.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LeagueRates {
+    /// 及时签收率: signed for within the limit, of the tickets whose sign-for is due (signed, or
+    /// past the limit), among the period's tickets the unit holds.
+    pub timely_sign_for: Option<f64>,
+    /// 回退率: returns the unit made in the period, of the tickets dispatched to it then.
+    pub returns: Option<f64>,
+    /// 按期办结率: resolved by the deadline, of the tickets whose resolution is due (resolved, or
+    /// past the deadline), among the period's tickets the unit holds.
+    pub on_time: Option<f64>,
+    /// 重办率: redos in the period (a dissatisfied reporter or the office sent a resolved ticket
+    /// back), of the unit's resolutions in the period.
+    pub redo: Option<f64>,
+    /// 满意率: satisfied or basically satisfied, of the rated tickets among the period's tickets.
+    pub satisfaction: Option<f64>,
+}
+
+pub fn of_unit_work(w: &UnitWork) -> LeagueRates {
+    LeagueRates {
+        timely_sign_for: ratio(w.signed_in_time, w.sign_due),
+        returns: ratio(w.returned, w.dispatched),
+        on_time: ratio(w.resolved_in_time, w.resolution_due),
+        redo: ratio(w.redone, w.resolved),
+        satisfaction: ratio(w.satisfied, w.rated),
     }
 }
 
@@ -72,5 +100,26 @@ mod tests {
         assert_eq!(r.resolution, Some(0.75));
         assert_eq!(r.satisfaction, Some(0.6667));
         assert_eq!((r.response_pending, r.resolution_pending), (2, 6));
+    }
+
+    #[test]
+    fn league_rates_have_their_own_bases() {
+        let w = UnitWork {
+            dispatched: 8,
+            returned: 2,
+            resolved: 5,
+            redone: 1,
+            sign_due: 6,
+            signed_in_time: 3,
+            resolution_due: 4,
+            resolved_in_time: 4,
+            rated: 0,
+            ..Default::default()
+        };
+        let r = of_unit_work(&w);
+        assert_eq!(
+            (r.timely_sign_for, r.returns, r.on_time, r.redo, r.satisfaction),
+            (Some(0.5), Some(0.25), Some(1.0), Some(0.2), None)
+        );
     }
 }

@@ -92,8 +92,38 @@ pub fn rubric(r: Rubric) -> pb::Rubric {
                 .map(|d| pb::DispatchDeduction { item: d.item, metric: d.metric, points: d.points })
                 .collect(),
             vetoes: r.vetoes.into_iter().map(|v| pb::Veto { condition: v.condition, threshold: v.threshold }).collect(),
+            league: Some(league(r.league)),
         }),
     }
+}
+
+pub fn league(l: LeagueRules) -> pb::LeagueRules {
+    pb::LeagueRules {
+        min_tickets: l.min_tickets,
+        weights: l
+            .weights
+            .into_iter()
+            .map(|w| pb::LeagueWeight {
+                indicator: LeagueIndicator::parse(&w.indicator).map(i32::from).unwrap_or(0),
+                weight: w.weight,
+            })
+            .collect(),
+    }
+}
+
+/// League rules from the wire; an indicator that is not one of the contract's is refused by name.
+pub fn league_from_pb(l: pb::LeagueRules) -> ServiceResult<LeagueRules> {
+    let weights = l
+        .weights
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let indicator =
+                required_enum::<LeagueIndicator>(&format!("rules.league.weights[{i}].indicator"), w.indicator)?;
+            Ok(LeagueWeight { indicator: indicator.as_str().to_owned(), weight: w.weight })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok(LeagueRules { min_tickets: l.min_tickets, weights })
 }
 
 pub fn rules_from_pb(r: pb::RubricRules) -> (Vec<DispatchDeduction>, Vec<Veto>) {

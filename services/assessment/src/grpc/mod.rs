@@ -472,15 +472,21 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
             let bands = r.bands.ok_or_else(|| ServiceError::invalid("bands", "bands are required"))?;
             let bands = GradeBands { excellent: bands.excellent, good: bands.good, pass: bands.pass };
             rubric::validate(&items, &bands)?;
-            let (dispatch_deductions, vetoes) = match r.rules {
-                Some(rules) => convert::rules_from_pb(rules),
-                // Absent rules: keep the current version's.
-                None => {
-                    let current = self.rubric_in_force(&town).await?;
-                    (current.dispatch_deductions, current.vetoes)
+            let current = self.rubric_in_force(&town).await?;
+            // Absent rules (or league rules): keep the current version's.
+            let (dispatch_deductions, vetoes, league) = match r.rules {
+                Some(mut rules) => {
+                    let league = match rules.league.take() {
+                        Some(l) => convert::league_from_pb(l)?,
+                        None => current.league,
+                    };
+                    let (deductions, vetoes) = convert::rules_from_pb(rules);
+                    (deductions, vetoes, league)
                 }
+                None => (current.dispatch_deductions, current.vetoes, current.league),
             };
             rubric::validate_rules(&items, &dispatch_deductions, &vetoes)?;
+            rubric::validate_league(&league)?;
             let stored = self
                 .store
                 .insert_rubric(&Rubric {
@@ -490,6 +496,7 @@ impl<S: AssessmentStore> AssessmentService for AssessmentGrpc<S> {
                     bands,
                     dispatch_deductions,
                     vetoes,
+                    league,
                     created_by: p.subject.clone(),
                     created_at_ms: 0,
                 })

@@ -39,6 +39,8 @@ struct RubricBody {
     dispatch_deductions: Vec<DispatchDeduction>,
     #[serde(default)]
     vetoes: Vec<Veto>,
+    #[serde(default)]
+    league: LeagueRules,
 }
 
 const INCIDENT_COLUMNS: &str = "id, town, estate_id, estate_name, date, description, recorded_by, created_at";
@@ -90,6 +92,7 @@ impl TryFrom<RubricRow> for Rubric {
             bands: body.bands,
             dispatch_deductions: body.dispatch_deductions,
             vetoes: body.vetoes,
+            league: body.league,
             created_by: r.created_by,
             created_at_ms: r.created_at,
         })
@@ -348,6 +351,7 @@ macro_rules! sql_store {
                     bands: r.bands,
                     dispatch_deductions: r.dispatch_deductions.clone(),
                     vetoes: r.vetoes.clone(),
+                    league: r.league.clone(),
                 })
                     .map_err(ServiceError::internal)?;
                 let now = now_ms();
