@@ -965,6 +965,21 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     assert_eq!(after["version"].as_i64(), Some(before["version"].as_i64().unwrap() + 1));
     assert_eq!(after["rules"], before["rules"], "the rules are kept as they were");
 
+    // 红黑榜 weights: refused by row in Chinese, saved as a new version.
+    assert!(rubric.contains("责任单位红黑榜") && rubric.contains("按期办结率"), "{rubric}");
+    let (status, refused, _) = office.post("/console/rubric", &pairs(&with(&fields, &[("league_redo", "101")]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("红黑榜：每项权重应在 0 到 100 之间") && refused.contains("value=\"101\""), "{refused}");
+    let (status, _, _) = office
+        .post("/console/rubric", &pairs(&with(&fields, &[("league_on_time", "40"), ("league_min_tickets", "3")])))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, league) = t.get("/api/v1/towns/zhongxing/rubric", &office_api).await;
+    let league = &league["rules"]["league"];
+    assert_eq!(league["min_tickets"], 3, "{league}");
+    let on_time = league["weights"].as_array().unwrap().iter().find(|w| w["indicator"] == "on_time").unwrap();
+    assert_eq!(on_time["weight"], 40.0, "{league}");
+
     let (status, routing, _) = office.get("/console/routing").await;
     assert_eq!(status, StatusCode::OK, "{routing}");
     assert!(routing.contains("派单规则") && routing.contains("五方联动"), "{routing}");

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use wuguan_platform::Role;
 use wuguan_proto::assessment::v1 as apb;
-use wuguan_proto::vocab::assessment::{DispatchMetric, RubricArea, VetoCondition};
+use wuguan_proto::vocab::assessment::{DispatchMetric, LeagueIndicator, RubricArea, VetoCondition};
 
 /// One row of the form as typed: (code, area, name, full marks, points per finding).
 type ItemRow = (String, String, String, String, String);
@@ -24,6 +24,13 @@ type ItemRow = (String, String, String, String, String);
 type DeductionRow = (String, String, String);
 /// (condition, threshold).
 type VetoRow = (String, String);
+/// (indicator, its label, weight).
+type LeagueRow = (&'static str, &'static str, String);
+
+/// The league indicators a weight applies to (volume is shown, not scored).
+fn scored_indicators() -> impl Iterator<Item = LeagueIndicator> {
+    LeagueIndicator::ALL.iter().copied().filter(|i| *i != LeagueIndicator::Volume)
+}
 
 #[derive(Template)]
 #[template(path = "console/rubric.html")]
@@ -38,6 +45,9 @@ struct RubricPage {
     bands: (String, String, String),
     deductions: Vec<DeductionRow>,
     vetoes: Vec<VetoRow>,
+    /// 红黑榜: the least tickets to be ranked, and each scored indicator (name, label, weight).
+    league_min: String,
+    league: Vec<LeagueRow>,
     areas: Vec<(&'static str, &'static str)>,
     metrics: Vec<(&'static str, &'static str)>,
     conditions: Vec<(&'static str, &'static str)>,
@@ -85,6 +95,18 @@ impl RubricPage {
                 .map(|d| (d.item.clone(), d.metric.clone(), points(d.points)))
                 .collect(),
             vetoes: rules.vetoes.iter().map(|v| (v.condition.clone(), v.threshold.to_string())).collect(),
+            league_min: rules.league.as_ref().map(|l| l.min_tickets.to_string()).unwrap_or_default(),
+            league: scored_indicators()
+                .map(|i| {
+                    let weight = rules
+                        .league
+                        .as_ref()
+                        .and_then(|l| l.weights.iter().find(|w| w.indicator == i32::from(i)))
+                        .map(|w| points(w.weight))
+                        .unwrap_or_else(|| "0".to_owned());
+                    (i.as_str(), i.label_zh(), weight)
+                })
+                .collect(),
             areas: choices::<RubricArea>(),
             metrics: choices::<DispatchMetric>(),
             conditions: choices::<VetoCondition>(),
@@ -154,6 +176,7 @@ struct Posted {
     page_deductions: Vec<DeductionRow>,
     page_vetoes: Vec<VetoRow>,
     page_bands: (String, String, String),
+    page_league: Option<(String, Vec<LeagueRow>)>,
 }
 
 fn posted(town: String, f: &HashMap<String, String>) -> Posted {
@@ -166,6 +189,7 @@ fn posted(town: String, f: &HashMap<String, String>) -> Posted {
         page_deductions: Vec::new(),
         page_vetoes: Vec::new(),
         page_bands: Default::default(),
+        page_league: None,
     };
     for (n, v) in rows(f, "i", &["code", "area", "name", "max", "per", "drop"]) {
         // A row left blank (the spare one) or ticked to drop is not part of the rubric.
@@ -202,6 +226,19 @@ fn posted(town: String, f: &HashMap<String, String>) -> Posted {
         rules.vetoes.push(apb::Veto { condition: v[0].clone(), threshold: v[1].parse().unwrap_or(0) });
         p.veto_rows.push(n);
         p.page_vetoes.push((v[0].clone(), v[1].clone()));
+    }
+    // The league's weights, when the form has them (a blank weight counts for nothing).
+    if let Some(min) = f.get("league_min_tickets") {
+        let mut league = apb::LeagueRules { min_tickets: min.trim().parse().unwrap_or(u32::MAX), weights: Vec::new() };
+        let mut shown = Vec::new();
+        for i in scored_indicators() {
+            let typed = f.get(&format!("league_{}", i.as_str())).map(|v| v.trim().to_owned()).unwrap_or_default();
+            let weight = if typed.is_empty() { 0.0 } else { number(&typed) };
+            league.weights.push(apb::LeagueWeight { indicator: i32::from(i), weight });
+            shown.push((i.as_str(), i.label_zh(), typed));
+        }
+        rules.league = Some(league);
+        p.page_league = Some((min.trim().to_owned(), shown));
     }
     p.request.rules = Some(rules);
     let band = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
@@ -244,6 +281,15 @@ fn explain(field: &str, p: &Posted) -> String {
         let what = if name == "threshold" { "次数应为 1 至 1000" } else { "同一条件只能设一条" };
         return format!("一票否决第 {} 行：{what}。", row(&p.veto_rows, i));
     }
+    if field.starts_with("rules.league") {
+        return if field.ends_with("min_tickets") {
+            "红黑榜：参与排名的最少工单量应为 0 至 1000 的整数。".to_owned()
+        } else if field.ends_with(".weight") {
+            "红黑榜：每项权重应在 0 到 100 之间。".to_owned()
+        } else {
+            "红黑榜：各项权重合计应大于 0。".to_owned()
+        };
+    }
     match field {
         "items" => "细则应有 1 至 100 个考核项目。".to_owned(),
         "bands.excellent" => "优秀线不能高于细则总分。".to_owned(),
@@ -276,6 +322,9 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             view.deductions = p.page_deductions;
             view.vetoes = p.page_vetoes;
             view.bands = p.page_bands;
+            if let Some((min, league)) = p.page_league {
+                (view.league_min, view.league) = (min, league);
+            }
             view.error = Some(message);
             unprocessable(page(view))
         }
