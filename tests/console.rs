@@ -982,6 +982,8 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
 
     let (status, routing, _) = office.get("/console/routing").await;
     assert_eq!(status, StatusCode::OK, "{routing}");
+    // The demo's returns, by category and unit, under the rules (退单分析).
+    assert!(routing.contains("退单分析") && routing.contains("id=\"returns\""), "{routing}");
     assert!(routing.contains("派单规则") && routing.contains("五方联动"), "{routing}");
     let fields = form_fields(&routing, "routing");
     let (status, refused, _) = office

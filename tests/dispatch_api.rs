@@ -279,6 +279,23 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
         .collect();
     assert!(notes.contains(&("reject", "信息不全，无法办理：未写明楼栋")), "{notes:?}");
     assert!(notes.iter().any(|(a, _)| *a == "overrule_return"), "{notes:?}");
+    // 退单分析: security returned by the police twice here, once overruled.
+    let (status, returns) = t.get("/api/v1/towns/zhongxing/returns", &c.office).await;
+    assert_eq!(status, StatusCode::OK, "{returns}");
+    let police_security = returns["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "security" && r["unit_type"] == "police")
+        .cloned()
+        .unwrap_or_else(|| panic!("{returns}"));
+    assert_eq!(police_security["category_label"], "治安");
+    let (n, overruled) = (police_security["returns"].as_u64().unwrap(), police_security["overruled"].as_u64().unwrap());
+    assert!(n >= 2 && overruled >= 1 && police_security["upheld"].as_u64() == Some(n - overruled), "{police_security}");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/returns", &police).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) = t.get("/api/v1/towns/zhongxing/returns?from=2026-13-01", &c.office).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "from");
     // Past the two working days of its window, a return is refused.
     let mut old = complaint(&c.managed_estate, "security");
     old["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
@@ -1186,6 +1203,7 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
         (Method::GET, "/api/v1/towns/zhongxing/routing-rules".into(), None),
         (Method::PUT, "/api/v1/towns/zhongxing/routing-rules/repair".into(), Some(rule.clone())),
         (Method::GET, "/api/v1/towns/zhongxing/reply-templates".into(), None),
+        (Method::GET, "/api/v1/towns/zhongxing/returns".into(), None),
         (Method::PUT, "/api/v1/towns/zhongxing/reply-templates/repair".into(), Some(json!({"headings": ["结果"]}))),
         (Method::GET, format!("/api/v1/towns/zhongxing/stats/complaints?{range}"), None),
         (Method::GET, "/api/v1/towns/zhongxing/supervision".into(), None),
@@ -1234,4 +1252,52 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
     }
     let (status, _) = t.get("/api/v1/towns/zhongxing/routing-rules", &county).await;
     assert_eq!(status, StatusCode::OK, "its own county's town");
+}
+
+/// 临期预警: with three quarters of its time gone and nothing resolved, the sweep warns the unit
+/// once — on the timeline and the ticket, not on the public tracking page; a fresh complaint is
+/// not warned.
+async fn warnings_before_breach(store: Store) {
+    let fast_sweep = |c: &mut wuguan::stack::StackConfig| c.sweep.interval = std::time::Duration::from_millis(200);
+    let Some(t) = TestStack::start_configured(store, fast_sweep).await else { return };
+    let c = setup(&t).await;
+    // A repair (seven days to resolve) reported six days ago, and one reported now.
+    let six_days_ago = (chrono::Utc::now() - chrono::Duration::days(6)).to_rfc3339();
+    let mut old = complaint(&c.managed_estate, "repair");
+    old["reported_at"] = json!(six_days_ago);
+    let (status, old) = t.post("/api/v1/complaints", &c.office, old).await;
+    assert_eq!(status, StatusCode::CREATED, "{old}");
+    let (_, fresh) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "repair")).await;
+    let path = format!("/api/v1/complaints/{}", old["id"].as_str().unwrap());
+    let mut warned = Value::Null;
+    for _ in 0..100 {
+        let (_, now) = t.get(&path, &c.office).await;
+        if now["warned_at"].is_string() {
+            warned = now;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(warned["warned_at"].is_string(), "the sweep warned it within 10 s");
+    let warnings = warned["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == "warn").count();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (_, later) = t.get(&path, &c.office).await;
+    let again = later["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == "warn").count();
+    assert_eq!((warnings, again), (1, 1), "one warning, however many sweeps: {later}");
+    let (_, fresh_now) = t.get(&format!("/api/v1/complaints/{}", fresh["id"].as_str().unwrap()), &c.office).await;
+    assert!(fresh_now["warned_at"].is_null(), "{fresh_now}");
+    let code = old["tracking_code"].as_str().unwrap();
+    let (_, tracked) = t.send(Method::GET, &format!("/api/v1/track/{code}"), None, None).await;
+    assert!(tracked["timeline"].as_array().unwrap().iter().all(|e| e["action"] != "warn"), "{tracked}");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_on_sqlite() {
+    warnings_before_breach(Store::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_on_postgres() {
+    warnings_before_breach(Store::Postgres).await;
 }

@@ -5,7 +5,8 @@
 
 use crate::AppState;
 use crate::routes::{
-    assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, reply_templates, rubric,
+    assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, reply_templates, returns,
+    rubric,
 };
 use crate::vocab;
 use serde_json::{Value, json};
@@ -76,6 +77,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::get_calendar, calendar::set_calendar))
         .routes(routes!(reply_templates::list_reply_templates))
         .routes(routes!(reply_templates::set_reply_template))
+        .routes(routes!(returns::get_returns))
         .routes(routes!(digest::get_digest))
         .routes(routes!(complaints::stats))
         .routes(routes!(complaints::supervision))

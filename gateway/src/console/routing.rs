@@ -7,7 +7,9 @@ use super::common::*;
 use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::returns::town_returns;
 use crate::views::complaints::limit_unit;
+use crate::views::returns::{ReturnTallyView, ReturnsQuery};
 use crate::vocab::{choices, label, label_of_name, name, wire};
 use askama::Template;
 use axum::body::Bytes;
@@ -45,6 +47,8 @@ struct RoutingPage {
     rows: Vec<RuleRow>,
     targets: Vec<(&'static str, &'static str)>,
     units: Vec<(&'static str, &'static str)>,
+    /// 退单分析: the last 90 days' returns by category and unit (the office's and the county's).
+    returns: Vec<ReturnTallyView>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -82,6 +86,15 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
     if session.principal.town.is_none() {
         return refusal(StatusCode::FORBIDDEN, "派单规则由各镇物管办制定。", "/console");
     }
+    let returns = if matches!(session.principal.role, Role::TownOffice | Role::County) {
+        let town = session.principal.town.clone().unwrap_or_default();
+        match town_returns(&s, &bearer(&session), town, &ReturnsQuery::default()).await {
+            Ok(r) => r.items,
+            Err(e) => return refused(&e, "/console"),
+        }
+    } else {
+        Vec::new()
+    };
     match rules(&s, &session).await {
         Ok(rules) => page(RoutingPage {
             nav: nav(&session),
@@ -90,6 +103,7 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
             rows: rules.iter().map(row).collect(),
             targets: choices::<RouteTarget>(),
             units: choices::<LimitUnit>(),
+            returns,
             error: None,
             notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
         }),
@@ -213,6 +227,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             rows: shown,
             targets: choices::<RouteTarget>(),
             units: choices::<LimitUnit>(),
+            returns: Vec::new(),
             error: Some(if saved > 0 { format!("{message}（此前 {saved} 个类别已保存）") } else { message }),
             notice: None,
         })),

@@ -10,4 +10,5 @@ pub mod health;
 pub mod inspections;
 pub mod ledger;
 pub mod reply_templates;
+pub mod returns;
 pub mod rubric;

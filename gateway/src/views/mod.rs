@@ -9,6 +9,7 @@ pub mod digest;
 pub mod inspections;
 pub mod ledger;
 pub mod reply_templates;
+pub mod returns;
 pub mod rubric;
 
 use serde::{Deserialize, Serialize};

@@ -402,6 +402,17 @@ pub struct UnitWork {
     pub satisfied: u32,
 }
 
+/// Returns of one category by one unit over a period (see `DispatchStore::return_counts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnCount {
+    pub category: Category,
+    pub unit_id: String,
+    pub unit_name: String,
+    pub unit_type: String,
+    pub returns: u32,
+    pub overruled: u32,
+}
+
 /// One unit's or one estate's totals.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {

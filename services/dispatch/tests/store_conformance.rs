@@ -672,6 +672,13 @@ async fn closed_loop<S: DispatchStore>(store: S) {
         satisfied: 0,
     };
     assert_eq!(work, vec![expected]);
+    // The return, by category and unit: not overruled.
+    let returns = store.return_counts("t1", None, (now - 30 * DAY_MS, now + DAY_MS)).await.unwrap();
+    let returns: Vec<_> = returns
+        .iter()
+        .map(|r| (r.category, r.unit_id.as_str(), r.unit_name.as_str(), r.returns, r.overruled))
+        .collect();
+    assert_eq!(returns, vec![(Category::Repair, "unit-pc", "恒安物业", 1, 0)]);
     // Another county's view of the town, or another period, counts none of it.
     assert!(store.unit_work("t1", Some("other"), (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap().is_empty());
     assert!(store.unit_work("t1", None, (now + DAY_MS, now + 2 * DAY_MS), now).await.unwrap().is_empty());

@@ -109,6 +109,17 @@ pub fn reply_template(t: crate::reply::ReplyTemplate) -> pb::ReplyTemplate {
     }
 }
 
+pub fn return_tally(r: ReturnCount) -> pb::ReturnTally {
+    pb::ReturnTally {
+        category: i32::from(r.category),
+        unit_type: if r.unit_type.is_empty() { 0 } else { unit_type_to_pb(&r.unit_type) },
+        unit_id: r.unit_id,
+        unit_name: r.unit_name,
+        returns: r.returns,
+        overruled: r.overruled,
+    }
+}
+
 pub fn unit_work(w: UnitWork) -> pb::UnitWork {
     pb::UnitWork {
         unit_type: if w.unit_type.is_empty() { 0 } else { unit_type_to_pb(&w.unit_type) },

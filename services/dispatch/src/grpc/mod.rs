@@ -692,6 +692,25 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         .await)
     }
 
+    async fn tally_returns(&self, req: Request<pb::TallyReturnsRequest>) -> Rpc<pb::TallyReturnsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::County, Role::TownOffice, Role::Service])?;
+            let r = req.into_inner();
+            let town = self.town_scope(&p, &r.town).await?;
+            let period = stats::Period::parse(&r.from_date, &r.to_date)?;
+            let county = (p.role == Role::County).then_some(p.county.as_str());
+            let returns = self.store.return_counts(&town, county, period.range_ms()).await?;
+            Ok(pb::TallyReturnsResponse {
+                town,
+                from_date: period.from.to_string(),
+                to_date: period.to.to_string(),
+                returns: returns.into_iter().map(convert::return_tally).collect(),
+            })
+        }
+        .await)
+    }
+
     async fn tally_unit_work(&self, req: Request<pb::TallyUnitWorkRequest>) -> Rpc<pb::TallyUnitWorkResponse> {
         ok(async {
             let p = self.principal(&req)?;

@@ -140,6 +140,15 @@ pub trait DispatchStore: Send + Sync + 'static {
         now_ms: i64,
     ) -> impl Future<Output = ServiceResult<Vec<UnitWork>>> + Send;
 
+    /// Returns made in [from, to) by category and by the unit that made them, with how many the
+    /// town office overruled in the period; most returns first.
+    fn return_counts(
+        &self,
+        town: &str,
+        county: Option<&str>,
+        range_ms: (i64, i64),
+    ) -> impl Future<Output = ServiceResult<Vec<ReturnCount>>> + Send;
+
     /// The reply templates the town has set (categories it has not set are left out).
     fn reply_templates(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<ReplyTemplate>>> + Send;
     fn set_reply_template(&self, template: &ReplyTemplate) -> impl Future<Output = ServiceResult<()>> + Send;

@@ -411,6 +411,27 @@ macro_rules! sql_store {
                 out
             }
 
+            /// (unit id, name, type) of the town's units among `ids`, as its tickets name them: the
+            /// units the timeline counts may hold none of the period's tickets.
+            async fn unit_names(
+                &self,
+                town: &str,
+                ids: impl Iterator<Item = &str>,
+            ) -> Result<Vec<(String, Option<String>, Option<String>)>, sqlx::Error> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type FROM tickets WHERE town = ",
+                );
+                q.push_bind(town.to_owned()).push(" AND unit_id IN (");
+                let mut list = q.separated(", ");
+                // An empty list would not parse.
+                list.push_bind(String::new());
+                for id in ids {
+                    list.push_bind(id.to_owned());
+                }
+                q.push(") GROUP BY unit_id");
+                q.build_query_as().fetch_all(&self.pool).await
+            }
+
             /// Warns the unit holding one ticket that its time is running out (临期预警), if no
             /// other replica has; returns whether it did.
             async fn warn_if_still(&self, id: &str, now: i64) -> ServiceResult<bool> {
@@ -810,18 +831,47 @@ macro_rules! sql_store {
                 }
                 q.push(" GROUP BY unit_id");
                 let held: Vec<UnitTicketCounts> = q.build_query_as().fetch_all(&self.pool).await?;
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT unit_id, MAX(unit_name) AS unit_name, MAX(unit_type) AS unit_type FROM tickets WHERE town = ",
-                );
-                q.push_bind(town).push(" AND unit_id IN (");
-                let mut ids = q.separated(", ");
-                for e in &events {
-                    ids.push_bind(e.unit_id.clone());
-                }
-                ids.push_bind("");
-                q.push(") GROUP BY unit_id");
-                let names: Vec<(String, Option<String>, Option<String>)> = q.build_query_as().fetch_all(&self.pool).await?;
+                let names = self.unit_names(town, events.iter().map(|e| e.unit_id.as_str())).await?;
                 Ok(merge_unit_work(events, held, names))
+            }
+
+            async fn return_counts(
+                &self,
+                town: &str,
+                county: Option<&str>,
+                (from, to): (i64, i64),
+            ) -> ServiceResult<Vec<ReturnCount>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT t.category, e.unit_id, \
+                     SUM(CASE WHEN e.action = 'reject' THEN 1 ELSE 0 END) AS returns, \
+                     SUM(CASE WHEN e.action = 'overrule_return' THEN 1 ELSE 0 END) AS overruled \
+                     FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE e.town = ",
+                );
+                q.push_bind(town).push(" AND e.at_ms >= ").push_bind(from).push(" AND e.at_ms < ").push_bind(to);
+                q.push(" AND e.unit_id IS NOT NULL AND e.action IN ('reject', 'overrule_return')");
+                if let Some(county) = county {
+                    q.push(" AND t.county = ").push_bind(county);
+                }
+                q.push(" GROUP BY t.category, e.unit_id ORDER BY returns DESC, t.category, e.unit_id LIMIT 1000");
+                let rows: Vec<(String, String, i64, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
+                let names = self.unit_names(town, rows.iter().map(|r| r.1.as_str())).await?;
+                rows.into_iter()
+                    .map(|(category, unit_id, returns, overruled)| {
+                        let (unit_name, unit_type) = names
+                            .iter()
+                            .find(|(id, _, _)| *id == unit_id)
+                            .map(|(_, n, t)| (n.clone().unwrap_or_default(), t.clone().unwrap_or_default()))
+                            .unwrap_or_default();
+                        Ok(ReturnCount {
+                            category: Category::parse(&category).ok_or_else(|| corrupt("tickets.category", &category))?,
+                            unit_id,
+                            unit_name,
+                            unit_type,
+                            returns: u32::try_from(returns).unwrap_or(0),
+                            overruled: u32::try_from(overruled).unwrap_or(0),
+                        })
+                    })
+                    .collect()
             }
 
             async fn reply_templates(&self, town: &str) -> ServiceResult<Vec<ReplyTemplate>> {
