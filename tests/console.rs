@@ -984,6 +984,20 @@ async fn the_office_sets_the_rubric_and_the_routing_rules() {
     assert_eq!(status, StatusCode::OK, "{routing}");
     // The demo's returns, by category and unit, under the rules (退单分析).
     assert!(routing.contains("退单分析") && routing.contains("id=\"returns\""), "{routing}");
+    // 退单原因: a reason of the town's own added from the spare row, a built-in one switched off.
+    let reasons = form_fields(&routing, "return-reasons");
+    let spare = (0..40).find(|n| !reasons.iter().any(|(k, _)| k == &format!("r{n}_code"))).unwrap();
+    let mut posted: Vec<(String, String)> =
+        reasons.iter().filter(|(k, _)| k != "r2_active" && !k.starts_with(&format!("r{spare}_"))).cloned().collect();
+    posted.push((format!("r{spare}_label"), "属物业公司维修范围".into()));
+    posted.push((format!("r{spare}_active"), "true".into()));
+    let posted: Vec<(&str, &str)> = posted.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, location) = office.post("/console/return-reasons", &posted).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/routing?reasons=saved")));
+    let (_, listed) = t.get("/api/v1/towns/zhongxing/return-reasons", &office_api).await;
+    let items = listed["items"].as_array().unwrap();
+    assert!(items.iter().any(|r| r["code"] == "own_1" && r["label"] == "属物业公司维修范围"), "{listed}");
+    assert_eq!(items[2]["active"], false, "{listed}");
     assert!(routing.contains("派单规则") && routing.contains("五方联动"), "{routing}");
     let fields = form_fields(&routing, "routing");
     let (status, refused, _) = office

@@ -296,6 +296,62 @@ async fn reject_reassign_extend_escalate(t: &TestStack, c: &Ctx) {
     assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
     let (status, body) = t.get("/api/v1/towns/zhongxing/returns?from=2026-13-01", &c.office).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "from");
+
+    // 退单原因 are the town's: it switches a built-in one off and adds its own; a return names one
+    // that is on.
+    let (_, reasons) = t.get("/api/v1/towns/zhongxing/return-reasons", &police).await;
+    assert_eq!(reasons["customised"], false, "{reasons}");
+    assert!(reasons["items"].as_array().unwrap().iter().all(|r| r["built_in"] == true && r["active"] == true));
+    let put = |body: Value, who: String| async move {
+        t.send(Method::PUT, "/api/v1/towns/zhongxing/return-reasons", Some(&who), Some(body)).await
+    };
+    let list = json!({"reasons": [
+        {"code": "gas_company", "label": "属燃气公司职责", "active": true},
+        {"code": "duplicate", "active": false}]});
+    let (status, body) = put(list.clone(), police.clone()).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "permission_denied");
+    let (status, body) =
+        put(json!({"reasons": [{"code": "Gas", "label": "燃气", "active": true}]}), c.office.clone()).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reasons[0].code");
+    let (status, body) = put(json!({"reasons": [{"code": "gas", "active": true}]}), c.office.clone()).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reasons[0].label");
+    let (status, saved) = put(list, c.office.clone()).await;
+    assert_eq!((status, saved["customised"].as_bool()), (StatusCode::OK, Some(true)), "{saved}");
+    let codes: Vec<(&str, bool)> = saved["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["code"].as_str().unwrap(), r["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(codes[..2], [("gas_company", true), ("duplicate", false)], "{saved}");
+    assert_eq!(saved["items"][1]["label"], "重复诉求", "a built-in reason keeps the contract's label");
+    let (_, third) = t.post("/api/v1/complaints", &c.office, complaint(&c.managed_estate, "security")).await;
+    let third_path = format!("/api/v1/complaints/{}", third["id"].as_str().unwrap());
+    let off = json!({"reason_code": "duplicate", "reason": "与上一单重复"});
+    let (status, body) = t.post(&format!("{third_path}/reject"), &police, off).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reason_code");
+    let unknown = json!({"reason_code": "water_company", "reason": "x"});
+    let (status, body) = t.post(&format!("{third_path}/reject"), &police, unknown).await;
+    assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "reason_code");
+    let own = json!({"reason_code": "gas_company", "reason": "燃气表漏气"});
+    let (status, returned) = t.post(&format!("{third_path}/reject"), &police, own).await;
+    assert_eq!((status, returned["status"].as_str()), (StatusCode::OK, Some("rejected")), "{returned}");
+    let (_, full) = t.get(&third_path, &c.office).await;
+    assert!(
+        full["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "reject" && e["note"] == "属燃气公司职责：燃气表漏气"),
+        "{full}"
+    );
+    // Back to the built-in list for the tests that follow.
+    let builtin: Vec<Value> = ["not_our_remit", "wrong_estate", "duplicate", "insufficient_information", "other"]
+        .iter()
+        .map(|c| json!({"code": c, "active": true}))
+        .collect();
+    let (status, _) = put(json!({ "reasons": builtin }), c.office.clone()).await;
+    assert_eq!(status, StatusCode::OK);
     // Past the two working days of its window, a return is refused.
     let mut old = complaint(&c.managed_estate, "security");
     old["reported_at"] = json!((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
@@ -1204,6 +1260,12 @@ async fn another_county_reaches_nothing(t: &TestStack, c: &Ctx) {
         (Method::PUT, "/api/v1/towns/zhongxing/routing-rules/repair".into(), Some(rule.clone())),
         (Method::GET, "/api/v1/towns/zhongxing/reply-templates".into(), None),
         (Method::GET, "/api/v1/towns/zhongxing/returns".into(), None),
+        (Method::GET, "/api/v1/towns/zhongxing/return-reasons".into(), None),
+        (
+            Method::PUT,
+            "/api/v1/towns/zhongxing/return-reasons".into(),
+            Some(json!({"reasons": [{"code": "other", "active": true}]})),
+        ),
         (Method::PUT, "/api/v1/towns/zhongxing/reply-templates/repair".into(), Some(json!({"headings": ["结果"]}))),
         (Method::GET, format!("/api/v1/towns/zhongxing/stats/complaints?{range}"), None),
         (Method::GET, "/api/v1/towns/zhongxing/supervision".into(), None),

@@ -78,6 +78,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reply_templates::list_reply_templates))
         .routes(routes!(reply_templates::set_reply_template))
         .routes(routes!(returns::get_returns))
+        .routes(routes!(returns::list_return_reasons, returns::set_return_reasons))
         .routes(routes!(digest::get_digest))
         .routes(routes!(complaints::stats))
         .routes(routes!(complaints::supervision))

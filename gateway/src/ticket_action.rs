@@ -35,7 +35,8 @@ pub struct Reason {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Return {
-    #[schema(value_type = ReturnReason)]
+    /// A built-in `ReturnReason` name, or the code of one of the town's own reasons
+    /// (`GET /towns/{town}/return-reasons`).
     pub reason_code: String,
     pub reason: String,
 }
@@ -213,8 +214,16 @@ impl TicketAction {
             Self::Sign(_) => client.sign_ticket(r!(pb::SignTicketRequest { id })).await?,
             Self::Accept(b) => client.accept_ticket(r!(pb::AcceptTicketRequest { id, measures: b.measures })).await?,
             Self::Reject(b) => {
-                let reason_code = wire::<ReturnReason>("reason_code", &b.reason_code)?;
-                client.reject_ticket(r!(pb::RejectTicketRequest { id, reason: b.reason, reason_code })).await?
+                // A built-in reason by its name; anything else is one of the town's own.
+                let (reason_code, town_reason_code) = match wire::<ReturnReason>("reason_code", &b.reason_code) {
+                    Ok(code) => (code, String::new()),
+                    Err(_) => (0, b.reason_code),
+                };
+                let req = pb::RejectTicketRequest { id, reason: b.reason, reason_code, town_reason_code };
+                client
+                    .reject_ticket(r!(req))
+                    .await
+                    .map_err(|e| ApiError::from(e).renamed("town_reason_code", "reason_code"))?
             }
             Self::OverruleReturn(b) => {
                 client.overrule_return(r!(pb::OverruleReturnRequest { id, note: b.note })).await?

@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/routing", get(routing::routing).post(routing::save))
         .route("/console/calendar", get(calendar::calendar).post(calendar::save))
         .route("/console/reply-templates", get(reply_templates::reply_templates).post(reply_templates::save))
+        .route("/console/return-reasons", post(routing::save_reasons))
         .route("/console/digest", get(digest::digest))
         .route("/console/bulletins", get(bulletins::bulletin))
         .route("/console/bulletins/{month}/publish", post(bulletins::publish))

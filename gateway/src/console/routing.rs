@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::returns::town_returns;
 use crate::views::complaints::limit_unit;
-use crate::views::returns::{ReturnTallyView, ReturnsQuery};
+use crate::views::returns::{ReturnReasonView, ReturnTallyView, ReturnsQuery};
 use crate::vocab::{choices, label, label_of_name, name, wire};
 use askama::Template;
 use axum::body::Bytes;
@@ -49,6 +49,8 @@ struct RoutingPage {
     units: Vec<(&'static str, &'static str)>,
     /// 退单分析: the last 90 days' returns by category and unit (the office's and the county's).
     returns: Vec<ReturnTallyView>,
+    /// 退单原因: the town's list as units are offered it.
+    reasons: Vec<ReturnReasonView>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -80,12 +82,19 @@ async fn rules(s: &AppState, session: &Session) -> Result<Vec<dpb::RoutingRule>,
 #[derive(serde::Deserialize, Default)]
 pub struct SavedQuery {
     saved: Option<u32>,
+    reasons: Option<String>,
 }
 
 pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Query<SavedQuery>) -> Response {
     if session.principal.town.is_none() {
         return refusal(StatusCode::FORBIDDEN, "派单规则由各镇物管办制定。", "/console");
     }
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(&session), dpb::ListReturnReasonsRequest { town });
+    let reasons = match s.upstreams.dispatch().list_return_reasons(req).await {
+        Ok(r) => r.into_inner().reasons.into_iter().map(ReturnReasonView::from).collect(),
+        Err(e) => return refused(&ApiError::from(e), "/console"),
+    };
     let returns = if matches!(session.principal.role, Role::TownOffice | Role::County) {
         let town = session.principal.town.clone().unwrap_or_default();
         match town_returns(&s, &bearer(&session), town, &ReturnsQuery::default()).await {
@@ -104,10 +113,57 @@ pub async fn routing(State(s): State<AppState>, session: Session, Query(q): Quer
             targets: choices::<RouteTarget>(),
             units: choices::<LimitUnit>(),
             returns,
+            reasons,
             error: None,
-            notice: q.saved.map(|n| format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
+            notice: match (q.saved, q.reasons) {
+                (Some(n), _) => Some(format!("已保存 {n} 个类别的规则，新诉求即按新规则派单。")),
+                (None, Some(_)) => Some("已保存退单原因，各单位退单时按新的原因选择。".to_owned()),
+                _ => None,
+            },
         }),
         Err(e) => refused(&e, "/console"),
+    }
+}
+
+/// 退单原因 as posted: each listed reason switched on or off (the town's own relabelled, or
+/// dropped when its name is cleared), and new ones of the town's own from the spare rows, each
+/// given the next free code `own_<n>`.
+pub async fn save_reasons(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if session.principal.role != Role::TownOffice {
+        return refusal(StatusCode::FORBIDDEN, "退单原因由镇物管办制定。", "/console/routing");
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let field = |k: String| f.get(&k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let mut reasons: Vec<dpb::TownReturnReason> = Vec::new();
+    for n in 0..40 {
+        let (code, label) = (field(format!("r{n}_code")), field(format!("r{n}_label")));
+        if code.is_empty() && label.is_empty() {
+            continue;
+        }
+        let built_in = wire::<wuguan_proto::vocab::dispatch::ReturnReason>("code", &code).is_ok();
+        if !built_in && label.is_empty() {
+            continue;
+        }
+        let code = if code.is_empty() {
+            let taken = |k: usize| {
+                reasons.iter().any(|r| r.code == format!("own_{k}")) || f.values().any(|v| *v == format!("own_{k}"))
+            };
+            format!("own_{}", (1..).find(|k| !taken(*k)).unwrap_or(1))
+        } else {
+            code
+        };
+        reasons.push(dpb::TownReturnReason { code, label, built_in, active: f.contains_key(&format!("r{n}_active")) });
+    }
+    let town = session.principal.town.clone().unwrap_or_default();
+    let req = s.upstreams.request(&bearer(&session), dpb::SetReturnReasonsRequest { town, reasons });
+    match s.upstreams.dispatch().set_return_reasons(req).await {
+        Ok(_) => Redirect::to("/console/routing?reasons=saved").into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let mut page = refusal(StatusCode::UNPROCESSABLE_ENTITY, &say(&e), "/console/routing");
+            *page.status_mut() = form_status(&e);
+            page
+        }
     }
 }
 
@@ -228,6 +284,7 @@ pub async fn save(State(s): State<AppState>, session: Session, body: Bytes) -> R
             targets: choices::<RouteTarget>(),
             units: choices::<LimitUnit>(),
             returns: Vec::new(),
+            reasons: Vec::new(),
             error: Some(if saved > 0 { format!("{message}（此前 {saved} 个类别已保存）") } else { message }),
             notice: None,
         })),

@@ -7,7 +7,7 @@ use super::session::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ticket_action::TicketAction;
-use crate::vocab::{choices, event_text_zh, label, wire};
+use crate::vocab::{event_text_zh, label, wire};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use wuguan_platform::{Principal, Role};
 use wuguan_proto::dispatch::v1 as dpb;
 use wuguan_proto::registry::v1 as rpb;
-use wuguan_proto::vocab::dispatch::{Category, ReturnReason, Status};
+use wuguan_proto::vocab::dispatch::{Category, Status};
 
 // --- the board -------------------------------------------------------------------------
 
@@ -199,8 +199,8 @@ struct TicketPage {
     timeline: Vec<(String, String, &'static str, String)>,
     /// The town's units (id, name) to reassign to; empty unless the role may reassign.
     units: Vec<(String, String)>,
-    /// The reasons a unit may give for returning a ticket (name, label).
-    return_reasons: Vec<(&'static str, &'static str)>,
+    /// The reasons the town offers for returning a ticket (code, label), the switched-on ones.
+    return_reasons: Vec<(String, String)>,
     /// The resolve form's reply, pre-filled with the category's template headings, and what the
     /// office asks of it (答复规范); empty unless the unit may resolve.
     reply_skeleton: String,
@@ -388,6 +388,14 @@ async fn render_ticket(
             units = r.into_inner().units.into_iter().map(|u| (u.id, u.name)).collect();
         }
     }
+    let mut return_reasons = Vec::new();
+    if actions.iter().any(|a| a.action == "reject") {
+        let req = s.upstreams.request(&bearer(session), dpb::ListReturnReasonsRequest { town: t.town.clone() });
+        if let Ok(r) = s.upstreams.dispatch().list_return_reasons(req).await {
+            return_reasons =
+                r.into_inner().reasons.into_iter().filter(|r| r.active).map(|r| (r.code, r.label)).collect();
+        }
+    }
     let (mut reply_skeleton, mut reply_guidance) = (String::new(), String::new());
     if actions.iter().any(|a| a.action == "resolve") {
         let req = s.upstreams.request(&bearer(session), dpb::ListReplyTemplatesRequest { town: t.town.clone() });
@@ -405,7 +413,7 @@ async fn render_ticket(
         units,
         reply_skeleton,
         reply_guidance,
-        return_reasons: choices::<ReturnReason>(),
+        return_reasons,
         t: detail,
         csrf: session.csrf.clone(),
         timeline,

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Bearer, QueryParams};
+use crate::extract::{Bearer, JsonBody, QueryParams};
 use crate::views::returns::*;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -55,4 +55,55 @@ pub async fn get_returns(
     QueryParams(q): QueryParams<ReturnsQuery>,
 ) -> ApiResult<Json<ReturnsView>> {
     Ok(Json(town_returns(&s, &bearer, town, &q).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/towns/{town}/return-reasons",
+    operation_id = "list_return_reasons",
+    tag = "complaints",
+    summary = "The reasons the town's units may give for a return (退单原因)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    responses((status = 200, description = "success", body = ReturnReasonList)),
+)]
+pub async fn list_return_reasons(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+) -> ApiResult<Json<ReturnReasonList>> {
+    let req = pb::ListReturnReasonsRequest { town };
+    let resp = s.upstreams.dispatch().list_return_reasons(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(ReturnReasonList {
+        items: resp.reasons.into_iter().map(ReturnReasonView::from).collect(),
+        customised: resp.customised,
+    }))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/towns/{town}/return-reasons",
+    operation_id = "set_return_reasons",
+    tag = "complaints",
+    summary = "Replace the town's return reasons (town office, county)",
+    params(("town" = String, Path, description = "town code, e.g. zhongxing")),
+    request_body = ReturnReasonsInput,
+    responses((status = 200, description = "success", body = ReturnReasonList)),
+)]
+pub async fn set_return_reasons(
+    State(s): State<AppState>,
+    bearer: Bearer,
+    Path(town): Path<String>,
+    JsonBody(input): JsonBody<ReturnReasonsInput>,
+) -> ApiResult<Json<ReturnReasonList>> {
+    let reasons = input
+        .reasons
+        .into_iter()
+        .map(|r| pb::TownReturnReason { code: r.code, label: r.label, built_in: r.built_in, active: r.active })
+        .collect();
+    let req = pb::SetReturnReasonsRequest { town, reasons };
+    let resp = s.upstreams.dispatch().set_return_reasons(s.upstreams.request(&bearer, req)).await?.into_inner();
+    Ok(Json(ReturnReasonList {
+        items: resp.reasons.into_iter().map(ReturnReasonView::from).collect(),
+        customised: resp.customised,
+    }))
 }

@@ -52,6 +52,40 @@ pub struct ReturnsView {
     pub items: Vec<ReturnTallyView>,
 }
 
+/// A reason the town offers for returning a ticket (退单原因).
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnReasonView {
+    /// A built-in `ReturnReason` name, or the town's own code (2–40 of `a-z 0-9 _`).
+    pub code: String,
+    /// The contract's label for a built-in reason (ignored when sent); the town's for its own.
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub built_in: bool,
+    pub active: bool,
+}
+
+impl From<pb::TownReturnReason> for ReturnReasonView {
+    fn from(r: pb::TownReturnReason) -> Self {
+        ReturnReasonView { code: r.code, label: r.label, built_in: r.built_in, active: r.active }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReturnReasonList {
+    pub items: Vec<ReturnReasonView>,
+    /// False: the built-in list.
+    pub customised: bool,
+}
+
+/// The town's whole list, in order.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnReasonsInput {
+    pub reasons: Vec<ReturnReasonView>,
+}
+
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

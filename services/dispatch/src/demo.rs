@@ -163,8 +163,10 @@ async fn league_month<S: DispatchStore>(
         let t = match (j + unit_kind * j) % 6 {
             1 => step(store, t, Action::Sign, &unit, at + 3 * DAY_MS).await?,
             3 => {
-                let ret =
-                    Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "不属本单位职责".into() };
+                let ret = Action::Reject {
+                    reason_label: ReturnReason::NotOurRemit.label_zh().into(),
+                    reason: "不属本单位职责".into(),
+                };
                 let t = step(store, t, ret, &unit, at + HOUR_MS).await?;
                 let overrule = Action::OverruleReturn { note: "属本单位职责范围，请继续办理".into() };
                 step(store, t, overrule, &office, at + 2 * HOUR_MS).await?
@@ -287,8 +289,8 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
             }
             4 => {} // assigned, never signed for or accepted: overdue unless very recent
             5 => {
-                let reason_code = ReturnReason::NotOurRemit;
-                let ret = Action::Reject { reason_code, reason: "属于公共区域，应由社区协调".into() };
+                let reason_label = ReturnReason::NotOurRemit.label_zh().into();
+                let ret = Action::Reject { reason_label, reason: "属于公共区域，应由社区协调".into() };
                 let t = step(store, t, ret, &unit, at + 2 * HOUR_MS).await?;
                 // One return the office does not accept (审定): back to the unit.
                 if i == 13 {

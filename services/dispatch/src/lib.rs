@@ -9,6 +9,7 @@ pub mod intake;
 pub mod lifecycle;
 pub mod model;
 pub mod reply;
+pub mod return_reasons;
 pub use wuguan_registry_client as registry_client;
 pub mod routing;
 pub mod stats;

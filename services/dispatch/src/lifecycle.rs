@@ -14,9 +14,10 @@ pub enum Action {
     Accept {
         measures: String,
     },
-    /// The assigned unit returns the ticket (退单) within its return window.
+    /// The assigned unit returns the ticket (退单) within its return window, giving one of the
+    /// town's return reasons (the caller resolved its label) and its own words.
     Reject {
-        reason_code: ReturnReason,
+        reason_label: String,
         reason: String,
     },
     /// The town office does not accept a return (审定): back to the same unit, deadlines kept.
@@ -200,7 +201,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
             }
             events.push(TicketEvent::new(&n, TicketAction::Accept, Some(from), actor, now, &measures));
         }
-        Action::Reject { reason_code, reason } => {
+        Action::Reject { reason_label, reason } => {
             if !is_assignee(p, t) {
                 return Err(deny("reject"));
             }
@@ -213,7 +214,7 @@ pub fn apply(t: &Ticket, action: Action, p: &Principal, now: i64) -> ServiceResu
                     format!("the return window closed at {}", local_minute(window)),
                 ));
             }
-            let reason = format!("{}：{reason}", reason_code.label_zh());
+            let reason = format!("{reason_label}：{reason}");
             // A rejected ticket goes back to the town office, which supervises it (level 1).
             n.status = Status::Rejected;
             n.pending_extension = None;
@@ -636,7 +637,10 @@ mod tests {
     #[test]
     fn reject_goes_to_level_one_and_escalation_stops_at_the_county() {
         let unit = principal(Role::PropertyCompany, Some("pc"), "pc.user");
-        let reject = || Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "不属于我方".into() };
+        let reject = || Action::Reject {
+            reason_label: ReturnReason::NotOurRemit.label_zh().into(),
+            reason: "不属于我方".into(),
+        };
         let (t, events) = apply(&ticket(), reject(), &unit, 1).unwrap();
         assert_eq!((t.status, t.level), (Status::Rejected, 1));
         assert_eq!(events[0].note, "非本单位职责：不属于我方");

@@ -6,6 +6,7 @@ use wuguan_dispatch::calendar::{OfficeHours, YearCalendar};
 use wuguan_dispatch::lifecycle::{self, Action};
 use wuguan_dispatch::model::*;
 use wuguan_dispatch::reply::ReplyTemplate;
+use wuguan_dispatch::return_reasons::TownReturnReason;
 use wuguan_dispatch::server::open_database;
 use wuguan_dispatch::store::{DispatchStore, Escalated, IntakeKey, NewTicket, PgStore, SqliteStore};
 use wuguan_platform::db::{Db, PoolConfig};
@@ -649,7 +650,7 @@ async fn closed_loop<S: DispatchStore>(store: S) {
     let t = act(&store, t, not_satisfied, &office, now).await;
     assert_eq!((t.status, t.redo_count, t.callback_by_ms), (Status::Reopened, 1, None));
     assert!(t.assignment.as_ref().unwrap().resolve_by_ms >= now + 10 * DAY_MS, "a new deadline as long as the first");
-    let reject = Action::Reject { reason_code: ReturnReason::NotOurRemit, reason: "属供水公司".into() };
+    let reject = Action::Reject { reason_label: "非本单位职责".into(), reason: "属供水公司".into() };
     act(&store, returned, reject, &unit, now).await;
 
     let work = store.unit_work("t1", None, (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap();
@@ -683,6 +684,20 @@ async fn closed_loop<S: DispatchStore>(store: S) {
     assert!(store.unit_work("t1", Some("other"), (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap().is_empty());
     assert!(store.unit_work("t1", None, (now + DAY_MS, now + 2 * DAY_MS), now).await.unwrap().is_empty());
     let _ = past;
+
+    // Return reasons: the town's list, in its order, replaced whole.
+    assert!(store.return_reasons("t1").await.unwrap().is_empty());
+    let reason = |code: &str, label: &str, active: bool| TownReturnReason {
+        code: code.into(),
+        label: label.into(),
+        built_in: code == "not_our_remit",
+        active,
+    };
+    let list = vec![reason("water_company", "属供水公司", true), reason("not_our_remit", "非本单位职责", false)];
+    store.set_return_reasons("t1", &list, "office", now).await.unwrap();
+    store.set_return_reasons("t1", &list, "office", now).await.unwrap();
+    assert_eq!(store.return_reasons("t1").await.unwrap(), list);
+    assert!(store.return_reasons("t2").await.unwrap().is_empty());
 
     // Reply templates: a town's own replaces the built-in one for its category only.
     assert!(store.reply_templates("t1").await.unwrap().is_empty());

@@ -109,6 +109,17 @@ pub fn reply_template(t: crate::reply::ReplyTemplate) -> pb::ReplyTemplate {
     }
 }
 
+/// The town's list as offered (`stored` is what it set; nothing stored is the built-in list).
+pub fn return_reasons(stored: &[crate::return_reasons::TownReturnReason]) -> pb::ListReturnReasonsResponse {
+    pb::ListReturnReasonsResponse {
+        reasons: crate::return_reasons::effective(stored)
+            .into_iter()
+            .map(|r| pb::TownReturnReason { code: r.code, label: r.label, built_in: r.built_in, active: r.active })
+            .collect(),
+        customised: !stored.is_empty(),
+    }
+}
+
 pub fn return_tally(r: ReturnCount) -> pb::ReturnTally {
     pb::ReturnTally {
         category: i32::from(r.category),

@@ -10,6 +10,7 @@ use crate::intake::{Dispatcher, Submission};
 use crate::lifecycle::{self, Action};
 use crate::model::*;
 use crate::reply::ReplyTemplate;
+use crate::return_reasons;
 use crate::routing;
 use crate::stats;
 use crate::store::DispatchStore;
@@ -366,8 +367,13 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
         ok(async {
             let p = self.principal(&req)?;
             let r = req.into_inner();
-            let reason_code = wuguan_platform::fields::required_enum::<ReturnReason>("reason_code", r.reason_code)?;
-            self.act(&p, &r.id, Action::Reject { reason_code, reason: r.reason }).await
+            let reason_code = optional_enum::<ReturnReason>("reason_code", r.reason_code)?;
+            let t = self.visible_ticket(&p, &r.id).await?;
+            let offered = self.store.return_reasons(&t.town).await?;
+            let reason_label = return_reasons::label_of(&offered, reason_code, &r.town_reason_code)?;
+            let (next, events) = lifecycle::apply(&t, Action::Reject { reason_label, reason: r.reason }, &p, now_ms())?;
+            let saved = self.store.save_transition(t.version, &next, &events).await?;
+            Ok(self.view(&p, saved, Vec::new()))
         }
         .await)
     }
@@ -594,6 +600,46 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             };
             self.dispatcher.set_routing_rule(&rule, &p.subject).await?;
             Ok(convert::rule(rule))
+        }
+        .await)
+    }
+
+    async fn list_return_reasons(
+        &self,
+        req: Request<pb::ListReturnReasonsRequest>,
+    ) -> Rpc<pb::ListReturnReasonsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(STAFF)?;
+            let town = self.town_scope(&p, &req.get_ref().town).await?;
+            let stored = self.store.return_reasons(&town).await?;
+            Ok(convert::return_reasons(&stored))
+        }
+        .await)
+    }
+
+    async fn set_return_reasons(
+        &self,
+        req: Request<pb::SetReturnReasonsRequest>,
+    ) -> Rpc<pb::ListReturnReasonsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(&[Role::TownOffice, Role::County])?;
+            let r = req.into_inner();
+            let town = self.town_scope(&p, &r.town).await?;
+            let reasons = return_reasons::validated(
+                r.reasons
+                    .into_iter()
+                    .map(|r| return_reasons::TownReturnReason {
+                        code: r.code,
+                        label: r.label,
+                        built_in: false,
+                        active: r.active,
+                    })
+                    .collect(),
+            )?;
+            self.store.set_return_reasons(&town, &reasons, &p.subject, now_ms()).await?;
+            Ok(convert::return_reasons(&reasons))
         }
         .await)
     }

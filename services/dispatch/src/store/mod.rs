@@ -10,6 +10,7 @@ pub use sql::{PgStore, SqliteStore};
 use crate::calendar::YearCalendar;
 use crate::model::*;
 use crate::reply::ReplyTemplate;
+use crate::return_reasons::TownReturnReason;
 use std::future::Future;
 use wuguan_platform::error::ServiceResult;
 use wuguan_platform::paging::Page;
@@ -148,6 +149,17 @@ pub trait DispatchStore: Send + Sync + 'static {
         county: Option<&str>,
         range_ms: (i64, i64),
     ) -> impl Future<Output = ServiceResult<Vec<ReturnCount>>> + Send;
+
+    /// The return reasons the town has set, in its order (none: it keeps the built-in list).
+    fn return_reasons(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<TownReturnReason>>> + Send;
+    /// Replaces the town's list in one transaction.
+    fn set_return_reasons(
+        &self,
+        town: &str,
+        reasons: &[TownReturnReason],
+        by: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = ServiceResult<()>> + Send;
 
     /// The reply templates the town has set (categories it has not set are left out).
     fn reply_templates(&self, town: &str) -> impl Future<Output = ServiceResult<Vec<ReplyTemplate>>> + Send;

@@ -6,6 +6,7 @@ use super::{DispatchStore, Escalated, IntakeKey, NewTicket};
 use crate::calendar::{CalendarDay, OfficeHours, YearCalendar};
 use crate::model::*;
 use crate::reply::ReplyTemplate;
+use crate::return_reasons::TownReturnReason;
 use sqlx::{FromRow, PgPool, SqlitePool};
 use wuguan_platform::ErrorCode;
 use wuguan_platform::db::now_ms;
@@ -874,6 +875,39 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn return_reasons(&self, town: &str) -> ServiceResult<Vec<TownReturnReason>> {
+                let rows: Vec<(String, String, bool)> = sqlx::query_as(
+                    "SELECT code, label, active FROM return_reasons WHERE town = $1 ORDER BY position",
+                )
+                .bind(town)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(code, label, active)| TownReturnReason { built_in: ReturnReason::parse(&code).is_some(), code, label, active })
+                    .collect())
+            }
+
+            async fn set_return_reasons(&self, town: &str, reasons: &[TownReturnReason], by: &str, at_ms: i64) -> ServiceResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM return_reasons WHERE town = $1").bind(town).execute(&mut *tx).await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO return_reasons (town, position, code, label, active, updated_by, updated_at) ",
+                );
+                q.push_values(reasons.iter().enumerate(), |mut row, (i, r)| {
+                    row.push_bind(town.to_owned())
+                        .push_bind(i as i64)
+                        .push_bind(r.code.clone())
+                        .push_bind(r.label.clone())
+                        .push_bind(r.active)
+                        .push_bind(by.to_owned())
+                        .push_bind(at_ms);
+                });
+                q.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn reply_templates(&self, town: &str) -> ServiceResult<Vec<ReplyTemplate>> {
                 let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
                     "SELECT category, headings, guidance, updated_by, updated_at FROM reply_templates WHERE town = $1 ORDER BY category",
@@ -915,10 +949,11 @@ macro_rules! sql_store {
             }
 
             async fn warn_nearly_due(&self, now: i64, percent: u32, limit: i64) -> ServiceResult<Vec<String>> {
-                // The predicate of the tickets_to_warn index, word for word, so the planner uses it.
+                // Through tickets_open_level (level, status), which intake keeps anyway: every level
+                // named, so both of its columns narrow the read to the open tickets.
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id FROM tickets WHERE warned_at IS NULL AND status IN ('assigned', 'accepted', 'reopened') \
-                     AND resolve_by > ",
+                    "SELECT id FROM tickets WHERE level IN (0, 1, 2) AND status IN ('assigned', 'accepted', 'reopened') \
+                     AND warned_at IS NULL AND resolve_by > ",
                 );
                 q.push_bind(now);
                 q.push(" AND assigned_at IS NOT NULL AND (").push_bind(now);
