@@ -374,6 +374,10 @@ struct SignInArgs {
     /// `x-forwarded-for`, `x-real-ip`). Leave unset when clients reach the gateway directly.
     #[arg(long, env = "WUGUAN_CLIENT_IP_HEADER")]
     client_ip_header: Option<String>,
+    /// The console's cookies are sent over HTTPS only (`Secure`): set it whenever people reach
+    /// the gateway through HTTPS (a TLS proxy in front), as every deployment should.
+    #[arg(long, env = "WUGUAN_SECURE_COOKIES", default_value_t = false)]
+    secure_cookies: bool,
 }
 
 #[derive(Args)]
@@ -468,6 +472,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     config.token_ttl = Duration::from_secs(args.sign_in.token_ttl_secs);
     config.public_requests_per_minute = args.sign_in.public_requests_per_minute;
     config.client_ip_header = args.sign_in.client_ip_header;
+    config.secure_cookies = args.sign_in.secure_cookies;
     let mut stack = Stack::start(config).await?;
     let base = format!("http://{}", stack.gateway_addr);
     println!();
@@ -566,6 +571,7 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         public_requests_per_minute: args.sign_in.public_requests_per_minute,
         client_ip_header: args.sign_in.client_ip_header,
+        secure_cookies: args.sign_in.secure_cookies,
     };
     wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
 }

@@ -31,6 +31,8 @@ pub struct StackConfig {
     pub public_requests_per_minute: u32,
     /// Behind a reverse proxy: the header holding the client's address.
     pub client_ip_header: Option<String>,
+    /// The console's cookies carry `Secure` (reached over HTTPS).
+    pub secure_cookies: bool,
     /// Each service's database pool and request limits.
     pub pool: PoolConfig,
     pub limits: Limits,
@@ -68,6 +70,7 @@ impl StackConfig {
             token_ttl: Duration::from_secs(8 * 3600),
             public_requests_per_minute: DEFAULT_PUBLIC_REQUESTS_PER_MINUTE,
             client_ip_header: None,
+            secure_cookies: false,
             pool: PoolConfig::default(),
             limits: Limits::default(),
         }
@@ -205,6 +208,7 @@ impl Stack {
             public_requests_per_minute: config.public_requests_per_minute,
             // Unset unless a reverse proxy stands in front: then the peer address is the client's.
             client_ip_header: config.client_ip_header.clone(),
+            secure_cookies: config.secure_cookies,
         };
         let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
         Ok(Stack {

@@ -1369,3 +1369,35 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     assert!(page.contains("账号已暂时锁定") && page.contains("镇物管办重设密码"), "{page}");
     t.stop().await;
 }
+
+/// Browsers keep the console to itself: no scripts or foreign resources, no framing, no type
+/// sniffing, no Referer; the session and visitor cookies are `Secure` when the gateway is
+/// configured for HTTPS (and HttpOnly, SameSite=Strict always).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_security_headers_and_cookies_go_secure_behind_https() {
+    let Some(t) = TestStack::start_configured(Store::Sqlite, |c| c.secure_cookies = true).await else { return };
+    let client = reqwest::Client::new();
+    for path in ["/console/login", "/api/v1/directory/towns", "/console/track"] {
+        let response = client.get(format!("{}{path}", t.base)).send().await.unwrap();
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let csp = header("content-security-policy");
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src"), "no scripts are allowed at all: {csp}");
+        assert_eq!(
+            (header("x-frame-options"), header("x-content-type-options"), header("referrer-policy")),
+            ("DENY".to_owned(), "nosniff".to_owned(), "no-referrer".to_owned()),
+            "{path}"
+        );
+    }
+    let login = client.get(format!("{}/console/login", t.base)).send().await.unwrap();
+    let cookie = login.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    t.stop().await;
+    // Without HTTPS in front (the one-machine default), the cookies cannot be Secure or the
+    // browser would never send them back over http://.
+    let Some(t) = TestStack::start(Store::Sqlite).await else { return };
+    let login = client.get(format!("{}/console/login", t.base)).send().await.unwrap();
+    let cookie = login.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(!cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    t.stop().await;
+}

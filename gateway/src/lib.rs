@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod printable;
 pub mod public_limit;
 pub mod routes;
+pub mod security_headers;
 pub mod ticket_action;
 pub mod upstream;
 pub mod views;
@@ -52,6 +53,9 @@ pub struct GatewayConfig {
     /// The header a reverse proxy puts the client's address in (e.g. `x-forwarded-for`); None:
     /// the connection's peer address.
     pub client_ip_header: Option<String>,
+    /// Mark the console's cookies `Secure` (sent over HTTPS only): on whenever the gateway is
+    /// reached through HTTPS, as every deployment behind a TLS proxy is.
+    pub secure_cookies: bool,
 }
 
 #[derive(Clone)]
@@ -63,6 +67,8 @@ pub struct AppState {
     pub public_limit: Option<std::sync::Arc<public_limit::PublicLimit>>,
     /// The header a trusted reverse proxy puts the client's address in (see GatewayConfig).
     pub client_ip_header: Option<HeaderName>,
+    /// The console's cookies carry `Secure` (see GatewayConfig).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -94,6 +100,7 @@ impl AppState {
             token_ttl: config.token_ttl,
             public_limit: public_limit::PublicLimit::new(config.public_requests_per_minute, client_ip_header.clone()),
             client_ip_header,
+            secure_cookies: config.secure_cookies,
         })
     }
 }
@@ -137,6 +144,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             error::ApiError::new(wuguan_platform::ErrorCode::InvalidArgument, "method not allowed for this route")
         })
         .with_state(state)
+        .layer(axum::middleware::from_fn(security_headers::add))
         .layer(axum::middleware::from_fn(header_limit::bound_headers))
         .layer(shed)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(http::StatusCode::GATEWAY_TIMEOUT, request_timeout))

@@ -26,19 +26,19 @@ struct LoginPage {
 }
 
 /// A visitor's CSRF secret for public forms: the existing cookie, or a new one to set.
-pub(super) fn visitor(parts_cookie: Option<String>) -> (String, Option<(http::HeaderName, String)>) {
+pub(super) fn visitor(parts_cookie: Option<String>, secure: bool) -> (String, Option<(http::HeaderName, String)>) {
     match parts_cookie {
         Some(v) if v.len() >= 32 => (v, None),
         _ => {
             let v = uuid::Uuid::new_v4().simple().to_string();
-            let cookie = set_cookie(VISITOR_COOKIE, &v, Duration::from_secs(24 * 3600));
+            let cookie = set_cookie(VISITOR_COOKIE, &v, Duration::from_secs(24 * 3600), secure);
             (v, Some(cookie))
         }
     }
 }
 
-pub async fn login_form(parts: Parts) -> Response {
-    let (secret, cookie) = visitor(cookie_value(&parts, VISITOR_COOKIE));
+pub async fn login_form(State(s): State<AppState>, parts: Parts) -> Response {
+    let (secret, cookie) = visitor(cookie_value(&parts, VISITOR_COOKIE), s.secure_cookies);
     let body = page(LoginPage { nav: None, error: None, username: String::new(), csrf: csrf_for(&secret) });
     with_cookie(cookie, body)
 }
@@ -80,12 +80,12 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
         return fail("登录失败，请稍后再试。");
     };
     let home = if matches!(role, Role::Resident | Role::OwnerRep) { "/console/submit" } else { "/console" };
-    ([set_cookie(SESSION_COOKIE, &token, s.token_ttl)], Redirect::to(home)).into_response()
+    ([set_cookie(SESSION_COOKIE, &token, s.token_ttl, s.secure_cookies)], Redirect::to(home)).into_response()
 }
 
-pub async fn logout(session: Session, body: Bytes) -> Response {
+pub async fn logout(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
     if signed_form(&session, &body).is_none() {
         return forbidden_form();
     }
-    ([clear_cookie(SESSION_COOKIE)], Redirect::to("/console/login")).into_response()
+    ([clear_cookie(SESSION_COOKIE, s.secure_cookies)], Redirect::to("/console/login")).into_response()
 }

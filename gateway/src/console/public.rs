@@ -47,10 +47,14 @@ fn anonymous(s: &AppState, town: &str) -> Option<Bearer> {
 
 /// The secret a public form's CSRF token is bound to, for a page that shows a form: the
 /// session's token when signed in, else the visitor cookie (set now if missing).
-fn page_form_secret(session: &Option<Session>, parts: &Parts) -> (String, Option<(http::HeaderName, String)>) {
+fn page_form_secret(
+    session: &Option<Session>,
+    parts: &Parts,
+    secure: bool,
+) -> (String, Option<(http::HeaderName, String)>) {
     match session {
         Some(sess) => (sess.token.clone(), None),
-        None => visitor(cookie_value(parts, VISITOR_COOKIE)),
+        None => visitor(cookie_value(parts, VISITOR_COOKIE), secure),
     }
 }
 
@@ -153,7 +157,7 @@ pub async fn submit_form(
     let Some(town) = town.filter(|t| !t.trim().is_empty()) else {
         return choose_town(&s, &session).await;
     };
-    let (secret, cookie) = page_form_secret(&session, &parts);
+    let (secret, cookie) = page_form_secret(&session, &parts, s.secure_cookies);
     let body = submit_page(&s, &session, &town, &secret, None).await;
     with_cookie(cookie, body)
 }
@@ -278,7 +282,7 @@ pub async fn track(
     Query(q): Query<TrackQuery>,
 ) -> Response {
     let code = q.code.unwrap_or_default().trim().to_owned();
-    let (secret, cookie) = page_form_secret(&session, &parts);
+    let (secret, cookie) = page_form_secret(&session, &parts, s.secure_cookies);
     let notice = match (q.new, q.rated.as_deref()) {
         (Some(_), _) => Some(format!("已受理。请记下查询码 {code}，凭它查询办理进度。")),
         (_, Some("dispute")) => Some("已收到您的意见，问题已退回责任单位重新办理。".to_owned()),
@@ -330,7 +334,7 @@ pub async fn rate(
                 (tonic::Code::FailedPrecondition, _) => "本件目前不在待评价状态。".to_owned(),
                 _ => not_found_or(e),
             };
-            let (secret, cookie) = page_form_secret(&session, &parts);
+            let (secret, cookie) = page_form_secret(&session, &parts, s.secure_cookies);
             let req = s.upstreams.request(&Bearer(None), dpb::TrackTicketRequest { tracking_code: code.clone() });
             let found = s.upstreams.dispatch().track_ticket(req).await.ok().map(|t| tracked(t.into_inner()));
             let view = TrackPage {

@@ -48,20 +48,24 @@ pub fn cookie_value(parts: &Parts, name: &str) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age: Duration) -> (http::HeaderName, String) {
+/// A console cookie: HttpOnly, SameSite=Strict, and `Secure` when the gateway is reached over
+/// HTTPS (`secure`, from its configuration).
+pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> (http::HeaderName, String) {
     let cookie = Cookie::build((name.to_owned(), value.to_owned()))
         .path("/console")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Strict)
         .max_age(cookie::time::Duration::seconds(max_age.as_secs() as i64))
         .build();
     (http::header::SET_COOKIE, cookie.to_string())
 }
 
-pub fn clear_cookie(name: &str) -> (http::HeaderName, String) {
+pub fn clear_cookie(name: &str, secure: bool) -> (http::HeaderName, String) {
     let cookie = Cookie::build((name.to_owned(), String::new()))
         .path("/console")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Strict)
         .max_age(cookie::time::Duration::ZERO)
         .build();
@@ -75,10 +79,9 @@ impl FromRequestParts<AppState> for Session {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token =
             cookie_value(parts, SESSION_COOKIE).ok_or_else(|| Redirect::to("/console/login").into_response())?;
-        let principal = state
-            .verifier
-            .verify(&token)
-            .map_err(|_| ([clear_cookie(SESSION_COOKIE)], Redirect::to("/console/login")).into_response())?;
+        let principal = state.verifier.verify(&token).map_err(|_| {
+            ([clear_cookie(SESSION_COOKIE, state.secure_cookies)], Redirect::to("/console/login")).into_response()
+        })?;
         let name = state.verifier.verify_claims(&token).ok().and_then(|c| c.name).filter(|n| !n.trim().is_empty());
         Ok(Session { csrf: csrf_for(&token), token, principal, name, path: parts.uri.path().to_owned() })
     }
