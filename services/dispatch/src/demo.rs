@@ -324,5 +324,7 @@ pub async fn load<S: DispatchStore>(dispatcher: &Dispatcher<S>) -> anyhow::Resul
         }
     }
     store.escalate_overdue(now, 24 * HOUR_MS, 10_000).await?;
+    // The units' warnings before breach (临期预警), as the first sweep would give them.
+    store.warn_nearly_due(now, crate::escalation::SweepConfig::default().warn_at_percent, 10_000).await?;
     Ok(true)
 }

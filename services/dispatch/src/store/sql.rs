@@ -298,6 +298,33 @@ fn calendar_from_rows(
     Ok(out)
 }
 
+/// An event the sweep records on a ticket it changed in place (an escalation, a warning): the
+/// status stays, the actor is the system.
+fn sweep_event(
+    ticket_id: &str,
+    action: TicketAction,
+    status: &str,
+    level: u32,
+    unit_id: Option<String>,
+    now: i64,
+    remarks: Vec<Remark>,
+) -> ServiceResult<TicketEvent> {
+    let status = Status::parse(status).ok_or_else(|| corrupt("tickets.status", status))?;
+    Ok(TicketEvent {
+        id: new_id(),
+        ticket_id: ticket_id.to_owned(),
+        action: action.as_str().into(),
+        from_status: Some(status),
+        to_status: status,
+        actor: "system".into(),
+        at_ms: now,
+        note: String::new(),
+        level,
+        remarks,
+        unit_id,
+    })
+}
+
 fn changed_meanwhile() -> ServiceError {
     ServiceError::new(ErrorCode::Aborted, "the ticket changed meanwhile; reload it and try again")
 }
@@ -438,7 +465,7 @@ macro_rules! sql_store {
             async fn warn_if_still(&self, id: &str, now: i64) -> ServiceResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
-                    "UPDATE tickets SET warned_at = $1, version = version + 1 \
+                    "UPDATE tickets SET warned_at = $1, updated_at = $1, version = version + 1 \
                      WHERE id = $2 AND warned_at IS NULL AND status IN ('assigned', 'accepted', 'reopened') \
                      RETURNING status, town, unit_id, level",
                 )
@@ -447,20 +474,8 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((status, town, unit_id, level)) = row else { return Ok(false) };
-                let status = Status::parse(&status).ok_or_else(|| corrupt("tickets.status", &status))?;
-                let event = TicketEvent {
-                    id: new_id(),
-                    ticket_id: id.to_owned(),
-                    action: TicketAction::Warn.as_str().into(),
-                    from_status: Some(status),
-                    to_status: status,
-                    actor: "system".into(),
-                    at_ms: now,
-                    note: String::new(),
-                    level: u32::try_from(level).unwrap_or(0),
-                    remarks: Vec::new(),
-                    unit_id,
-                };
+                let level = u32::try_from(level).unwrap_or(0);
+                let event = sweep_event(id, TicketAction::Warn, &status, level, unit_id, now, Vec::new())?;
                 Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -492,20 +507,7 @@ macro_rules! sql_store {
                 };
                 // Another replica got there first: its update re-checked `level` under the row lock.
                 let Some((status, town, unit_id)) = row else { return Ok(false) };
-                let status = Status::parse(&status).ok_or_else(|| corrupt("tickets.status", &status))?;
-                let event = TicketEvent {
-                    id: new_id(),
-                    ticket_id: id.to_owned(),
-                    action: TicketAction::Escalate.as_str().into(),
-                    from_status: Some(status),
-                    to_status: status,
-                    actor: "system".into(),
-                    at_ms: now,
-                    note: String::new(),
-                    level: to_level,
-                    remarks: vec![Remark::of(why)],
-                    unit_id,
-                };
+                let event = sweep_event(id, TicketAction::Escalate, &status, to_level, unit_id, now, vec![Remark::of(why)])?;
                 Self::insert_events(&mut tx, &town, std::slice::from_ref(&event)).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -949,11 +951,11 @@ macro_rules! sql_store {
             }
 
             async fn warn_nearly_due(&self, now: i64, percent: u32, limit: i64) -> ServiceResult<Vec<String>> {
-                // Through tickets_open_level (level, status), which intake keeps anyway: every level
-                // named, so both of its columns narrow the read to the open tickets.
+                // The predicate of the tickets_to_warn index (migration 0013), word for word, so the
+                // planner reads only the open, unwarned tickets whose deadline is still ahead.
                 let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id FROM tickets WHERE level IN (0, 1, 2) AND status IN ('assigned', 'accepted', 'reopened') \
-                     AND warned_at IS NULL AND resolve_by > ",
+                    "SELECT id FROM tickets WHERE warned_at IS NULL AND status IN ('assigned', 'accepted', 'reopened') \
+                     AND resolve_by > ",
                 );
                 q.push_bind(now);
                 q.push(" AND assigned_at IS NOT NULL AND (").push_bind(now);
