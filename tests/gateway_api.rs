@@ -351,6 +351,14 @@ async fn estate_writes(t: &TestStack) {
     bad["name"] = json!("   ");
     let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, bad).await;
     assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "name");
+    // A name that reads differently from what it is (RTL override), or hides a NUL or a
+    // zero-width character, is refused by field; nothing is written.
+    for hidden in ["假\u{202E}区小", "阳光\u{0}花园", "阳光\u{200B}花园"] {
+        let (status, body) = t.post("/api/v1/towns/zhongxing/estates", &zx, estate_body(&community_id, hidden)).await;
+        let error = assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
+        assert_eq!(error["field"], "name", "{hidden:?}");
+        assert!(error["message_zh"].as_str().unwrap().contains("不可见字符"), "{body}");
+    }
     let (status, body) = t.send(Method::POST, "/api/v1/towns/zhongxing/estates", Some(&zx), None).await;
     assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument");
     let existing_name = t.get_all("/api/v1/towns/zhongxing/estates?page_size=1", &zx).await[0]["name"].clone();

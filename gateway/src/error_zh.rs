@@ -221,6 +221,8 @@ fn sentence(label: &str, message: &str) -> String {
         "项目名称不能含冒号或换行".to_owned()
     } else if message.contains("is given twice") {
         "同一项目填写了两次".to_owned()
+    } else if message.contains("direction-changing or invisible characters") {
+        "不能含控制字符、文字方向控制符或不可见字符".to_owned()
     } else if message.contains("make-up working day") {
         "只有周六、周日可设为调休上班日".to_owned()
     } else if message.contains("is listed twice") {
@@ -271,6 +273,14 @@ mod tests {
 
     fn zh(field: &str, message: &str) -> String {
         message_zh(&ServiceError::invalid(field, message))
+    }
+
+    #[test]
+    fn hidden_characters_read_in_chinese() {
+        assert_eq!(
+            zh("name", "name must not contain control, direction-changing or invisible characters"),
+            "「名称」不能含控制字符、文字方向控制符或不可见字符。"
+        );
     }
 
     #[test]

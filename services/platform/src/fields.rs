@@ -39,6 +39,27 @@ pub fn named_enum<E: Vocabulary>(field: &str, value: &str) -> ServiceResult<E> {
         .ok_or_else(|| ServiceError::invalid(field, format!("unknown {field} {value:?}: one of {}", E::names())))
 }
 
+/// A character that has no place in a name or a line of text people read: control characters
+/// (NUL among them), the Unicode direction overrides and isolates that make a name read
+/// differently from what it is (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C), and the
+/// invisible ones (zero-width space and joiners, word joiner, byte-order mark).
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// INVALID_ARGUMENT on `field` when `value` holds a character [`is_hidden_or_control`] refuses.
+pub fn visible_text(field: &str, value: &str) -> ServiceResult<()> {
+    if value.chars().any(is_hidden_or_control) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{field} must not contain control, direction-changing or invisible characters"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -18,6 +18,7 @@ pub fn name(field: &str, value: &str) -> ServiceResult<String> {
     if v.chars().count() > MAX_NAME_CHARS {
         return Err(ServiceError::invalid(field, format!("{field} must be at most {MAX_NAME_CHARS} characters")));
     }
+    wuguan_platform::fields::visible_text(field, v)?;
     Ok(v.to_owned())
 }
 
@@ -26,6 +27,7 @@ pub fn text(field: &str, value: &str) -> ServiceResult<String> {
     if v.chars().count() > MAX_TEXT_CHARS {
         return Err(ServiceError::invalid(field, format!("{field} must be at most {MAX_TEXT_CHARS} characters")));
     }
+    wuguan_platform::fields::visible_text(field, v)?;
     Ok(v.to_owned())
 }
 
@@ -198,6 +200,17 @@ mod tests {
             residents: Some(2800),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn names_refuse_nul_direction_overrides_and_invisible_characters() {
+        for bad in ["阳光\u{0}花园", "阳光\u{202E}园花", "阳光\u{200B}花园", "\u{FEFF}阳光花园", "阳光\u{2066}花园"]
+        {
+            let err = name("name", bad).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("name"), "{bad:?}");
+            assert!(text("address", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(name("name", " 阳光花园（一期） ").unwrap(), "阳光花园（一期）");
     }
 
     #[test]
