@@ -33,6 +33,7 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// wuguan's vocabulary: every enum of the contracts as a domain enum (no UNSPECIFIED) with its
 /// snake_case name and Chinese label, generated from the `.proto` options
 /// (`wuguan/common/v1/labels.proto`). Services and the gateway print these and nothing else.
+mod league;
 mod status;
 
 pub mod vocab {

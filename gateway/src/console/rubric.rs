@@ -29,7 +29,7 @@ type LeagueRow = (&'static str, &'static str, String);
 
 /// The league indicators a weight applies to (volume is shown, not scored).
 fn scored_indicators() -> impl Iterator<Item = LeagueIndicator> {
-    LeagueIndicator::ALL.iter().copied().filter(|i| *i != LeagueIndicator::Volume)
+    LeagueIndicator::ALL.iter().copied().filter(|i| i.is_scored())
 }
 
 #[derive(Template)]

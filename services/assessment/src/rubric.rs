@@ -88,19 +88,12 @@ pub fn validate_league(league: &LeagueRules) -> ServiceResult<()> {
     let mut seen = std::collections::HashSet::new();
     for (i, w) in league.weights.iter().enumerate() {
         let field = |f: &str| format!("rules.league.weights[{i}].{f}");
-        match LeagueIndicator::parse(&w.indicator) {
-            Some(LeagueIndicator::Volume) | None => {
-                let names: Vec<_> = LeagueIndicator::ALL
-                    .iter()
-                    .filter(|i| **i != LeagueIndicator::Volume)
-                    .map(|i| i.as_str())
-                    .collect();
-                return Err(ServiceError::invalid(
-                    field("indicator"),
-                    format!("indicator must be one of {}", names.join(", ")),
-                ));
-            }
-            Some(_) => {}
+        if !LeagueIndicator::parse(&w.indicator).is_some_and(LeagueIndicator::is_scored) {
+            let names: Vec<_> = LeagueIndicator::ALL.iter().filter(|l| l.is_scored()).map(|l| l.as_str()).collect();
+            return Err(ServiceError::invalid(
+                field("indicator"),
+                format!("indicator must be one of {}", names.join(", ")),
+            ));
         }
         if !seen.insert(w.indicator.as_str()) {
             return Err(ServiceError::invalid(field("indicator"), "the same indicator appears twice"));

@@ -619,7 +619,7 @@ async fn closed_loop<S: DispatchStore>(store: S) {
     // 8 of 10 days gone: warned. 5 of 10: not yet. Past its deadline: escalation's, not a warning.
     let late = assigned(&store, now - 8 * DAY_MS, 10 * DAY_MS).await;
     let half = assigned(&store, now - 5 * DAY_MS, 10 * DAY_MS).await;
-    let past = assigned(&store, now - 11 * DAY_MS, 10 * DAY_MS).await;
+    assigned(&store, now - 11 * DAY_MS, 10 * DAY_MS).await; // `past`: its deadline went by
     let returned = assigned(&store, now - HOUR_MS, 10 * DAY_MS).await;
     assert_eq!(store.warn_nearly_due(now, 75, 100).await.unwrap(), vec![late.id.clone()]);
     assert!(store.warn_nearly_due(now + 1, 75, 100).await.unwrap().is_empty(), "one warning per ticket");
@@ -683,7 +683,6 @@ async fn closed_loop<S: DispatchStore>(store: S) {
     // Another county's view of the town, or another period, counts none of it.
     assert!(store.unit_work("t1", Some("other"), (now - 30 * DAY_MS, now + DAY_MS), now).await.unwrap().is_empty());
     assert!(store.unit_work("t1", None, (now + DAY_MS, now + 2 * DAY_MS), now).await.unwrap().is_empty());
-    let _ = past;
 
     // Return reasons: the town's list, in its order, replaced whole.
     assert!(store.return_reasons("t1").await.unwrap().is_empty());

@@ -142,7 +142,13 @@ impl<S: DispatchStore> DispatchGrpc<S> {
 
     async fn act(&self, p: &Principal, id: &str, action: Action) -> ServiceResult<pb::Ticket> {
         let t = self.visible_ticket(p, id).await?;
-        let (next, events) = lifecycle::apply(&t, action, p, now_ms())?;
+        self.apply_to(p, &t, action, now_ms()).await
+    }
+
+    /// Applies `action` to a ticket the principal sees (for actions that need the ticket to be
+    /// built: its town's rules, a new assignment) and stores the transition.
+    async fn apply_to(&self, p: &Principal, t: &Ticket, action: Action, now: i64) -> ServiceResult<pb::Ticket> {
+        let (next, events) = lifecycle::apply(t, action, p, now)?;
         let saved = self.store.save_transition(t.version, &next, &events).await?;
         Ok(self.view(p, saved, Vec::new()))
     }
@@ -371,9 +377,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let t = self.visible_ticket(&p, &r.id).await?;
             let offered = self.store.return_reasons(&t.town).await?;
             let reason_label = return_reasons::label_of(&offered, reason_code, &r.town_reason_code)?;
-            let (next, events) = lifecycle::apply(&t, Action::Reject { reason_label, reason: r.reason }, &p, now_ms())?;
-            let saved = self.store.save_transition(t.version, &next, &events).await?;
-            Ok(self.view(&p, saved, Vec::new()))
+            self.apply_to(&p, &t, Action::Reject { reason_label, reason: r.reason }, now_ms()).await
         }
         .await)
     }
@@ -398,10 +402,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 if r.person_id.trim().is_empty() { None } else { Some(id_field("person_id", &r.person_id)?) };
             let now = now_ms();
             let assignment = self.dispatcher.reassignment(&t, &unit_id, person_id, now).await?;
-            let (next, events) =
-                lifecycle::apply(&t, Action::Reassign { assignment: Box::new(assignment), note: r.note }, &p, now)?;
-            let saved = self.store.save_transition(t.version, &next, &events).await?;
-            Ok(self.view(&p, saved, Vec::new()))
+            self.apply_to(&p, &t, Action::Reassign { assignment: Box::new(assignment), note: r.note }, now).await
         }
         .await)
     }
@@ -455,9 +456,7 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
                 template: Box::new(template),
                 callback_by_ms,
             };
-            let (next, events) = lifecycle::apply(&t, action, &p, now)?;
-            let saved = self.store.save_transition(t.version, &next, &events).await?;
-            Ok(self.view(&p, saved, Vec::new()))
+            self.apply_to(&p, &t, action, now).await
         }
         .await)
     }
