@@ -363,8 +363,9 @@ struct OutboxArgs {
 /// Sign-in and the requests that need none (gateway).
 #[derive(Args, Clone)]
 struct SignInArgs {
-    /// Lifetime of a sign-in token.
-    #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 8 * 3600)]
+    /// Lifetime of a sign-in token; `POST /api/v1/auth/refresh` (and the console, while it is
+    /// used) renews it for up to 12 hours after signing in.
+    #[arg(long, env = "WUGUAN_TOKEN_TTL_SECS", default_value_t = 3600)]
     token_ttl_secs: u64,
     /// Requests that need no sign-in (anonymous complaints, tracking, rating) allowed per client
     /// address per minute; sign-ins count apart, per account and address. 0 turns both off.
@@ -397,11 +398,16 @@ struct TokenArgs {
     /// The responsible unit the system acts for, if any (e.g. the police station's unit id).
     #[arg(long)]
     unit: Option<String>,
-    /// Lifetime in days.
+    /// Lifetime in days (at most 366; rotate before it ends).
     #[arg(long, default_value_t = 90)]
     days: u64,
     #[arg(long, env = "WUGUAN_JWT_PRIVATE_KEY", default_value = "data/jwt-private.pem")]
     jwt_private_key: PathBuf,
+    /// The registry's database: the token is recorded there, so the county lists it and can
+    /// revoke it (the console's 服务令牌 page, `DELETE /api/v1/service-tokens/{id}`). Without
+    /// it the token is unlisted and only a signing-key rotation ends it.
+    #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL")]
+    registry_database_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -420,7 +426,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Dispatch(args) => dispatch(args).await,
         Command::Assessment(args) => assessment(args).await,
         Command::Gateway(args) => gateway(args).await,
-        Command::Token(args) => token(args),
+        Command::Token(args) => token(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Backup(args) => {
             let copied = wuguan::backup::backup(&args.data_dir, &args.to).await?;
@@ -662,7 +668,7 @@ async fn health(args: HealthArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn token(args: TokenArgs) -> anyhow::Result<()> {
+async fn token(args: TokenArgs) -> anyhow::Result<()> {
     if args.subject.trim().is_empty() {
         anyhow::bail!("--subject must not be empty");
     }
@@ -676,8 +682,38 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
         (Role::County, Some(_)) => anyhow::bail!("a county token covers every town: leave out --town"),
         (_, town) => town,
     };
+    anyhow::ensure!((1..=366).contains(&args.days), "--days must be between 1 and 366");
     let signer = TokenSigner::from_file(&args.jwt_private_key)?;
+    let life = Duration::from_secs(args.days * 24 * 3600);
     let principal = Principal { subject: args.subject, role, town, county: args.county, unit: args.unit, estate: None };
-    println!("{}", signer.sign(&principal, Duration::from_secs(args.days * 24 * 3600))?);
+    let token = match args.registry_database_url.filter(|u| !u.trim().is_empty()) {
+        Some(url) => {
+            let now = wuguan_platform::db::now_ms();
+            let record = wuguan_registry::model::ServiceTokenRecord {
+                id: wuguan_registry::model::new_id(),
+                name: principal.subject.clone(),
+                role: principal.role,
+                town: principal.town.clone(),
+                county: principal.county.clone(),
+                unit_id: principal.unit.clone(),
+                created_by: "wuguan token".to_owned(),
+                created_at: now,
+                expires_at: now + life.as_millis() as i64,
+                revoked_at: None,
+                revoked_by: None,
+            };
+            wuguan_registry::setup::record_service_token_at(&url, &record).await?;
+            eprintln!(
+                "recorded as service token {} (revoke it with DELETE /api/v1/service-tokens/{})",
+                record.id, record.id
+            );
+            signer.sign_service(&principal, &record.id, life)?
+        }
+        None => {
+            eprintln!("not recorded (no --registry-database-url): this token cannot be revoked alone");
+            signer.sign(&principal, life)?
+        }
+    };
+    println!("{token}");
     Ok(())
 }

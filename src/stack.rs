@@ -42,6 +42,10 @@ pub struct StackConfig {
 /// few to guess passwords or flood a town with complaints from one address.
 pub const DEFAULT_PUBLIC_REQUESTS_PER_MINUTE: u32 = 60;
 
+/// Life of the services' own tokens (dispatch's and assessment's for the registry), minted at
+/// every start: a year, within what verifiers accept (`MAX_TOKEN_LIFE`).
+const INTERNAL_TOKEN_LIFE: Duration = Duration::from_secs(366 * 24 * 3600);
+
 impl StackConfig {
     /// Everything on SQLite under `data_dir`, on the given addresses.
     pub fn sqlite(
@@ -67,7 +71,7 @@ impl StackConfig {
             outbox_interval: Duration::from_secs(5),
             gateway_listen: gateway_listen.to_owned(),
             load_demo: true,
-            token_ttl: Duration::from_secs(8 * 3600),
+            token_ttl: Duration::from_secs(3600),
             public_requests_per_minute: DEFAULT_PUBLIC_REQUESTS_PER_MINUTE,
             client_ip_header: None,
             secure_cookies: false,
@@ -147,7 +151,7 @@ impl Stack {
                 unit: None,
                 estate: None,
             },
-            Duration::from_secs(3650 * 24 * 3600),
+            INTERNAL_TOKEN_LIFE,
         )?;
         let dispatch_config = wuguan_dispatch::server::DispatchConfig {
             database_url: config.dispatch_database_url.clone(),
@@ -174,7 +178,7 @@ impl Stack {
                 unit: None,
                 estate: None,
             },
-            Duration::from_secs(3650 * 24 * 3600),
+            INTERNAL_TOKEN_LIFE,
         )?;
         let assessment_config = wuguan_assessment::server::AssessmentConfig {
             database_url: config.assessment_database_url.clone(),

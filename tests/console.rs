@@ -466,13 +466,28 @@ async fn roles_work_their_flows_in_the_console() {
     let (status, board, _) = county.get("/console/tickets?town=anhe").await;
     assert!(status == StatusCode::OK && board.contains("诉求台账"), "{board}");
 
-    // Signing out needs the token too, and ends the session.
+    // Signing out needs the token too, and ends the session — everywhere: a copy of the
+    // cookie (another browser, a stolen token) stops working on the services and the console.
+    let copied = office.cookies["wuguan_session"].clone();
     let (status, _, _) = office.post("/console/logout", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = office.post("/console/logout", &[("csrf", token.as_str())]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _, location) = office.get("/console").await;
     assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/login")));
+    let mut elsewhere = Browser::new(&t.base);
+    elsewhere.cookies.insert("wuguan_session".into(), copied.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (api, _) = t.get("/api/v1/complaints?town=zhongxing&page_size=1", &copied).await;
+        let (_, _, location) = elsewhere.get("/console").await;
+        if api == StatusCode::UNAUTHORIZED && location.as_deref() == Some("/console/login") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the copied session still works: {api} {location:?}");
+        elsewhere.cookies.insert("wuguan_session".into(), copied.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     let (status, css, _) = office.get("/console/static/console.css").await;
     assert!(status == StatusCode::OK && css.contains("--brand"), "assets are served by the gateway");
@@ -1298,6 +1313,13 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let (status, refused, _) = office.post("/console/units/persons", &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.contains("电话号码格式不正确"), "{refused}");
+    // The reset ended the police browser's session (a stolen token ends with it): sign in anew.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while police.get("/console").await.2.as_deref() != Some("/console/login") {
+        assert!(std::time::Instant::now() < deadline, "the session before the reset still works");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    police.sign_in_with("zhongxing.police", "reset-by-office").await;
     let (status, _, _) = police.get("/console/units").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -1399,5 +1421,73 @@ async fn pages_carry_security_headers_and_cookies_go_secure_behind_https() {
     let login = client.get(format!("{}/console/login", t.base)).send().await.unwrap();
     let cookie = login.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert!(!cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    t.stop().await;
+}
+
+/// Sign-in tokens are short; a console session in use is renewed as it goes (a fresh cookie once
+/// half the token's life has passed), and the forms already open stay valid across the renewal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_session_in_use_is_renewed_and_its_open_forms_stay_valid() {
+    let Some(t) = TestStack::start_configured(Store::Sqlite, |c| {
+        c.public_requests_per_minute = 0;
+        c.token_ttl = std::time::Duration::from_secs(4);
+    })
+    .await
+    else {
+        return;
+    };
+    let mut clerk = Browser::new(&t.base);
+    clerk.sign_in("zhongxing.town_office").await;
+    let first = clerk.cookies["wuguan_session"].clone();
+    let (status, page, _) = clerk.get("/console").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(clerk.cookies["wuguan_session"], first, "not renewed while most of its life is left");
+    let open_form = csrf(&page);
+    // Token times are whole seconds: 3.2 s after issue at least 3 of its 4 have passed.
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    let (status, _, _) = clerk.get("/console/tickets").await;
+    assert_eq!(status, StatusCode::OK);
+    let renewed = clerk.cookies["wuguan_session"].clone();
+    assert_ne!(renewed, first, "renewed past half its life");
+    let (status, body) = t.get("/api/v1/me", &renewed).await;
+    assert_eq!((status, body["username"].as_str()), (StatusCode::OK, Some("zhongxing.town_office")), "{body}");
+    // The form opened before the renewal still carries a valid token.
+    let (status, _, location) = clerk.post("/console/logout", &[("csrf", open_form.as_str())]).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/console/login")));
+    t.stop().await;
+}
+
+/// The town office mints a service token for the hotline's system on the accounts page (shown
+/// once), the system calls with it, and revoking it on the same page ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_mints_and_revokes_a_service_token_in_the_console() {
+    let Some(t) = TestStack::start(Store::Sqlite).await else { return };
+    let mut office = Browser::new(&t.base);
+    office.sign_in("zhongxing.town_office").await;
+    let (status, page, _) = office.get("/console/accounts").await;
+    assert!(status == StatusCode::OK && page.contains("服务令牌"), "{page}");
+    let token = csrf(&page);
+    let (status, refused, _) =
+        office.post("/console/service-tokens", &[("csrf", token.as_str()), ("name", "x"), ("days", "30")]).await;
+    assert!(status == StatusCode::UNPROCESSABLE_ENTITY && refused.contains("系统名称为 3 至 64 个"), "{refused}");
+    let (status, page, _) = office
+        .post("/console/service-tokens", &[("csrf", token.as_str()), ("name", "hotline-12345"), ("days", "30")])
+        .await;
+    assert!(status == StatusCode::OK && page.contains("只显示这一次"), "{page}");
+    let minted = value_after(&page, &["<pre class=\"token\">"]);
+    let minted = minted.split('<').next().unwrap().to_owned();
+    let (status, body) = t.get("/api/v1/complaints?town=zhongxing&page_size=1", &minted).await;
+    assert_eq!(status, StatusCode::OK, "the hotline calls with it: {body}");
+    let (_, again, _) = office.get("/console/accounts").await;
+    assert!(!again.contains(&minted), "shown once only");
+    let id = value_after(&again, &["action=\"/console/service-tokens/revoke\"", "name=\"id\" value=\""]);
+    let (status, page, _) =
+        office.post("/console/service-tokens/revoke", &[("csrf", token.as_str()), ("id", id.as_str())]).await;
+    assert!(status == StatusCode::OK && page.contains("已吊销 hotline-12345"), "{page}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while t.get("/api/v1/complaints?town=zhongxing&page_size=1", &minted).await.0 != StatusCode::UNAUTHORIZED {
+        assert!(std::time::Instant::now() < deadline, "the revoked token still works");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     t.stop().await;
 }

@@ -9,6 +9,7 @@ pub mod header_limit;
 pub mod openapi;
 pub mod printable;
 pub mod public_limit;
+pub mod revocations;
 pub mod routes;
 pub mod security_headers;
 pub mod ticket_action;
@@ -69,6 +70,10 @@ pub struct AppState {
     pub client_ip_header: Option<HeaderName>,
     /// The console's cookies carry `Secure` (see GatewayConfig).
     pub secure_cookies: bool,
+    /// A secret of this deployment (derived from the signing key, so every replica has it)
+    /// that binds a console session's CSRF token to the session, not to one token of it: a
+    /// refreshed cookie leaves the forms already open valid.
+    pub session_secret: std::sync::Arc<str>,
 }
 
 impl AppState {
@@ -101,6 +106,7 @@ impl AppState {
             public_limit: public_limit::PublicLimit::new(config.public_requests_per_minute, client_ip_header.clone()),
             client_ip_header,
             secure_cookies: config.secure_cookies,
+            session_secret: console::session::csrf_for(&format!("session-secret:{private_pem}")).into(),
         })
     }
 }
@@ -137,6 +143,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             console::router()
                 .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
                 .route_layer(axum::middleware::from_fn(route_metrics))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), console::session::slide_session))
                 .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES)),
         )
         .fallback(error::not_found)
@@ -194,8 +201,16 @@ pub async fn run(
     wuguan_platform::metrics::install();
     let state = AppState::new(&config)?;
     tracing::info!(addr = %listener.local_addr()?, "gateway starting");
+    let (stop_sync, stopped) = tokio::sync::watch::channel(false);
+    let sync = tokio::spawn(wuguan_platform::revocation::keep_in_sync(
+        state.verifier.revocations(),
+        revocations::GatewayFeed { upstreams: state.upstreams.clone(), signer: state.signer.clone() },
+        stopped,
+    ));
     // The peer address reaches handlers (the public limit keys on it).
     let app = router(state, config.request_timeout).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let _ = stop_sync.send(true);
+    let _ = sync.await;
+    Ok(served?)
 }

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::routes::{
     assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, reply_templates, returns,
-    rubric,
+    rubric, service_tokens,
 };
 use crate::vocab;
 use serde_json::{Value, json};
@@ -20,6 +20,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .routes(routes!(auth::login))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(service_tokens::create_service_token, service_tokens::list_service_tokens))
+        .routes(routes!(service_tokens::revoke_service_token))
         .routes(routes!(ledger::change_password))
         .routes(routes!(ledger::reset_password))
         .routes(routes!(ledger::disable_account))

@@ -3,9 +3,10 @@
 //! clerk) and sets a new password for someone who lost theirs. The registry decides who may.
 
 use super::common::*;
-use super::session::Session;
+use super::session::{SESSION_COOKIE, Session, clear_cookie, set_cookie};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::Bearer;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -54,7 +55,28 @@ pub async fn change_password(State(s): State<AppState>, session: Session, body: 
     let req =
         rpb::ChangePasswordRequest { current_password: field("current_password"), new_password: field("new_password") };
     match s.upstreams.accounts().change_password(s.upstreams.request(&bearer(&session), req)).await {
-        Ok(_) => Redirect::to("/console/password?done=1").into_response(),
+        // The new password voided every token of the account, this browser's too: sign it in
+        // again with the new one, so only the other sessions end.
+        Ok(_) => {
+            let again = rpb::AuthenticateRequest {
+                username: session.principal.subject.clone(),
+                password: field("new_password"),
+            };
+            let token = match s.upstreams.accounts().authenticate(s.upstreams.request(&Bearer(None), again)).await {
+                Ok(account) => crate::routes::auth::session_token(&s, account.into_inner()).ok(),
+                Err(_) => None,
+            };
+            match token {
+                Some(token) => (
+                    [set_cookie(SESSION_COOKIE, &token, s.token_ttl, s.secure_cookies)],
+                    Redirect::to("/console/password?done=1"),
+                )
+                    .into_response(),
+                None => {
+                    ([clear_cookie(SESSION_COOKIE, s.secure_cookies)], Redirect::to("/console/login")).into_response()
+                }
+            }
+        }
         Err(e) => {
             let e = ApiError::from(e);
             match (e.0.field.as_deref(), e.0.message.as_str()) {
@@ -96,6 +118,10 @@ struct AccountsPage {
     estates: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
+    /// The town's service tokens: (id, name, unit name, expires (local date), revoked at (local)).
+    service_tokens: Vec<(String, String, String, String, Option<String>)>,
+    /// A service token just minted, shown this once.
+    minted: Option<String>,
 }
 
 async fn render(
@@ -104,6 +130,22 @@ async fn render(
     town: &str,
     error: Option<String>,
     notice: Option<String>,
+) -> Response {
+    render_with(s, session, town, error, notice, None).await
+}
+
+/// A local date and time of the town's zone, for the page.
+fn local(ms: i64) -> String {
+    wuguan_platform::local_time::local_minute(ms)
+}
+
+async fn render_with(
+    s: &AppState,
+    session: &Session,
+    town: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    minted: Option<String>,
 ) -> Response {
     let b = bearer(session);
     let town = town.to_owned();
@@ -145,7 +187,22 @@ async fn render(
             Err(e) => return refused(&ApiError::from(e), "/console"),
         }
     }
+    let req = rpb::ListServiceTokensRequest {
+        town: town.clone(),
+        page: Some(PageRequest { page_size: 100, page_token: String::new() }),
+    };
+    let service_tokens = match s.upstreams.accounts().list_service_tokens(s.upstreams.request(&b, req)).await {
+        Ok(r) => r.into_inner().tokens,
+        Err(e) => return refused(&ApiError::from(e), "/console"),
+    };
     let unit_name = |id: &str| units.iter().find(|u| u.0 == id).map(|u| u.1.clone()).unwrap_or_default();
+    let service_tokens = service_tokens
+        .into_iter()
+        .map(|t| {
+            let revoked = (t.revoked_at_ms != 0).then(|| local(t.revoked_at_ms));
+            (t.id, t.name, unit_name(&t.unit_id), local(t.expires_at_ms), revoked)
+        })
+        .collect();
     let rows = accounts
         .into_iter()
         .map(|a| {
@@ -164,8 +221,72 @@ async fn render(
         estates,
         notice,
         error,
+        service_tokens,
+        minted,
     };
     if view.error.is_some() { unprocessable(page(view)) } else { page(view) }
+}
+
+/// Mints a service token for another department's system; the page shows it this once.
+pub async fn mint_service_token(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session, "服务令牌") {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let days = match field("days").as_str() {
+        "" => 0,
+        d => match d.parse::<u32>() {
+            Ok(d) => d,
+            Err(_) => {
+                return render(&s, &session, &town, Some("有效天数应为 1 至 366 的整数。".to_owned()), None).await;
+            }
+        },
+    };
+    let req =
+        rpb::CreateServiceTokenRequest { name: field("name"), town: town.clone(), unit_id: field("unit_id"), days };
+    let record = match s.upstreams.accounts().create_service_token(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(r) => r.into_inner(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let message = match e.0.field.as_deref() {
+                Some("name") => "系统名称为 3 至 64 个字母、数字或 . _ -，例如 hotline-12345。".to_owned(),
+                Some("days") => "有效天数应为 1 至 366 的整数。".to_owned(),
+                Some("unit_id") => "请选择本镇的责任单位。".to_owned(),
+                _ => say(&e),
+            };
+            return render(&s, &session, &town, Some(message), None).await;
+        }
+    };
+    match crate::routes::service_tokens::sign(&s, &record) {
+        Ok(token) => {
+            let notice = format!(
+                "已为 {} 生成服务令牌，有效至 {}。令牌只显示这一次，请复制后交给对方系统的管理员。",
+                record.name,
+                local(record.expires_at_ms)
+            );
+            render_with(&s, &session, &town, None, Some(notice), Some(token)).await
+        }
+        Err(_) => render(&s, &session, &town, Some("生成令牌失败，请稍后再试。".to_owned()), None).await,
+    }
+}
+
+/// Revokes a service token: the system it was given to can no longer call wuguan.
+pub async fn revoke_service_token(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+    if let Some(refused) = managers_only(&session, "服务令牌") {
+        return refused;
+    }
+    let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
+    let town = posted_town(&session, &f);
+    let req = rpb::RevokeServiceTokenRequest { id: f.get("id").map(|v| v.trim().to_owned()).unwrap_or_default() };
+    match s.upstreams.accounts().revoke_service_token(s.upstreams.request(&bearer(&session), req)).await {
+        Ok(t) => {
+            let notice = format!("已吊销 {} 的服务令牌：对方系统随即不能再调用。", t.into_inner().name);
+            render(&s, &session, &town, None, Some(notice)).await
+        }
+        Err(e) => render(&s, &session, &town, Some(say(&ApiError::from(e))), None).await,
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -191,7 +312,7 @@ pub async fn accounts(State(s): State<AppState>, session: Session, Query(q): Que
     } else if let Some(u) = q.reset {
         Some(format!("已为 {u} 设置新密码。"))
     } else if let Some(u) = q.stopped {
-        Some(format!("已停用 {u}：不能再登录（已登录的至多 8 小时后失效）。"))
+        Some(format!("已停用 {u}：不能再登录，已登录的会话也随即失效。"))
     } else if let Some(u) = q.restarted {
         Some(format!("已启用 {u}。"))
     } else {

@@ -71,12 +71,10 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
         Err(status) if status.code() == tonic::Code::Unauthenticated => return fail("用户名或密码不正确。"),
         Err(status) => return fail(&say(&ApiError::from(status))),
     };
-    let name = account.display_name.clone();
-    let Some(principal) = crate::routes::auth::principal_of(account) else {
+    let Some(role) = Role::from_wire(account.role).ok().flatten() else {
         return fail("该账号没有角色，请联系管理员。");
     };
-    let role = principal.role;
-    let Ok(token) = s.signer.sign_named(&principal, Some(&name), s.token_ttl) else {
+    let Ok(token) = crate::routes::auth::session_token(&s, account) else {
         return fail("登录失败，请稍后再试。");
     };
     let home = if matches!(role, Role::Resident | Role::OwnerRep) { "/console/submit" } else { "/console" };
@@ -86,6 +84,12 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
 pub async fn logout(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
     if signed_form(&session, &body).is_none() {
         return forbidden_form();
+    }
+    // Signing out ends the session everywhere, not only in this browser: the cookie's token
+    // (and any copy of it) stops working on every service.
+    let req = s.upstreams.request(&bearer(&session), rpb::SignOutRequest {});
+    if let Err(e) = s.upstreams.accounts().sign_out(req).await {
+        tracing::warn!(error = %e, "sign-out not recorded; the cookie is cleared all the same");
     }
     ([clear_cookie(SESSION_COOKIE, s.secure_cookies)], Redirect::to("/console/login")).into_response()
 }

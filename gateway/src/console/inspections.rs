@@ -206,7 +206,7 @@ pub async fn record(State(s): State<AppState>, session: Session, body: Bytes) ->
         // The same form sent twice (a double click, a retry) records one inspection.
         idempotency_key: format!(
             "console-{}",
-            &csrf_for(&format!("{}:{}", session.token, String::from_utf8_lossy(&body)))[..48]
+            &csrf_for(&format!("{}:{}", session.csrf, String::from_utf8_lossy(&body)))[..48]
         ),
     };
     match s.upstreams.assessment().record_inspection(s.upstreams.request(&bearer(&session), req)).await {

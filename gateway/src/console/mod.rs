@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/accounts", get(accounts::accounts).post(accounts::create))
         .route("/console/accounts/reset", post(accounts::reset))
         .route("/console/accounts/stop", post(accounts::stop_or_restart))
+        .route("/console/service-tokens", post(accounts::mint_service_token))
+        .route("/console/service-tokens/revoke", post(accounts::revoke_service_token))
         .route("/console/units", get(units::units).post(units::add_unit))
         .route("/console/units/persons", post(units::add_person))
         .route("/console/units/persons/update", post(units::update_person))

@@ -79,12 +79,59 @@ impl FromRequestParts<AppState> for Session {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token =
             cookie_value(parts, SESSION_COOKIE).ok_or_else(|| Redirect::to("/console/login").into_response())?;
-        let principal = state.verifier.verify(&token).map_err(|_| {
+        let claims = state.verifier.verify_claims(&token).map_err(|_| {
             ([clear_cookie(SESSION_COOKIE, state.secure_cookies)], Redirect::to("/console/login")).into_response()
         })?;
-        let name = state.verifier.verify_claims(&token).ok().and_then(|c| c.name).filter(|n| !n.trim().is_empty());
-        Ok(Session { csrf: csrf_for(&token), token, principal, name, path: parts.uri.path().to_owned() })
+        let csrf = csrf_for(&format!(
+            "{}:{}:{}:{}",
+            state.session_secret,
+            claims.sub,
+            claims.auth_time.unwrap_or(claims.iat),
+            claims.ver.unwrap_or(0)
+        ));
+        let name = claims.name.clone().filter(|n| !n.trim().is_empty());
+        let principal = Principal {
+            subject: claims.sub,
+            role: claims.role,
+            town: claims.town,
+            county: claims.county,
+            unit: claims.unit,
+            estate: claims.estate,
+        };
+        Ok(Session { csrf, token, principal, name, path: parts.uri.path().to_owned() })
     }
+}
+
+/// Keeps a console session alive while it is used: when less than half of its token's life is
+/// left, the response carries a fresh token for the same session (sign-in tokens are short; a
+/// session is refreshed for at most `MAX_SESSION` after signing in). A response that sets or
+/// clears the session cookie itself (signing in or out, a new password) is left as it is.
+pub async fn slide_session(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let fresh = cookie_value(&parts, SESSION_COOKIE).and_then(|token| {
+        let c = state.verifier.verify_claims(&token).ok()?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+        let left = c.exp.saturating_sub(now);
+        (left * 2 < c.exp.saturating_sub(c.iat)).then(|| state.signer.refresh(&c, state.token_ttl).ok()).flatten()
+    });
+    let mut resp = next.run(axum::extract::Request::from_parts(parts, body)).await;
+    let sets_session = resp
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}="))));
+    if let Some(token) = fresh
+        && !sets_session
+        && let (name, value) = set_cookie(SESSION_COOKIE, &token, state.token_ttl, state.secure_cookies)
+        && let Ok(value) = http::HeaderValue::from_str(&value)
+    {
+        resp.headers_mut().append(name, value);
+    }
+    resp
 }
 
 /// The signed-in session if there is one (public pages).

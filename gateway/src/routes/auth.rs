@@ -24,12 +24,51 @@ pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<Logi
         .upstreams
         .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
     let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
-    let name = account.display_name.clone();
+    let token = session_token(&state, account)?;
+    Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
+}
+
+/// The sign-in token for an account the registry authenticated: its principal, display name
+/// and token version (so that signing out or a new password voids it).
+pub fn session_token(state: &AppState, account: pb::Account) -> ApiResult<String> {
+    let (name, version) = (account.display_name.clone(), account.token_version);
     let principal = principal_of(account).ok_or_else(|| ApiError::new(ErrorCode::Internal, "account has no role"))?;
-    let token = state
+    state
         .signer
-        .sign_named(&principal, Some(&name), state.token_ttl)
-        .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))?;
+        .sign_session(&principal, &name, version, state.token_ttl)
+        .map_err(|e| ApiError(wuguan_platform::ServiceError::internal(e)))
+}
+
+/// Ends every session of the calling account: this token and every other issued to it before
+/// stop working on every service within about a second.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    summary = "Sign out everywhere: every token issued to the account so far stops working",
+    responses((status = 204, description = "signed out")),
+)]
+pub async fn logout(State(state): State<AppState>, bearer: Bearer) -> ApiResult<axum::http::StatusCode> {
+    let req = state.upstreams.request(&bearer, pb::SignOutRequest {});
+    state.upstreams.accounts().sign_out(req).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// A new token for the same session, while the one presented is valid: sign-in tokens are
+/// short-lived (`expires_in`), and a session is refreshed for at most 12 hours after signing in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    operation_id = "refresh",
+    tag = "auth",
+    summary = "Exchange a valid sign-in token for a fresh one (up to 12 hours after signing in)",
+    responses((status = 200, description = "success", body = TokenView)),
+)]
+pub async fn refresh(State(state): State<AppState>, bearer: Bearer) -> ApiResult<Json<TokenView>> {
+    let token = bearer.0.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing bearer token"))?;
+    let claims = state.verifier.verify_claims(&token)?;
+    let token = state.signer.refresh(&claims, state.token_ttl)?;
     Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
 }
 

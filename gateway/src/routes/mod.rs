@@ -12,3 +12,4 @@ pub mod ledger;
 pub mod reply_templates;
 pub mod returns;
 pub mod rubric;
+pub mod service_tokens;

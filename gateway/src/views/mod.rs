@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod reply_templates;
 pub mod returns;
 pub mod rubric;
+pub mod service_tokens;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

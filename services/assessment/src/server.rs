@@ -96,8 +96,13 @@ async fn serve<S: AssessmentStore>(
             tracing::warn!(error = %e, "the demo bulletin for last month was not published");
         }
     }
-    let grpc = AssessmentGrpc::new(store, verifier, registry, outbox.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let revocations = tokio::spawn(wuguan_platform::revocation::keep_in_sync(
+        verifier.revocations(),
+        registry.clone(),
+        stop_rx.clone(),
+    ));
+    let grpc = AssessmentGrpc::new(store, verifier, registry, outbox.clone());
     let outbox_task = tokio::spawn(outbox.run(config.outbox_interval, stop_rx));
     let _ = ready.send(());
     let shutdown = async move {
@@ -113,5 +118,6 @@ async fn serve<S: AssessmentStore>(
     )
     .await;
     let _ = outbox_task.await;
+    let _ = revocations.await;
     result
 }

@@ -78,11 +78,13 @@ async fn serve<S: DispatchStore>(
     ready: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let dispatcher = Dispatcher::new(store, registry);
+    let dispatcher = Dispatcher::new(store, registry.clone());
     if config.load_demo && crate::demo::load(&dispatcher).await? {
         tracing::info!("demo tickets loaded");
     }
     let sweeper = tokio::spawn(escalation::run(dispatcher.clone(), config.sweep, stop_rx.clone()));
+    let revocations =
+        tokio::spawn(wuguan_platform::revocation::keep_in_sync(verifier.revocations(), registry, stop_rx.clone()));
     let routes = DispatchGrpc::new(dispatcher, verifier, stop_rx).routes(config.limits.max_message_bytes);
     let _ = ready.send(());
     // Stopping ends the sweep and every watch stream, so the server can drain.
@@ -92,5 +94,6 @@ async fn serve<S: DispatchStore>(
     };
     let result = serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await;
     let _ = sweeper.await;
+    let _ = revocations.await;
     result
 }

@@ -4,6 +4,7 @@
 //! itself with the public key, because other departments call services directly over gRPC.
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::revocation::Revocations;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -54,6 +55,17 @@ pub struct Claims {
     pub iss: String,
     pub iat: u64,
     pub exp: u64,
+    /// A sign-in token's account token version (see `revocation`): raised by a password change,
+    /// a reset, stopping the account or signing out, which voids every token below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<u64>,
+    /// A service token's id in the registry, by which the county lists and revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// When the person signed in (a sign-in token keeps it through refreshes): a session is
+    /// refreshed for at most `MAX_SESSION` after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
 }
 
 /// A verified caller.
@@ -105,6 +117,17 @@ impl Principal {
     }
 }
 
+/// The longest a token may live from issue to expiry (a service token's year and some); a
+/// verifier refuses longer ones, which only a leaked key would mint.
+pub const MAX_TOKEN_LIFE: Duration = Duration::from_secs(400 * 24 * 3600);
+
+/// How long after signing in a session can be refreshed; then the person signs in again.
+pub const MAX_SESSION: Duration = Duration::from_secs(12 * 3600);
+
+/// Clock difference between the machine that signs and the one that verifies that is
+/// tolerated, past expiry and before issue.
+const CLOCK_SKEW_SECS: u64 = 5;
+
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -128,12 +151,52 @@ impl TokenSigner {
         Self::from_pem(&pem)
     }
 
+    /// A token that belongs to no account and no recorded service token: the gateway's
+    /// minute-long tokens for anonymous submissions, the services' own identities.
     pub fn sign(&self, principal: &Principal, ttl: Duration) -> anyhow::Result<String> {
-        self.sign_named(principal, None, ttl)
+        self.sign_claims(principal, None, None, None, ttl)
     }
 
-    /// A token that also carries the account's display name, for the console's header.
-    pub fn sign_named(&self, principal: &Principal, name: Option<&str>, ttl: Duration) -> anyhow::Result<String> {
+    /// A sign-in token: it carries the account's display name, for the console's header, and
+    /// the account's token version, so that signing out or a new password voids it.
+    pub fn sign_session(
+        &self,
+        principal: &Principal,
+        name: &str,
+        token_version: u64,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
+        self.sign_claims(principal, Some(name), Some(token_version), None, ttl)
+    }
+
+    /// A service token recorded in the registry under `id`, by which it is revoked.
+    pub fn sign_service(&self, principal: &Principal, id: &str, ttl: Duration) -> anyhow::Result<String> {
+        self.sign_claims(principal, None, None, Some(id), ttl)
+    }
+
+    /// A new sign-in token for the same session (account, version, sign-in time) with a new
+    /// life, once the old one verified; refused once the session is `MAX_SESSION` old.
+    pub fn refresh(&self, old: &Claims, ttl: Duration) -> ServiceResult<String> {
+        let (Some(auth_time), Some(_)) = (old.auth_time, old.ver) else {
+            return Err(ServiceError::invalid("token", "only a sign-in token can be refreshed"));
+        };
+        if now_secs() >= auth_time + MAX_SESSION.as_secs() {
+            return Err(ServiceError::unauthenticated("the session is too old to refresh: sign in again"));
+        }
+        let iat = now_secs();
+        let claims = Claims { iat, exp: iat + ttl.as_secs(), ..old.clone() };
+        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key).map_err(ServiceError::internal)
+    }
+
+    fn sign_claims(
+        &self,
+        principal: &Principal,
+        name: Option<&str>,
+        ver: Option<u64>,
+        jti: Option<&str>,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
+        anyhow::ensure!(ttl <= MAX_TOKEN_LIFE, "a token lives at most {} days", MAX_TOKEN_LIFE.as_secs() / 86_400);
         let iat = now_secs();
         let claims = Claims {
             sub: principal.subject.clone(),
@@ -146,6 +209,9 @@ impl TokenSigner {
             iss: ISSUER.to_owned(),
             iat,
             exp: iat + ttl.as_secs(),
+            ver,
+            jti: jti.map(str::to_owned),
+            auth_time: ver.map(|_| iat),
         };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &self.key)?)
     }
@@ -164,6 +230,9 @@ pub struct TokenVerifier {
     /// load), and a system or a signed-in clerk sends the same token with every request. A hit
     /// still checks expiry; a token that differs in one byte is a miss and is verified.
     verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Box<str>, Claims>>>,
+    /// Tokens void before their expiry, kept in step with the registry by
+    /// `revocation::keep_in_sync`; checked on every call, remembered token or not.
+    revocations: Revocations,
 }
 
 /// Verified tokens remembered at most; when full the memory starts over (the hot ones return
@@ -190,19 +259,30 @@ impl TokenVerifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = CLOCK_SKEW_SECS;
         let keys = pem_blocks(pem)
             .into_iter()
             .map(|block| DecodingKey::from_ed_pem(block.as_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
         anyhow::ensure!(!keys.is_empty(), "no public key in the PEM text");
-        Ok(Self { keys: keys.into(), validation: std::sync::Arc::new(validation), verified: Default::default() })
+        Ok(Self {
+            keys: keys.into(),
+            validation: std::sync::Arc::new(validation),
+            verified: Default::default(),
+            revocations: Revocations::default(),
+        })
     }
 
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let pem =
             std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading public key {}: {e}", path.display()))?;
         Self::from_public_pem(&pem)
+    }
+
+    /// The revocations this verifier (and every clone of it) consults: give them to
+    /// `revocation::keep_in_sync`.
+    pub fn revocations(&self) -> Revocations {
+        self.revocations.clone()
     }
 
     pub fn verify(&self, token: &str) -> ServiceResult<Principal> {
@@ -215,18 +295,33 @@ impl TokenVerifier {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let remembered = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
         if let Some(c) = remembered {
-            if c.exp + self.validation.leeway > now {
-                return Ok(c);
+            if c.exp + self.validation.leeway <= now {
+                return Err(ServiceError::unauthenticated("invalid or expired token"));
             }
-            return Err(ServiceError::unauthenticated("invalid or expired token"));
+            self.check_not_revoked(&c)?;
+            return Ok(c);
         }
         let c = self.check_signature(token)?;
+        if c.iat > now + CLOCK_SKEW_SECS {
+            return Err(ServiceError::unauthenticated("the token was issued in the future"));
+        }
+        if c.exp.saturating_sub(c.iat) > MAX_TOKEN_LIFE.as_secs() {
+            return Err(ServiceError::unauthenticated("the token lives longer than any wuguan token may"));
+        }
+        self.check_not_revoked(&c)?;
         let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
         if verified.len() >= VERIFIED_TOKENS_KEPT {
             verified.clear();
         }
         verified.insert(token.into(), c.clone());
         Ok(c)
+    }
+
+    fn check_not_revoked(&self, c: &Claims) -> ServiceResult<()> {
+        if self.revocations.is_revoked(&c.sub, c.jti.as_deref(), c.ver) {
+            return Err(ServiceError::unauthenticated("this token was revoked: sign in again"));
+        }
+        Ok(())
     }
 
     fn check_signature(&self, token: &str) -> ServiceResult<Claims> {
@@ -385,6 +480,9 @@ mod tests {
             iss: ISSUER.into(),
             iat: 1,
             exp: 2,
+            ver: None,
+            jti: None,
+            auth_time: None,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap();
         assert!(verifier.verify(&token).is_err());
@@ -411,6 +509,76 @@ mod tests {
         // A clone shares the memory (every request handler holds one).
         let clone = verifier.clone();
         assert!(clone.verify(&token).is_err());
+    }
+
+    fn signed(signer: &TokenSigner, iat: u64, exp: u64) -> String {
+        let claims = Claims {
+            sub: "zhongxing.police".into(),
+            role: Role::Police,
+            town: Some("zhongxing".into()),
+            county: "demo".into(),
+            unit: None,
+            estate: None,
+            name: None,
+            iss: ISSUER.into(),
+            iat,
+            exp,
+            ver: None,
+            jti: None,
+            auth_time: None,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &signer.key).unwrap()
+    }
+
+    #[test]
+    fn a_token_from_the_future_or_for_decades_or_seconds_past_expiry_is_refused() {
+        let pair = KeyPair::generate().unwrap();
+        let signer = TokenSigner::from_pem(&pair.private_pem).unwrap();
+        let verifier = TokenVerifier::from_public_pem(&pair.public_pem).unwrap();
+        let now = now_secs();
+        assert!(verifier.verify(&signed(&signer, now, now + 60)).is_ok());
+        // Issued a minute from now: a clock that far off, or a forgery.
+        assert!(verifier.verify(&signed(&signer, now + 60, now + 120)).is_err());
+        // 63 years.
+        assert!(verifier.verify(&signed(&signer, now, now + 63 * 365 * 86_400)).is_err());
+        // Expired 10 s ago: past the 5 s of clock skew (the leeway was 30 s).
+        assert!(verifier.verify(&signed(&signer, now - 100, now - 10)).is_err());
+        // The signer refuses to mint what verifiers refuse.
+        assert!(signer.sign(&principal(), MAX_TOKEN_LIFE + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn a_revoked_token_fails_even_when_remembered() {
+        use crate::revocation::{Revocation, subject_key};
+        let pair = KeyPair::generate().unwrap();
+        let signer = TokenSigner::from_pem(&pair.private_pem).unwrap();
+        let verifier = TokenVerifier::from_public_pem(&pair.public_pem).unwrap();
+        let session = signer.sign_session(&principal(), "众兴派出所", 3, Duration::from_secs(60)).unwrap();
+        let service = signer.sign_service(&principal(), "tok-1", Duration::from_secs(60)).unwrap();
+        assert!(verifier.verify(&session).is_ok() && verifier.verify(&service).is_ok());
+        // A clone (another request's handler) shares the revocations.
+        verifier.clone().revocations().apply([
+            Revocation::Account { subject_key: subject_key("zhongxing.police"), min_version: 4 },
+            Revocation::ServiceToken { id: "tok-1".into() },
+        ]);
+        assert!(verifier.verify(&session).is_err());
+        assert!(verifier.verify(&service).is_err());
+        let again = signer.sign_session(&principal(), "众兴派出所", 4, Duration::from_secs(60)).unwrap();
+        assert_eq!(verifier.verify(&again).unwrap(), principal());
+        // Refreshing keeps the session (version, sign-in time) and cannot revive a revoked one.
+        let claims = verifier.verify_claims(&again).unwrap();
+        let refreshed = verifier.verify_claims(&signer.refresh(&claims, Duration::from_secs(600)).unwrap()).unwrap();
+        assert_eq!(
+            (refreshed.ver, refreshed.auth_time, refreshed.sub.as_str()),
+            (Some(4), claims.auth_time, "zhongxing.police")
+        );
+        assert!(refreshed.exp > claims.exp);
+        let stale = Claims { auth_time: Some(now_secs() - MAX_SESSION.as_secs()), ..claims.clone() };
+        assert!(signer.refresh(&stale, Duration::from_secs(600)).is_err(), "twelve hours after signing in");
+        let service = verifier
+            .verify_claims(&signer.sign_service(&principal(), "tok-2", Duration::from_secs(60)).unwrap())
+            .unwrap();
+        assert!(signer.refresh(&service, Duration::from_secs(600)).is_err(), "not a sign-in token");
     }
 
     #[test]

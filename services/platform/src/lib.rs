@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod paging;
 pub mod privacy;
 pub mod rates;
+pub mod revocation;
 pub mod serving;
 pub mod telemetry;
 pub mod time_limit;

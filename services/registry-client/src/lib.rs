@@ -8,8 +8,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 use wuguan_platform::error::ServiceResult;
+use wuguan_platform::revocation::{FeedCursor, FeedPage, RevocationFeed};
 use wuguan_platform::{ErrorCode, Principal, ServiceError};
 use wuguan_proto::registry::v1 as rpb;
+use wuguan_proto::registry::v1::account_service_client::AccountServiceClient;
 use wuguan_proto::registry::v1::registry_service_client::RegistryServiceClient;
 use wuguan_proto::vocab::common::UnitType;
 use wuguan_proto::vocab::registry::ManagementMode;
@@ -32,6 +34,13 @@ pub struct RegistryClient {
     estates: Mutex<HashMap<String, (EstateFacts, Instant)>>,
     /// Town code → county code.
     towns: Mutex<HashMap<String, String>>,
+}
+
+/// The services' verifiers keep their revocations in step with the registry through this.
+impl RevocationFeed for RegistryClient {
+    fn changes_from(&self, cursor: &FeedCursor) -> impl std::future::Future<Output = ServiceResult<FeedPage>> + Send {
+        self.revocation_page(cursor)
+    }
 }
 
 /// The snake_case name of a wire unit type ("unspecified" for none the contract defines).
@@ -118,6 +127,23 @@ impl RegistryClient {
     /// Ids of every estate of a town (for the demo loader).
     pub async fn estate_ids(&self, town: &str) -> Result<Vec<String>, FactsError> {
         Ok(self.estates(town).await?.into_iter().map(|e| e.id).collect())
+    }
+
+    /// A page of the registry's revocation feed (see `wuguan_platform::revocation`).
+    async fn revocation_page(&self, cursor: &FeedCursor) -> ServiceResult<FeedPage> {
+        let req = self.request(rpb::ListRevocationsRequest {
+            changed_since_ms: cursor.changed_at_ms,
+            after_key: cursor.key.clone(),
+        });
+        let resp = AccountServiceClient::new(self.channel.clone())
+            .list_revocations(req)
+            .await
+            .map_err(|s| ServiceError::from_status(&s))?
+            .into_inner();
+        Ok(FeedPage::from_rows(
+            resp.revocations.into_iter().map(|r| (r.key, r.min_version, r.changed_at_ms)),
+            resp.more,
+        ))
     }
 
     /// The county a town belongs to (cached: towns do not move).

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod grpc;
 pub mod model;
 pub mod password;
+pub mod revocations;
 pub mod server;
 pub mod setup;
 pub mod store;

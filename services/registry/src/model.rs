@@ -271,6 +271,31 @@ pub struct Account {
     pub disabled: bool,
 }
 
+/// A service token the county minted for another department's system (the token itself is
+/// shown once and never stored; `id` is its `jti`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTokenRecord {
+    pub id: String,
+    pub name: String,
+    pub role: wuguan_platform::Role,
+    pub town: Option<String>,
+    pub county: String,
+    pub unit_id: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+}
+
+/// One row of the revocation feed (see `wuguan_platform::revocation`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RevocationRow {
+    pub key: String,
+    pub min_version: i64,
+    pub changed_at: i64,
+}
+
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

@@ -69,7 +69,17 @@ async fn serve<S: RegistryStore>(
     if config.load_demo && crate::demo::load(&store).await? {
         tracing::info!("demo data loaded");
     }
-    let routes = RegistryGrpc::new(Arc::new(store), verifier).routes(config.limits.max_message_bytes);
+    let store = Arc::new(store);
+    let (stop_sync, stopped) = tokio::sync::watch::channel(false);
+    let sync = tokio::spawn(wuguan_platform::revocation::keep_in_sync(
+        verifier.revocations(),
+        crate::revocations::StoreFeed(store.clone()),
+        stopped,
+    ));
+    let routes = RegistryGrpc::new(store, verifier).routes(config.limits.max_message_bytes);
     let _ = ready.send(());
-    serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await
+    let served = serving::serve_grpc(listener, routes, SERVICE_NAMES, config.limits, shutdown).await;
+    let _ = stop_sync.send(true);
+    let _ = sync.await;
+    served
 }

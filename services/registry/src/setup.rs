@@ -73,3 +73,16 @@ pub async fn init_county_at(
     db.close().await;
     result
 }
+
+/// Records a service token minted offline (`wuguan token --registry-database-url …`) so that the
+/// county sees it in its list and can revoke it; returns its id, the token's `jti`.
+pub async fn record_service_token_at(url: &str, token: &crate::model::ServiceTokenRecord) -> anyhow::Result<()> {
+    use crate::store::TokenStore;
+    let db = crate::server::open_database(url, PoolConfig { max_connections: 2, ..PoolConfig::default() }).await?;
+    let result = match &db {
+        Db::Sqlite(pool) => SqliteStore::new(pool.clone()).create_service_token(token).await,
+        Db::Postgres(pool) => PgStore::new(pool.clone()).create_service_token(token).await,
+    };
+    db.close().await;
+    Ok(result?)
+}

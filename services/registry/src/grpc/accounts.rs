@@ -38,7 +38,8 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 }
                 Some(a) if verified => {
                     self.store.clear_failed_sign_ins(&a.username).await?;
-                    Ok(convert::account(a))
+                    let token_version = self.store.token_version(&a.username).await?;
+                    Ok(pb::Account { token_version, ..convert::account(a) })
                 }
                 Some(a) => {
                     let lock_until = now + SIGN_IN_LOCK.as_millis() as i64;
@@ -66,10 +67,7 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                 .flatten()
                 .ok_or_else(|| ServiceError::invalid("role", "role is required"))?;
             let username = r.username.trim().to_owned();
-            if username.len() < 3
-                || username.len() > 64
-                || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-            {
+            if !is_login_name(&username) {
                 return Err(ServiceError::invalid(
                     "username",
                     "username must be 3–64 characters of letters, digits, '.', '_' or '-'",
@@ -210,6 +208,163 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             Ok(convert::account(Account { disabled: r.disabled, ..account }))
         }
         .await)
+    }
+
+    async fn sign_out(&self, req: Request<pb::SignOutRequest>) -> Rpc<pb::SignOutResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            let (account, _) = self
+                .store
+                .find_account(&p.subject)
+                .await?
+                .ok_or_else(|| ServiceError::permission_denied("this token belongs to no account"))?;
+            let token_version = self.store.raise_token_version(&account.username).await?;
+            tracing::info!(username = %account.username, "signed out everywhere");
+            Ok(pb::SignOutResponse { token_version })
+        }
+        .await)
+    }
+
+    async fn list_revocations(&self, req: Request<pb::ListRevocationsRequest>) -> Rpc<pb::ListRevocationsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            // The services' own identities (county-wide) and other departments' systems verify
+            // tokens; people do not need the feed.
+            p.require(&[Role::County, Role::Service])?;
+            let r = req.into_inner();
+            if r.after_key.len() > 200 {
+                return Err(ServiceError::invalid("after_key", "after_key is at most 200 characters"));
+            }
+            let cursor =
+                wuguan_platform::revocation::FeedCursor { changed_at_ms: r.changed_since_ms, key: r.after_key };
+            let rows = self.store.revocation_feed(&cursor, wuguan_platform::revocation::FEED_PAGE).await?;
+            Ok(pb::ListRevocationsResponse {
+                more: rows.len() >= wuguan_platform::revocation::FEED_PAGE,
+                revocations: rows
+                    .into_iter()
+                    .map(|r| pb::Revocation {
+                        key: r.key,
+                        min_version: r.min_version.max(0) as u64,
+                        changed_at_ms: r.changed_at,
+                    })
+                    .collect(),
+            })
+        }
+        .await)
+    }
+
+    async fn create_service_token(&self, req: Request<pb::CreateServiceTokenRequest>) -> Rpc<pb::ServiceToken> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(LEDGER_EDITORS)?;
+            let r = req.into_inner();
+            let name = r.name.trim().to_owned();
+            if !is_login_name(&name) {
+                return Err(ServiceError::invalid(
+                    "name",
+                    "name must be 3–64 characters of letters, digits, '.', '_' or '-'",
+                ));
+            }
+            let town = self.visible_town(&p, &r.town).await?;
+            let unit_id = convert::opt(&r.unit_id);
+            if let Some(u) = &unit_id {
+                match self.store.get_unit(u).await? {
+                    Some(unit) if unit.town == town.code => {}
+                    _ => return Err(ServiceError::invalid("unit_id", "no such unit in this town")),
+                }
+            }
+            let days = match r.days {
+                0 => 90,
+                d @ 1..=MAX_SERVICE_TOKEN_DAYS => d,
+                _ => {
+                    return Err(ServiceError::invalid(
+                        "days",
+                        format!("days must be between 1 and {MAX_SERVICE_TOKEN_DAYS}"),
+                    ));
+                }
+            };
+            let now = wuguan_platform::db::now_ms();
+            let record = ServiceTokenRecord {
+                id: new_id(),
+                name,
+                role: Role::Service,
+                town: Some(town.code),
+                county: town.county,
+                unit_id,
+                created_by: p.subject.clone(),
+                created_at: now,
+                expires_at: now + i64::from(days) * 86_400_000,
+                revoked_at: None,
+                revoked_by: None,
+            };
+            self.store.create_service_token(&record).await?;
+            tracing::info!(id = %record.id, name = %record.name, by = %p.subject, "service token created");
+            Ok(convert::service_token(record))
+        }
+        .await)
+    }
+
+    async fn list_service_tokens(
+        &self,
+        req: Request<pb::ListServiceTokensRequest>,
+    ) -> Rpc<pb::ListServiceTokensResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(LEDGER_EDITORS)?;
+            let r = req.get_ref();
+            // A town office sees its own town's; the county every town's, or one town's.
+            let town = match (&p.town, r.town.trim()) {
+                (Some(own), _) => Some(self.visible_town(&p, own).await?.code),
+                (None, "") => None,
+                (None, code) => Some(self.visible_town(&p, code).await?.code),
+            };
+            let page = Page::from_request(r.page.as_ref())?;
+            let mut rows = self.store.list_service_tokens(&p.county, town.as_deref(), &page).await?;
+            let page = page.finish(&mut rows, |t| t.id.clone());
+            Ok(pb::ListServiceTokensResponse {
+                tokens: rows.into_iter().map(convert::service_token).collect(),
+                page: Some(page),
+            })
+        }
+        .await)
+    }
+
+    async fn revoke_service_token(&self, req: Request<pb::RevokeServiceTokenRequest>) -> Rpc<pb::ServiceToken> {
+        ok(async {
+            let p = self.principal(&req)?;
+            p.require(LEDGER_EDITORS)?;
+            let id = req.get_ref().id.trim().to_owned();
+            let token = match self.store.get_service_token(&id).await? {
+                Some(t) if may_manage_token(&p, &t) => t,
+                _ => return Err(ServiceError::not_found("service_token")),
+            };
+            self.store.revoke_service_token(&token.id, &p.subject).await?;
+            let token = self
+                .store
+                .get_service_token(&token.id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("service_token"))?;
+            tracing::info!(id = %token.id, name = %token.name, by = %p.subject, "service token revoked");
+            Ok(convert::service_token(token))
+        }
+        .await)
+    }
+}
+
+/// Longest life of a service token the county mints; a year, renewed by rotation.
+const MAX_SERVICE_TOKEN_DAYS: u32 = 366;
+
+/// A username or a service token's name: 3–64 letters, digits, '.', '_' or '-'.
+fn is_login_name(name: &str) -> bool {
+    (3..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Whether `p` may revoke `token`: the town office its own town's, the county its county's.
+fn may_manage_token(p: &Principal, token: &ServiceTokenRecord) -> bool {
+    match p.role {
+        Role::TownOffice => token.town.is_some() && token.town == p.town,
+        Role::County => token.county == p.county,
+        _ => false,
     }
 }
 

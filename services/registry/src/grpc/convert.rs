@@ -197,6 +197,23 @@ pub fn account(a: Account) -> pb::Account {
         display_name: a.display_name,
         disabled: a.disabled,
         estate_id: a.estate_id.unwrap_or_default(),
+        token_version: 0,
+    }
+}
+
+pub fn service_token(t: ServiceTokenRecord) -> pb::ServiceToken {
+    pb::ServiceToken {
+        id: t.id,
+        name: t.name,
+        role: t.role.to_wire() as i32,
+        town: t.town.unwrap_or_default(),
+        county: t.county,
+        unit_id: t.unit_id.unwrap_or_default(),
+        created_by: t.created_by,
+        created_at_ms: t.created_at,
+        expires_at_ms: t.expires_at,
+        revoked_at_ms: t.revoked_at.unwrap_or(0),
+        revoked_by: t.revoked_by.unwrap_or_default(),
     }
 }
 

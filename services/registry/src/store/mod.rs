@@ -141,8 +141,8 @@ pub trait AccountStore: Send + Sync + 'static {
     fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
     fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
 
-    /// Replaces the account's password hash and lifts any sign-in lock; false if there is no
-    /// such account.
+    /// Replaces the account's password hash, lifts any sign-in lock and voids every token of
+    /// the account issued so far, in one transaction; false if there is no such account.
     fn set_password_hash(
         &self,
         username: &str,
@@ -162,14 +162,43 @@ pub trait AccountStore: Send + Sync + 'static {
         lock_until: i64,
     ) -> impl Future<Output = ServiceResult<i64>> + Send;
 
-    /// Stops or restarts the account; false if there is no such account.
+    /// Stops or restarts the account (stopping voids its tokens, in the same transaction);
+    /// false if there is no such account.
     fn set_account_disabled(&self, username: &str, disabled: bool) -> impl Future<Output = ServiceResult<bool>> + Send;
 
     /// A successful sign-in: the count of failures starts again.
     fn clear_failed_sign_ins(&self, username: &str) -> impl Future<Output = ServiceResult<()>> + Send;
 }
 
-/// Everything the registry stores; implemented by every type that implements the three.
-pub trait RegistryStore: LedgerStore + EstateStore + AccountStore {}
+/// What ends tokens before they expire: accounts' token versions, service tokens and their
+/// revocation, and the feed every verifier reads (see `wuguan_platform::revocation`).
+pub trait TokenStore: Send + Sync + 'static {
+    /// The version a sign-in token of the account carries now (0 before any change).
+    fn token_version(&self, username: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
+    /// Voids every token of the account issued so far; returns the new version.
+    fn raise_token_version(&self, username: &str) -> impl Future<Output = ServiceResult<u64>> + Send;
+    /// The feed from `cursor` on, at most `limit` rows, ordered by (changed_at, key).
+    fn revocation_feed(
+        &self,
+        cursor: &wuguan_platform::revocation::FeedCursor,
+        limit: usize,
+    ) -> impl Future<Output = ServiceResult<Vec<RevocationRow>>> + Send;
 
-impl<T: LedgerStore + EstateStore + AccountStore> RegistryStore for T {}
+    fn create_service_token(&self, token: &ServiceTokenRecord) -> impl Future<Output = ServiceResult<()>> + Send;
+    fn get_service_token(&self, id: &str) -> impl Future<Output = ServiceResult<Option<ServiceTokenRecord>>> + Send;
+    /// The county's service tokens (of one town if given), newest first by id.
+    fn list_service_tokens(
+        &self,
+        county: &str,
+        town: Option<&str>,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<ServiceTokenRecord>>> + Send;
+    /// Revokes the token and publishes it in the feed, in one transaction; false if it was
+    /// already revoked (the first revocation stands).
+    fn revoke_service_token(&self, id: &str, by: &str) -> impl Future<Output = ServiceResult<bool>> + Send;
+}
+
+/// Everything the registry stores; implemented by every type that implements the four.
+pub trait RegistryStore: LedgerStore + EstateStore + AccountStore + TokenStore {}
+
+impl<T: LedgerStore + EstateStore + AccountStore + TokenStore> RegistryStore for T {}

@@ -1,5 +1,6 @@
 //! Accounts: creation, look-up, passwords, the sign-in lockout, disabling.
 
+use super::tokens::{RAISE_VERSION, account_key};
 use super::*;
 use crate::store::AccountStore;
 
@@ -57,14 +58,20 @@ macro_rules! accounts_store {
             }
 
             async fn set_password_hash(&self, username: &str, password_hash: &str) -> ServiceResult<bool> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
                     "UPDATE accounts SET password_hash = $1, failed_sign_ins = 0, locked_until = 0 WHERE username = $2",
                 )
                 .bind(password_hash)
                 .bind(username)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query(RAISE_VERSION).bind(account_key(username)).bind(now_ms()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn sign_in_locked_until(&self, username: &str) -> ServiceResult<Option<i64>> {
@@ -93,12 +100,20 @@ macro_rules! accounts_store {
             }
 
             async fn set_account_disabled(&self, username: &str, disabled: bool) -> ServiceResult<bool> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE username = $2")
                     .bind(disabled)
                     .bind(username)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                if disabled {
+                    sqlx::query(RAISE_VERSION).bind(account_key(username)).bind(now_ms()).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn clear_failed_sign_ins(&self, username: &str) -> ServiceResult<()> {

@@ -7,6 +7,7 @@
 mod accounts;
 mod estates;
 mod ledger;
+mod tokens;
 
 use super::{ImportRow, WriteContext};
 use crate::model::*;
