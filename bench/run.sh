@@ -174,7 +174,7 @@ mkdir -p "$work/sqlite"
 cp "$work/keys/"jwt-*.pem "$work/sqlite/"
 reg_port=$(free_port); dis_port=$(free_port); ass_port=$(free_port); gw_port=$(free_port)
 "$BIN" up --data-dir "$work/sqlite" --registry-listen 127.0.0.1:$reg_port --dispatch-listen 127.0.0.1:$dis_port \
-  --assessment-listen 127.0.0.1:$ass_port --gateway-listen 127.0.0.1:$gw_port >/dev/null &
+  --assessment-listen 127.0.0.1:$ass_port --gateway-listen 127.0.0.1:$gw_port --metrics-listen 127.0.0.1:$(free_port) >/dev/null &
 pids+=($!)
 wait_healthy "http://127.0.0.1:$gw_port"
 # `wuguan up` runs the four services in one process: its CPU is the stack's.

@@ -136,6 +136,9 @@ struct UpArgs {
     assessment_listen: String,
     #[arg(long, env = "WUGUAN_GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: String,
+    /// Where `/metrics` (Prometheus) is served: apart from the gateway's public address.
+    #[arg(long, env = "WUGUAN_METRICS_LISTEN", default_value = "127.0.0.1:9100")]
+    metrics_listen: String,
     /// The registry's database (`sqlite://…` or `postgres://…`); default `<data-dir>/registry.db`.
     #[arg(long, env = "WUGUAN_REGISTRY_DATABASE_URL", hide_env_values = true)]
     registry_database_url: Option<String>,
@@ -295,6 +298,10 @@ struct GatewayArgs {
     jwt_public_key: Option<PathBuf>,
     #[arg(long, env = "WUGUAN_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Admin HTTP address for `/metrics` (Prometheus), apart from the public listener; off when
+    /// absent. (The gateway's health is its public `/healthz` and `/livez`.)
+    #[arg(long, env = "WUGUAN_ADMIN_LISTEN")]
+    admin_listen: Option<String>,
     #[command(flatten)]
     sign_in: SignInArgs,
 }
@@ -460,6 +467,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         &args.gateway_listen,
     );
     config.load_demo = !args.no_demo;
+    config.metrics_listen = Some(args.metrics_listen.clone());
     // Every setting a service takes, for a one-machine office.
     let urls = [
         (&mut config.registry_database_url, args.registry_database_url),
@@ -488,6 +496,9 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("  registry  grpc://{}", stack.registry_addr);
     println!("  dispatch  grpc://{}", stack.dispatch_addr);
     println!("  assessment grpc://{}", stack.assessment_addr);
+    if let Some(metrics) = stack.metrics_addr {
+        println!("  metrics   http://{metrics}/metrics");
+    }
     if !args.no_demo {
         println!();
         println!("demo accounts (password: {}):", wuguan_registry::demo::DEMO_PASSWORD);
@@ -579,6 +590,11 @@ async fn gateway(args: GatewayArgs) -> anyhow::Result<()> {
         client_ip_header: args.sign_in.client_ip_header,
         secure_cookies: args.sign_in.secure_cookies,
     };
+    if let Some(listen) = &args.admin_listen {
+        let (admin, addr) = serving::bind(listen).await?;
+        tracing::info!(%addr, "admin (metrics) listening");
+        tokio::spawn(wuguan_platform::admin::serve_metrics(admin, serving::shutdown_signal()));
+    }
     wuguan_gateway::run(config, listener, serving::shutdown_signal()).await
 }
 

@@ -25,6 +25,9 @@ pub struct StackConfig {
     /// How often assessment retries handing findings to dispatch.
     pub outbox_interval: Duration,
     pub gateway_listen: String,
+    /// Where `/metrics` (every part's series: one process) is served; never the public
+    /// listener. None: not served.
+    pub metrics_listen: Option<String>,
     pub load_demo: bool,
     pub token_ttl: Duration,
     /// Requests needing no sign-in per client address per minute (0: unlimited).
@@ -70,6 +73,7 @@ impl StackConfig {
             sweep: Default::default(),
             outbox_interval: Duration::from_secs(5),
             gateway_listen: gateway_listen.to_owned(),
+            metrics_listen: None,
             load_demo: true,
             token_ttl: Duration::from_secs(3600),
             public_requests_per_minute: DEFAULT_PUBLIC_REQUESTS_PER_MINUTE,
@@ -87,6 +91,8 @@ pub struct Stack {
     pub dispatch_addr: SocketAddr,
     pub assessment_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
+    /// Where `/metrics` is served, when configured.
+    pub metrics_addr: Option<SocketAddr>,
     pub jwt_private_key: PathBuf,
     pub jwt_public_key: PathBuf,
     stop: watch::Sender<bool>,
@@ -215,15 +221,25 @@ impl Stack {
             secure_cookies: config.secure_cookies,
         };
         let gateway = tokio::spawn(wuguan_gateway::run(gateway_config, gateway_listener, stopped(&stop_rx)));
+        let mut tasks = vec![registry, dispatch, assessment, gateway];
+        let metrics_addr = match &config.metrics_listen {
+            Some(listen) => {
+                let (listener, addr) = serving::bind(listen).await?;
+                tasks.push(tokio::spawn(wuguan_platform::admin::serve_metrics(listener, stopped(&stop_rx))));
+                Some(addr)
+            }
+            None => None,
+        };
         Ok(Stack {
             registry_addr,
             dispatch_addr,
             assessment_addr,
             gateway_addr,
+            metrics_addr,
             jwt_private_key: private_key,
             jwt_public_key: public_key,
             stop,
-            tasks: vec![registry, dispatch, assessment, gateway],
+            tasks,
         })
     }
 

@@ -229,7 +229,7 @@ async fn compose_services_run_as_written_and_trace_one_complaint() {
         ("dispatch", 1, [(50052, dispatch_ports[0]), (9090, free_port())]),
         ("dispatch", 2, [(50052, dispatch_ports[1]), (9090, free_port())]),
         ("assessment", 1, [(50053, assessment_port), (9090, free_port())]),
-        ("gateway", 1, [(8080, gateway_port), (8080, gateway_port)]),
+        ("gateway", 1, [(8080, gateway_port), (9090, free_port())]),
     ] {
         let mut p = h.start(service, replica, ports.into_iter().collect());
         h.wait_healthy(&mut p).await;

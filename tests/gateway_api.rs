@@ -573,15 +573,62 @@ async fn csv_round_trip(t: &TestStack) {
         .http
         .post(format!("{}/api/v1/towns/zhongxing/estates/import", t.base))
         .bearer_auth(&police)
+        .header("content-type", "text/csv")
         .body(english.to_owned())
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    // Only a CSV's content types are read: a JSON body (or a form) sent here is refused unread.
+    for content_type in ["application/json", "application/x-www-form-urlencoded"] {
+        let resp = t
+            .http
+            .post(format!("{}/api/v1/towns/zhongxing/estates/import", t.base))
+            .bearer_auth(&zx)
+            .header("content-type", content_type)
+            .body(english.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "content-type");
+    }
 }
 
 async fn limits_and_unknown_routes(t: &TestStack) {
     let zx = t.login("zhongxing.town_office").await;
+    // Without a token: 401 before any input is judged (a stranger learns nothing from which
+    // field is wrong); the operations open to all still judge theirs.
+    for path in [
+        "/api/v1/towns/zhongxing/stats/complaints?from=not-a-date",
+        "/api/v1/towns/zhongxing/county-report?from=0000-01-01&unknown=1",
+        "/api/v1/complaints?page_token=zzzz",
+    ] {
+        let (status, body) = t.send(Method::GET, path, None, None).await;
+        assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    let (status, body) = t.send(Method::POST, "/api/v1/towns/zhongxing/estates/import", None, None).await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthenticated");
+    // A page token the list did not give is refused, not read as "from the start".
+    for token in ["zzzz", "0193b3c4-0000-7000-8000-000000000000", "x.00000000"] {
+        let (status, body) = t.get(&format!("/api/v1/complaints?town=zhongxing&page_token={token}"), &zx).await;
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "page_token");
+    }
+    // Years no record can have: refused, nothing drafted or written.
+    let estate = t.company_estate_with(&zx).await;
+    for (date, month) in [("0000-01-01", "0000-01"), ("9999-12-31", "9999-12")] {
+        let incident = json!({"estate_id": estate, "date": date, "description": "年份测试"});
+        let (status, body) = t.post("/api/v1/towns/zhongxing/incidents", &zx, incident).await;
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "date");
+        let (status, body) = t.get(&format!("/api/v1/towns/zhongxing/bulletins/{month}"), &zx).await;
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "month");
+        let (status, body) =
+            t.get(&format!("/api/v1/towns/zhongxing/stats/complaints?from={date}&to=2026-01-01"), &zx).await;
+        assert_eq!(assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid_argument")["field"], "from");
+    }
+    let (_, incidents) = t.get("/api/v1/towns/zhongxing/incidents?from=2000-01-01&to=2000-12-31", &zx).await;
+    assert_eq!(incidents["items"].as_array().map(Vec::len), Some(0), "{incidents}");
     let huge = "x".repeat(wuguan_gateway::MAX_JSON_BODY_BYTES + 1);
     let (status, body) = t.post("/api/v1/towns/zhongxing/communities", &zx, json!({"name": huge})).await;
     assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");

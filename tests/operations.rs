@@ -112,7 +112,11 @@ async fn metrics_and_health_endpoints() {
         assert_eq!(resp.status(), StatusCode::OK);
         resp.text().await.unwrap()
     };
-    let gateway = scrape(format!("{}/metrics", t.base)).await;
+    // Not on the public listener: metrics describe the whole deployment's traffic.
+    let public = reqwest::get(format!("{}/metrics", t.base)).await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let metrics_addr = t.stack.as_ref().unwrap().metrics_addr.expect("the test stack serves metrics");
+    let gateway = scrape(format!("http://{metrics_addr}/metrics")).await;
     for series in [
         r#"wuguan_http_requests_total{method="POST",route="/api/v1/complaints",status="201"}"#,
         r#"wuguan_http_request_duration_seconds_bucket{route="/api/v1/auth/login""#,

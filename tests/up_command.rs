@@ -30,6 +30,8 @@ fn start_with(data_dir: &std::path::Path, settings: &[&str]) -> Up {
             "127.0.0.1:0",
             "--gateway-listen",
             "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
         ])
         .args(settings)
         .env("RUST_LOG", "warn")

@@ -78,6 +78,22 @@ pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes
     })
 }
 
+/// The content types a CSV arrives as: `text/csv` (and `application/csv`), a spreadsheet's
+/// export as Windows labels it (`application/vnd.ms-excel`), plain text, or a file's bytes
+/// (`application/octet-stream`). Anything else — a JSON body sent to the import by mistake,
+/// a form — is 400 naming `content-type` before it is read.
+pub fn require_csv(headers: &http::HeaderMap) -> Result<(), ApiError> {
+    const CSV_TYPES: [&str; 5] =
+        ["text/csv", "application/csv", "application/vnd.ms-excel", "text/plain", "application/octet-stream"];
+    let given = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if CSV_TYPES.contains(&essence.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("content-type", "send the CSV as text/csv (or application/octet-stream)"))
+    }
+}
+
 /// Query parameters; a bad value is 400 naming the parameter.
 pub struct QueryParams<T>(pub T);
 

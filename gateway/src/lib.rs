@@ -13,6 +13,7 @@ pub mod revocations;
 pub mod routes;
 pub mod security_headers;
 pub mod ticket_action;
+pub mod token_first;
 pub mod upstream;
 pub mod views;
 pub mod vocab;
@@ -115,6 +116,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     // Every API route comes from `openapi`'s registration, which is also the document.
     let (import, _) = openapi::import_routes().split_for_parts();
     let import = import
+        .route_layer(axum::middleware::from_fn(token_first::require))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
         .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY_BYTES));
@@ -122,7 +124,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let api = api
         // Liveness: the process answers; unlike /healthz it does not depend on the services.
         .route("/livez", get(|| async { "alive" }))
-        .route("/metrics", get(|| async { wuguan_platform::metrics::render() }))
+        .route_layer(axum::middleware::from_fn(token_first::require))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), public_limit::limit_public))
         .route_layer(axum::middleware::from_fn(route_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES));

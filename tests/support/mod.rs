@@ -42,6 +42,7 @@ impl TestStack {
         let mut config =
             StackConfig::sqlite(dir.path().to_path_buf(), "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0");
         config.public_requests_per_minute = 0;
+        config.metrics_listen = Some("127.0.0.1:0".into());
         adjust(&mut config);
         let mut pg = Vec::new();
         if let Store::Postgres = store {

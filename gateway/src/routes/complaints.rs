@@ -21,8 +21,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Local midnight (Asia/Shanghai) of a YYYY-MM-DD date, in epoch ms.
 fn local_day_start(field: &str, s: &str) -> Result<i64, ApiError> {
-    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))?;
+    let d = wuguan_platform::fields::date(field, s).map_err(ApiError)?;
     Ok(wuguan_platform::local_time::day_start_ms(d))
 }
 

@@ -594,6 +594,7 @@ pub async fn import_estates(
     QueryParams(q): QueryParams<ImportQuery>,
     request: Request,
 ) -> ApiResult<Response> {
+    crate::extract::require_csv(request.headers())?;
     let csv = body_bytes(request, &s).await?;
     let req = pb::ImportEstatesRequest { town, csv: csv.to_vec(), dry_run: q.dry_run };
     let resp = s.upstreams.registry().import_estates(s.upstreams.request(&bearer, req)).await?.into_inner();

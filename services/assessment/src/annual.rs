@@ -17,7 +17,7 @@ use wuguan_proto::assessment::v1 as pb;
 use wuguan_proto::registry::v1 as rpb;
 
 pub fn period_bounds(year: i32, period: &str) -> ServiceResult<(NaiveDate, NaiveDate)> {
-    if !(2000..=2100).contains(&year) {
+    if !wuguan_platform::fields::YEARS.contains(&year) {
         return Err(ServiceError::invalid("year", "year must be between 2000 and 2100"));
     }
     let d = |m, day| NaiveDate::from_ymd_opt(year, m, day).ok_or_else(|| ServiceError::invalid("year", "bad year"));

@@ -14,8 +14,7 @@ use wuguan_proto::assessment::v1 as pb;
 
 /// (first day, last day) of a `YYYY-MM` month.
 pub fn month_bounds(month: &str) -> ServiceResult<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid("month", "month must be YYYY-MM"))?;
+    let first = wuguan_platform::fields::month("month", month)?;
     let next = if first.month() == 12 {
         NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
     } else {

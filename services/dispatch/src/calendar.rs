@@ -54,7 +54,7 @@ pub struct YearCalendar {
 const MAX_DAYS_PER_YEAR: usize = 80;
 const MAX_NAME_CHARS: usize = 20;
 /// Years a calendar may be set for: around the present, not arbitrary ones.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub use wuguan_platform::fields::YEARS;
 
 impl YearCalendar {
     /// The year as built in: the State Council's schedule where we have it, weekends only elsewhere.

@@ -18,8 +18,7 @@ pub struct Period {
 }
 
 fn parse_date(field: &str, s: &str) -> ServiceResult<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD, got {s:?}")))
+    wuguan_platform::fields::date(field, s)
 }
 
 pub use wuguan_platform::local_time::{day_start_ms, local_date};

@@ -11,6 +11,18 @@ use tokio::net::TcpListener;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+/// The gateway's admin port: `/metrics` only (its health is the public `/healthz`). Metrics stay
+/// off the public listener: they describe the whole deployment's traffic.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    crate::metrics::install();
+    let app = Router::new().route("/metrics", get(|| async { crate::metrics::render() }));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
 pub async fn serve(
     listener: TcpListener,
     grpc_addr: SocketAddr,

@@ -43,6 +43,39 @@ pub fn named_enum<E: Vocabulary>(field: &str, value: &str) -> ServiceResult<E> {
 /// (NUL among them), the Unicode direction overrides and isolates that make a name read
 /// differently from what it is (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C), and the
 /// invisible ones (zero-width space and joiners, word joiner, byte-order mark).
+/// The years a supervision record can fall in: wide enough for any estate's history and any
+/// plan, narrow enough that year 0 or 9999 (a typo, a probe) is refused instead of stored.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A local date given as YYYY-MM-DD, in `YEARS`.
+pub fn date(field: &str, value: &str) -> ServiceResult<chrono::NaiveDate> {
+    use chrono::Datelike;
+    let d = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))?;
+    if !YEARS.contains(&d.year()) {
+        return Err(ServiceError::invalid(
+            field,
+            format!("{field} must fall in the years {} to {}", YEARS.start(), YEARS.end()),
+        ));
+    }
+    Ok(d)
+}
+
+/// The first day of a month given as YYYY-MM, in `YEARS`.
+pub fn month(field: &str, value: &str) -> ServiceResult<chrono::NaiveDate> {
+    let v = value.trim();
+    if v.len() != 7 {
+        return Err(ServiceError::invalid(field, format!("{field} must be a month as YYYY-MM")));
+    }
+    date(field, &format!("{v}-01")).map_err(|e| {
+        if e.message.contains("YYYY-MM-DD") {
+            ServiceError::invalid(field, format!("{field} must be a month as YYYY-MM"))
+        } else {
+            e
+        }
+    })
+}
+
 pub fn is_hidden_or_control(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
@@ -81,5 +114,20 @@ mod tests {
         assert_eq!(super::optional_enum::<Category>("category", 99).unwrap_err().field.as_deref(), Some("category"));
         assert_eq!(super::named_enum::<Category>("category", "维修").unwrap(), Category::Repair);
         assert!(super::named_enum::<Category>("category", "plumbing").is_err());
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn dates_and_months_outside_the_years_are_refused() {
+        assert_eq!(super::date("day", "2026-12-07").unwrap().to_string(), "2026-12-07");
+        for bad in ["0000-01-01", "9999-12-31", "1999-12-31", "2026-13-01", "2026-12-7x", ""] {
+            assert_eq!(super::date("day", bad).unwrap_err().field.as_deref(), Some("day"), "{bad}");
+        }
+        assert_eq!(super::month("month", "2026-12").unwrap().to_string(), "2026-12-01");
+        for bad in ["0000-01", "9999-12", "2026-1", "2026-13", "2026-12-01"] {
+            assert_eq!(super::month("month", bad).unwrap_err().field.as_deref(), Some("month"), "{bad}");
+        }
     }
 }

@@ -54,8 +54,7 @@ impl<S> Clone for AssessmentGrpc<S> {
 
 type Rpc<T> = Result<Response<T>, Status>;
 fn date_field(field: &str, v: &str) -> ServiceResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-        .map_err(|_| ServiceError::invalid(field, format!("{field} must be a date as YYYY-MM-DD")))
+    wuguan_platform::fields::date(field, v)
 }
 
 fn optional_date(field: &str, v: &str) -> ServiceResult<Option<String>> {
