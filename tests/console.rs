@@ -1378,7 +1378,8 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
     let (status, board, _) = new_office.get("/console/tickets").await;
     assert!(status == StatusCode::OK && board.contains("没有符合条件的诉求"), "a new town starts empty: {board}");
 
-    // Five wrong passwords in a row: the sign-in page says the account is locked and what to do.
+    // Five wrong passwords in a row: the sign-in page says this machine is locked out of the
+    // account, that others are not, and what to do.
     let mut guesser = Browser::new(&t.base);
     let (_, login_page, _) = guesser.get("/console/login").await;
     let token = csrf(&login_page);
@@ -1388,7 +1389,7 @@ async fn passwords_accounts_and_responsible_persons_in_the_console() {
         assert!(page.contains("用户名或密码不正确"), "{page}");
     }
     let (_, page, _) = guesser.post("/console/login", &guess).await;
-    assert!(page.contains("账号已暂时锁定") && page.contains("镇物管办重设密码"), "{page}");
+    assert!(page.contains("本机登录该账号已暂停") && page.contains("镇物管办重设密码"), "{page}");
     t.stop().await;
 }
 

@@ -837,8 +837,9 @@ async fn passwords(t: &TestStack) {
     let (status, body) = t.post("/api/v1/accounts/zhongxing.police/explode", &office, json!({})).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
 
-    // Guessing: the fifth wrong password in a row locks the account, even against the right one,
-    // until the office sets a new password. A success in between starts the count again.
+    // Guessing: the fifth wrong password in a row from one client locks that client out of the
+    // account, even with the right one, until the office sets a new password (tests/rate_limits.rs:
+    // other clients are not). A success in between starts the count again.
     for _ in 0..4 {
         assert_eq!(login("zhongxing.resident", "guess-1234").await, StatusCode::UNAUTHORIZED);
     }

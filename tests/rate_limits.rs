@@ -102,3 +102,83 @@ async fn anonymous_idempotency_keys_are_one_callers_own() {
     assert_ne!(other["tracking_code"], first["tracking_code"]);
     assert!(first["tracking_code"].is_string());
 }
+
+/// Wrong passwords lock the client that guessed, not the account: its owner signs in from
+/// another address meanwhile; and an unknown username locks exactly like a real one, so the
+/// answers never tell whether an account exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_lock_holds_back_the_guessing_client_only_and_tells_nothing() {
+    let t = TestStack::start_configured(Store::Sqlite, |c| {
+        c.public_requests_per_minute = 0;
+        c.client_ip_header = Some("x-forwarded-for".into());
+    })
+    .await
+    .unwrap();
+    let sign_in = |from: &'static str, username: &'static str, password: &'static str| {
+        t.http
+            .post(format!("{}/api/v1/auth/login", t.base))
+            .header("x-forwarded-for", from)
+            .json(&json!({"username": username, "password": password}))
+            .send()
+    };
+    let answers = |username: &'static str| async move {
+        let mut messages = Vec::new();
+        for _ in 0..6 {
+            let resp = sign_in("198.51.100.7", username, "guess-1234").await.unwrap();
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            messages.push(body["error"]["message"].as_str().unwrap().to_owned());
+        }
+        messages
+    };
+    let real = answers("zhongxing.police").await;
+    let unknown = answers("zhongxing.nobody").await;
+    assert_eq!(real, unknown, "an unknown username is answered exactly like a real one");
+    assert!(real[4].contains("locked") && real[5].contains("locked") && !real[3].contains("locked"), "{real:?}");
+    // Locked from the guesser's address, even with the right password ...
+    let resp = sign_in("198.51.100.7", "zhongxing.police", "demo").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    // ... while the station signs in from its own.
+    let resp = sign_in("203.0.113.20", "zhongxing.police", "demo").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{}", resp.text().await.unwrap());
+    t.stop().await;
+}
+
+/// A signed-in resident is held to a household's pace of complaints (20 an hour, as a burst);
+/// the town office, entering what the hotline took, is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_in_resident_cannot_flood_a_town_and_staff_are_not_held_back() {
+    let t = TestStack::start_limited(Store::Sqlite, 60).await.unwrap();
+    let office = t.login("zhongxing.town_office").await;
+    let estate = t.company_estate_with(&office).await;
+    let resident = t.login("zhongxing.resident").await;
+    let submit = |token: String, n: usize| {
+        let estate = estate.clone();
+        let t = &t;
+        async move {
+            t.http
+                .post(format!("{}/api/v1/complaints", t.base))
+                .bearer_auth(token)
+                .header("idempotency-key", format!("flood-{n}"))
+                .json(&json!({"town": "zhongxing", "estate_id": estate, "category": "repair",
+                              "description": format!("第 {n} 次反映：楼道灯不亮")}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for n in 0..wuguan_gateway::public_limit::PERSON_SUBMISSIONS_PER_HOUR as usize {
+        let resp = submit(resident.clone(), n).await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "complaint {n}: {}", resp.text().await.unwrap());
+    }
+    let resp = submit(resident.clone(), 999).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_error(StatusCode::TOO_MANY_REQUESTS, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    for n in 1000..1025 {
+        let resp = submit(office.clone(), n).await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "the office is not limited: {}", resp.text().await.unwrap());
+    }
+    t.stop().await;
+}

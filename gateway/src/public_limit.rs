@@ -5,8 +5,9 @@
 //!
 //! Sign-ins are counted apart, per account and address: an office of thirty behind one NAT
 //! address signs in without sharing one quota, while guessing one account's password from one
-//! machine is held to `SIGN_INS_PER_MINUTE` (and the registry locks the account after five
-//! wrong passwords in a row).
+//! machine is held to `SIGN_INS_PER_MINUTE` (and the registry locks that client out of the
+//! account after five wrong passwords in a row). Signed-in residents and owner
+//! representatives are held to `PERSON_SUBMISSIONS_PER_HOUR` complaints.
 //!
 //! The client address is the connection's peer, or — behind a reverse proxy that sets it — the
 //! first address of a configured header (`x-forwarded-for`, `x-real-ip`). Only configure the
@@ -27,12 +28,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Sign-in attempts a minute for one account from one address.
 pub const SIGN_INS_PER_MINUTE: u32 = 10;
 
+/// Complaints an hour from one signed-in resident or owner representative (a burst, refilled
+/// evenly): more than any household reports, few enough that one account cannot flood a town's
+/// board. Staff and other departments' systems are not limited here.
+pub const PERSON_SUBMISSIONS_PER_HOUR: u32 = 20;
+
 /// The largest sign-in body read to find the username (a login form or JSON is far smaller).
 const MAX_SIGN_IN_BODY: usize = 16 * 1024;
 
 pub struct PublicLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    /// Submissions per signed-in resident or owner representative (by subject).
+    submissions: DefaultKeyedRateLimiter<String>,
     client_ip_header: Option<HeaderName>,
     checks: AtomicU64,
 }
@@ -53,6 +61,30 @@ pub fn client_address(
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// A hash of the caller's address: what the registry counts failed sign-ins under (with the
+/// username), and what scopes an anonymous caller's idempotency keys — the address itself is
+/// kept in neither.
+pub fn client_tag(parts: &http::request::Parts, client_ip_header: Option<&HeaderName>) -> String {
+    use sha2::Digest;
+    let address = client_address(&parts.headers, &parts.extensions, client_ip_header);
+    let digest = sha2::Sha256::digest(address.to_string().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The client a sign-in comes from (`client_tag`), for the registry's lock.
+pub struct SignInClient(pub String);
+
+impl axum::extract::FromRequestParts<crate::AppState> for SignInClient {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        s: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(SignInClient(client_tag(parts, s.client_ip_header.as_ref())))
+    }
+}
+
 /// A one-off anonymous caller's tag: a hash of its address (the address itself is not kept in
 /// the idempotency keys' scope), used by `wuguan_platform::identity::anonymous_subject`.
 pub struct AnonymousCaller(pub String);
@@ -64,10 +96,7 @@ impl axum::extract::FromRequestParts<crate::AppState> for AnonymousCaller {
         parts: &mut http::request::Parts,
         s: &crate::AppState,
     ) -> Result<Self, Self::Rejection> {
-        use sha2::Digest;
-        let address = client_address(&parts.headers, &parts.extensions, s.client_ip_header.as_ref());
-        let digest = sha2::Sha256::digest(address.to_string().as_bytes());
-        let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let tag = client_tag(parts, s.client_ip_header.as_ref());
         Ok(AnonymousCaller(wuguan_platform::identity::anonymous_subject(&tag)))
     }
 }
@@ -79,6 +108,7 @@ impl PublicLimit {
         Some(Arc::new(PublicLimit {
             limiter: DefaultKeyedRateLimiter::keyed(quota),
             sign_ins: DefaultKeyedRateLimiter::keyed(Quota::per_minute(NonZeroU32::new(SIGN_INS_PER_MINUTE)?)),
+            submissions: DefaultKeyedRateLimiter::keyed(Quota::per_hour(NonZeroU32::new(PERSON_SUBMISSIONS_PER_HOUR)?)),
             client_ip_header,
             checks: AtomicU64::new(0),
         }))
@@ -102,9 +132,17 @@ impl PublicLimit {
         self.sign_ins.check_key(&key).map_err(|not_until| wait_secs(&not_until))
     }
 
+    /// Ok, or how many seconds until this person may submit again.
+    fn check_submission(&self, subject: &str) -> Result<(), u64> {
+        self.forget_idle();
+        self.submissions.check_key(&subject.to_owned()).map_err(|not_until| wait_secs(&not_until))
+    }
+
     /// Forget idle keys now and then, so the tables do not grow without bound.
     fn forget_idle(&self) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.submissions.retain_recent();
+            self.submissions.shrink_to_fit();
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
             self.sign_ins.retain_recent();
@@ -141,6 +179,17 @@ fn is_public(method: &Method, route: &str, req: &Request) -> bool {
     }
 }
 
+/// The signed-in resident or owner representative a complaint comes from, if it does: they are
+/// held to `PERSON_SUBMISSIONS_PER_HOUR` (a token that does not verify is left to the service).
+fn submitting_person(state: &AppState, method: &Method, route: &str, req: &Request) -> Option<String> {
+    if method != Method::POST || route != "/api/v1/complaints" {
+        return None;
+    }
+    let token = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")?;
+    let p = state.verifier.verify(token.trim()).ok()?;
+    matches!(p.role, wuguan_platform::Role::Resident | wuguan_platform::Role::OwnerRep).then_some(p.subject)
+}
+
 /// Route middleware: refuses a public request beyond the address's quota with 429 and
 /// `Retry-After` — JSON for the API, a page in Chinese for the console.
 pub async fn limit_public(
@@ -164,6 +213,8 @@ pub async fn limit_public(
         (Request::from_parts(parts, axum::body::Body::from(bytes)), checked)
     } else if is_public(req.method(), route, &req) {
         (req, limit.check(client))
+    } else if let Some(person) = submitting_person(&state, req.method(), route, &req) {
+        (req, limit.check_submission(&person))
     } else {
         return next.run(req).await;
     };
@@ -178,7 +229,7 @@ pub async fn limit_public(
                 );
                 (StatusCode::TOO_MANY_REQUESTS, retry, Html(page)).into_response()
             } else {
-                let message = format!("too many requests from this address; retry after {retry_after} s");
+                let message = format!("too many requests from this address or account; retry after {retry_after} s");
                 let body = crate::error::Body {
                     error: crate::error::Detail {
                         code: "rate_limited",

@@ -15,25 +15,25 @@ pub struct GatewayFeed {
     pub signer: TokenSigner,
 }
 
-impl GatewayFeed {
-    fn own_token(&self) -> ServiceResult<crate::extract::Bearer> {
-        let gateway = Principal {
-            subject: "wuguan-gateway".into(),
-            role: Role::County,
-            town: None,
-            county: String::new(),
-            unit: None,
-            estate: None,
-        };
-        let token = self.signer.sign(&gateway, Duration::from_secs(300)).map_err(ServiceError::internal)?;
-        Ok(crate::extract::Bearer(Some(token)))
-    }
+/// The gateway's own identity for the registry, signed fresh for each call: a machine's (no
+/// sign-in version), which the registry trusts to say which client a sign-in comes from.
+pub fn gateway_token(signer: &TokenSigner) -> ServiceResult<crate::extract::Bearer> {
+    let gateway = Principal {
+        subject: "wuguan-gateway".into(),
+        role: Role::County,
+        town: None,
+        county: String::new(),
+        unit: None,
+        estate: None,
+    };
+    let token = signer.sign(&gateway, Duration::from_secs(300)).map_err(ServiceError::internal)?;
+    Ok(crate::extract::Bearer(Some(token)))
 }
 
 impl RevocationFeed for GatewayFeed {
     async fn changes_from(&self, cursor: &FeedCursor) -> ServiceResult<FeedPage> {
         let req = self.upstreams.request(
-            &self.own_token()?,
+            &gateway_token(&self.signer)?,
             pb::ListRevocationsRequest { changed_since_ms: cursor.changed_at_ms, after_key: cursor.key.clone() },
         );
         let resp = self

@@ -6,7 +6,6 @@ use super::common::*;
 use super::session::{SESSION_COOKIE, Session, clear_cookie, set_cookie};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Bearer;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -38,7 +37,12 @@ pub async fn password_form(session: Session, Query(q): Query<DoneQuery>) -> Resp
     })
 }
 
-pub async fn change_password(State(s): State<AppState>, session: Session, body: Bytes) -> Response {
+pub async fn change_password(
+    State(s): State<AppState>,
+    client: crate::public_limit::SignInClient,
+    session: Session,
+    body: Bytes,
+) -> Response {
     let Some(f) = signed_form(&session, &body) else { return forbidden_form() };
     let field = |k: &str| f.get(k).cloned().unwrap_or_default();
     let refused = |message: &str| {
@@ -58,12 +62,14 @@ pub async fn change_password(State(s): State<AppState>, session: Session, body: 
         // The new password voided every token of the account, this browser's too: sign it in
         // again with the new one, so only the other sessions end.
         Ok(_) => {
-            let again = rpb::AuthenticateRequest {
-                username: session.principal.subject.clone(),
-                password: field("new_password"),
-            };
-            let token = match s.upstreams.accounts().authenticate(s.upstreams.request(&Bearer(None), again)).await {
-                Ok(account) => crate::routes::auth::session_token(&s, account.into_inner()).ok(),
+            let again = crate::routes::auth::authenticate(
+                &s,
+                &client,
+                session.principal.subject.clone(),
+                field("new_password"),
+            );
+            let token = match again.await {
+                Ok(account) => crate::routes::auth::session_token(&s, account).ok(),
                 Err(_) => None,
             };
             match token {

@@ -6,7 +6,7 @@ use super::session::{
 };
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Bearer;
+use crate::public_limit::SignInClient;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -43,7 +43,7 @@ pub async fn login_form(State(s): State<AppState>, parts: Parts) -> Response {
     with_cookie(cookie, body)
 }
 
-pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Response {
+pub async fn login(State(s): State<AppState>, client: SignInClient, parts: Parts, body: Bytes) -> Response {
     let f = form(&body);
     let secret = cookie_value(&parts, VISITOR_COOKIE).unwrap_or_default();
     if secret.is_empty() || !csrf_matches(&csrf_for(&secret), f.get("csrf").map(String::as_str).unwrap_or("")) {
@@ -59,11 +59,12 @@ pub async fn login(State(s): State<AppState>, parts: Parts, body: Bytes) -> Resp
             csrf: csrf_for(&secret),
         })
     };
-    let request = s.upstreams.request(&Bearer(None), rpb::AuthenticateRequest { username: username.clone(), password });
-    let account = match s.upstreams.accounts().authenticate(request).await {
-        Ok(a) => a.into_inner(),
+    let account = match crate::routes::auth::authenticate(&s, &client, username.clone(), password).await {
+        Ok(a) => a,
         Err(status) if status.code() == tonic::Code::Unauthenticated && status.message().contains("locked") => {
-            return fail("连续登录失败次数过多，账号已暂时锁定 15 分钟。可稍后再试，或请镇物管办重设密码。");
+            return fail(
+                "从本机连续登录失败次数过多，本机登录该账号已暂停 15 分钟（其他电脑不受影响）。可稍后再试，或请镇物管办重设密码。",
+            );
         }
         Err(status) if status.code() == tonic::Code::Unauthenticated && status.message().contains("stopped") => {
             return fail("该账号已停用。如有疑问请联系镇物管办。");

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Bearer, JsonBody};
+use crate::public_limit::SignInClient;
 use crate::views::auth::*;
 use axum::Json;
 use axum::extract::State;
@@ -19,13 +20,28 @@ use wuguan_proto::registry::v1 as pb;
     responses((status = 200, description = "success", body = TokenView)),
     security(),
 )]
-pub async fn login(State(state): State<AppState>, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Json<TokenView>> {
-    let request = state
-        .upstreams
-        .request(&Bearer(None), pb::AuthenticateRequest { username: input.username, password: input.password });
-    let account = state.upstreams.accounts().authenticate(request).await?.into_inner();
+pub async fn login(
+    State(state): State<AppState>,
+    client: SignInClient,
+    JsonBody(input): JsonBody<LoginInput>,
+) -> ApiResult<Json<TokenView>> {
+    let account = authenticate(&state, &client, input.username, input.password).await?;
     let token = session_token(&state, account)?;
     Ok(Json(TokenView { access_token: token, token_type: "Bearer", expires_in: state.token_ttl.as_secs() }))
+}
+
+/// Checks a username and password with the registry, telling it (under the gateway's own
+/// identity) which client is trying: wrong passwords lock that client out, not the account.
+pub async fn authenticate(
+    state: &AppState,
+    client: &SignInClient,
+    username: String,
+    password: String,
+) -> Result<pb::Account, tonic::Status> {
+    let machine = crate::revocations::gateway_token(&state.signer).map_err(tonic::Status::from)?;
+    let request =
+        state.upstreams.request(&machine, pb::AuthenticateRequest { username, password, client: client.0.clone() });
+    Ok(state.upstreams.accounts().authenticate(request).await?.into_inner())
 }
 
 /// The sign-in token for an account the registry authenticated: its principal, display name

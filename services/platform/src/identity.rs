@@ -345,6 +345,21 @@ impl TokenVerifier {
         Ok(c)
     }
 
+    /// Whether the call carries a machine's identity — a county-wide or service token that is
+    /// no person's sign-in — such as the gateway's own: what such a caller says about the
+    /// person it acts for (their client, for the sign-in lock) is taken as said.
+    pub fn is_machine(&self, metadata: &tonic::metadata::MetadataMap) -> bool {
+        let Some(token) = metadata
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        else {
+            return false;
+        };
+        self.verify_claims(token.trim())
+            .is_ok_and(|c| c.ver.is_none() && matches!(c.role, Role::County | Role::Service))
+    }
+
     /// Reads `authorization: Bearer …` from gRPC metadata.
     pub fn verify_metadata(&self, metadata: &tonic::metadata::MetadataMap) -> ServiceResult<Principal> {
         let header = metadata

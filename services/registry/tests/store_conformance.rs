@@ -284,26 +284,34 @@ async fn conformance<S: RegistryStore>(store: S) {
     assert!(store.set_password_hash("t1.town_office", "new-hash").await.unwrap());
     assert_eq!(store.find_account("t1.town_office").await.unwrap().unwrap().1, "new-hash");
     assert!(!store.set_password_hash("nobody", "new-hash").await.unwrap());
-    // The third failure in a row locks; the count starts again; a new password lifts the lock.
-    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(0));
-    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 0);
-    store.clear_failed_sign_ins("t1.town_office").await.unwrap();
+    // Failures count per (username, client) key: the third in a row locks that key only; the
+    // count starts again; a new password lifts every client's lock on the username.
+    let here = format!("{}|10.0.0.1", wuguan_platform::revocation::subject_key("t1.town_office"));
+    let there = format!("{}|10.0.0.2", wuguan_platform::revocation::subject_key("t1.town_office"));
+    assert_eq!(store.sign_in_locked_until(&here).await.unwrap(), 0);
+    assert_eq!(store.record_failed_sign_in(&here, 3, 1_000).await.unwrap(), 0);
+    store.clear_failed_sign_ins(&here).await.unwrap();
     for _ in 0..2 {
-        assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 0);
+        assert_eq!(store.record_failed_sign_in(&here, 3, 1_000).await.unwrap(), 0);
     }
-    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 1_000).await.unwrap(), 1_000);
-    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(1_000));
-    assert_eq!(store.record_failed_sign_in("t1.town_office", 3, 2_000).await.unwrap(), 1_000, "counting again");
+    assert_eq!(store.record_failed_sign_in(&here, 3, 1_000).await.unwrap(), 1_000);
+    assert_eq!(store.sign_in_locked_until(&here).await.unwrap(), 1_000);
+    assert_eq!(store.sign_in_locked_until(&there).await.unwrap(), 0, "another client is not locked");
+    assert_eq!(store.record_failed_sign_in(&here, 3, 2_000).await.unwrap(), 1_000, "counting again");
     assert!(store.set_password_hash("t1.town_office", "newer-hash").await.unwrap());
-    assert_eq!(store.sign_in_locked_until("t1.town_office").await.unwrap(), Some(0));
-    assert_eq!(store.record_failed_sign_in("nobody", 3, 1_000).await.unwrap(), 0);
+    assert_eq!(store.sign_in_locked_until(&here).await.unwrap(), 0);
+    // An unknown username counts the same way.
+    let nobody = format!("{}|10.0.0.1", wuguan_platform::revocation::subject_key("nobody"));
+    for _ in 0..2 {
+        assert_eq!(store.record_failed_sign_in(&nobody, 3, 1_000).await.unwrap(), 0);
+    }
+    assert_eq!(store.record_failed_sign_in(&nobody, 3, 1_000).await.unwrap(), 1_000);
     assert!(store.set_account_disabled("t1.town_office", true).await.unwrap());
     assert!(store.find_account("t1.town_office").await.unwrap().unwrap().0.disabled);
     assert!(store.list_accounts("t1", &Page::first(10)).await.unwrap()[0].disabled);
     assert!(store.set_account_disabled("t1.town_office", false).await.unwrap());
     assert!(!store.find_account("t1.town_office").await.unwrap().unwrap().0.disabled);
     assert!(!store.set_account_disabled("nobody", true).await.unwrap());
-    assert_eq!(store.sign_in_locked_until("nobody").await.unwrap(), None);
 }
 
 /// The demo loader reproduces the source's figures exactly, on each store, and only once.

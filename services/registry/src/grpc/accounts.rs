@@ -7,6 +7,9 @@ use super::*;
 impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
     async fn authenticate(&self, req: Request<pb::AuthenticateRequest>) -> Rpc<pb::Account> {
         ok(async {
+            // Who is trying: as the gateway says (its own token vouches), else the connection.
+            let told = self.verifier.is_machine(req.metadata()).then(|| req.get_ref().client.trim().to_owned());
+            let peer = req.remote_addr().map(|a| a.ip().to_string()).unwrap_or_default();
             let r = req.into_inner();
             let username = r.username.trim().to_owned();
             if username.is_empty() || username.len() > 100 {
@@ -15,14 +18,15 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
             if r.password.is_empty() || r.password.len() > 1024 {
                 return Err(ServiceError::invalid("password", "password is required"));
             }
-            let found = self.store.find_account(&username).await?;
+            let client = told.filter(|c| !c.is_empty() && c.len() <= 100).unwrap_or(peer);
+            let key = sign_in_key(&username, &client);
             let now = wuguan_platform::db::now_ms();
-            if found.is_some() {
-                let locked_until = self.store.sign_in_locked_until(&username).await?.unwrap_or(0);
-                if locked_until > now {
-                    return Err(locked(locked_until));
-                }
+            // Known and unknown usernames alike: a lock tells nothing about whether one exists.
+            let locked_until = self.store.sign_in_locked_until(&key).await?;
+            if locked_until > now {
+                return Err(locked(locked_until));
             }
+            let found = self.store.find_account(&username).await?;
             let (account, hash) = match found {
                 Some((a, h)) => (Some(a), h),
                 None => (None, crate::password::decoy_hash().to_owned()),
@@ -37,21 +41,19 @@ impl<S: RegistryStore> AccountService for RegistryGrpc<S> {
                     Err(ServiceError::unauthenticated("this account has been stopped; ask the town office"))
                 }
                 Some(a) if verified => {
-                    self.store.clear_failed_sign_ins(&a.username).await?;
+                    self.store.clear_failed_sign_ins(&key).await?;
                     let token_version = self.store.token_version(&a.username).await?;
                     Ok(pb::Account { token_version, ..convert::account(a) })
                 }
-                Some(a) => {
+                _ => {
                     let lock_until = now + SIGN_IN_LOCK.as_millis() as i64;
-                    let locked_until =
-                        self.store.record_failed_sign_in(&a.username, MAX_FAILED_SIGN_INS, lock_until).await?;
+                    let locked_until = self.store.record_failed_sign_in(&key, MAX_FAILED_SIGN_INS, lock_until).await?;
                     if locked_until > now {
-                        tracing::warn!(username = %a.username, "sign-in locked after repeated failures");
+                        tracing::warn!(%username, "sign-in from one client locked after repeated failures");
                         return Err(locked(locked_until));
                     }
                     Err(ServiceError::unauthenticated("invalid username or password"))
                 }
-                None => Err(ServiceError::unauthenticated("invalid username or password")),
             }
         }
         .await)
@@ -380,15 +382,21 @@ impl<S: RegistryStore> RegistryGrpc<S> {
     }
 }
 
-/// Failed sign-ins in a row that lock an account, and for how long: enough for a mistyped
-/// password, far too few to guess one.
+/// Where failed sign-ins are counted: the username (as a hash) and the client trying. A
+/// password change or reset lifts every client's lock on the username (`{subject key}|%`).
+fn sign_in_key(username: &str, client: &str) -> String {
+    format!("{}|{client}", wuguan_platform::revocation::subject_key(username))
+}
+
+/// Failed sign-ins in a row that lock a client out of a username, and for how long: enough for
+/// a mistyped password, far too few to guess one.
 const MAX_FAILED_SIGN_INS: u32 = 5;
 const SIGN_IN_LOCK: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 fn locked(until_ms: i64) -> ServiceError {
     let minutes = ((until_ms - wuguan_platform::db::now_ms()) / 60_000 + 1).max(1);
     ServiceError::unauthenticated(format!(
-        "too many failed sign-ins: the account is locked for {minutes} more minute(s); the town office can set a new password"
+        "too many failed sign-ins from here: signing in to this account from here is locked for {minutes} more minute(s); the town office can set a new password"
     ))
 }
 

@@ -141,23 +141,24 @@ pub trait AccountStore: Send + Sync + 'static {
     fn find_account(&self, username: &str) -> impl Future<Output = ServiceResult<Option<(Account, String)>>> + Send;
     fn list_accounts(&self, town: &str, page: &Page) -> impl Future<Output = ServiceResult<Vec<Account>>> + Send;
 
-    /// Replaces the account's password hash, lifts any sign-in lock and voids every token of
-    /// the account issued so far, in one transaction; false if there is no such account.
+    /// Replaces the account's password hash, lifts every client's sign-in lock on it and voids
+    /// every token of the account issued so far, in one transaction; false if there is no such
+    /// account.
     fn set_password_hash(
         &self,
         username: &str,
         password_hash: &str,
     ) -> impl Future<Output = ServiceResult<bool>> + Send;
 
-    /// Until when (ms) the account is locked against signing in (0: not locked); None if there
-    /// is no such account.
-    fn sign_in_locked_until(&self, username: &str) -> impl Future<Output = ServiceResult<Option<i64>>> + Send;
+    /// Until when (ms) sign-ins under `key` (a username and a client, see `sign_in_key`) are
+    /// locked (0: not locked).
+    fn sign_in_locked_until(&self, key: &str) -> impl Future<Output = ServiceResult<i64>> + Send;
 
-    /// Counts a failed sign-in; the `limit`-th in a row locks the account until `lock_until`
-    /// and starts the count again. Returns the lock now in force (0: none).
+    /// Counts a failed sign-in under `key`; the `limit`-th (at least 2) in a row locks it until
+    /// `lock_until` and starts the count again. Returns the lock now in force (0: none).
     fn record_failed_sign_in(
         &self,
-        username: &str,
+        key: &str,
         limit: u32,
         lock_until: i64,
     ) -> impl Future<Output = ServiceResult<i64>> + Send;
@@ -166,8 +167,9 @@ pub trait AccountStore: Send + Sync + 'static {
     /// false if there is no such account.
     fn set_account_disabled(&self, username: &str, disabled: bool) -> impl Future<Output = ServiceResult<bool>> + Send;
 
-    /// A successful sign-in: the count of failures starts again.
-    fn clear_failed_sign_ins(&self, username: &str) -> impl Future<Output = ServiceResult<()>> + Send;
+    /// A successful sign-in under `key`: the count of failures starts again (and counts nobody
+    /// touched for a day are forgotten).
+    fn clear_failed_sign_ins(&self, key: &str) -> impl Future<Output = ServiceResult<()>> + Send;
 }
 
 /// What ends tokens before they expire: accounts' token versions, service tokens and their

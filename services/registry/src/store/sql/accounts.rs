@@ -70,33 +70,40 @@ macro_rules! accounts_store {
                     return Ok(false);
                 }
                 sqlx::query(RAISE_VERSION).bind(account_key(username)).bind(now_ms()).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sign_in_failures WHERE key LIKE $1")
+                    .bind(format!("{}|%", wuguan_platform::revocation::subject_key(username)))
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(true)
             }
 
-            async fn sign_in_locked_until(&self, username: &str) -> ServiceResult<Option<i64>> {
-                let row: Option<(i64,)> = sqlx::query_as("SELECT locked_until FROM accounts WHERE username = $1")
-                    .bind(username)
+            async fn sign_in_locked_until(&self, key: &str) -> ServiceResult<i64> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT locked_until FROM sign_in_failures WHERE key = $1")
+                    .bind(key)
                     .fetch_optional(&self.pool)
                     .await?;
-                Ok(row.map(|(until,)| until))
+                Ok(row.map(|(until,)| until).unwrap_or(0))
             }
 
-            async fn record_failed_sign_in(&self, username: &str, limit: u32, lock_until: i64) -> ServiceResult<i64> {
+            async fn record_failed_sign_in(&self, key: &str, limit: u32, lock_until: i64) -> ServiceResult<i64> {
                 // One statement, so concurrent failures on several replicas all count. SET
                 // expressions read the row as it was.
-                let row: Option<(i64,)> = sqlx::query_as(
-                    "UPDATE accounts SET \
-                       failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= $1 THEN 0 ELSE failed_sign_ins + 1 END, \
-                       locked_until = CASE WHEN failed_sign_ins + 1 >= $1 THEN $2 ELSE locked_until END \
-                     WHERE username = $3 RETURNING locked_until",
+                let (until,): (i64,) = sqlx::query_as(
+                    "INSERT INTO sign_in_failures (key, failures, locked_until, updated_at) VALUES ($1, 1, 0, $4) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       failures = CASE WHEN sign_in_failures.failures + 1 >= $2 THEN 0 ELSE sign_in_failures.failures + 1 END, \
+                       locked_until = CASE WHEN sign_in_failures.failures + 1 >= $2 THEN $3 ELSE sign_in_failures.locked_until END, \
+                       updated_at = $4 \
+                     RETURNING locked_until",
                 )
+                .bind(key)
                 .bind(i64::from(limit))
                 .bind(lock_until)
-                .bind(username)
-                .fetch_optional(&self.pool)
+                .bind(now_ms())
+                .fetch_one(&self.pool)
                 .await?;
-                Ok(row.map(|(until,)| until).unwrap_or(0))
+                Ok(until)
             }
 
             async fn set_account_disabled(&self, username: &str, disabled: bool) -> ServiceResult<bool> {
@@ -116,9 +123,11 @@ macro_rules! accounts_store {
                 Ok(true)
             }
 
-            async fn clear_failed_sign_ins(&self, username: &str) -> ServiceResult<()> {
-                sqlx::query("UPDATE accounts SET failed_sign_ins = 0 WHERE username = $1 AND failed_sign_ins <> 0")
-                    .bind(username)
+            async fn clear_failed_sign_ins(&self, key: &str) -> ServiceResult<()> {
+                let forgotten = now_ms() - 24 * 3600 * 1000;
+                sqlx::query("DELETE FROM sign_in_failures WHERE key = $1 OR (updated_at < $2 AND locked_until < $2)")
+                    .bind(key)
+                    .bind(forgotten)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
