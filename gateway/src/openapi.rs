@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::routes::{
-    assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, reply_templates, returns,
-    rubric, service_tokens,
+    assessments, auth, bulletins, calendar, complaints, digest, health, inspections, ledger, privacy, reply_templates,
+    returns, rubric, service_tokens,
 };
 use crate::vocab;
 use serde_json::{Value, json};
@@ -65,6 +65,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(complaints::reject))
         .routes(routes!(complaints::overrule_return))
         .routes(routes!(complaints::reassign))
+        .routes(routes!(complaints::erase_personal_data))
+        .routes(routes!(privacy::reads))
+        .routes(routes!(privacy::get_privacy, privacy::set_privacy))
         .routes(routes!(complaints::extend))
         .routes(routes!(complaints::request_extension))
         .routes(routes!(complaints::decide_extension))

@@ -136,6 +136,8 @@ pub enum TicketAction {
     Reopen(Reason),
     Escalate(Note),
     Merge(Merge),
+    /// The reporter asked for their name and number to be deleted (town office).
+    ErasePersonalData(Reason),
 }
 
 /// Where an action's fields are read from.
@@ -197,6 +199,7 @@ impl TicketAction {
             "reopen" => Self::Reopen(fields.read()?),
             "escalate" => Self::Escalate(fields.read()?),
             "merge" => Self::Merge(fields.read()?),
+            "erase_personal_data" => Self::ErasePersonalData(fields.read()?),
             _ => return Err(ApiError::new(ErrorCode::NotFound, format!("no action {action:?} on complaints"))),
         })
     }
@@ -264,6 +267,9 @@ impl TicketAction {
             Self::Escalate(b) => client.escalate_ticket(r!(pb::EscalateTicketRequest { id, note: b.note })).await?,
             Self::Merge(b) => {
                 client.merge_ticket(r!(pb::MergeTicketRequest { id, into_id: b.into, note: b.note })).await?
+            }
+            Self::ErasePersonalData(b) => {
+                client.erase_personal_data(r!(pb::ErasePersonalDataRequest { id, reason: b.reason })).await?
             }
         };
         Ok(ticket.into_inner())

@@ -128,6 +128,10 @@ impl TestStack {
         self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PUT, path, Some(token), Some(body)).await
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.send(reqwest::Method::PATCH, path, Some(token), Some(body)).await
     }

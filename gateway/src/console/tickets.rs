@@ -304,6 +304,15 @@ fn actions_for(p: &Principal, t: &dpb::Ticket) -> Vec<Action> {
             out.push(a("reopen", "重新办理", vec![("reason", "原因", "textarea")]));
         }
     }
+    // The reporter asked for their name and number to be deleted (PIPL).
+    let holds_personal_data = t.reporter.as_ref().is_some_and(|r| !r.name.is_empty() || !r.phone.is_empty());
+    if p.role == Role::TownOffice && holds_personal_data {
+        out.push(a(
+            "erase_personal_data",
+            "删除反映人个人信息（应本人要求）",
+            vec![("reason", "本人要求的方式和时间", "textarea")],
+        ));
+    }
     out
 }
 

@@ -198,6 +198,7 @@ ticket_actions! {
     reject "/api/v1/complaints/{id}/reject" "reject_complaint" "Return it (退单) with a reason code and a note, within 2 working days of dispatch (back to the town office)" Return;
     overrule_return "/api/v1/complaints/{id}/overrule-return" "overrule_complaint_return" "Do not accept a return (审定): back to the same unit, deadlines kept (town office, county)" Note;
     reassign "/api/v1/complaints/{id}/reassign" "reassign_complaint" "Reassign to another unit (town office)" Reassign;
+    erase_personal_data "/api/v1/complaints/{id}/erase-personal-data" "erase_complaint_personal_data" "Delete the reporter's name and phone number at their request (town office); the timeline records who and why" Reason;
     extend "/api/v1/complaints/{id}/extend" "extend_complaint" "Extend the deadline (town office)" Extend;
     request_extension "/api/v1/complaints/{id}/extension-requests" "request_complaint_extension" "Ask for a later deadline, before the current one (the assigned unit)" ExtensionAsk;
     decide_extension "/api/v1/complaints/{id}/extension-requests/decision" "decide_complaint_extension" "Approve or refuse the pending extension request (town office, county)" ExtensionDecision;

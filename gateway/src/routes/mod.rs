@@ -9,6 +9,7 @@ pub mod digest;
 pub mod health;
 pub mod inspections;
 pub mod ledger;
+pub mod privacy;
 pub mod reply_templates;
 pub mod returns;
 pub mod rubric;

@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod digest;
 pub mod inspections;
 pub mod ledger;
+pub mod privacy;
 pub mod reply_templates;
 pub mod returns;
 pub mod rubric;

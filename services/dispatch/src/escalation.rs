@@ -95,6 +95,36 @@ async fn record_open_tickets<S: DispatchStore>(store: &S, now: i64) {
     metrics::gauge!("wuguan_tickets_overdue").set(overdue as f64);
 }
 
+/// How often the retention pass runs: personal data is kept for months or years, so an hour
+/// late is nothing, and the pass reads every closed ticket that still holds data.
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
+
+/// The actor the timeline names for what the retention pass erased.
+pub const RETENTION_ACTOR: &str = "system (retention)";
+
+/// Erases reporters' names and numbers from closed tickets past their town's retention period
+/// (`crate::privacy`), each with a timeline event, at most `BATCH` a pass. Returns how many.
+pub async fn erase_past_retention<S: DispatchStore>(store: &S, now: i64) -> ServiceResult<usize> {
+    let due = store.tickets_past_retention(now, crate::privacy::DEFAULT_RETENTION_DAYS, BATCH).await?;
+    let mut erased = 0;
+    for t in due {
+        let Some((next, event)) =
+            crate::privacy::erased(&t, RETENTION_ACTOR, "保存期限已满，已删除报告人姓名和电话", now)
+        else {
+            continue;
+        };
+        // Another replica may have erased it meanwhile: that is fine.
+        if store.save_transition(t.version, &next, &[event]).await.is_ok() {
+            erased += 1;
+        }
+    }
+    if erased > 0 {
+        tracing::info!(tickets = erased, "reporters' personal data erased past the retention period");
+        metrics::counter!("wuguan_personal_data_erased_total").increment(erased as u64);
+    }
+    Ok(erased)
+}
+
 pub async fn run<S: DispatchStore>(
     dispatcher: Dispatcher<S>,
     config: SweepConfig,
@@ -102,6 +132,7 @@ pub async fn run<S: DispatchStore>(
 ) {
     // The gauges exist from the start, not only after the first sweep.
     record_open_tickets(dispatcher.store(), now_ms()).await;
+    let mut retention_due = std::time::Instant::now();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(config.interval) => {}
@@ -109,6 +140,14 @@ pub async fn run<S: DispatchStore>(
         }
         if let Err(e) = sweep_once(&dispatcher, &config).await {
             tracing::warn!(error = %e, "supervision sweep failed; will retry");
+        }
+        if std::time::Instant::now() >= retention_due {
+            match erase_past_retention(dispatcher.store(), now_ms()).await {
+                // A full batch: more may be due; look again at the next sweep.
+                Ok(n) if n >= BATCH as usize => {}
+                Ok(_) => retention_due = std::time::Instant::now() + RETENTION_EVERY,
+                Err(e) => tracing::warn!(error = %e, "retention pass failed; will retry"),
+            }
         }
     }
 }

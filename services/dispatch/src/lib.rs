@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod intake;
 pub mod lifecycle;
 pub mod model;
+pub mod privacy;
 pub mod reply;
 pub mod return_reasons;
 pub use wuguan_registry_client as registry_client;

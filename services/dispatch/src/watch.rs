@@ -83,7 +83,13 @@ pub fn spawn<S: DispatchStore>(
                 if !can_see(&principal, &ticket) || !matches(&filter, &ticket) {
                     continue;
                 }
-                let show = can_see_phone(&principal, &ticket);
+                // A system following the unit's tickets gets the number in full, each delivery a
+                // recorded read (as on a ticket's page); one that cannot be recorded goes masked.
+                let mut show = can_see_phone(&principal, &ticket);
+                if show && crate::privacy::is_recorded_read(&principal, &ticket) {
+                    let read = crate::privacy::PersonalDataRead::of(&principal, &ticket, "watch", now_ms());
+                    show = store.record_personal_data_read(&read).await.is_ok();
+                }
                 let change = pb::TicketChange {
                     event: Some(convert::event(event)),
                     ticket: Some(convert::ticket(ticket, show, now_ms(), Vec::new())),

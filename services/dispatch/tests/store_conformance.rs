@@ -713,6 +713,70 @@ async fn closed_loop<S: DispatchStore>(store: S) {
     assert!(store.reply_templates("t2").await.unwrap().is_empty());
 }
 
+/// Reporters' names and numbers: kept while the town's retention period runs after closing,
+/// erased by the retention pass after it (with a timeline event), the town's own period
+/// honoured; reads of numbers recorded and listed per town and ticket.
+async fn personal_data<S: DispatchStore>(store: S) {
+    use wuguan_dispatch::privacy::{PersonalDataRead, PrivacySettings};
+    let now = 1_800_000_000_000;
+    let mut closed = ticket("t1", Category::Repair, now - 800 * DAY_MS, HOUR_MS, DAY_MS);
+    closed.status = Status::Closed;
+    closed.updated_at_ms = now - 800 * DAY_MS;
+    store.insert_ticket(&closed, &[submit_event(&closed)], None).await.unwrap();
+    let mut recent = ticket("t1", Category::Repair, now - 100 * DAY_MS, HOUR_MS, DAY_MS);
+    recent.status = Status::Closed;
+    recent.updated_at_ms = now - 100 * DAY_MS;
+    store.insert_ticket(&recent, &[], None).await.unwrap();
+    let open = ticket("t1", Category::Repair, now - 900 * DAY_MS, HOUR_MS, DAY_MS);
+    store.insert_ticket(&open, &[], None).await.unwrap();
+    let mut other_town = ticket("t2", Category::Repair, now - 100 * DAY_MS, HOUR_MS, DAY_MS);
+    other_town.status = Status::Closed;
+    other_town.updated_at_ms = now - 100 * DAY_MS;
+    store.insert_ticket(&other_town, &[], None).await.unwrap();
+    // t2 keeps data 90 days only.
+    let t2 = PrivacySettings { town: "t2".into(), retention_days: 90, updated_by: "office".into(), updated_at_ms: now };
+    store.set_privacy_settings(&t2).await.unwrap();
+    assert_eq!(store.privacy_settings("t2").await.unwrap(), Some(t2));
+    assert_eq!(store.privacy_settings("t1").await.unwrap(), None);
+
+    assert_eq!(wuguan_dispatch::escalation::erase_past_retention(&store, now).await.unwrap(), 2);
+    let name_and_phone = |t: Ticket| (t.reporter.name, t.reporter.phone);
+    assert_eq!(name_and_phone(store.get_ticket(&closed.id).await.unwrap().unwrap()), (String::new(), String::new()));
+    assert_eq!(
+        name_and_phone(store.get_ticket(&other_town.id).await.unwrap().unwrap()),
+        (String::new(), String::new())
+    );
+    let kept = ("王先生".to_owned(), "13812345678".to_owned());
+    assert_eq!(name_and_phone(store.get_ticket(&recent.id).await.unwrap().unwrap()), kept, "within 730 days");
+    assert_eq!(name_and_phone(store.get_ticket(&open.id).await.unwrap().unwrap()), kept, "not closed");
+    let timeline = store.timeline(&closed.id).await.unwrap();
+    let last = timeline.last().unwrap();
+    assert_eq!((last.action.as_str(), last.actor.as_str()), ("erase_personal_data", "system (retention)"));
+    assert_eq!(wuguan_dispatch::escalation::erase_past_retention(&store, now).await.unwrap(), 0, "once");
+
+    let reader = acting(Role::PropertyCompany, Some("unit-pc"));
+    let first = PersonalDataRead::of(&reader, &recent, "ticket", now);
+    store.record_personal_data_read(&first).await.unwrap();
+    let second = PersonalDataRead::of(&reader, &open, "watch", now + 1);
+    store.record_personal_data_read(&second).await.unwrap();
+    let all = store.list_personal_data_reads("t1", None, &Page::first(10)).await.unwrap();
+    assert_eq!(all, vec![second.clone(), first.clone()], "newest first");
+    assert_eq!(store.list_personal_data_reads("t1", Some(&open.id), &Page::first(10)).await.unwrap(), vec![second]);
+    assert!(store.list_personal_data_reads("t2", None, &Page::first(10)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_personal_data() {
+    let (_db, store, _) = sqlite_pair().await;
+    personal_data(store).await;
+}
+
+#[tokio::test]
+async fn postgres_personal_data() {
+    let Some((_db, store, _)) = pg_pair().await else { return };
+    personal_data(store).await;
+}
+
 #[tokio::test]
 async fn sqlite_closed_loop() {
     let (_db, store, _) = sqlite_pair().await;

@@ -3,6 +3,7 @@
 //! `lifecycle.rs` and storage to the store.
 
 pub mod convert;
+mod privacy;
 
 use crate::access::{self, STAFF, can_see, can_see_phone};
 use crate::calendar;
@@ -85,8 +86,11 @@ impl<S: DispatchStore> DispatchGrpc<S> {
         }
     }
 
+    /// A ticket in a list or in the answer to an action: the reporter's number masked except
+    /// to the reporter (in full only on the ticket's own page, where reads are recorded:
+    /// `view_in_full`).
     fn view(&self, p: &Principal, t: Ticket, timeline: Vec<TicketEvent>) -> pb::Ticket {
-        let show = can_see_phone(p, &t);
+        let show = t.submitted_by == p.subject;
         convert::ticket(t, show, now_ms(), timeline)
     }
 
@@ -308,7 +312,42 @@ impl<S: DispatchStore> DispatchService for DispatchGrpc<S> {
             let p = self.principal(&req)?;
             let t = self.visible_ticket(&p, &req.get_ref().id).await?;
             let timeline = self.store.timeline(&t.id).await?;
-            Ok(self.view(&p, t, timeline))
+            Ok(self.view_in_full(&p, t, timeline).await)
+        }
+        .await)
+    }
+
+    async fn list_personal_data_reads(
+        &self,
+        req: Request<pb::ListPersonalDataReadsRequest>,
+    ) -> Rpc<pb::ListPersonalDataReadsResponse> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.personal_data_reads(&p, req.get_ref()).await
+        }
+        .await)
+    }
+
+    async fn erase_personal_data(&self, req: Request<pb::ErasePersonalDataRequest>) -> Rpc<pb::Ticket> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.erase_at_request(&p, req.get_ref()).await
+        }
+        .await)
+    }
+
+    async fn get_privacy_settings(&self, req: Request<pb::GetPrivacySettingsRequest>) -> Rpc<pb::PrivacySettings> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.privacy_settings_of(&p, &req.get_ref().town).await
+        }
+        .await)
+    }
+
+    async fn set_privacy_settings(&self, req: Request<pb::PrivacySettings>) -> Rpc<pb::PrivacySettings> {
+        ok(async {
+            let p = self.principal(&req)?;
+            self.set_privacy(&p, req.get_ref()).await
         }
         .await)
     }

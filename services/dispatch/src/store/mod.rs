@@ -2,6 +2,7 @@
 //! one conformance suite (`tests/store_conformance.rs`).
 
 mod batch;
+mod privacy;
 mod sql;
 mod tally;
 
@@ -42,7 +43,39 @@ pub struct Escalated {
     pub level: u32,
 }
 
-pub trait DispatchStore: Send + Sync + 'static {
+/// Reporters' personal information: reads of phone numbers, retention, erasure (see
+/// `crate::privacy`).
+pub trait PrivacyStore: Send + Sync + 'static {
+    fn record_personal_data_read(
+        &self,
+        read: &crate::privacy::PersonalDataRead,
+    ) -> impl Future<Output = ServiceResult<()>> + Send;
+    /// The town's reads (of one ticket if given), newest first.
+    fn list_personal_data_reads(
+        &self,
+        town: &str,
+        ticket_id: Option<&str>,
+        page: &Page,
+    ) -> impl Future<Output = ServiceResult<Vec<crate::privacy::PersonalDataRead>>> + Send;
+    fn privacy_settings(
+        &self,
+        town: &str,
+    ) -> impl Future<Output = ServiceResult<Option<crate::privacy::PrivacySettings>>> + Send;
+    fn set_privacy_settings(
+        &self,
+        settings: &crate::privacy::PrivacySettings,
+    ) -> impl Future<Output = ServiceResult<()>> + Send;
+    /// Closed tickets still holding a reporter's name or number whose town's retention period
+    /// (or `default_days`) has passed by `now_ms`, oldest first, at most `limit`.
+    fn tickets_past_retention(
+        &self,
+        now_ms: i64,
+        default_days: u32,
+        limit: i64,
+    ) -> impl Future<Output = ServiceResult<Vec<Ticket>>> + Send;
+}
+
+pub trait DispatchStore: PrivacyStore + Send + Sync + 'static {
     /// How many intake batches may be written at once (see `group_commit`): one on SQLite,
     /// whose single writer would only make them queue for its lock.
     const INTAKE_WRITERS: usize;

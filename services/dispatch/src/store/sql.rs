@@ -35,7 +35,7 @@ impl PgStore {
     }
 }
 
-const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
+pub(super) const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate_name, category, source, description, \
      status, level, unit_type, unit_id, unit_name, person_id, person_name, respond_by, resolve_by, measures, \
      co_handlers, reporter_name, reporter_phone, anonymous, submitted_by, created_at, updated_at, responded_at, \
      resolved_at, satisfaction, escalated_l1_at, escalated_l2_at, county_report, version, repeat_of, merged_into, \
@@ -46,7 +46,7 @@ const TICKET_COLUMNS: &str = "id, town, county, tracking_code, estate_id, estate
 pub(super) const OPEN_STATUSES: &str = "('received', 'assigned', 'accepted', 'rejected', 'reopened')";
 
 #[derive(FromRow)]
-struct TicketRow {
+pub(super) struct TicketRow {
     id: String,
     town: String,
     county: String,
@@ -96,7 +96,7 @@ struct TicketRow {
     warned_at: Option<i64>,
 }
 
-fn corrupt(column: &str, value: &str) -> ServiceError {
+pub(super) fn corrupt(column: &str, value: &str) -> ServiceError {
     ServiceError::internal(format!("unexpected value {value:?} in {column}"))
 }
 
@@ -396,6 +396,9 @@ macro_rules! sql_store {
                     "callback_by" => t.callback_by_ms,
                     "redo_count" => i64::from(t.redo_count),
                     "warned_at" => t.warned_at_ms,
+                    // Erased at the reporter's request or past the retention period.
+                    "reporter_name" => &t.reporter.name,
+                    "reporter_phone" => &t.reporter.phone,
                 );
                 q.push(" WHERE id = ").push_bind(&t.id).push(" AND version = ").push_bind(expected_version);
                 let done = q.build().execute(&mut **tx).await?;
